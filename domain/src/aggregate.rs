@@ -170,13 +170,13 @@ impl<A: Aggregate> Versioned<A> {
         expected: ExpectedVersion,
         command: A::Command,
     ) -> Result<Decision<A::Event>, CommandError<A::Error>> {
-        if let ExpectedVersion::Exactly(expected) = expected {
-            if expected != self.version {
-                return Err(CommandError::Conflict {
-                    expected,
-                    current: self.version,
-                });
-            }
+        if let ExpectedVersion::Exactly(expected) = expected
+            && expected != self.version
+        {
+            return Err(CommandError::Conflict {
+                expected,
+                current: self.version,
+            });
         }
         let events = self.state.handle(command).map_err(CommandError::Rejected)?;
         Ok(Decision {

@@ -33,6 +33,7 @@ pub use aggregate::{
 };
 pub use event::{
     AggregateType, AnyEvent, CommandContext, DomainEvent, Envelope, EventId, EventMetadata,
+    UnknownAggregateType,
 };
 pub use range::RangeError;
 pub use reference::{Reference, ReferenceStatus};
