@@ -10,7 +10,7 @@ use crate::time::Timestamp;
 use crate::{accounts, catalog, encoding, notifications, subscriptions};
 
 /// A domain event: a fact, named in the past tense.
-pub trait DomainEvent {
+pub trait DomainEvent: Into<AnyEvent> + TryFrom<AnyEvent, Error = WrongAggregate> {
     /// Every event type of this enum, in declaration order.
     const EVENT_TYPES: &'static [&'static str];
 
@@ -241,11 +241,33 @@ impl AnyEvent {
     }
 }
 
+/// An event of another aggregate type than the one asked for.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("expected an event of {expected}, got {got}")]
+pub struct WrongAggregate {
+    pub expected: AggregateType,
+    pub got: AggregateType,
+}
+
 macro_rules! any_event_from {
     ($($variant:ident($ty:ty)),* $(,)?) => {
         $(impl From<$ty> for AnyEvent {
             fn from(event: $ty) -> Self {
                 AnyEvent::$variant(event)
+            }
+        }
+
+        impl TryFrom<AnyEvent> for $ty {
+            type Error = WrongAggregate;
+
+            fn try_from(event: AnyEvent) -> Result<Self, Self::Error> {
+                match event {
+                    AnyEvent::$variant(event) => Ok(event),
+                    other => Err(WrongAggregate {
+                        expected: AggregateType::$variant,
+                        got: other.aggregate_type(),
+                    }),
+                }
             }
         })*
     };

@@ -33,7 +33,7 @@ pub use aggregate::{
 };
 pub use event::{
     AggregateType, AnyEvent, CommandContext, DomainEvent, Envelope, EventId, EventMetadata,
-    UnknownAggregateType,
+    UnknownAggregateType, WrongAggregate,
 };
 pub use range::RangeError;
 pub use reference::{Reference, ReferenceStatus};

@@ -1,0 +1,92 @@
+//! The embedded Kafka-protocol broker: tansu, compiled in, storing in SQLite under the data
+//! directory (docs/adr/0007-embedded-broker-and-registry.md).
+
+use std::net::{SocketAddr, TcpListener};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use tansu_broker::broker::Broker;
+use tansu_broker::coordinator::group::administrator::Controller;
+use tansu_storage::StorageContainer;
+use tokio::task::JoinHandle;
+use tracing::error;
+use url::Url;
+
+use crate::EventLogError;
+
+/// A broker running in this process.
+#[derive(Debug)]
+pub struct EmbeddedBroker {
+    addr: SocketAddr,
+    task: JoinHandle<()>,
+}
+
+fn broker_error(e: impl std::fmt::Display) -> EventLogError {
+    EventLogError::Kafka(format!("embedded broker: {e}"))
+}
+
+/// A port on 127.0.0.1 that was free a moment ago (tansu cannot report a port bound to 0).
+pub fn free_port() -> Result<u16, EventLogError> {
+    let listener = TcpListener::bind("127.0.0.1:0").map_err(broker_error)?;
+    Ok(listener.local_addr().map_err(broker_error)?.port())
+}
+
+impl EmbeddedBroker {
+    /// Starts a broker listening on `addr` (IPv4), storing in `data_dir/broker.db`, and waits
+    /// until it accepts connections.
+    pub async fn start(data_dir: &Path, addr: SocketAddr) -> Result<EmbeddedBroker, EventLogError> {
+        std::fs::create_dir_all(data_dir).map_err(broker_error)?;
+        let data_dir = std::path::absolute(data_dir).map_err(broker_error)?;
+        let listener = Url::parse(&format!("tcp://{addr}")).map_err(broker_error)?;
+        // tansu joins the URL path to its working directory unless it starts with two slashes.
+        let storage = Url::parse(&format!(
+            "sqlite:///{}?maintenance_interval=1m",
+            data_dir.join("broker.db").display()
+        ))
+        .map_err(broker_error)?;
+        let mut broker = Broker::<Controller<StorageContainer>, StorageContainer>::builder()
+            .node_id(111)
+            .cluster_id("codeflix")
+            .incarnation_id(uuid::Uuid::new_v4())
+            .advertised_listener(listener.clone())
+            .listener(listener)
+            .storage(storage)
+            .silent(true)
+            .build()
+            .await
+            .map_err(broker_error)?;
+        let task = tokio::spawn(async move {
+            if let Err(e) = broker.serve(tokio::time::Instant::now()).await {
+                error!(error = %e, "embedded broker stopped");
+            }
+        });
+        wait_for_port(addr, Duration::from_secs(30)).await?;
+        Ok(EmbeddedBroker { addr, task })
+    }
+
+    /// `host:port` for `bootstrap.servers`.
+    pub fn bootstrap(&self) -> String {
+        self.addr.to_string()
+    }
+
+    /// Stops the broker (tansu has no graceful stop: its task is aborted, connections close).
+    pub fn stop(self) {
+        self.task.abort();
+    }
+}
+
+/// Waits until something accepts TCP connections on `addr`.
+pub async fn wait_for_port(addr: SocketAddr, timeout: Duration) -> Result<(), EventLogError> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if tokio::net::TcpStream::connect(addr).await.is_ok() {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            return Err(broker_error(format!(
+                "nothing listens on {addr} after {timeout:?}"
+            )));
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

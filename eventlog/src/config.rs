@@ -1,0 +1,112 @@
+//! How the event log reaches Kafka, the schema registry and its command store.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use rdkafka::ClientConfig;
+
+use crate::topics::TopicSettings;
+
+/// Everything [`crate::EventLog::connect`] needs.
+#[derive(Debug, Clone)]
+pub struct EventLogConfig {
+    /// Kafka bootstrap servers, e.g. `127.0.0.1:9092`.
+    pub bootstrap_servers: String,
+    /// Schema registry base URL, e.g. `http://127.0.0.1:8081`.
+    pub schema_registry_url: String,
+    pub topics: TopicSettings,
+    /// The command store file (embedded SQLite).
+    pub store_path: PathBuf,
+    /// Extra librdkafka properties for every client (security, timeouts), applied last.
+    pub kafka: BTreeMap<String, String>,
+    /// How long `execute` waits for its events to be confirmed in Kafka.
+    pub ack_timeout: Duration,
+    pub relay: RelaySettings,
+}
+
+/// How the relay behaves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RelaySettings {
+    /// How long a relay lease lasts without renewal; another process takes over after it.
+    pub lease_ttl: Duration,
+    /// How long a relay waits after dropping a producer before reading partition tails, so that
+    /// requests the old producer had sent are settled (see ADR 0005).
+    pub quarantine: Duration,
+    /// How often an idle relay looks for rows written by other processes.
+    pub idle_poll: Duration,
+    /// Rows read from the store per round.
+    pub batch: usize,
+    /// Messages sent and not yet confirmed, at most.
+    pub max_in_flight: usize,
+}
+
+impl Default for RelaySettings {
+    fn default() -> Self {
+        RelaySettings {
+            lease_ttl: Duration::from_secs(10),
+            quarantine: Duration::from_secs(10),
+            idle_poll: Duration::from_millis(10),
+            batch: 2000,
+            max_in_flight: 20_000,
+        }
+    }
+}
+
+impl EventLogConfig {
+    /// A configuration with Codeflix's defaults for everything but the addresses and the store.
+    pub fn new(bootstrap_servers: &str, schema_registry_url: &str, store_path: PathBuf) -> Self {
+        EventLogConfig {
+            bootstrap_servers: bootstrap_servers.to_owned(),
+            schema_registry_url: schema_registry_url.to_owned(),
+            topics: TopicSettings {
+                prefix: "codeflix".to_owned(),
+                partitions: 3,
+                replication_factor: 1,
+            },
+            store_path,
+            kafka: BTreeMap::new(),
+            ack_timeout: Duration::from_secs(30),
+            relay: RelaySettings::default(),
+        }
+    }
+
+    /// A librdkafka client configuration with the bootstrap servers and the extra properties.
+    pub fn client(&self, properties: &[(&str, &str)]) -> ClientConfig {
+        let mut config = ClientConfig::new();
+        config.set("bootstrap.servers", &self.bootstrap_servers);
+        for (key, value) in properties {
+            config.set(*key, *value);
+        }
+        for (key, value) in &self.kafka {
+            config.set(key, value);
+        }
+        config
+    }
+
+    /// The relay's producer: idempotent, all replicas, ordered and gapless per partition.
+    pub fn producer(&self) -> ClientConfig {
+        self.client(&[
+            ("enable.idempotence", "true"),
+            ("acks", "all"),
+            ("max.in.flight.requests.per.connection", "5"),
+            ("enable.gapless.guarantee", "true"),
+            ("linger.ms", "2"),
+            ("batch.num.messages", "10000"),
+            ("queue.buffering.max.messages", "200000"),
+            ("request.timeout.ms", "10000"),
+            ("message.timeout.ms", "300000"),
+        ])
+    }
+
+    /// A consumer that reads by assignment and never commits.
+    pub fn reader(&self, group: &str) -> ClientConfig {
+        self.client(&[
+            ("group.id", group),
+            ("enable.auto.commit", "false"),
+            ("enable.auto.offset.store", "false"),
+            ("auto.offset.reset", "earliest"),
+            ("enable.partition.eof", "true"),
+        ])
+    }
+}

@@ -1,0 +1,48 @@
+//! Codeflix's event log on Kafka.
+//!
+//! [`EventLog::execute`] decides a command against its aggregate's current state and appends the
+//! resulting events so that they reach Kafka exactly once and in version order, even when processes
+//! die at any point or the broker restarts (docs/adr/0005-consistency-version-gate-and-outbox.md):
+//!
+//! 1. the [`store::CommandStore`] atomically checks the expected version, stores the events as
+//!    outbox rows and records the command id (the version gate and the idempotency record);
+//! 2. the [`relay::Relay`] — one active per store, elected by lease — copies rows to Kafka in
+//!    order with an idempotent producer, and after a crash finds where it stopped by reading the
+//!    partitions' tails;
+//! 3. `execute` answers once its events are confirmed in Kafka, with their positions.
+//!
+//! Values use the Confluent wire format through a schema registry ([`codec`]); envelope fields
+//! are copied into headers ([`headers`]). [`broker`] runs the embedded Kafka-protocol broker.
+
+pub mod broker;
+pub mod codec;
+pub mod config;
+pub mod headers;
+mod log;
+pub mod partition;
+pub mod reader;
+pub mod relay;
+pub mod store;
+pub mod topics;
+
+pub use config::EventLogConfig;
+pub use log::{Appended, EventLog, ExecuteError};
+
+/// Something the event log could not do.
+#[derive(Debug, thiserror::Error)]
+pub enum EventLogError {
+    #[error("kafka: {0}")]
+    Kafka(String),
+    #[error("schema registry: {0}")]
+    Registry(String),
+    #[error(transparent)]
+    Codec(#[from] codeflix_schemas::CodecError),
+    #[error("decoding an event: {0}")]
+    Decode(String),
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+    #[error("the history of {aggregate} is inconsistent: {detail}")]
+    History { aggregate: String, detail: String },
+    #[error("{0}")]
+    Config(String),
+}

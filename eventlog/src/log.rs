@@ -1,0 +1,367 @@
+//! [`EventLog`]: decide a command against an aggregate's history and append what it decided.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use codeflix_domain::{
+    Aggregate, AggregateType, AnyEvent, CommandContext, CommandError, DomainEvent, Envelope,
+    EventId, ExpectedVersion, Version, Versioned,
+};
+use rdkafka::admin::AdminClient;
+use rdkafka::client::DefaultClientContext;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use tracing::debug;
+use uuid::Uuid;
+
+use crate::EventLogError;
+use crate::codec::RegistryCodec;
+use crate::config::EventLogConfig;
+use crate::headers::event_headers;
+use crate::partition::partition_for;
+use crate::relay::{Relay, RelayHandle};
+use crate::store::{
+    AppendOutcome, CommandRecord, CommandStore, NewEvent, NewEvents, Position, SqliteStore,
+};
+use crate::topics::{ensure_event_topics, event_topic};
+
+/// A command's events as they stand in Kafka.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Appended {
+    /// The aggregate's version once the events are applied.
+    pub aggregate_version: Version,
+    pub event_ids: Vec<EventId>,
+    /// Where each event landed, in order: the consistency token for reading one's writes.
+    pub positions: Vec<Position>,
+    /// `true` when the command id had been executed before and this is that earlier result.
+    pub replayed: bool,
+}
+
+/// Why a command was not appended.
+#[derive(Debug, thiserror::Error)]
+pub enum ExecuteError<E> {
+    /// The command breaks a rule; nothing was appended.
+    #[error(transparent)]
+    Rejected(E),
+    /// The aggregate is not at the expected version; nothing was appended.
+    #[error("expected version {expected} but the aggregate is at version {current}")]
+    Conflict { expected: Version, current: Version },
+    /// The command id was used before for another aggregate.
+    #[error("command id {command_id} was already used for {aggregate}")]
+    CommandIdReused { command_id: Uuid, aggregate: String },
+    /// The events are stored and will reach Kafka, but were not confirmed within the wait;
+    /// executing the same command id again returns the result once they are.
+    #[error("accepted at version {version}; its events are not confirmed in Kafka yet")]
+    Unconfirmed { version: Version },
+    /// The log's infrastructure failed; the command may be retried with the same command id.
+    #[error(transparent)]
+    Unavailable(#[from] EventLogError),
+}
+
+/// The event log of one process.
+pub struct EventLog {
+    config: EventLogConfig,
+    store: Arc<dyn CommandStore>,
+    codec: RegistryCodec,
+    partitions: HashMap<String, i32>,
+    relay: RelayHandle,
+    relay_task: Option<JoinHandle<()>>,
+    shutdown: watch::Sender<bool>,
+}
+
+impl std::fmt::Debug for EventLog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EventLog")
+            .field("bootstrap_servers", &self.config.bootstrap_servers)
+            .field("store", &self.config.store_path)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Attempts for a command that expects any version, when others keep winning the race.
+const ANY_VERSION_ATTEMPTS: usize = 8;
+
+impl EventLog {
+    /// Creates missing topics, opens the command store and starts this process's relay.
+    pub async fn connect(config: EventLogConfig) -> Result<EventLog, EventLogError> {
+        let admin: AdminClient<DefaultClientContext> = config
+            .client(&[])
+            .create()
+            .map_err(|e| EventLogError::Kafka(e.to_string()))?;
+        let topics = ensure_event_topics(&admin, &config.topics).await?;
+        let partitions = partition_counts(&admin, &topics)?;
+        let store: Arc<dyn CommandStore> = Arc::new(SqliteStore::open(&config.store_path).await?);
+        let codec = RegistryCodec::new(&config.schema_registry_url)?;
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        let (relay, handle) = Relay::new(
+            config.clone(),
+            store.clone(),
+            topics.iter().map(|t| (t.clone(), partitions[t])).collect(),
+            shutdown_rx,
+        );
+        let relay_task = tokio::spawn(relay.run());
+        Ok(EventLog {
+            config,
+            store,
+            codec,
+            partitions,
+            relay: handle,
+            relay_task: Some(relay_task),
+            shutdown,
+        })
+    }
+
+    pub fn config(&self) -> &EventLogConfig {
+        &self.config
+    }
+
+    pub fn store(&self) -> &Arc<dyn CommandStore> {
+        &self.store
+    }
+
+    pub fn codec(&self) -> &RegistryCodec {
+        &self.codec
+    }
+
+    /// Whether this process's relay currently publishes.
+    pub fn relay_is_leader(&self) -> bool {
+        self.relay.leader.load(Ordering::SeqCst)
+    }
+
+    /// Stops the relay after it has confirmed what it sent.
+    pub async fn shutdown(mut self) {
+        let _ = self.shutdown.send(true);
+        if let Some(task) = self.relay_task.take() {
+            let _ = task.await;
+        }
+    }
+
+    /// The aggregate's current state, rebuilt from its events.
+    pub async fn load<A: Aggregate>(&self, id: &A::Id) -> Result<Versioned<A>, EventLogError> {
+        let aggregate_id = id.to_string();
+        let stored = self
+            .store
+            .events(A::TYPE, &aggregate_id, Version::INITIAL)
+            .await?;
+        let mut aggregate = Versioned::<A>::new();
+        for event in stored {
+            let envelope = self.codec.decode(&event.value).await?;
+            let history = |detail: String| EventLogError::History {
+                aggregate: format!("{} {aggregate_id}", A::TYPE),
+                detail,
+            };
+            if envelope.metadata.aggregate_version != event.version {
+                return Err(history(format!(
+                    "row at version {} holds an event of version {}",
+                    event.version, envelope.metadata.aggregate_version
+                )));
+            }
+            let typed = A::Event::try_from(envelope.event).map_err(|e| history(e.to_string()))?;
+            aggregate
+                .apply(event.version, &typed)
+                .map_err(|gap| history(gap.to_string()))?;
+        }
+        Ok(aggregate)
+    }
+
+    /// Decides `command` against the aggregate and appends its events.
+    ///
+    /// Answers once the events are confirmed in Kafka. Executing the same `ctx.command_id` again
+    /// returns the first result and appends nothing.
+    pub async fn execute<A: Aggregate>(
+        &self,
+        ctx: &CommandContext,
+        id: &A::Id,
+        expected: ExpectedVersion,
+        command: A::Command,
+    ) -> Result<Appended, ExecuteError<A::Error>> {
+        let aggregate_id = id.to_string();
+        if let Some(record) = self
+            .store
+            .command(ctx.command_id)
+            .await
+            .map_err(EventLogError::from)?
+        {
+            return self.replay(record, A::TYPE, &aggregate_id).await;
+        }
+        for _ in 0..ANY_VERSION_ATTEMPTS {
+            let aggregate = self.load::<A>(id).await?;
+            let decision = match aggregate.decide(expected, command.clone()) {
+                Ok(decision) => decision,
+                Err(CommandError::Conflict { expected, current }) => {
+                    return Err(ExecuteError::Conflict { expected, current });
+                }
+                Err(CommandError::Rejected(error)) => return Err(ExecuteError::Rejected(error)),
+            };
+            let base = decision.base();
+            let new_version = decision.new_version();
+            let envelopes = ctx.envelop::<A>(id, decision);
+            let append = self
+                .prepare(ctx.command_id, A::TYPE, &aggregate_id, base, envelopes)
+                .await?;
+            let event_ids: Vec<EventId> =
+                append.events.iter().map(|e| EventId(e.event_id)).collect();
+            match self
+                .store
+                .append(append)
+                .await
+                .map_err(EventLogError::from)?
+            {
+                AppendOutcome::Appended { seqs } => {
+                    self.relay.wake.notify_one();
+                    let positions = self.confirmed(&seqs).await?;
+                    return Ok(Appended {
+                        aggregate_version: new_version,
+                        event_ids,
+                        positions: positions.ok_or(ExecuteError::Unconfirmed {
+                            version: new_version,
+                        })?,
+                        replayed: false,
+                    });
+                }
+                AppendOutcome::Duplicate(record) => {
+                    return self.replay(record, A::TYPE, &aggregate_id).await;
+                }
+                AppendOutcome::Conflict { current } => match expected {
+                    ExpectedVersion::Exactly(expected) => {
+                        return Err(ExecuteError::Conflict { expected, current });
+                    }
+                    ExpectedVersion::Any => {
+                        debug!(aggregate = %aggregate_id, %current, "lost a race; deciding again");
+                    }
+                },
+            }
+        }
+        let current = self
+            .store
+            .version(A::TYPE, &aggregate_id)
+            .await
+            .map_err(EventLogError::from)?;
+        Err(ExecuteError::Conflict {
+            expected: current,
+            current,
+        })
+    }
+
+    /// Encodes envelopes into outbox rows.
+    async fn prepare<E: DomainEvent>(
+        &self,
+        command_id: Uuid,
+        aggregate_type: AggregateType,
+        aggregate_id: &str,
+        base: Version,
+        envelopes: Vec<Envelope<E>>,
+    ) -> Result<NewEvents, EventLogError> {
+        let mut events = Vec::with_capacity(envelopes.len());
+        for envelope in envelopes {
+            let envelope: Envelope<AnyEvent> = envelope.map(Into::into);
+            let metadata = &envelope.metadata;
+            let topic = event_topic(&self.config.topics.prefix, metadata.aggregate_type);
+            let partitions = *self
+                .partitions
+                .get(&topic)
+                .ok_or_else(|| EventLogError::Config(format!("unknown topic {topic}")))?;
+            let (fullname, value) = self.codec.encode(&topic, &envelope).await?;
+            events.push(NewEvent {
+                version: metadata.aggregate_version,
+                event_id: metadata.event_id.0,
+                partition: partition_for(aggregate_id.as_bytes(), partitions),
+                key: aggregate_id.as_bytes().to_vec(),
+                value,
+                headers: event_headers(metadata, &fullname),
+                topic,
+            });
+        }
+        Ok(NewEvents {
+            command_id,
+            aggregate_type,
+            aggregate_id: aggregate_id.to_owned(),
+            base,
+            events,
+        })
+    }
+
+    /// The earlier result of a command id.
+    async fn replay<E>(
+        &self,
+        record: CommandRecord,
+        aggregate_type: AggregateType,
+        aggregate_id: &str,
+    ) -> Result<Appended, ExecuteError<E>> {
+        if record.aggregate_type != aggregate_type || record.aggregate_id != aggregate_id {
+            return Err(ExecuteError::CommandIdReused {
+                command_id: record.command_id,
+                aggregate: format!("{} {}", record.aggregate_type, record.aggregate_id),
+            });
+        }
+        let publications = self
+            .store
+            .publications(&record.seqs)
+            .await
+            .map_err(EventLogError::from)?;
+        let event_ids = publications.iter().map(|p| EventId(p.event_id)).collect();
+        let positions = self
+            .confirmed(&record.seqs)
+            .await?
+            .ok_or(ExecuteError::Unconfirmed {
+                version: record.new_version,
+            })?;
+        Ok(Appended {
+            aggregate_version: record.new_version,
+            event_ids,
+            positions,
+            replayed: true,
+        })
+    }
+
+    /// Waits until every row is confirmed in Kafka; `None` if the wait timed out.
+    async fn confirmed(&self, seqs: &[i64]) -> Result<Option<Vec<Position>>, EventLogError> {
+        let Some(&last) = seqs.last() else {
+            return Ok(Some(Vec::new()));
+        };
+        let deadline = tokio::time::Instant::now() + self.config.ack_timeout;
+        let mut confirmed = self.relay.confirmed.clone();
+        loop {
+            let local_leader = self.relay.leader.load(Ordering::SeqCst);
+            if !local_leader || *confirmed.borrow() >= last {
+                let publications = self.store.publications(seqs).await?;
+                if let Some(positions) = publications
+                    .into_iter()
+                    .map(|p| p.position)
+                    .collect::<Option<Vec<_>>>()
+                {
+                    return Ok(Some(positions));
+                }
+            }
+            tokio::select! {
+                _ = confirmed.changed() => {}
+                _ = tokio::time::sleep(Duration::from_millis(20)) => {}
+                _ = tokio::time::sleep_until(deadline) => return Ok(None),
+            }
+        }
+    }
+}
+
+fn partition_counts(
+    admin: &AdminClient<DefaultClientContext>,
+    topics: &[String],
+) -> Result<HashMap<String, i32>, EventLogError> {
+    let metadata = admin
+        .inner()
+        .fetch_metadata(None, Duration::from_secs(30))
+        .map_err(|e| EventLogError::Kafka(format!("reading metadata: {e}")))?;
+    let mut counts = HashMap::new();
+    for topic in topics {
+        let found = metadata
+            .topics()
+            .iter()
+            .find(|t| t.name() == topic)
+            .map(|t| t.partitions().len() as i32)
+            .filter(|n| *n > 0)
+            .ok_or_else(|| EventLogError::Kafka(format!("topic {topic} has no partitions")))?;
+        counts.insert(topic.clone(), found);
+    }
+    Ok(counts)
+}

@@ -1,0 +1,162 @@
+//! The command store: the version gate, the transactional outbox and the idempotency record.
+//!
+//! Kafka cannot append conditionally, so the command side keeps its own ordered record of every
+//! aggregate's events (docs/adr/0005-consistency-version-gate-and-outbox.md). One atomic write
+//! checks the expected version, stores the new events as unpublished outbox rows and records the
+//! command id; the relay then copies the rows to Kafka in order, exactly once.
+
+mod sqlite;
+
+use async_trait::async_trait;
+use codeflix_domain::{AggregateType, Version};
+use uuid::Uuid;
+
+pub use sqlite::SqliteStore;
+
+/// A command store that cannot do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("command store: {0}")]
+    Backend(String),
+    #[error("command store holds malformed data: {0}")]
+    Corrupt(String),
+}
+
+/// One event ready for the log: where it goes and its encoded form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewEvent {
+    pub version: Version,
+    pub event_id: Uuid,
+    pub topic: String,
+    pub partition: i32,
+    /// The Kafka key: the aggregate id.
+    pub key: Vec<u8>,
+    /// The Kafka value: Confluent wire format (magic byte, schema id, Avro).
+    pub value: Vec<u8>,
+    /// Kafka headers, in order.
+    pub headers: Vec<(String, String)>,
+}
+
+/// What one command wants appended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewEvents {
+    pub command_id: Uuid,
+    pub aggregate_type: AggregateType,
+    pub aggregate_id: String,
+    /// The version the command was decided on; the events carry base + 1, base + 2, …
+    pub base: Version,
+    pub events: Vec<NewEvent>,
+}
+
+/// The stored outcome of a command, returned again when the same command id comes back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommandRecord {
+    pub command_id: Uuid,
+    pub aggregate_type: AggregateType,
+    pub aggregate_id: String,
+    pub base: Version,
+    pub new_version: Version,
+    /// Outbox sequence numbers of its events, in order (empty when it changed nothing).
+    pub seqs: Vec<i64>,
+}
+
+/// The result of an atomic append.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AppendOutcome {
+    /// Stored, with these outbox sequence numbers.
+    Appended { seqs: Vec<i64> },
+    /// The command id was seen before: nothing was stored, here is what it did then.
+    Duplicate(CommandRecord),
+    /// The aggregate is no longer at the base version.
+    Conflict { current: Version },
+}
+
+/// An event as stored, for rebuilding an aggregate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredEvent {
+    pub version: Version,
+    pub value: Vec<u8>,
+}
+
+/// An outbox row for the relay.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxRow {
+    pub seq: i64,
+    pub event_id: Uuid,
+    pub topic: String,
+    pub partition: i32,
+    pub key: Vec<u8>,
+    pub value: Vec<u8>,
+    pub headers: Vec<(String, String)>,
+}
+
+/// Where an event landed in Kafka.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Position {
+    pub topic: String,
+    pub partition: i32,
+    pub offset: i64,
+}
+
+/// Publication state of one outbox row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Publication {
+    pub seq: i64,
+    pub event_id: Uuid,
+    /// `None` while the row is not confirmed in Kafka.
+    pub position: Option<Position>,
+}
+
+/// The port the event log needs from its command-side store.
+///
+/// Every implementation passes `tests/it/store_conformance.rs`.
+#[async_trait]
+pub trait CommandStore: Send + Sync + 'static {
+    /// Atomically: refuses a known command id, checks the aggregate is at `base`, stores the events
+    /// as unpublished rows and records the command.
+    async fn append(&self, append: NewEvents) -> Result<AppendOutcome, StoreError>;
+
+    /// The events of one aggregate with a version above `after`, in version order.
+    async fn events(
+        &self,
+        aggregate_type: AggregateType,
+        aggregate_id: &str,
+        after: Version,
+    ) -> Result<Vec<StoredEvent>, StoreError>;
+
+    /// The current version of one aggregate (0 if it has no events).
+    async fn version(
+        &self,
+        aggregate_type: AggregateType,
+        aggregate_id: &str,
+    ) -> Result<Version, StoreError>;
+
+    /// What a command did, if it was stored.
+    async fn command(&self, command_id: Uuid) -> Result<Option<CommandRecord>, StoreError>;
+
+    /// Unpublished rows with a sequence number above `after`, in sequence order.
+    async fn unpublished(&self, after: i64, limit: usize) -> Result<Vec<OutboxRow>, StoreError>;
+
+    /// How many rows are not confirmed in Kafka yet.
+    async fn unpublished_count(&self) -> Result<u64, StoreError>;
+
+    /// Records where rows landed in Kafka.
+    async fn mark_published(&self, published: &[(i64, i64)]) -> Result<(), StoreError>;
+
+    /// The publication state of the given rows.
+    async fn publications(&self, seqs: &[i64]) -> Result<Vec<Publication>, StoreError>;
+
+    /// The highest-sequence row confirmed in `topic`/`partition`: `(seq, offset)`.
+    async fn last_published(
+        &self,
+        topic: &str,
+        partition: i32,
+    ) -> Result<Option<(i64, i64)>, StoreError>;
+
+    /// Takes or renews the relay lease for `holder` until `now_ms + ttl_ms`; `false` when another
+    /// holder's lease is still valid.
+    async fn try_lease(&self, holder: &str, now_ms: i64, ttl_ms: i64) -> Result<bool, StoreError>;
+
+    /// Gives the lease up, if `holder` has it.
+    async fn release_lease(&self, holder: &str) -> Result<(), StoreError>;
+}

@@ -1,0 +1,88 @@
+//! Topic names and their creation with explicit configuration.
+//!
+//! One topic per aggregate type: `<prefix>.<aggregate type>.events`, e.g.
+//! `codeflix.catalog.video.events` (docs/adr/0006-topics-and-headers.md). The key is the aggregate
+//! id, so one aggregate's events stay ordered in one partition.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use codeflix_domain::AggregateType;
+use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::client::DefaultClientContext;
+use rdkafka::error::RDKafkaErrorCode;
+
+use crate::EventLogError;
+
+/// The event topic of an aggregate type.
+pub fn event_topic(prefix: &str, aggregate_type: AggregateType) -> String {
+    format!("{prefix}.{aggregate_type}.events")
+}
+
+/// How event topics are created.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopicSettings {
+    pub prefix: String,
+    pub partitions: i32,
+    pub replication_factor: i32,
+}
+
+impl TopicSettings {
+    /// The explicit configuration of an event topic: kept forever, never compacted (every event
+    /// matters, not only the latest per key).
+    pub fn event_topic_config(&self) -> BTreeMap<&'static str, String> {
+        let mut config = BTreeMap::from([
+            ("cleanup.policy", "delete".to_owned()),
+            ("retention.ms", "-1".to_owned()),
+            ("retention.bytes", "-1".to_owned()),
+        ]);
+        if self.replication_factor > 1 {
+            config.insert(
+                "min.insync.replicas",
+                (self.replication_factor - 1).to_string(),
+            );
+        }
+        config
+    }
+}
+
+/// Creates every event topic that does not exist yet; existing topics are left as they are.
+pub async fn ensure_event_topics(
+    admin: &AdminClient<DefaultClientContext>,
+    settings: &TopicSettings,
+) -> Result<Vec<String>, EventLogError> {
+    let names: Vec<String> = AggregateType::ALL
+        .into_iter()
+        .map(|t| event_topic(&settings.prefix, t))
+        .collect();
+    let config = settings.event_topic_config();
+    let topics: Vec<NewTopic<'_>> = names
+        .iter()
+        .map(|name| {
+            config.iter().fold(
+                NewTopic::new(
+                    name,
+                    settings.partitions,
+                    TopicReplication::Fixed(settings.replication_factor),
+                ),
+                |topic, (key, value)| topic.set(key, value),
+            )
+        })
+        .collect();
+    let options = AdminOptions::new().operation_timeout(Some(Duration::from_secs(30)));
+    let results = admin
+        .create_topics(&topics, &options)
+        .await
+        .map_err(|e| EventLogError::Kafka(format!("creating topics: {e}")))?;
+    for result in results {
+        match result {
+            Ok(_) | Err((_, RDKafkaErrorCode::TopicAlreadyExists)) => {}
+            Err((topic, code)) => {
+                return Err(EventLogError::Kafka(format!(
+                    "creating topic {topic}: {code}"
+                )));
+            }
+        }
+    }
+    Ok(names)
+}

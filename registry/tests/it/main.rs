@@ -1,0 +1,326 @@
+//! The registry over real HTTP, as clients use it.
+
+#![allow(clippy::unwrap_used)]
+
+use std::path::Path;
+
+use codeflix_registry::{Level, Registry};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+struct Server {
+    base: String,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Server {
+    async fn start(db: &Path) -> Server {
+        let registry = Registry::open(db, Level::Backward).await.unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let task = tokio::spawn(async move {
+            codeflix_registry::serve(listener, registry).await.unwrap();
+        });
+        Server { base, task }
+    }
+
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let client = reqwest::Client::new();
+        let mut request = client
+            .request(method, format!("{}{path}", self.base))
+            .header("Accept", "application/vnd.schemaregistry.v1+json");
+        if let Some(body) = body {
+            request = request
+                .header("Content-Type", "application/vnd.schemaregistry.v1+json")
+                .body(body.to_string());
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    async fn get(&self, path: &str) -> (StatusCode, Value) {
+        self.call(reqwest::Method::GET, path, None).await
+    }
+
+    async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.call(reqwest::Method::POST, path, Some(body)).await
+    }
+
+    async fn put(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.call(reqwest::Method::PUT, path, Some(body)).await
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+fn v1() -> String {
+    json!({"type":"record","name":"Thing","namespace":"codeflix.x","fields":[{"name":"a","type":"string"}]}).to_string()
+}
+
+fn v2_optional() -> String {
+    json!({"type":"record","name":"Thing","namespace":"codeflix.x","fields":[
+        {"name":"a","type":"string"},{"name":"b","type":["null","long"],"default":null}]})
+    .to_string()
+}
+
+fn v2_required() -> String {
+    json!({"type":"record","name":"Thing","namespace":"codeflix.x","fields":[
+        {"name":"a","type":"string"},{"name":"b","type":"long"}]})
+    .to_string()
+}
+
+fn body(schema: &str) -> Value {
+    json!({"schema": schema, "schemaType": "AVRO", "references": []})
+}
+
+const SUBJECT: &str = "codeflix.x.events-codeflix.x.Thing";
+
+#[tokio::test]
+async fn register_then_read_back_by_id_subject_and_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("registry.db")).await;
+    let (status, registered) = server
+        .post(
+            &format!("/subjects/{SUBJECT}/versions?normalize=False"),
+            body(&v1()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{registered}");
+    let id = registered["id"].as_i64().unwrap();
+
+    let (status, by_id) = server
+        .get(&format!(
+            "/schemas/ids/{id}?subject=other-value&deleted=true"
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(by_id["schema"].as_str().unwrap(), v1());
+    assert_eq!(by_id["schemaType"], "AVRO");
+
+    let (_, subjects) = server
+        .get("/subjects?deleted=false&deleted_only=false&offset=0&limit=-1")
+        .await;
+    assert_eq!(subjects, json!([SUBJECT]));
+    let (_, versions) = server
+        .get(&format!("/subjects/{SUBJECT}/versions?offset=0&limit=-1"))
+        .await;
+    assert_eq!(versions, json!([1]));
+    let (_, latest) = server
+        .get(&format!("/subjects/{SUBJECT}/versions/latest"))
+        .await;
+    assert_eq!(latest["id"].as_i64(), Some(id));
+    assert_eq!(latest["version"], 1);
+    assert_eq!(latest["subject"], SUBJECT);
+
+    let (status, found) = server
+        .post(
+            &format!("/subjects/{SUBJECT}?normalize=False&deleted=False"),
+            body(&v1()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(found["version"], 1);
+    assert_eq!(found["id"].as_i64(), Some(id));
+}
+
+#[tokio::test]
+async fn registering_again_returns_the_same_id_and_other_subjects_share_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("registry.db")).await;
+    let path = format!("/subjects/{SUBJECT}/versions");
+    let (_, first) = server.post(&path, body(&v1())).await;
+    // Same schema, other formatting: same schema.
+    let reformatted =
+        serde_json::to_string_pretty(&serde_json::from_str::<Value>(&v1()).unwrap()).unwrap();
+    let (_, again) = server.post(&path, body(&reformatted)).await;
+    assert_eq!(first["id"], again["id"]);
+    let (_, versions) = server.get(&path).await;
+    assert_eq!(versions, json!([1]));
+    let (_, elsewhere) = server
+        .post("/subjects/other-codeflix.x.Thing/versions", body(&v1()))
+        .await;
+    assert_eq!(first["id"], elsewhere["id"]);
+}
+
+#[tokio::test]
+async fn an_incompatible_schema_is_refused_and_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("registry.db")).await;
+    let path = format!("/subjects/{SUBJECT}/versions");
+    server.post(&path, body(&v1())).await;
+    let (status, error) = server.post(&path, body(&v2_required())).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{error}");
+    assert_eq!(error["error_code"], 409);
+    assert!(
+        error["message"].as_str().unwrap().contains("incompatible"),
+        "{error}"
+    );
+    let (_, versions) = server.get(&path).await;
+    assert_eq!(versions, json!([1]));
+
+    let (status, compatible) = server
+        .post(
+            &format!(
+                "/compatibility/subjects/{SUBJECT}/versions/latest?normalize=False&verbose=False"
+            ),
+            body(&v2_optional()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(compatible, json!({"is_compatible": true}));
+    let (_, incompatible) = server
+        .post(
+            &format!("/compatibility/subjects/{SUBJECT}/versions?verbose=true"),
+            body(&v2_required()),
+        )
+        .await;
+    assert_eq!(incompatible["is_compatible"], false);
+    assert!(!incompatible["messages"].as_array().unwrap().is_empty());
+
+    let (status, _) = server.post(&path, body(&v2_optional())).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, versions) = server.get(&path).await;
+    assert_eq!(versions, json!([1, 2]));
+}
+
+#[tokio::test]
+async fn compatibility_levels_are_configurable_globally_and_per_subject() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("registry.db")).await;
+    assert_eq!(
+        server.get("/config").await.1,
+        json!({"compatibilityLevel": "BACKWARD"})
+    );
+    let (status, set) = server
+        .put("/config", json!({"compatibility": "BACKWARD_TRANSITIVE"}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(set, json!({"compatibility": "BACKWARD_TRANSITIVE"}));
+    assert_eq!(
+        server.get(&format!("/config/{SUBJECT}")).await.1,
+        json!({"compatibilityLevel": "BACKWARD_TRANSITIVE"})
+    );
+    server
+        .put(
+            &format!("/config/{SUBJECT}"),
+            json!({"compatibility": "NONE"}),
+        )
+        .await;
+    assert_eq!(
+        server.get(&format!("/config/{SUBJECT}")).await.1["compatibilityLevel"],
+        "NONE"
+    );
+    assert_eq!(
+        server.get("/config").await.1["compatibilityLevel"],
+        "BACKWARD_TRANSITIVE"
+    );
+    let path = format!("/subjects/{SUBJECT}/versions");
+    server.post(&path, body(&v1())).await;
+    let (status, _) = server.post(&path, body(&v2_required())).await;
+    assert_eq!(status, StatusCode::OK, "NONE accepts anything");
+    let (status, error) = server
+        .put("/config", json!({"compatibility": "SIDEWAYS"}))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error["error_code"], 42203);
+}
+
+#[tokio::test]
+async fn errors_carry_confluent_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("registry.db")).await;
+    let (status, error) = server.get("/subjects/nope/versions").await;
+    assert_eq!(
+        (status, error["error_code"].as_i64()),
+        (StatusCode::NOT_FOUND, Some(40401))
+    );
+    let (status, error) = server.get("/schemas/ids/999").await;
+    assert_eq!(
+        (status, error["error_code"].as_i64()),
+        (StatusCode::NOT_FOUND, Some(40403))
+    );
+    let (status, error) = server
+        .post(
+            &format!("/subjects/{SUBJECT}/versions"),
+            json!({"schema": "{not avro"}),
+        )
+        .await;
+    assert_eq!(
+        (status, error["error_code"].as_i64()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some(42201))
+    );
+    let (status, error) = server
+        .post(
+            &format!("/subjects/{SUBJECT}/versions"),
+            json!({"schema": v1(), "schemaType": "PROTOBUF"}),
+        )
+        .await;
+    assert_eq!(
+        (status, error["error_code"].as_i64()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some(42201))
+    );
+    server
+        .post(&format!("/subjects/{SUBJECT}/versions"), body(&v1()))
+        .await;
+    let (status, error) = server.get(&format!("/subjects/{SUBJECT}/versions/0")).await;
+    assert_eq!(
+        (status, error["error_code"].as_i64()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some(42202))
+    );
+    let (status, error) = server.get(&format!("/subjects/{SUBJECT}/versions/7")).await;
+    assert_eq!(
+        (status, error["error_code"].as_i64()),
+        (StatusCode::NOT_FOUND, Some(40402))
+    );
+    let (status, error) = server
+        .post(&format!("/subjects/{SUBJECT}"), body(&v2_optional()))
+        .await;
+    assert_eq!(
+        (status, error["error_code"].as_i64()),
+        (StatusCode::NOT_FOUND, Some(40403))
+    );
+    // Python's associated-name strategy asks this first and falls back on an empty answer.
+    assert_eq!(
+        server
+            .get("/associations/resources/-/t?resourceType=topic&associationType=value")
+            .await
+            .1,
+        json!([])
+    );
+}
+
+#[tokio::test]
+async fn schemas_survive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("registry.db");
+    let id = {
+        let server = Server::start(&db).await;
+        server
+            .put("/config", json!({"compatibility": "FULL"}))
+            .await;
+        server
+            .post(&format!("/subjects/{SUBJECT}/versions"), body(&v1()))
+            .await
+            .1["id"]
+            .clone()
+    };
+    let server = Server::start(&db).await;
+    let (status, schema) = server.get(&format!("/schemas/ids/{id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(schema["schema"].as_str().unwrap(), v1());
+    assert_eq!(server.get("/config").await.1["compatibilityLevel"], "FULL");
+}
