@@ -1,0 +1,9 @@
+//! The event log against the real embedded broker and registry.
+
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+mod appending;
+mod partitioning;
+mod recovery;

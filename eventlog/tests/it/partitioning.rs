@@ -1,0 +1,43 @@
+//! Our partition choice is the one librdkafka's murmur2 partitioner (Kafka's default) makes.
+
+use std::time::Duration;
+
+use codeflix_eventlog::partition::partition_for;
+use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::client::DefaultClientContext;
+use rdkafka::producer::{FutureProducer, FutureRecord};
+
+use crate::support::Cluster;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keys_land_where_librdkafkas_murmur2_puts_them() {
+    let cluster = Cluster::start().await;
+    let config = cluster.config();
+    let admin: AdminClient<DefaultClientContext> = config.client(&[]).create().unwrap();
+    admin
+        .create_topics(
+            &[NewTopic::new("partitioning", 5, TopicReplication::Fixed(1))],
+            &AdminOptions::new(),
+        )
+        .await
+        .unwrap();
+    let producer: FutureProducer = config
+        .client(&[("partitioner", "murmur2")])
+        .create()
+        .unwrap();
+    for n in 0..200 {
+        let key = format!("{:x}", n * 7919);
+        let delivery = producer
+            .send(
+                FutureRecord::to("partitioning").key(&key).payload("x"),
+                Duration::from_secs(10),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            delivery.partition,
+            partition_for(key.as_bytes(), 5),
+            "key {key}"
+        );
+    }
+}
