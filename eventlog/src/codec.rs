@@ -86,6 +86,22 @@ impl RegistryCodec {
         Ok((schema.fullname.clone(), bytes))
     }
 
+    /// The event in wire bytes as JSON, exactly as its writer's schema has it (no domain mapping):
+    /// for tools that show events, including types this binary does not know.
+    pub async fn decode_json(
+        &self,
+        bytes: &[u8],
+    ) -> Result<(String, serde_json::Value), EventLogError> {
+        let result = self.decoder.decode(Some(bytes)).await.map_err(registry)?;
+        let fullname = result
+            .name
+            .map(|name| name.fullname(None))
+            .unwrap_or_default();
+        let json = serde_json::Value::try_from(result.value)
+            .map_err(|e| EventLogError::Decode(format!("{fullname}: {e}")))?;
+        Ok((fullname, json))
+    }
+
     /// The event in wire bytes, resolved to this binary's version of its schema.
     pub async fn decode(&self, bytes: &[u8]) -> Result<Envelope<AnyEvent>, EventLogError> {
         let result = self.decoder.decode(Some(bytes)).await.map_err(registry)?;

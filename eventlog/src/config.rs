@@ -106,7 +106,6 @@ impl EventLogConfig {
             ("enable.auto.commit", "false"),
             ("enable.auto.offset.store", "false"),
             ("auto.offset.reset", "earliest"),
-            ("enable.partition.eof", "true"),
         ])
     }
 }

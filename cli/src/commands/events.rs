@@ -1,0 +1,299 @@
+//! `codeflix events`: the event log for operators and analysts.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::io::Write;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Subcommand};
+use codeflix_domain::{AggregateType, Timestamp};
+use codeflix_eventlog::codec::RegistryCodec;
+use codeflix_eventlog::headers::header;
+use codeflix_eventlog::reader::{RawRecord, read_snapshot};
+use codeflix_eventlog::topics::event_topic;
+use rdkafka::consumer::{Consumer, StreamConsumer};
+use rdkafka::message::{Headers, Message};
+use rdkafka::{Offset, TopicPartitionList};
+use serde_json::json;
+
+use crate::settings::Settings;
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum EventsCommand {
+    /// Print every stored event that matches, oldest first, one JSON object per line.
+    Dump(Filter),
+    /// Print matching events as they are appended, one JSON object per line, until stopped.
+    Tail {
+        #[command(flatten)]
+        filter: Filter,
+        /// Start from the oldest event instead of the end of the log.
+        #[arg(long)]
+        from_beginning: bool,
+    },
+    /// Check the whole log: every event decodes, each aggregate's versions run 1..n without
+    /// gap or duplicate and in order, event ids are unique, headers match the envelope.
+    /// Prints a JSON report; exits with 1 when anything is wrong.
+    Verify,
+}
+
+/// Which events to show.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct Filter {
+    /// Only these aggregate types, e.g. `catalog.video` (repeatable; default: all).
+    #[arg(long = "type", value_name = "AGGREGATE_TYPE")]
+    types: Vec<AggregateType>,
+    /// Only this aggregate.
+    #[arg(long, value_name = "ID")]
+    id: Option<String>,
+    /// Only events that occurred at or after this instant (RFC 3339).
+    #[arg(long, value_name = "RFC3339")]
+    since: Option<Timestamp>,
+    /// Only events that occurred before this instant (RFC 3339).
+    #[arg(long, value_name = "RFC3339")]
+    until: Option<Timestamp>,
+}
+
+impl Filter {
+    fn topics(&self, settings: &Settings) -> Vec<String> {
+        let types = if self.types.is_empty() {
+            AggregateType::ALL.to_vec()
+        } else {
+            self.types.clone()
+        };
+        types
+            .into_iter()
+            .map(|t| event_topic(&settings.kafka.topic_prefix, t))
+            .collect()
+    }
+
+    /// Filters on headers, so that only matching events are decoded.
+    fn matches(&self, headers: &[(String, String)]) -> bool {
+        let id_matches = self
+            .id
+            .as_ref()
+            .is_none_or(|id| header(headers, "ce_subject") == Some(id.as_str()));
+        let time = header(headers, "ce_time").and_then(|t| t.parse::<Timestamp>().ok());
+        let after_since = self
+            .since
+            .is_none_or(|since| time.is_some_and(|t| t >= since));
+        let before_until = self
+            .until
+            .is_none_or(|until| time.is_some_and(|t| t < until));
+        id_matches && after_since && before_until
+    }
+}
+
+pub(crate) async fn run(settings: &Settings, command: EventsCommand) -> anyhow::Result<ExitCode> {
+    let codec = RegistryCodec::new(&settings.registry_url())?;
+    match command {
+        EventsCommand::Dump(filter) => dump(settings, &codec, &filter).await,
+        EventsCommand::Tail {
+            filter,
+            from_beginning,
+        } => tail(settings, &codec, &filter, from_beginning).await,
+        EventsCommand::Verify => verify(settings, &codec).await,
+    }
+}
+
+async fn show(codec: &RegistryCodec, record: &RawRecord) -> anyhow::Result<serde_json::Value> {
+    let value = record.value.as_deref().unwrap_or_default();
+    let (schema, event) = codec.decode_json(value).await?;
+    Ok(json!({
+        "topic": record.topic,
+        "partition": record.partition,
+        "offset": record.offset,
+        "key": record.key.as_deref().map(String::from_utf8_lossy),
+        "type": schema,
+        "time": header(&record.headers, "ce_time"),
+        "event": event,
+    }))
+}
+
+async fn dump(
+    settings: &Settings,
+    codec: &RegistryCodec,
+    filter: &Filter,
+) -> anyhow::Result<ExitCode> {
+    let mut records: Vec<RawRecord> =
+        read_snapshot(&settings.event_log(), &filter.topics(settings))
+            .await?
+            .into_iter()
+            .filter(|r| filter.matches(&r.headers))
+            .collect();
+    records.sort_by(|a, b| {
+        let time = |r: &RawRecord| header(&r.headers, "ce_time").map(str::to_owned);
+        (time(a), &a.topic, a.partition, a.offset).cmp(&(time(b), &b.topic, b.partition, b.offset))
+    });
+    let mut out = std::io::stdout().lock();
+    for record in &records {
+        match writeln!(out, "{}", show(codec, record).await?) {
+            Ok(()) => {}
+            // The reader went away (`| head`): that is not an error.
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => break,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn tail(
+    settings: &Settings,
+    codec: &RegistryCodec,
+    filter: &Filter,
+    from_beginning: bool,
+) -> anyhow::Result<ExitCode> {
+    let config = settings.event_log();
+    let consumer: StreamConsumer = config
+        .reader(&format!("codeflix-tail-{}", uuid::Uuid::new_v4()))
+        .create()?;
+    let metadata = consumer.fetch_metadata(None, Duration::from_secs(30))?;
+    let mut assignment = TopicPartitionList::new();
+    for topic in filter.topics(settings) {
+        if let Some(found) = metadata.topics().iter().find(|t| t.name() == topic) {
+            for partition in found.partitions() {
+                let start = if from_beginning {
+                    Offset::Beginning
+                } else {
+                    Offset::End
+                };
+                assignment.add_partition_offset(&topic, partition.id(), start)?;
+            }
+        }
+    }
+    consumer.assign(&assignment)?;
+    loop {
+        let message = tokio::select! {
+            message = consumer.recv() => message,
+            () = super::shutdown_signal() => return Ok(ExitCode::SUCCESS),
+        };
+        let message = match message {
+            Ok(message) => message,
+            Err(rdkafka::error::KafkaError::PartitionEOF(_)) => continue,
+            Err(error) => return Err(error.into()),
+        };
+        let headers: Vec<(String, String)> = message
+            .headers()
+            .map(|h| {
+                h.iter()
+                    .map(|h| {
+                        (
+                            h.key.to_owned(),
+                            String::from_utf8_lossy(h.value.unwrap_or_default()).into_owned(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        if !filter.matches(&headers) {
+            continue;
+        }
+        let record = RawRecord {
+            topic: message.topic().to_owned(),
+            partition: message.partition(),
+            offset: message.offset(),
+            timestamp_ms: message.timestamp().to_millis(),
+            key: message.key().map(<[u8]>::to_vec),
+            value: message.payload().map(<[u8]>::to_vec),
+            headers,
+        };
+        println!("{}", show(codec, &record).await?);
+    }
+}
+
+/// What `verify` found.
+#[derive(Debug, Default)]
+struct Report {
+    events: usize,
+    aggregates: usize,
+    problems: Vec<String>,
+}
+
+async fn verify(settings: &Settings, codec: &RegistryCodec) -> anyhow::Result<ExitCode> {
+    let topics: Vec<String> = AggregateType::ALL
+        .into_iter()
+        .map(|t| event_topic(&settings.kafka.topic_prefix, t))
+        .collect();
+    let records = read_snapshot(&settings.event_log(), &topics).await?;
+    let report = check(codec, records).await;
+    println!(
+        "{}",
+        json!({
+            "events": report.events,
+            "aggregates": report.aggregates,
+            "ok": report.problems.is_empty(),
+            "problems": report.problems,
+        })
+    );
+    Ok(if report.problems.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+async fn check(codec: &RegistryCodec, records: Vec<RawRecord>) -> Report {
+    let mut report = Report::default();
+    let mut seen_ids = HashSet::new();
+    let mut versions: BTreeMap<(AggregateType, String), Vec<u64>> = BTreeMap::new();
+    let mut partitions: HashMap<(AggregateType, String), HashSet<(String, i32)>> = HashMap::new();
+    for record in records {
+        report.events += 1;
+        let at = format!("{}/{}@{}", record.topic, record.partition, record.offset);
+        let Some(value) = record.value.as_deref() else {
+            report.problems.push(format!("{at}: no value"));
+            continue;
+        };
+        let envelope = match codec.decode(value).await {
+            Ok(envelope) => envelope,
+            Err(error) => {
+                report
+                    .problems
+                    .push(format!("{at}: does not decode: {error}"));
+                continue;
+            }
+        };
+        let m = &envelope.metadata;
+        if !seen_ids.insert(m.event_id) {
+            report
+                .problems
+                .push(format!("{at}: event id {} appears twice", m.event_id));
+        }
+        if header(&record.headers, "ce_id") != Some(m.event_id.to_string().as_str()) {
+            report.problems.push(format!(
+                "{at}: header ce_id does not match event id {}",
+                m.event_id
+            ));
+        }
+        if record.key.as_deref() != Some(m.aggregate_id.as_bytes()) {
+            report.problems.push(format!(
+                "{at}: key is not the aggregate id {}",
+                m.aggregate_id
+            ));
+        }
+        let aggregate = (m.aggregate_type, m.aggregate_id.clone());
+        versions
+            .entry(aggregate.clone())
+            .or_default()
+            .push(m.aggregate_version.get());
+        partitions
+            .entry(aggregate)
+            .or_default()
+            .insert((record.topic.clone(), record.partition));
+    }
+    report.aggregates = versions.len();
+    for ((aggregate_type, id), found) in &versions {
+        let expected: Vec<u64> = (1..=found.len() as u64).collect();
+        if *found != expected {
+            report.problems.push(format!(
+                "{aggregate_type} {id}: versions in log order are {found:?}, expected 1..={}",
+                found.len()
+            ));
+        }
+        if partitions[&(*aggregate_type, id.clone())].len() > 1 {
+            report.problems.push(format!(
+                "{aggregate_type} {id}: events are spread over several partitions"
+            ));
+        }
+    }
+    report
+}

@@ -1,0 +1,18 @@
+//! One module per subcommand.
+
+pub(crate) mod broker;
+pub(crate) mod config;
+pub(crate) mod events;
+pub(crate) mod registry;
+pub(crate) mod stress;
+
+/// Resolves when the process is asked to stop (Ctrl-C or SIGTERM).
+pub(crate) async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .expect("installing the SIGTERM handler");
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = terminate.recv() => {}
+    }
+}

@@ -1,0 +1,34 @@
+use std::process::ExitCode;
+
+use anyhow::Context;
+use codeflix_registry::{Level, Registry};
+use tracing::info;
+
+use crate::settings::Settings;
+
+pub(crate) async fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
+    let level: Level = settings
+        .schema_registry
+        .compatibility
+        .parse()
+        .map_err(anyhow::Error::msg)?;
+    let path = settings.data_dir.join("registry.db");
+    let registry = Registry::open(&path, level).await?;
+    let listener = tokio::net::TcpListener::bind(settings.schema_registry.listen)
+        .await
+        .with_context(|| format!("listening on {}", settings.schema_registry.listen))?;
+    info!(listen = %settings.schema_registry.listen, data = %path.display(), "embedded schema registry ready");
+    println!(
+        "schema registry listening on http://{}",
+        listener.local_addr()?
+    );
+    axum_serve(listener, registry).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn axum_serve(listener: tokio::net::TcpListener, registry: Registry) -> std::io::Result<()> {
+    tokio::select! {
+        result = codeflix_registry::serve(listener, registry) => result,
+        () = super::shutdown_signal() => Ok(()),
+    }
+}

@@ -1,0 +1,132 @@
+//! Configuration: defaults that run everything embedded, overridden by a TOML file and then by
+//! `CODEFLIX__SECTION__KEY` environment variables (e.g. `CODEFLIX__KAFKA__BOOTSTRAP_SERVERS`).
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use codeflix_eventlog::EventLogConfig;
+use codeflix_eventlog::topics::TopicSettings;
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+/// Everything the `codeflix` command can be configured with.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub(crate) struct Settings {
+    /// Where embedded engines and the command store keep their files.
+    pub(crate) data_dir: PathBuf,
+    pub(crate) kafka: KafkaSettings,
+    pub(crate) schema_registry: RegistrySettings,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub(crate) struct KafkaSettings {
+    /// Bootstrap servers of a real Kafka cluster; unset means the embedded broker at `listen`.
+    pub(crate) bootstrap_servers: Option<String>,
+    /// Where the embedded broker listens (IPv4).
+    pub(crate) listen: SocketAddr,
+    pub(crate) topic_prefix: String,
+    pub(crate) partitions: i32,
+    pub(crate) replication_factor: i32,
+    /// Extra librdkafka properties for every client, e.g. `security.protocol`, `sasl.username`.
+    pub(crate) properties: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub(crate) struct RegistrySettings {
+    /// URL of a real schema registry; unset means the embedded registry at `listen`.
+    pub(crate) url: Option<String>,
+    /// Where the embedded registry listens.
+    pub(crate) listen: SocketAddr,
+    /// The embedded registry's default compatibility level.
+    pub(crate) compatibility: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            data_dir: PathBuf::from("data"),
+            kafka: KafkaSettings::default(),
+            schema_registry: RegistrySettings::default(),
+        }
+    }
+}
+
+impl Default for KafkaSettings {
+    fn default() -> Self {
+        KafkaSettings {
+            bootstrap_servers: None,
+            listen: SocketAddr::from(([127, 0, 0, 1], 9092)),
+            topic_prefix: "codeflix".into(),
+            partitions: 3,
+            replication_factor: 1,
+            properties: BTreeMap::new(),
+        }
+    }
+}
+
+impl Default for RegistrySettings {
+    fn default() -> Self {
+        RegistrySettings {
+            url: None,
+            listen: SocketAddr::from(([127, 0, 0, 1], 8081)),
+            compatibility: "BACKWARD_TRANSITIVE".into(),
+        }
+    }
+}
+
+impl Settings {
+    /// Defaults, then `file` (or `codeflix.toml` in the working directory, if present), then the
+    /// environment.
+    pub(crate) fn load(file: Option<&Path>) -> anyhow::Result<Settings> {
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        match file {
+            Some(file) => {
+                anyhow::ensure!(
+                    file.exists(),
+                    "the configuration file {} does not exist",
+                    file.display()
+                );
+                figment = figment.merge(Toml::file(file));
+            }
+            None => figment = figment.merge(Toml::file("codeflix.toml")),
+        }
+        let settings = figment
+            .merge(Env::prefixed("CODEFLIX__").split("__"))
+            .extract()?;
+        Ok(settings)
+    }
+
+    pub(crate) fn bootstrap_servers(&self) -> String {
+        self.kafka
+            .bootstrap_servers
+            .clone()
+            .unwrap_or_else(|| self.kafka.listen.to_string())
+    }
+
+    pub(crate) fn registry_url(&self) -> String {
+        self.schema_registry
+            .url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.schema_registry.listen))
+    }
+
+    pub(crate) fn event_log(&self) -> EventLogConfig {
+        let mut config = EventLogConfig::new(
+            &self.bootstrap_servers(),
+            &self.registry_url(),
+            self.data_dir.join("command-store.db"),
+        );
+        config.topics = TopicSettings {
+            prefix: self.kafka.topic_prefix.clone(),
+            partitions: self.kafka.partitions,
+            replication_factor: self.kafka.replication_factor,
+        };
+        config.kafka = self.kafka.properties.clone();
+        config
+    }
+}

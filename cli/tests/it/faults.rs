@@ -1,0 +1,174 @@
+//! Exactly once and in version order, whatever dies: writers killed with SIGKILL at random
+//! moments, the broker killed and restarted mid-stream. Afterwards every topic is read back and
+//! checked per aggregate: versions 1..n contiguous and in order, no duplicate, and every command a
+//! writer heard acknowledged is present.
+
+use std::collections::{BTreeMap, HashMap};
+use std::process::Child;
+use std::time::{Duration, Instant};
+
+use rand::Rng;
+use serde_json::Value;
+
+use crate::support::{Site, kill, read_lines};
+
+/// How long the chaos lasts; `CODEFLIX_FAULT_SECONDS` makes it longer for a soak.
+fn chaos_duration() -> Duration {
+    let seconds = std::env::var("CODEFLIX_FAULT_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(25);
+    Duration::from_secs(seconds)
+}
+
+struct Writer {
+    child: Child,
+    ack_log: String,
+}
+
+fn start_writer(site: &Site, generation: usize) -> Writer {
+    let ack_log = site
+        .path(&format!("acks-{generation}.jsonl"))
+        .display()
+        .to_string();
+    let child = site.spawn(
+        &format!("writer-{generation}"),
+        &[
+            "stress",
+            "--writers",
+            "3",
+            "--aggregates",
+            "12",
+            "--commands",
+            "1000000",
+            "--seed",
+            "faults",
+            "--ack-log",
+            &ack_log,
+        ],
+    );
+    Writer { child, ack_log }
+}
+
+#[test]
+fn acknowledged_commands_are_in_kafka_exactly_once_in_version_order_despite_kills() {
+    let site = Site::new();
+    let mut broker = site.start_broker();
+    let mut registry = site.start_registry();
+    let mut rng = rand::rng();
+    let mut generation = 0;
+    let mut writers: Vec<Writer> = (0..3)
+        .map(|_| {
+            generation += 1;
+            start_writer(&site, generation)
+        })
+        .collect();
+    let mut ack_logs: Vec<String> = writers.iter().map(|w| w.ack_log.clone()).collect();
+
+    let started = Instant::now();
+    let mut broker_restarts = 0;
+    let mut writer_kills = 0;
+    while started.elapsed() < chaos_duration() {
+        std::thread::sleep(Duration::from_millis(rng.random_range(300..1500)));
+        if rng.random_bool(0.2)
+            || (broker_restarts == 0 && started.elapsed() > chaos_duration() / 3)
+        {
+            // The broker dies mid-stream and comes back on the same storage.
+            kill(&mut broker);
+            std::thread::sleep(Duration::from_millis(rng.random_range(200..2000)));
+            broker = site.start_broker();
+            broker_restarts += 1;
+        } else {
+            let victim = rng.random_range(0..writers.len());
+            kill(&mut writers[victim].child);
+            writer_kills += 1;
+            generation += 1;
+            writers[victim] = start_writer(&site, generation);
+            ack_logs.push(writers[victim].ack_log.clone());
+        }
+    }
+    for writer in &mut writers {
+        kill(&mut writer.child);
+    }
+
+    // Whatever was stored but not yet in Kafka is published by the next relay.
+    let drained = site.run(&["stress", "--writers", "0", "--wait-drained"]);
+    assert!(
+        drained.status.success(),
+        "draining failed: {}",
+        String::from_utf8_lossy(&drained.stderr)
+    );
+
+    let verify = site.run(&["events", "verify"]);
+    let report: Value = serde_json::from_slice(&verify.stdout).unwrap_or_else(|e| {
+        panic!(
+            "verify printed no report ({e}): {}",
+            String::from_utf8_lossy(&verify.stderr)
+        )
+    });
+    assert!(verify.status.success(), "the log is broken: {report}");
+    assert_eq!(report["ok"], true);
+
+    let dump = site.run(&["events", "dump", "--type", "catalog.category"]);
+    assert!(
+        dump.status.success(),
+        "{}",
+        String::from_utf8_lossy(&dump.stderr)
+    );
+    let mut in_log: HashMap<String, (String, u64)> = HashMap::new();
+    let mut per_aggregate: BTreeMap<String, Vec<u64>> = BTreeMap::new();
+    for line in String::from_utf8(dump.stdout).unwrap().lines() {
+        let record: Value = serde_json::from_str(line).unwrap();
+        let metadata = &record["event"]["metadata"];
+        let aggregate = metadata["aggregate_id"].as_str().unwrap().to_owned();
+        let version = metadata["aggregate_version"].as_u64().unwrap();
+        let event_id = metadata["event_id"].as_str().unwrap().to_owned();
+        assert!(
+            in_log
+                .insert(event_id.clone(), (aggregate.clone(), version))
+                .is_none(),
+            "{event_id} twice"
+        );
+        per_aggregate.entry(aggregate).or_default().push(version);
+    }
+    for (aggregate, mut versions) in per_aggregate {
+        versions.sort_unstable();
+        let expected: Vec<u64> = (1..=versions.len() as u64).collect();
+        assert_eq!(versions, expected, "aggregate {aggregate}");
+    }
+
+    let mut acknowledged = 0;
+    for log in &ack_logs {
+        for line in read_lines(std::path::Path::new(log)) {
+            // A writer killed mid-write leaves at most a torn last line, which it never acknowledged.
+            let Ok(ack) = serde_json::from_str::<Value>(&line) else {
+                continue;
+            };
+            let aggregate = ack["aggregate_id"].as_str().unwrap();
+            let version = ack["version"].as_u64().unwrap();
+            for (offset, event_id) in ack["event_ids"].as_array().unwrap().iter().enumerate() {
+                let event_id = event_id.as_str().unwrap();
+                let found = in_log.get(event_id);
+                let expected_version =
+                    version - ack["event_ids"].as_array().unwrap().len() as u64 + 1 + offset as u64;
+                assert_eq!(
+                    found,
+                    Some(&(aggregate.to_owned(), expected_version)),
+                    "acknowledged event {event_id} of {aggregate} is not in the log as version {expected_version}"
+                );
+            }
+            acknowledged += 1;
+        }
+    }
+    println!(
+        "{acknowledged} acknowledged commands, {} events in the log, {writer_kills} writer kills, {broker_restarts} broker restarts",
+        in_log.len()
+    );
+    assert!(
+        acknowledged >= 50,
+        "too few commands acknowledged ({acknowledged}) for the test to mean anything"
+    );
+    assert!(broker_restarts >= 1 && writer_kills >= 1);
+    kill(&mut broker);
+    kill(&mut registry);
+}

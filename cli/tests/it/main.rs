@@ -1,0 +1,6 @@
+//! The `codeflix` binary as operators run it: real processes, real signals.
+
+#![allow(clippy::unwrap_used)]
+
+mod faults;
+mod support;
