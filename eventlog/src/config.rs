@@ -31,7 +31,8 @@ pub struct RelaySettings {
     /// How long a relay lease lasts without renewal; another process takes over after it.
     pub lease_ttl: Duration,
     /// How long a relay waits after dropping a producer before reading partition tails, so that
-    /// requests the old producer had sent are settled (see ADR 0005).
+    /// requests the old producer had sent are settled (see ADR 0005); also the producer's request
+    /// timeout (at least one second).
     pub quarantine: Duration,
     /// How often an idle relay looks for rows written by other processes.
     pub idle_poll: Duration,
@@ -84,9 +85,12 @@ impl EventLogConfig {
         config
     }
 
-    /// The relay's producer: idempotent, all replicas, ordered and gapless per partition.
+    /// The relay's producer: idempotent, all replicas, ordered and gapless per partition. Its
+    /// request timeout is the relay's quarantine, so that once a quarantine has passed every
+    /// request an abandoned producer sent has been answered or abandoned by the broker.
     pub fn producer(&self) -> ClientConfig {
-        self.client(&[
+        let request_timeout = self.relay.quarantine.as_millis().max(1000).to_string();
+        let mut config = self.client(&[
             ("enable.idempotence", "true"),
             ("acks", "all"),
             ("max.in.flight.requests.per.connection", "5"),
@@ -94,9 +98,13 @@ impl EventLogConfig {
             ("linger.ms", "2"),
             ("batch.num.messages", "10000"),
             ("queue.buffering.max.messages", "200000"),
-            ("request.timeout.ms", "10000"),
             ("message.timeout.ms", "300000"),
-        ])
+        ]);
+        config.set("request.timeout.ms", request_timeout);
+        for (key, value) in &self.kafka {
+            config.set(key, value);
+        }
+        config
     }
 
     /// A consumer that reads by assignment and never commits.

@@ -1,8 +1,9 @@
 //! [`EventLog`]: decide a command against an aggregate's history and append what it decided.
 
+use std::any::Any;
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use codeflix_domain::{
@@ -69,6 +70,7 @@ pub struct EventLog {
     relay: RelayHandle,
     relay_task: Option<JoinHandle<()>>,
     shutdown: watch::Sender<bool>,
+    snapshots: Snapshots,
 }
 
 impl std::fmt::Debug for EventLog {
@@ -82,6 +84,37 @@ impl std::fmt::Debug for EventLog {
 
 /// Attempts for a command that expects any version, when others keep winning the race.
 const ANY_VERSION_ATTEMPTS: usize = 8;
+
+/// Aggregates kept in memory as snapshots, at most.
+const SNAPSHOTS: usize = 10_000;
+
+/// Recently used aggregates, so that loading one decodes only the events stored since. A snapshot
+/// is only a starting point: the store is always asked for newer events, so other processes'
+/// appends are never missed.
+#[derive(Default)]
+struct Snapshots {
+    entries: Mutex<HashMap<(AggregateType, String), Box<dyn Any + Send + Sync>>>,
+}
+
+impl Snapshots {
+    fn get<A: Aggregate + Send + Sync + 'static>(&self, id: &str) -> Option<Versioned<A>> {
+        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries
+            .get(&(A::TYPE, id.to_owned()))
+            .and_then(|entry| entry.downcast_ref::<Versioned<A>>())
+            .cloned()
+    }
+
+    fn put<A: Aggregate + Send + Sync + 'static>(&self, id: &str, aggregate: Versioned<A>) {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if entries.len() >= SNAPSHOTS
+            && let Some(evicted) = entries.keys().next().cloned()
+        {
+            entries.remove(&evicted);
+        }
+        entries.insert((A::TYPE, id.to_owned()), Box::new(aggregate));
+    }
+}
 
 impl EventLog {
     /// Creates missing topics, opens the command store and starts this process's relay.
@@ -110,6 +143,7 @@ impl EventLog {
             relay: handle,
             relay_task: Some(relay_task),
             shutdown,
+            snapshots: Snapshots::default(),
         })
     }
 
@@ -138,14 +172,18 @@ impl EventLog {
         }
     }
 
-    /// The aggregate's current state, rebuilt from its events.
-    pub async fn load<A: Aggregate>(&self, id: &A::Id) -> Result<Versioned<A>, EventLogError> {
+    /// The aggregate's current state: its snapshot, if any, plus the events stored since.
+    pub async fn load<A: Aggregate + Send + Sync + 'static>(
+        &self,
+        id: &A::Id,
+    ) -> Result<Versioned<A>, EventLogError> {
         let aggregate_id = id.to_string();
+        let mut aggregate = self.snapshots.get::<A>(&aggregate_id).unwrap_or_default();
         let stored = self
             .store
-            .events(A::TYPE, &aggregate_id, Version::INITIAL)
+            .events(A::TYPE, &aggregate_id, aggregate.version())
             .await?;
-        let mut aggregate = Versioned::<A>::new();
+        let replayed = !stored.is_empty();
         for event in stored {
             let envelope = self.codec.decode(&event.value).await?;
             let history = |detail: String| EventLogError::History {
@@ -163,6 +201,9 @@ impl EventLog {
                 .apply(event.version, &typed)
                 .map_err(|gap| history(gap.to_string()))?;
         }
+        if replayed {
+            self.snapshots.put(&aggregate_id, aggregate.clone());
+        }
         Ok(aggregate)
     }
 
@@ -170,7 +211,7 @@ impl EventLog {
     ///
     /// Answers once the events are confirmed in Kafka. Executing the same `ctx.command_id` again
     /// returns the first result and appends nothing.
-    pub async fn execute<A: Aggregate>(
+    pub async fn execute<A: Aggregate + Send + Sync + 'static>(
         &self,
         ctx: &CommandContext,
         id: &A::Id,
@@ -187,7 +228,7 @@ impl EventLog {
             return self.replay(record, A::TYPE, &aggregate_id).await;
         }
         for _ in 0..ANY_VERSION_ATTEMPTS {
-            let aggregate = self.load::<A>(id).await?;
+            let mut aggregate = self.load::<A>(id).await?;
             let decision = match aggregate.decide(expected, command.clone()) {
                 Ok(decision) => decision,
                 Err(CommandError::Conflict { expected, current }) => {
@@ -197,6 +238,7 @@ impl EventLog {
             };
             let base = decision.base();
             let new_version = decision.new_version();
+            let decided = decision.clone();
             let envelopes = ctx.envelop::<A>(id, decision);
             let append = self
                 .prepare(ctx.command_id, A::TYPE, &aggregate_id, base, envelopes)
@@ -211,6 +253,9 @@ impl EventLog {
             {
                 AppendOutcome::Appended { seqs } => {
                     self.relay.wake.notify_one();
+                    if aggregate.commit(&decided).is_ok() {
+                        self.snapshots.put(&aggregate_id, aggregate);
+                    }
                     let positions = self.confirmed(&seqs).await?;
                     return Ok(Appended {
                         aggregate_version: new_version,
@@ -336,7 +381,13 @@ impl EventLog {
                 }
             }
             tokio::select! {
-                _ = confirmed.changed() => {}
+                changed = confirmed.changed() => {
+                    if changed.is_err() {
+                        // The relay is gone: fall back to polling the store.
+                        confirmed = self.relay.confirmed.clone();
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                    }
+                }
                 _ = tokio::time::sleep(Duration::from_millis(20)) => {}
                 _ = tokio::time::sleep_until(deadline) => return Ok(None),
             }

@@ -7,7 +7,7 @@
 //! store knows, finds the `codeflix_seq` header of each message and marks those rows published:
 //! rows that reached Kafka are never sent twice, rows that did not are sent now.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -15,8 +15,9 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use futures::FutureExt;
 use futures::stream::{FuturesOrdered, StreamExt};
 use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::{Header, Headers, Message, OwnedHeaders};
-use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
+use rdkafka::producer::{FutureProducer, FutureRecord, Producer, PurgeConfig};
 use rdkafka::{Offset, TopicPartitionList};
 use tokio::sync::{Notify, watch};
 use tracing::{debug, info, warn};
@@ -35,6 +36,40 @@ pub struct RelayHandle {
     pub leader: Arc<AtomicBool>,
     /// Wakes the relay when this process stored new rows.
     pub wake: Arc<Notify>,
+}
+
+/// This relay's hold on the store's lease, renewed as it works.
+struct Lease {
+    store: Arc<dyn CommandStore>,
+    holder: String,
+    ttl: Duration,
+    /// When the last successful take or renewal was asked for (not answered: the expiry was
+    /// computed from the time of asking).
+    renewed: Instant,
+}
+
+impl Lease {
+    /// Renews when a third of the lease has passed; fails once the lease is lost.
+    async fn keep(&mut self) -> Result<(), EventLogError> {
+        if self.renewed.elapsed() < self.ttl / 3 {
+            return Ok(());
+        }
+        let asked = Instant::now();
+        let held = self
+            .store
+            .renew_lease(&self.holder, now_ms(), self.ttl.as_millis() as i64)
+            .await?;
+        if !held {
+            return Err(EventLogError::Kafka("the relay lease was lost".into()));
+        }
+        self.renewed = asked;
+        Ok(())
+    }
+
+    /// Whether sending is safe: the lease was renewed within half its time to live.
+    fn fresh(&self) -> bool {
+        self.renewed.elapsed() < self.ttl / 2
+    }
 }
 
 /// The relay task's state.
@@ -105,6 +140,7 @@ impl Relay {
     pub async fn run(mut self) {
         let ttl = self.config.relay.lease_ttl;
         while !self.stopping() {
+            let asked = Instant::now();
             match self
                 .store
                 .try_lease(&self.holder, now_ms(), ttl.as_millis() as i64)
@@ -113,7 +149,13 @@ impl Relay {
                 Ok(true) => {
                     info!(holder = %self.holder, "relay took the lease");
                     self.leader.store(true, Ordering::SeqCst);
-                    let result = self.lead().await;
+                    let lease = Lease {
+                        store: self.store.clone(),
+                        holder: self.holder.clone(),
+                        ttl,
+                        renewed: asked,
+                    };
+                    let result = self.lead(lease).await;
                     self.leader.store(false, Ordering::SeqCst);
                     match result {
                         Ok(()) => {
@@ -144,41 +186,39 @@ impl Relay {
     }
 
     /// Publishes while holding the lease. `Ok` only on shutdown with everything sent confirmed.
-    async fn lead(&mut self) -> Result<(), EventLogError> {
-        self.recover().await?;
+    async fn lead(&mut self, mut lease: Lease) -> Result<(), EventLogError> {
+        self.recover(&mut lease).await?;
         let producer: FutureProducer = self.config.producer().create().map_err(kafka)?;
-        let result = self.publish(&producer).await;
-        // Settle what was sent before anyone reads the tails again.
+        let result = self.publish(&producer, &mut lease).await;
         let settling = producer.clone();
         let quarantine = self.config.relay.quarantine;
-        let _ = tokio::task::spawn_blocking(move || settling.flush(quarantine)).await;
+        let failed = result.is_err();
+        let _ = tokio::task::spawn_blocking(move || {
+            if failed {
+                // Nothing more may be sent: another relay may lead by now.
+                settling.purge(PurgeConfig::default().queue().inflight());
+            }
+            settling.flush(quarantine)
+        })
+        .await;
         result
     }
 
-    async fn publish(&mut self, producer: &FutureProducer) -> Result<(), EventLogError> {
+    async fn publish(
+        &mut self,
+        producer: &FutureProducer,
+        lease: &mut Lease,
+    ) -> Result<(), EventLogError> {
         let settings = self.config.relay.clone();
         let mut in_flight = FuturesOrdered::new();
-        let mut pending: BTreeSet<i64> = BTreeSet::new();
+        // Sent and not yet confirmed: seq → event id.
+        let mut pending: BTreeMap<i64, uuid::Uuid> = BTreeMap::new();
         let mut last_sent = 0_i64;
-        let mut renewed = Instant::now();
         loop {
-            if renewed.elapsed() >= settings.lease_ttl / 3 {
-                let held = self
-                    .store
-                    .try_lease(
-                        &self.holder,
-                        now_ms(),
-                        settings.lease_ttl.as_millis() as i64,
-                    )
-                    .await?;
-                if !held {
-                    return Err(EventLogError::Kafka("the relay lease was lost".into()));
-                }
-                renewed = Instant::now();
-            }
+            lease.keep().await?;
             let stopping = self.stopping();
             let mut sent = 0;
-            if !stopping && in_flight.len() < settings.max_in_flight {
+            if !stopping && lease.fresh() && in_flight.len() < settings.max_in_flight {
                 let rows = self.store.unpublished(last_sent, settings.batch).await?;
                 for row in rows {
                     let mut headers = OwnedHeaders::new_with_capacity(row.headers.len() + 1);
@@ -201,16 +241,22 @@ impl Relay {
                     let delivery = loop {
                         match producer.send_result(record) {
                             Ok(delivery) => break delivery,
-                            Err((error, returned)) => {
+                            Err((
+                                KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull),
+                                returned,
+                            )) => {
                                 // The local queue is full: let deliveries drain, then retry.
-                                debug!(error = %error, "producer queue full");
+                                debug!("producer queue full");
                                 record = returned;
                                 tokio::time::sleep(Duration::from_millis(5)).await;
+                            }
+                            Err((error, _)) => {
+                                return Err(kafka(format!("producing row {}: {error}", row.seq)));
                             }
                         }
                     };
                     in_flight.push_back(delivery.map(move |result| (row.seq, result)));
-                    pending.insert(row.seq);
+                    pending.insert(row.seq, row.event_id);
                     last_sent = row.seq;
                     sent += 1;
                 }
@@ -234,33 +280,51 @@ impl Relay {
                 continue;
             }
             let mut published = Vec::with_capacity(confirmed.len());
+            let mut failure = None;
             for (seq, result) in confirmed {
                 match result {
-                    Ok(Ok(delivery)) => published.push((seq, delivery.offset)),
-                    Ok(Err((error, _))) => {
-                        return Err(kafka(format!("delivering row {seq}: {error}")));
+                    // A retried batch the broker already held is confirmed without a real offset
+                    // (librdkafka reports -1001): recovery finds the real one from the header.
+                    Ok(Ok(delivery)) if delivery.offset < 0 => {
+                        failure.get_or_insert_with(|| {
+                            kafka(format!("row {seq} was confirmed without an offset"))
+                        });
                     }
-                    Err(_) => return Err(kafka(format!("delivery of row {seq} was cancelled"))),
+                    Ok(Ok(delivery)) => {
+                        let event_id = pending.remove(&seq).unwrap_or_default();
+                        published.push((seq, event_id, delivery.offset));
+                    }
+                    Ok(Err((error, _))) => {
+                        failure
+                            .get_or_insert_with(|| kafka(format!("delivering row {seq}: {error}")));
+                    }
+                    Err(_) => {
+                        failure.get_or_insert_with(|| {
+                            kafka(format!("delivery of row {seq} was cancelled"))
+                        });
+                    }
                 }
             }
             self.store.mark_published(&published).await?;
-            for (seq, _) in &published {
-                pending.remove(seq);
+            if let Some(failure) = failure {
+                return Err(failure);
             }
-            let watermark = pending.first().map_or(last_sent, |first| first - 1);
+            let watermark = pending.keys().next().map_or(last_sent, |first| first - 1);
             self.confirmed.send_replace(watermark);
         }
     }
 
     /// Marks published every row that reached Kafka although the store does not know it yet.
-    async fn recover(&mut self) -> Result<(), EventLogError> {
+    async fn recover(&mut self, lease: &mut Lease) -> Result<(), EventLogError> {
         let mut found = 0usize;
         for (topic, partitions) in self.topics.clone() {
             for partition in 0..partitions {
+                lease.keep().await?;
                 let known = self.store.last_published(&topic, partition).await?;
                 let consumer: BaseConsumer = self
                     .config
                     .reader(&format!("codeflix-relay-recovery-{}", self.holder))
+                    .set("enable.partition.eof", "true")
                     .create()
                     .map_err(kafka)?;
                 let topic_name = topic.clone();
@@ -275,26 +339,35 @@ impl Relay {
                 .await
                 .map_err(kafka)??;
                 if !tail.is_empty() {
-                    found += tail.len();
-                    self.store.mark_published(&tail).await?;
+                    let marked = self.store.mark_published(&tail).await?;
+                    if marked < tail.len() {
+                        warn!(topic = %topic, partition, found = tail.len(), marked, "messages in the topic match no row of this store");
+                    }
+                    found += marked;
                 }
             }
         }
-        if let Some(first) = self.store.unpublished(0, 1).await?.first() {
-            self.confirmed.send_replace(first.seq - 1);
-        }
+        // Nothing below the first unpublished row is waiting any more.
+        let watermark = self
+            .store
+            .unpublished(0, 1)
+            .await?
+            .first()
+            .map_or(i64::MAX, |first| first.seq - 1);
+        self.confirmed.send_replace(watermark);
         info!(recovered = found, "relay recovery finished");
         Ok(())
     }
 }
 
-/// `(seq, offset)` of every message from `start` (or the beginning) to the end of a partition.
+/// `(seq, event id, offset)` of every message from `start` (or the beginning) to the end of a
+/// partition.
 fn read_tail(
     consumer: &BaseConsumer,
     topic: &str,
     partition: i32,
     start: Option<i64>,
-) -> Result<Vec<(i64, i64)>, EventLogError> {
+) -> Result<Vec<(i64, uuid::Uuid, i64)>, EventLogError> {
     let timeout = Duration::from_secs(30);
     let (low, high) = consumer
         .fetch_watermarks(topic, partition, timeout)
@@ -309,12 +382,12 @@ fn read_tail(
         .map_err(kafka)?;
     consumer.assign(&assignment).map_err(kafka)?;
     let mut found = Vec::new();
-    let deadline = Instant::now() + Duration::from_secs(120);
+    let mut progress = Instant::now();
     let mut next = start;
     while next < high {
-        if Instant::now() > deadline {
+        if progress.elapsed() > timeout {
             return Err(kafka(format!(
-                "reading {topic}/{partition} from {start} to {high} timed out"
+                "reading {topic}/{partition}: no progress for {timeout:?} at offset {next} of {high}"
             )));
         }
         let Some(message) = consumer.poll(Duration::from_millis(500)) else {
@@ -322,27 +395,31 @@ fn read_tail(
         };
         let message = match message {
             Ok(message) => message,
-            Err(rdkafka::error::KafkaError::PartitionEOF(_)) => continue,
+            // The end: offsets below the watermark that are never delivered do not exist.
+            Err(rdkafka::error::KafkaError::PartitionEOF(_)) => break,
             Err(error) => return Err(kafka(error)),
         };
+        progress = Instant::now();
         next = message.offset() + 1;
-        let seq = message
-            .headers()
-            .and_then(|headers| {
+        let header = |name: &str| {
+            message.headers().and_then(|headers| {
                 headers
                     .iter()
-                    .find(|h| h.key == SEQ)
+                    .find(|h| h.key == name)
                     .and_then(|h| h.value)
                     .and_then(|v| std::str::from_utf8(v).ok())
-                    .and_then(|v| v.parse::<i64>().ok())
+                    .map(str::to_owned)
             })
-            .ok_or_else(|| {
-                kafka(format!(
-                    "{topic}/{partition}@{} has no {SEQ} header: something other than the relay writes to an event topic",
-                    message.offset()
-                ))
-            })?;
-        found.push((seq, message.offset()));
+        };
+        let seq = header(SEQ).and_then(|v| v.parse::<i64>().ok());
+        let event_id = header("ce_id").and_then(|v| uuid::Uuid::parse_str(&v).ok());
+        let (Some(seq), Some(event_id)) = (seq, event_id) else {
+            return Err(kafka(format!(
+                "{topic}/{partition}@{} has no {SEQ} or ce_id header: something other than the relay writes to an event topic",
+                message.offset()
+            )));
+        };
+        found.push((seq, event_id, message.offset()));
     }
     Ok(found)
 }

@@ -115,26 +115,35 @@ fn acknowledged_commands_are_in_kafka_exactly_once_in_version_order_despite_kill
         "{}",
         String::from_utf8_lossy(&dump.stderr)
     );
-    let mut in_log: HashMap<String, (String, u64)> = HashMap::new();
-    let mut per_aggregate: BTreeMap<String, Vec<u64>> = BTreeMap::new();
+    // event id → (aggregate, version, partition, offset)
+    let mut in_log: HashMap<String, (String, u64, i64, i64)> = HashMap::new();
+    let mut per_aggregate: BTreeMap<String, Vec<(i64, i64, u64)>> = BTreeMap::new();
     for line in String::from_utf8(dump.stdout).unwrap().lines() {
         let record: Value = serde_json::from_str(line).unwrap();
         let metadata = &record["event"]["metadata"];
         let aggregate = metadata["aggregate_id"].as_str().unwrap().to_owned();
         let version = metadata["aggregate_version"].as_u64().unwrap();
         let event_id = metadata["event_id"].as_str().unwrap().to_owned();
-        assert!(
-            in_log
-                .insert(event_id.clone(), (aggregate.clone(), version))
-                .is_none(),
-            "{event_id} twice"
+        let (partition, offset) = (
+            record["partition"].as_i64().unwrap(),
+            record["offset"].as_i64().unwrap(),
         );
-        per_aggregate.entry(aggregate).or_default().push(version);
+        let previous = in_log.insert(
+            event_id.clone(),
+            (aggregate.clone(), version, partition, offset),
+        );
+        assert!(previous.is_none(), "{event_id} twice");
+        per_aggregate
+            .entry(aggregate)
+            .or_default()
+            .push((partition, offset, version));
     }
-    for (aggregate, mut versions) in per_aggregate {
-        versions.sort_unstable();
+    for (aggregate, mut events) in per_aggregate {
+        // In log order (one partition per aggregate, so offset order), versions run 1..n.
+        events.sort_unstable();
+        let versions: Vec<u64> = events.iter().map(|(_, _, v)| *v).collect();
         let expected: Vec<u64> = (1..=versions.len() as u64).collect();
-        assert_eq!(versions, expected, "aggregate {aggregate}");
+        assert_eq!(versions, expected, "aggregate {aggregate} in log order");
     }
 
     let mut acknowledged = 0;
@@ -146,15 +155,19 @@ fn acknowledged_commands_are_in_kafka_exactly_once_in_version_order_despite_kill
             };
             let aggregate = ack["aggregate_id"].as_str().unwrap();
             let version = ack["version"].as_u64().unwrap();
-            for (offset, event_id) in ack["event_ids"].as_array().unwrap().iter().enumerate() {
+            let event_ids = ack["event_ids"].as_array().unwrap();
+            let offsets = ack["offsets"].as_array().unwrap();
+            assert_eq!(event_ids.len(), offsets.len());
+            for (n, (event_id, position)) in event_ids.iter().zip(offsets).enumerate() {
                 let event_id = event_id.as_str().unwrap();
-                let found = in_log.get(event_id);
-                let expected_version =
-                    version - ack["event_ids"].as_array().unwrap().len() as u64 + 1 + offset as u64;
+                let expected_version = version - event_ids.len() as u64 + 1 + n as u64;
+                let partition = position[1].as_i64().unwrap();
+                let offset = position[2].as_i64().unwrap();
                 assert_eq!(
-                    found,
-                    Some(&(aggregate.to_owned(), expected_version)),
-                    "acknowledged event {event_id} of {aggregate} is not in the log as version {expected_version}"
+                    in_log.get(event_id),
+                    Some(&(aggregate.to_owned(), expected_version, partition, offset)),
+                    "acknowledged event {event_id} of {aggregate} is not in the log as version \
+                     {expected_version} at the position it was acknowledged with"
                 );
             }
             acknowledged += 1;

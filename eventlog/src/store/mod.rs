@@ -109,7 +109,7 @@ pub struct Publication {
 
 /// The port the event log needs from its command-side store.
 ///
-/// Every implementation passes `tests/it/store_conformance.rs`.
+/// Every implementation passes the conformance suite in `tests/it/store_conformance.rs`.
 #[async_trait]
 pub trait CommandStore: Send + Sync + 'static {
     /// Atomically: refuses a known command id, checks the aggregate is at `base`, stores the events
@@ -140,8 +140,10 @@ pub trait CommandStore: Send + Sync + 'static {
     /// How many rows are not confirmed in Kafka yet.
     async fn unpublished_count(&self) -> Result<u64, StoreError>;
 
-    /// Records where rows landed in Kafka.
-    async fn mark_published(&self, published: &[(i64, i64)]) -> Result<(), StoreError>;
+    /// Records where rows landed in Kafka: `(seq, event id, offset)`. A row is only marked if its
+    /// event id matches, so messages from another store's history never mark this store's rows.
+    /// Returns how many rows were marked.
+    async fn mark_published(&self, published: &[(i64, Uuid, i64)]) -> Result<usize, StoreError>;
 
     /// The publication state of the given rows.
     async fn publications(&self, seqs: &[i64]) -> Result<Vec<Publication>, StoreError>;
@@ -153,9 +155,14 @@ pub trait CommandStore: Send + Sync + 'static {
         partition: i32,
     ) -> Result<Option<(i64, i64)>, StoreError>;
 
-    /// Takes or renews the relay lease for `holder` until `now_ms + ttl_ms`; `false` when another
-    /// holder's lease is still valid.
+    /// Takes the relay lease for `holder` until `now_ms + ttl_ms` if nobody holds a valid one (or
+    /// `holder` itself does); `false` otherwise.
     async fn try_lease(&self, holder: &str, now_ms: i64, ttl_ms: i64) -> Result<bool, StoreError>;
+
+    /// Extends `holder`'s lease, only if it still holds it and it has not expired: a holder whose
+    /// lease lapsed must take it anew (and recover) rather than carry on.
+    async fn renew_lease(&self, holder: &str, now_ms: i64, ttl_ms: i64)
+    -> Result<bool, StoreError>;
 
     /// Gives the lease up, if `holder` has it.
     async fn release_lease(&self, holder: &str) -> Result<(), StoreError>;

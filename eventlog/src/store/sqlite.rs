@@ -66,10 +66,11 @@ enum Request {
     Command(Uuid, Reply<Option<CommandRecord>>),
     Unpublished(i64, usize, Reply<Vec<OutboxRow>>),
     UnpublishedCount(Reply<u64>),
-    MarkPublished(Vec<(i64, i64)>, Reply<()>),
+    MarkPublished(Vec<(i64, Uuid, i64)>, Reply<usize>),
     Publications(Vec<i64>, Reply<Vec<Publication>>),
     LastPublished(String, i32, Reply<Option<(i64, i64)>>),
     TryLease(String, i64, i64, Reply<bool>),
+    RenewLease(String, i64, i64, Reply<bool>),
     ReleaseLease(String, Reply<()>),
 }
 
@@ -178,7 +179,23 @@ async fn append_batch(conn: &Connection, batch: Vec<(NewEvents, Reply<AppendOutc
             .map_err(backend)?;
         let mut outcomes = Vec::with_capacity(batch.len());
         for (append, _) in &batch {
-            outcomes.push(append_one(&tx, append).await?);
+            // Each append in its own savepoint: one that fails does not take the others down.
+            tx.execute("SAVEPOINT one_append", ())
+                .await
+                .map_err(backend)?;
+            let outcome = append_one(&tx, append).await;
+            let end = if outcome.is_ok() {
+                "RELEASE one_append"
+            } else {
+                "ROLLBACK TO one_append"
+            };
+            tx.execute(end, ()).await.map_err(backend)?;
+            if outcome.is_err() {
+                tx.execute("RELEASE one_append", ())
+                    .await
+                    .map_err(backend)?;
+            }
+            outcomes.push(outcome);
         }
         tx.commit().await.map_err(backend)?;
         Ok::<_, StoreError>(outcomes)
@@ -187,7 +204,7 @@ async fn append_batch(conn: &Connection, batch: Vec<(NewEvents, Reply<AppendOutc
     match result {
         Ok(outcomes) => {
             for ((_, reply), outcome) in batch.into_iter().zip(outcomes) {
-                let _ = reply.send(Ok(outcome));
+                let _ = reply.send(outcome);
             }
         }
         Err(e) => {
@@ -328,6 +345,18 @@ async fn handle(conn: &Connection, request: Request) {
         Request::TryLease(holder, now_ms, ttl_ms, reply) => {
             let _ = reply.send(try_lease(conn, &holder, now_ms, ttl_ms).await);
         }
+        Request::RenewLease(holder, now_ms, ttl_ms, reply) => {
+            let result = conn
+                .execute(
+                    "UPDATE relay_lease SET expires_at_ms = ?2
+                     WHERE id = 1 AND holder = ?1 AND expires_at_ms >= ?3",
+                    params![holder, now_ms + ttl_ms, now_ms],
+                )
+                .await
+                .map(|changed| changed == 1)
+                .map_err(backend);
+            let _ = reply.send(result);
+        }
         Request::ReleaseLease(holder, reply) => {
             let result = conn
                 .execute(
@@ -413,20 +442,26 @@ async fn unpublished_count(conn: &Connection) -> Result<u64, StoreError> {
     Ok(count as u64)
 }
 
-async fn mark_published(conn: &Connection, published: &[(i64, i64)]) -> Result<(), StoreError> {
+async fn mark_published(
+    conn: &Connection,
+    published: &[(i64, Uuid, i64)],
+) -> Result<usize, StoreError> {
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .await
         .map_err(backend)?;
-    for (seq, offset) in published {
-        tx.execute(
-            "UPDATE events SET published_offset = ?2 WHERE seq = ?1",
-            params![*seq, *offset],
-        )
-        .await
-        .map_err(backend)?;
+    let mut marked = 0;
+    for (seq, event_id, offset) in published {
+        marked += tx
+            .execute(
+                "UPDATE events SET published_offset = ?3 WHERE seq = ?1 AND event_id = ?2",
+                params![*seq, event_id.to_string(), *offset],
+            )
+            .await
+            .map_err(backend)? as usize;
     }
-    tx.commit().await.map_err(backend)
+    tx.commit().await.map_err(backend)?;
+    Ok(marked)
 }
 
 async fn publications(conn: &Connection, seqs: &[i64]) -> Result<Vec<Publication>, StoreError> {
@@ -545,7 +580,7 @@ impl CommandStore for SqliteStore {
         self.ask(Request::UnpublishedCount).await
     }
 
-    async fn mark_published(&self, published: &[(i64, i64)]) -> Result<(), StoreError> {
+    async fn mark_published(&self, published: &[(i64, Uuid, i64)]) -> Result<usize, StoreError> {
         let published = published.to_vec();
         self.ask(|reply| Request::MarkPublished(published, reply))
             .await
@@ -569,6 +604,17 @@ impl CommandStore for SqliteStore {
     async fn try_lease(&self, holder: &str, now_ms: i64, ttl_ms: i64) -> Result<bool, StoreError> {
         let holder = holder.to_owned();
         self.ask(|reply| Request::TryLease(holder, now_ms, ttl_ms, reply))
+            .await
+    }
+
+    async fn renew_lease(
+        &self,
+        holder: &str,
+        now_ms: i64,
+        ttl_ms: i64,
+    ) -> Result<bool, StoreError> {
+        let holder = holder.to_owned();
+        self.ask(|reply| Request::RenewLease(holder, now_ms, ttl_ms, reply))
             .await
     }
 

@@ -7,3 +7,4 @@ mod support;
 mod appending;
 mod partitioning;
 mod recovery;
+mod store_conformance;

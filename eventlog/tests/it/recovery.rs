@@ -21,6 +21,7 @@ async fn unmark_published_after(cluster: &Cluster, seq: i64) {
         .await
         .unwrap();
     let conn = db.connect().unwrap();
+    conn.busy_timeout(Duration::from_secs(10)).unwrap();
     conn.execute(
         "UPDATE events SET published_offset = NULL WHERE seq > ?1",
         [seq],
@@ -122,7 +123,12 @@ async fn rows_stored_while_no_relay_could_publish_are_sent_once_a_relay_leads() 
 
     // The stuck process goes away; this process's relay takes over and publishes.
     store.release_lease("stuck-process").await.unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
     let retried = loop {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no relay published the stored rows"
+        );
         match log
             .execute::<Category>(&context, &id, ExpectedVersion::Any, create("Movies"))
             .await

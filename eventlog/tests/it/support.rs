@@ -59,7 +59,7 @@ impl Cluster {
         let mut config =
             EventLogConfig::new(&self.bootstrap(), &self.registry_url, self.store_path());
         config.relay.lease_ttl = Duration::from_secs(2);
-        config.relay.quarantine = Duration::from_millis(500);
+        config.relay.quarantine = Duration::from_secs(1);
         config.ack_timeout = Duration::from_secs(20);
         config
     }
