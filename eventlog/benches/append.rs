@@ -23,6 +23,9 @@ use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use uuid::Uuid;
 
+/// A stored event as a Kafka message: key, value, headers, partition.
+type Message = (Vec<u8>, Vec<u8>, Vec<(String, String)>, i32);
+
 fn env(name: &str, default: usize) -> usize {
     std::env::var(name)
         .ok()
@@ -66,7 +69,92 @@ async fn main() {
     }
     let log = Arc::new(EventLog::connect(config.clone()).await.unwrap());
 
-    // One aggregate per writer so that the measurement is not about conflicts.
+    let rounds = env("ROUNDS", 3);
+    let producer: FutureProducer = config.producer().create().unwrap();
+    let admin: AdminClient<DefaultClientContext> = config.client(&[]).create().unwrap();
+    admin
+        .create_topics(
+            &[NewTopic::new("bench.raw", 3, TopicReplication::Fixed(1))],
+            &AdminOptions::new(),
+        )
+        .await
+        .unwrap();
+    let rate = |n: usize, d: Duration| n as f64 / d.as_secs_f64();
+    let mut results = Vec::new();
+    println!(
+        "| round | EventLog::execute events/s | raw rdkafka, same bytes and headers, events/s | ratio | raw without headers (context) events/s |"
+    );
+    println!("|---:|---:|---:|---:|---:|");
+    for round in 1..=rounds {
+        let before = last_seq(dir.path()).await;
+        let (appended, adapter) = adapter_round(&log, concurrency, events).await;
+        // The renames only: the creates are the first `concurrency` rows after `before`.
+        let messages = stored_messages(dir.path(), before + concurrency as i64).await;
+        let raw = produce_all(&producer, &messages, true).await;
+        let bare = produce_all(&producer, &messages, false).await;
+        let (adapter_rate, raw_rate) = (rate(appended, adapter), rate(messages.len(), raw));
+        println!(
+            "| {round} | {adapter_rate:.0} | {raw_rate:.0} | {:.1}% | {:.0} |",
+            100.0 * adapter_rate / raw_rate,
+            rate(messages.len(), bare)
+        );
+        results.push((adapter_rate, raw_rate));
+    }
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let ratios: Vec<f64> = results.iter().map(|(a, r)| a / r).collect();
+    println!(
+        "\n{events} events per round, {concurrency} concurrent writers; medians: EventLog::execute {:.0}/s, raw {:.0}/s, adapter / raw = {:.1}%",
+        median(results.iter().map(|(a, _)| *a).collect()),
+        median(results.iter().map(|(_, r)| *r).collect()),
+        100.0 * median(ratios)
+    );
+    if let Ok(log) = Arc::try_unwrap(log) {
+        log.shutdown().await;
+    }
+    broker.stop();
+}
+
+/// Produces every message and waits for every delivery; the elapsed time.
+async fn produce_all(
+    producer: &FutureProducer,
+    messages: &[Message],
+    with_headers: bool,
+) -> Duration {
+    let started = Instant::now();
+    let mut deliveries = FuturesUnordered::new();
+    for (key, value, headers, partition) in messages {
+        let mut owned = OwnedHeaders::new();
+        if with_headers {
+            for (name, value) in headers {
+                owned = owned.insert(Header {
+                    key: name,
+                    value: Some(value.as_bytes()),
+                });
+            }
+        }
+        let record = FutureRecord::to("bench.raw")
+            .partition(*partition)
+            .key(key)
+            .payload(value)
+            .headers(owned);
+        deliveries.push(producer.send(record, Duration::from_secs(60)));
+    }
+    while let Some(delivery) = deliveries.next().await {
+        delivery.unwrap();
+    }
+    started.elapsed()
+}
+
+/// One measured round: each writer renames its own fresh aggregate `events / concurrency` times
+/// (after creating it, unmeasured). Returns the events appended and the time taken.
+async fn adapter_round(
+    log: &Arc<EventLog>,
+    concurrency: usize,
+    events: usize,
+) -> (usize, Duration) {
     let ids: Vec<CategoryId> = (0..concurrency)
         .map(|_| CategoryId::new(Uuid::new_v4()))
         .collect();
@@ -85,11 +173,18 @@ async fn main() {
         .await
         .unwrap();
     }
-
+    let first = log
+        .store()
+        .unpublished(0, 1)
+        .await
+        .unwrap()
+        .first()
+        .map(|r| r.seq);
+    debug_assert!(first.is_none(), "everything acknowledged is published");
     let per_writer = events / concurrency;
     let started = Instant::now();
     let mut writers = FuturesUnordered::new();
-    for id in ids.clone() {
+    for id in ids {
         let log = log.clone();
         writers.push(tokio::spawn(async move {
             for n in 0..per_writer {
@@ -107,21 +202,35 @@ async fn main() {
     while let Some(done) = writers.next().await {
         done.unwrap();
     }
-    let adapter = started.elapsed();
-    let appended = per_writer * concurrency;
+    (per_writer * concurrency, started.elapsed())
+}
 
-    // The same bytes, keys, headers and partitions, produced raw to a fresh topic.
-    let rows = log.store().unpublished(0, 0).await.unwrap();
-    assert!(rows.is_empty(), "everything acknowledged is published");
-    let db = libsql::Builder::new_local(dir.path().join("store.db"))
+async fn store(dir: &std::path::Path) -> libsql::Connection {
+    let db = libsql::Builder::new_local(dir.join("store.db"))
         .build()
         .await
         .unwrap();
     let conn = db.connect().unwrap();
-    let mut query = conn
+    conn.busy_timeout(Duration::from_secs(10)).unwrap();
+    conn
+}
+
+async fn last_seq(dir: &std::path::Path) -> i64 {
+    let mut rows = store(dir)
+        .await
+        .query("SELECT COALESCE(MAX(seq), 0) FROM events", ())
+        .await
+        .unwrap();
+    rows.next().await.unwrap().unwrap().get(0).unwrap()
+}
+
+/// The stored outbox rows after `after` as Kafka messages: key, value, headers, partition.
+async fn stored_messages(dir: &std::path::Path, after: i64) -> Vec<Message> {
+    let mut query = store(dir)
+        .await
         .query(
-            "SELECT key, value, headers, partition FROM events ORDER BY seq",
-            (),
+            "SELECT key, value, headers, partition FROM events WHERE seq > ?1 ORDER BY seq",
+            [after],
         )
         .await
         .unwrap();
@@ -136,57 +245,5 @@ async fn main() {
             row.get::<i32>(3).unwrap(),
         ));
     }
-    let messages: Vec<_> = messages.into_iter().skip(concurrency).collect();
-    let admin: AdminClient<DefaultClientContext> = config.client(&[]).create().unwrap();
-    admin
-        .create_topics(
-            &[NewTopic::new("bench.raw", 3, TopicReplication::Fixed(1))],
-            &AdminOptions::new(),
-        )
-        .await
-        .unwrap();
-    let producer: FutureProducer = config.producer().create().unwrap();
-    let started = Instant::now();
-    let mut deliveries = FuturesUnordered::new();
-    for (key, value, headers, partition) in &messages {
-        let mut owned = OwnedHeaders::new();
-        for (name, value) in headers {
-            owned = owned.insert(Header {
-                key: name,
-                value: Some(value.as_bytes()),
-            });
-        }
-        let record = FutureRecord::to("bench.raw")
-            .partition(*partition)
-            .key(key)
-            .payload(value)
-            .headers(owned);
-        deliveries.push(producer.send(record, Duration::from_secs(60)));
-    }
-    while let Some(delivery) = deliveries.next().await {
-        delivery.unwrap();
-    }
-    let raw = started.elapsed();
-
-    let rate = |n: usize, d: Duration| n as f64 / d.as_secs_f64();
-    let adapter_rate = rate(appended, adapter);
-    let raw_rate = rate(messages.len(), raw);
-    println!("| path | events | seconds | events/s |");
-    println!("|---|---:|---:|---:|");
-    println!(
-        "| raw rdkafka (idempotent, acks=all) | {} | {:.2} | {:.0} |",
-        messages.len(),
-        raw.as_secs_f64(),
-        raw_rate
-    );
-    println!(
-        "| EventLog::execute ({concurrency} concurrent writers) | {appended} | {:.2} | {:.0} |",
-        adapter.as_secs_f64(),
-        adapter_rate
-    );
-    println!("\nadapter / raw = {:.1}%", 100.0 * adapter_rate / raw_rate);
-    if let Ok(log) = Arc::try_unwrap(log) {
-        log.shutdown().await;
-    }
-    broker.stop();
+    messages
 }

@@ -227,8 +227,21 @@ impl EventLog {
         {
             return self.replay(record, A::TYPE, &aggregate_id).await;
         }
-        for _ in 0..ANY_VERSION_ATTEMPTS {
-            let mut aggregate = self.load::<A>(id).await?;
+        for attempt in 0..ANY_VERSION_ATTEMPTS {
+            // A snapshot at the expected version (or, for `Any`, on the first attempt) is decided
+            // on without asking the store: if it is stale the gate refuses the append, which is
+            // the right answer for `Exactly` and a reason to reload for `Any`.
+            let cached = self
+                .snapshots
+                .get::<A>(&aggregate_id)
+                .filter(|snapshot| match expected {
+                    ExpectedVersion::Exactly(version) => snapshot.version() == version,
+                    ExpectedVersion::Any => attempt == 0,
+                });
+            let mut aggregate = match cached {
+                Some(snapshot) => snapshot,
+                None => self.load::<A>(id).await?,
+            };
             let decision = match aggregate.decide(expected, command.clone()) {
                 Ok(decision) => decision,
                 Err(CommandError::Conflict { expected, current }) => {
@@ -370,6 +383,12 @@ impl EventLog {
         let mut confirmed = self.relay.confirmed.clone();
         loop {
             let local_leader = self.relay.leader.load(Ordering::SeqCst);
+            if local_leader && *confirmed.borrow() >= last {
+                // This process's relay published them: it kept the positions in memory.
+                if let Some(positions) = self.relay.take_positions(seqs) {
+                    return Ok(Some(positions));
+                }
+            }
             if !local_leader || *confirmed.borrow() >= last {
                 let publications = self.store.publications(seqs).await?;
                 if let Some(positions) = publications

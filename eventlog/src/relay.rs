@@ -7,9 +7,9 @@
 //! store knows, finds the `codeflix_seq` header of each message and marks those rows published:
 //! rows that reached Kafka are never sent twice, rows that did not are sent now.
 
-use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use futures::FutureExt;
@@ -25,7 +25,7 @@ use tracing::{debug, info, warn};
 use crate::EventLogError;
 use crate::config::EventLogConfig;
 use crate::headers::SEQ;
-use crate::store::CommandStore;
+use crate::store::{CommandStore, Position};
 
 /// What the rest of the process can see of its relay.
 #[derive(Debug, Clone)]
@@ -36,6 +36,26 @@ pub struct RelayHandle {
     pub leader: Arc<AtomicBool>,
     /// Wakes the relay when this process stored new rows.
     pub wake: Arc<Notify>,
+    /// Positions of rows this relay confirmed recently, for this process's waiting commands.
+    positions: Arc<Mutex<BTreeMap<i64, Position>>>,
+}
+
+/// Recent confirmations kept in memory, at most; older ones are read from the store.
+const REMEMBERED_POSITIONS: usize = 100_000;
+
+impl RelayHandle {
+    /// The positions of `seqs` if this relay confirmed them all recently (forgetting them).
+    pub fn take_positions(&self, seqs: &[i64]) -> Option<Vec<Position>> {
+        let mut positions = self.positions.lock().unwrap_or_else(|e| e.into_inner());
+        if !seqs.iter().all(|seq| positions.contains_key(seq)) {
+            return None;
+        }
+        Some(
+            seqs.iter()
+                .filter_map(|seq| positions.remove(seq))
+                .collect(),
+        )
+    }
 }
 
 /// This relay's hold on the store's lease, renewed as it works.
@@ -82,6 +102,7 @@ pub struct Relay {
     confirmed: watch::Sender<i64>,
     leader: Arc<AtomicBool>,
     wake: Arc<Notify>,
+    positions: Arc<Mutex<BTreeMap<i64, Position>>>,
     shutdown: watch::Receiver<bool>,
 }
 
@@ -113,11 +134,13 @@ impl Relay {
         let (confirmed, confirmed_rx) = watch::channel(0);
         let leader = Arc::new(AtomicBool::new(false));
         let wake = Arc::new(Notify::new());
+        let positions = Arc::new(Mutex::new(BTreeMap::new()));
         let holder = format!("{}:{}", std::process::id(), uuid::Uuid::new_v4());
         let handle = RelayHandle {
             confirmed: confirmed_rx,
             leader: leader.clone(),
             wake: wake.clone(),
+            positions: positions.clone(),
         };
         let relay = Relay {
             config,
@@ -127,6 +150,7 @@ impl Relay {
             confirmed,
             leader,
             wake,
+            positions,
             shutdown,
         };
         (relay, handle)
@@ -213,6 +237,7 @@ impl Relay {
         let mut in_flight = FuturesOrdered::new();
         // Sent and not yet confirmed: seq → event id.
         let mut pending: BTreeMap<i64, uuid::Uuid> = BTreeMap::new();
+        let mut topic_by_seq: HashMap<i64, String> = HashMap::new();
         let mut last_sent = 0_i64;
         loop {
             lease.keep().await?;
@@ -257,6 +282,7 @@ impl Relay {
                     };
                     in_flight.push_back(delivery.map(move |result| (row.seq, result)));
                     pending.insert(row.seq, row.event_id);
+                    topic_by_seq.insert(row.seq, row.topic.clone());
                     last_sent = row.seq;
                     sent += 1;
                 }
@@ -280,6 +306,7 @@ impl Relay {
                 continue;
             }
             let mut published = Vec::with_capacity(confirmed.len());
+            let mut topics_of = Vec::with_capacity(confirmed.len());
             let mut failure = None;
             for (seq, result) in confirmed {
                 match result {
@@ -293,6 +320,7 @@ impl Relay {
                     Ok(Ok(delivery)) => {
                         let event_id = pending.remove(&seq).unwrap_or_default();
                         published.push((seq, event_id, delivery.offset));
+                        topics_of.push((seq, delivery.partition, delivery.offset));
                     }
                     Ok(Err((error, _))) => {
                         failure
@@ -306,11 +334,32 @@ impl Relay {
                 }
             }
             self.store.mark_published(&published).await?;
+            self.remember(&mut topic_by_seq, topics_of);
             if let Some(failure) = failure {
                 return Err(failure);
             }
             let watermark = pending.keys().next().map_or(last_sent, |first| first - 1);
             self.confirmed.send_replace(watermark);
+        }
+    }
+
+    /// Keeps the positions of confirmed rows for this process's waiting commands.
+    fn remember(&self, topics: &mut HashMap<i64, String>, confirmed: Vec<(i64, i32, i64)>) {
+        let mut positions = self.positions.lock().unwrap_or_else(|e| e.into_inner());
+        for (seq, partition, offset) in confirmed {
+            if let Some(topic) = topics.remove(&seq) {
+                positions.insert(
+                    seq,
+                    Position {
+                        topic,
+                        partition,
+                        offset,
+                    },
+                );
+            }
+        }
+        while positions.len() > REMEMBERED_POSITIONS {
+            positions.pop_first();
         }
     }
 

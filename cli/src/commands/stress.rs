@@ -80,7 +80,9 @@ pub(crate) async fn run(settings: &Settings, args: StressArgs) -> anyhow::Result
         writers.push(tokio::spawn(async move {
             for n in 0..args.commands {
                 let target = aggregate(&args.seed, rand::rng().random_range(0..args.aggregates));
-                acknowledge(&log, &target, &format!("w{writer}-{n}"), &sink, &tally).await;
+                // Unique across processes, so that every command changes the name.
+                let label = format!("p{}-w{writer}-{n}", std::process::id());
+                acknowledge(&log, &target, &label, &sink, &tally).await;
             }
         }));
     }

@@ -4,13 +4,12 @@
 //! writer heard acknowledged is present.
 
 use std::collections::{BTreeMap, HashMap};
-use std::process::Child;
 use std::time::{Duration, Instant};
 
 use rand::Rng;
 use serde_json::Value;
 
-use crate::support::{Site, kill, read_lines};
+use crate::support::{Process, Site, kill, read_lines};
 
 /// How long the chaos lasts; `CODEFLIX_FAULT_SECONDS` makes it longer for a soak.
 fn chaos_duration() -> Duration {
@@ -22,7 +21,7 @@ fn chaos_duration() -> Duration {
 }
 
 struct Writer {
-    child: Child,
+    child: Process,
     ack_log: String,
 }
 

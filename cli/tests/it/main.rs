@@ -4,4 +4,5 @@
 
 mod faults;
 mod python;
+mod race;
 mod support;

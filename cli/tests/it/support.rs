@@ -1,9 +1,34 @@
 //! Running `codeflix` processes on a scratch data directory and free ports.
 
 use std::net::TcpListener;
+use std::ops::{Deref, DerefMut};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
+
+/// A child process killed when dropped, so that a failing test leaves nothing running.
+pub(crate) struct Process(pub(crate) Child);
+
+impl Deref for Process {
+    type Target = Child;
+
+    fn deref(&self) -> &Child {
+        &self.0
+    }
+}
+
+impl DerefMut for Process {
+    fn deref_mut(&mut self) -> &mut Child {
+        &mut self.0
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
 
 pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
@@ -52,26 +77,28 @@ impl Site {
     }
 
     /// Starts a long-running role, its output in `<name>.log`.
-    pub(crate) fn spawn(&self, name: &str, args: &[&str]) -> Child {
+    pub(crate) fn spawn(&self, name: &str, args: &[&str]) -> Process {
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(self.path(&format!("{name}.log")))
             .unwrap();
-        self.command(args)
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .spawn()
-            .unwrap()
+        Process(
+            self.command(args)
+                .stdout(log.try_clone().unwrap())
+                .stderr(log)
+                .spawn()
+                .unwrap(),
+        )
     }
 
-    pub(crate) fn start_broker(&self) -> Child {
+    pub(crate) fn start_broker(&self) -> Process {
         let child = self.spawn("broker", &["broker"]);
         wait_for_port(self.broker_port);
         child
     }
 
-    pub(crate) fn start_registry(&self) -> Child {
+    pub(crate) fn start_registry(&self) -> Process {
         let child = self.spawn("registry", &["registry"]);
         wait_for_port(self.registry_port);
         child
@@ -92,9 +119,9 @@ pub(crate) fn wait_for_port(port: u16) {
 }
 
 /// SIGKILL: no cleanup, no flushing, as a crash or an OOM kill.
-pub(crate) fn kill(child: &mut Child) {
-    let _ = child.kill();
-    let _ = child.wait();
+pub(crate) fn kill(process: &mut Process) {
+    let _ = process.0.kill();
+    let _ = process.0.wait();
 }
 
 pub(crate) fn read_lines(path: &Path) -> Vec<String> {

@@ -446,6 +446,21 @@ async fn mark_published(
     conn: &Connection,
     published: &[(i64, Uuid, i64)],
 ) -> Result<usize, StoreError> {
+    // A mark lost to a power failure is found again by the relay's recovery: no fsync needed.
+    conn.execute("PRAGMA synchronous=NORMAL", ())
+        .await
+        .map_err(backend)?;
+    let marked = mark_published_in_transaction(conn, published).await;
+    conn.execute("PRAGMA synchronous=FULL", ())
+        .await
+        .map_err(backend)?;
+    marked
+}
+
+async fn mark_published_in_transaction(
+    conn: &Connection,
+    published: &[(i64, Uuid, i64)],
+) -> Result<usize, StoreError> {
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .await
