@@ -31,6 +31,9 @@ pub(crate) struct KafkaSettings {
     pub(crate) topic_prefix: String,
     pub(crate) partitions: i32,
     pub(crate) replication_factor: i32,
+    /// `retention.ms` of event topics; unset means forever (-1 on Kafka; on the embedded broker
+    /// the largest value, because tansu 0.6.0 deletes everything at -1).
+    pub(crate) retention_ms: Option<i64>,
     /// Extra librdkafka properties for every client, e.g. `security.protocol`, `sasl.username`.
     pub(crate) properties: BTreeMap<String, String>,
 }
@@ -64,6 +67,7 @@ impl Default for KafkaSettings {
             topic_prefix: "codeflix".into(),
             partitions: 3,
             replication_factor: 1,
+            retention_ms: None,
             properties: BTreeMap::new(),
         }
     }
@@ -121,10 +125,16 @@ impl Settings {
             &self.registry_url(),
             self.data_dir.join("command-store.db"),
         );
+        let forever = if self.kafka.bootstrap_servers.is_some() {
+            codeflix_eventlog::topics::RETENTION_FOREVER
+        } else {
+            codeflix_eventlog::broker::EMBEDDED_RETENTION_MS
+        };
         config.topics = TopicSettings {
             prefix: self.kafka.topic_prefix.clone(),
             partitions: self.kafka.partitions,
             replication_factor: self.kafka.replication_factor,
+            retention_ms: self.kafka.retention_ms.unwrap_or(forever),
         };
         config.kafka = self.kafka.properties.clone();
         config

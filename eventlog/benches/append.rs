@@ -64,6 +64,7 @@ async fn main() {
         &registry_url,
         dir.path().join("store.db"),
     );
+    config.topics.retention_ms = codeflix_eventlog::broker::EMBEDDED_RETENTION_MS;
     if let Ok(linger) = std::env::var("LINGER_MS") {
         config.kafka.insert("linger.ms".into(), linger);
     }

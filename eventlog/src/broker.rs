@@ -14,6 +14,13 @@ use url::Url;
 
 use crate::EventLogError;
 
+/// `retention.ms` for event topics on the embedded broker.
+///
+/// tansu 0.6.0's retention deletes records whose age exceeds `retention.ms`, so Kafka's "forever"
+/// (-1) deletes every record — and its maintenance runs as soon as the broker starts. The largest
+/// retention (about 292 million years) keeps everything on both tansu and Kafka.
+pub const EMBEDDED_RETENTION_MS: i64 = i64::MAX;
+
 /// A broker running in this process.
 #[derive(Debug)]
 pub struct EmbeddedBroker {

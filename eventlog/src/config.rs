@@ -64,6 +64,7 @@ impl EventLogConfig {
                 prefix: "codeflix".to_owned(),
                 partitions: 3,
                 replication_factor: 1,
+                retention_ms: crate::topics::RETENTION_FOREVER,
             },
             store_path,
             kafka: BTreeMap::new(),

@@ -25,7 +25,13 @@ pub struct TopicSettings {
     pub prefix: String,
     pub partitions: i32,
     pub replication_factor: i32,
+    /// `retention.ms` of event topics: [`RETENTION_FOREVER`] on Kafka; on the embedded broker,
+    /// [`crate::broker::EMBEDDED_RETENTION_MS`] (see there why).
+    pub retention_ms: i64,
 }
+
+/// Kafka's "keep forever".
+pub const RETENTION_FOREVER: i64 = -1;
 
 impl TopicSettings {
     /// The explicit configuration of an event topic: kept forever, never compacted (every event
@@ -33,7 +39,7 @@ impl TopicSettings {
     pub fn event_topic_config(&self) -> BTreeMap<&'static str, String> {
         let mut config = BTreeMap::from([
             ("cleanup.policy", "delete".to_owned()),
-            ("retention.ms", "-1".to_owned()),
+            ("retention.ms", self.retention_ms.to_string()),
             ("retention.bytes", "-1".to_owned()),
         ]);
         if self.replication_factor > 1 {

@@ -7,4 +7,5 @@ mod support;
 mod appending;
 mod partitioning;
 mod recovery;
+mod restart;
 mod store_conformance;

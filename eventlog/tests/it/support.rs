@@ -58,6 +58,7 @@ impl Cluster {
     pub(crate) fn config(&self) -> EventLogConfig {
         let mut config =
             EventLogConfig::new(&self.bootstrap(), &self.registry_url, self.store_path());
+        config.topics.retention_ms = codeflix_eventlog::broker::EMBEDDED_RETENTION_MS;
         config.relay.lease_ttl = Duration::from_secs(2);
         config.relay.quarantine = Duration::from_secs(1);
         config.ack_timeout = Duration::from_secs(20);

@@ -1,0 +1,49 @@
+//! The embedded broker keeps every event across restarts (tansu 0.6.0 deleted them all at start-up
+//! when event topics had Kafka's `retention.ms=-1`).
+
+use std::net::SocketAddr;
+
+use codeflix_domain::ExpectedVersion;
+use codeflix_domain::catalog::category::Category;
+use codeflix_eventlog::broker::EmbeddedBroker;
+
+use crate::support::{Cluster, category, create, ctx, rename};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_survive_a_broker_restart() {
+    let mut cluster = Cluster::start().await;
+    let log = cluster.log().await;
+    let id = category();
+    log.execute::<Category>(&ctx(), &id, ExpectedVersion::Any, create("Movies"))
+        .await
+        .unwrap();
+    for n in 0..4 {
+        log.execute::<Category>(&ctx(), &id, ExpectedVersion::Any, rename(&format!("N{n}")))
+            .await
+            .unwrap();
+    }
+    log.shutdown().await;
+    assert_eq!(cluster.category_events(&cluster.log().await).await.len(), 5);
+
+    let addr: SocketAddr = cluster.bootstrap().parse().unwrap();
+    cluster.broker.take().unwrap().stop();
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    cluster.broker = Some(
+        EmbeddedBroker::start(&cluster.dir.path().join("broker"), addr)
+            .await
+            .unwrap(),
+    );
+    let log = cluster.log().await;
+    let versions: Vec<u64> = cluster
+        .category_events(&log)
+        .await
+        .iter()
+        .map(|r| r.envelope.metadata.aggregate_version.get())
+        .collect();
+    assert_eq!(
+        versions,
+        [1, 2, 3, 4, 5],
+        "every event is still there after the restart"
+    );
+    log.shutdown().await;
+}
