@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use codeflix_eventlog::EventLogConfig;
 use codeflix_eventlog::topics::TopicSettings;
@@ -19,6 +20,34 @@ pub(crate) struct Settings {
     pub(crate) data_dir: PathBuf,
     pub(crate) kafka: KafkaSettings,
     pub(crate) schema_registry: RegistrySettings,
+    pub(crate) event_log: EventLogSettings,
+}
+
+/// How appends are confirmed and published.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub(crate) struct EventLogSettings {
+    /// How long a command waits for its events to be confirmed in Kafka, e.g. `30s`.
+    #[serde(with = "humantime_serde")]
+    pub(crate) ack_timeout: Duration,
+    /// How long the publishing relay's lease lasts; another process takes over after it.
+    #[serde(with = "humantime_serde")]
+    pub(crate) relay_lease_ttl: Duration,
+    /// How long a relay waits after a producer failure before recovering (also the producer's
+    /// request timeout).
+    #[serde(with = "humantime_serde")]
+    pub(crate) relay_quarantine: Duration,
+}
+
+impl Default for EventLogSettings {
+    fn default() -> Self {
+        let relay = codeflix_eventlog::config::RelaySettings::default();
+        EventLogSettings {
+            ack_timeout: Duration::from_secs(30),
+            relay_lease_ttl: relay.lease_ttl,
+            relay_quarantine: relay.quarantine,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -55,6 +84,7 @@ impl Default for Settings {
             data_dir: PathBuf::from("data"),
             kafka: KafkaSettings::default(),
             schema_registry: RegistrySettings::default(),
+            event_log: EventLogSettings::default(),
         }
     }
 }
@@ -137,6 +167,9 @@ impl Settings {
             retention_ms: self.kafka.retention_ms.unwrap_or(forever),
         };
         config.kafka = self.kafka.properties.clone();
+        config.ack_timeout = self.event_log.ack_timeout;
+        config.relay.lease_ttl = self.event_log.relay_lease_ttl;
+        config.relay.quarantine = self.event_log.relay_quarantine;
         config
     }
 }

@@ -366,27 +366,30 @@ impl Relay {
     /// Marks published every row that reached Kafka although the store does not know it yet.
     async fn recover(&mut self, lease: &mut Lease) -> Result<(), EventLogError> {
         let mut found = 0usize;
+        let mut consumer: BaseConsumer = self
+            .config
+            .reader(&format!("codeflix-relay-recovery-{}", self.holder))
+            .set("enable.partition.eof", "true")
+            .create()
+            .map_err(kafka)?;
         for (topic, partitions) in self.topics.clone() {
             for partition in 0..partitions {
                 lease.keep().await?;
                 let known = self.store.last_published(&topic, partition).await?;
-                let consumer: BaseConsumer = self
-                    .config
-                    .reader(&format!("codeflix-relay-recovery-{}", self.holder))
-                    .set("enable.partition.eof", "true")
-                    .create()
-                    .map_err(kafka)?;
                 let topic_name = topic.clone();
-                let tail = tokio::task::spawn_blocking(move || {
-                    read_tail(
+                let (returned, tail) = tokio::task::spawn_blocking(move || {
+                    let tail = read_tail(
                         &consumer,
                         &topic_name,
                         partition,
                         known.map(|(_, offset)| offset + 1),
-                    )
+                    );
+                    (consumer, tail)
                 })
                 .await
-                .map_err(kafka)??;
+                .map_err(kafka)?;
+                consumer = returned;
+                let tail = tail?;
                 if !tail.is_empty() {
                     let marked = self.store.mark_published(&tail).await?;
                     if marked < tail.len() {
@@ -444,8 +447,24 @@ fn read_tail(
         };
         let message = match message {
             Ok(message) => message,
-            // The end: offsets below the watermark that are never delivered do not exist.
-            Err(rdkafka::error::KafkaError::PartitionEOF(_)) => break,
+            // The end of this partition: offsets below the watermark that are never delivered do
+            // not exist. The consumer is reused across partitions, so an end-of-partition event
+            // only counts if it is this partition's and the position really is at the end.
+            Err(rdkafka::error::KafkaError::PartitionEOF(eof)) => {
+                let at_end = eof == partition
+                    && consumer
+                        .position()
+                        .ok()
+                        .and_then(|list| {
+                            list.find_partition(topic, partition)
+                                .and_then(|element| element.offset().to_raw())
+                        })
+                        .is_some_and(|position| position >= high);
+                if at_end {
+                    break;
+                }
+                continue;
+            }
             Err(error) => return Err(kafka(error)),
         };
         progress = Instant::now();

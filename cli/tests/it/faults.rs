@@ -30,8 +30,14 @@ fn start_writer(site: &Site, generation: usize) -> Writer {
         .path(&format!("acks-{generation}.jsonl"))
         .display()
         .to_string();
-    let child = site.spawn(
+    let child = site.spawn_with(
         &format!("writer-{generation}"),
+        // Short leases so that the survivors take over quickly from a killed publisher.
+        &[
+            ("CODEFLIX__EVENT_LOG__RELAY_LEASE_TTL", "2s"),
+            ("CODEFLIX__EVENT_LOG__RELAY_QUARANTINE", "1s"),
+            ("CODEFLIX__EVENT_LOG__ACK_TIMEOUT", "10s"),
+        ],
         &[
             "stress",
             "--writers",
@@ -68,7 +74,7 @@ fn acknowledged_commands_are_in_kafka_exactly_once_in_version_order_despite_kill
     let mut broker_restarts = 0;
     let mut writer_kills = 0;
     while started.elapsed() < chaos_duration() {
-        std::thread::sleep(Duration::from_millis(rng.random_range(300..1500)));
+        std::thread::sleep(Duration::from_millis(rng.random_range(500..2500)));
         if rng.random_bool(0.2)
             || (broker_restarts == 0 && started.elapsed() > chaos_duration() / 3)
         {

@@ -78,6 +78,11 @@ impl Site {
 
     /// Starts a long-running role, its output in `<name>.log`.
     pub(crate) fn spawn(&self, name: &str, args: &[&str]) -> Process {
+        self.spawn_with(name, &[], args)
+    }
+
+    /// Starts a long-running role with extra environment variables.
+    pub(crate) fn spawn_with(&self, name: &str, env: &[(&str, &str)], args: &[&str]) -> Process {
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -85,6 +90,7 @@ impl Site {
             .unwrap();
         Process(
             self.command(args)
+                .envs(env.iter().copied())
                 .stdout(log.try_clone().unwrap())
                 .stderr(log)
                 .spawn()
