@@ -13,14 +13,20 @@ use crate::settings::Settings;
 /// Codeflix: an event-sourced video streaming platform on Kafka.
 ///
 /// Every part runs on embedded engines by default: a Kafka-protocol broker, a schema registry and
-/// SQLite stores under the data directory. Point a part at real engines with a configuration file
-/// or environment variables, for example:
+/// SQLite stores under the data directory. Point a part at real engines with environment variables
+/// (`CODEFLIX__SECTION__KEY`) or a configuration file, for example:
 ///
 ///   CODEFLIX__KAFKA__BOOTSTRAP_SERVERS=kafka-1:9092,kafka-2:9092
 ///   CODEFLIX__SCHEMA_REGISTRY__URL=http://schema-registry:8081
-///   CODEFLIX__KAFKA__PROPERTIES__SECURITY.PROTOCOL=SASL_SSL
+///
+/// librdkafka properties (names contain dots, which environment variables cannot) go in the file:
+///
+///   [kafka.properties]
+///   "security.protocol" = "SASL_SSL"
+///
+/// `codeflix config` prints the effective configuration, secrets redacted.
 #[derive(Debug, Parser)]
-#[command(name = "codeflix", version, max_term_width = 100)]
+#[command(name = "codeflix", version, max_term_width = 100, verbatim_doc_comment)]
 struct Cli {
     /// A TOML configuration file (default: codeflix.toml in the working directory, if present).
     #[arg(long, global = true, env = "CODEFLIX_CONFIG")]
