@@ -367,14 +367,19 @@ async fn versions_of(
         .map_err(backend)?;
     let mut out = Vec::new();
     while let Some(row) = rows.next().await.map_err(backend)? {
-        out.push(SubjectVersion {
-            subject: subject.to_owned(),
-            version: row.get(0).map_err(backend)?,
-            id: row.get(1).map_err(backend)?,
-            schema: row.get(2).map_err(backend)?,
-        });
+        out.push(subject_version(subject, &row)?);
     }
     Ok(out)
+}
+
+/// A `(version, id, schema)` row of `subject`.
+fn subject_version(subject: &str, row: &libsql::Row) -> Result<SubjectVersion, RegistryError> {
+    Ok(SubjectVersion {
+        subject: subject.to_owned(),
+        version: row.get(0).map_err(backend)?,
+        id: row.get(1).map_err(backend)?,
+        schema: row.get(2).map_err(backend)?,
+    })
 }
 
 async fn find_in_subject(
@@ -391,12 +396,7 @@ async fn find_in_subject(
         .await
         .map_err(backend)?;
     match rows.next().await.map_err(backend)? {
-        Some(row) => Ok(Some(SubjectVersion {
-            subject: subject.to_owned(),
-            version: row.get(0).map_err(backend)?,
-            id: row.get(1).map_err(backend)?,
-            schema: row.get(2).map_err(backend)?,
-        })),
+        Some(row) => subject_version(subject, &row).map(Some),
         None => Ok(None),
     }
 }

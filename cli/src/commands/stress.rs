@@ -52,11 +52,7 @@ fn aggregate(seed: &str, n: usize) -> CategoryId {
 }
 
 fn now() -> Timestamp {
-    Timestamp::from_datetime(chrono_now())
-}
-
-fn chrono_now() -> chrono::DateTime<chrono::Utc> {
-    chrono::Utc::now()
+    Timestamp::from_datetime(chrono::Utc::now())
 }
 
 #[derive(Debug, Default)]
