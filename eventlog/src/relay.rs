@@ -311,12 +311,16 @@ impl Relay {
             for (seq, result) in confirmed {
                 match result {
                     // A retried batch the broker already held is confirmed without a real offset
-                    // (librdkafka reports -1001): recovery finds the real one from the header.
+                    // (-1001, or tansu's -1): recovery finds the real one from the header.
                     Ok(Ok(delivery)) if delivery.offset < 0 => {
                         failure.get_or_insert_with(|| {
                             kafka(format!("row {seq} was confirmed without an offset"))
                         });
                     }
+                    // After a failure nothing later in send order is trusted: the rest of a
+                    // duplicate batch is numbered from the broker's -1 (0, 1, 2, …). Recovery
+                    // reads the real offsets from Kafka.
+                    Ok(Ok(_)) if failure.is_some() => {}
                     Ok(Ok(delivery)) => {
                         let event_id = pending.remove(&seq).unwrap_or_default();
                         published.push((seq, event_id, delivery.offset));
