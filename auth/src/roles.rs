@@ -1,0 +1,61 @@
+//! The roles Codeflix's admins hold, and the caller a verified token describes.
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+/// A role an admin can hold. [`Role::CatalogAdmin`] grants every catalog resource; the others
+/// grant one resource each, as Codeflix's admin console split them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Role {
+    CatalogAdmin,
+    Categories,
+    Genres,
+    CastMembers,
+    Videos,
+}
+
+impl Role {
+    pub const ALL: [Role; 5] = [
+        Role::CatalogAdmin,
+        Role::Categories,
+        Role::Genres,
+        Role::CastMembers,
+        Role::Videos,
+    ];
+
+    /// The role's name in the identity provider.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Role::CatalogAdmin => "catalog-admin",
+            Role::Categories => "catalog-categories",
+            Role::Genres => "catalog-genres",
+            Role::CastMembers => "catalog-cast-members",
+            Role::Videos => "catalog-videos",
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The caller, as a verified token describes them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    /// The token's `sub`: stable per user at the identity provider.
+    pub subject: String,
+    /// `preferred_username`, when the token has one.
+    pub username: Option<String>,
+    /// Every role name found in the token (realm and client roles).
+    pub roles: BTreeSet<String>,
+}
+
+impl Principal {
+    /// Whether the caller may act on a resource guarded by `role`: they hold it, or they are a
+    /// catalog admin.
+    pub fn may(&self, role: Role) -> bool {
+        self.roles.contains(role.as_str()) || self.roles.contains(Role::CatalogAdmin.as_str())
+    }
+}
