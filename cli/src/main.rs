@@ -48,12 +48,20 @@ enum LogFormat {
 }
 
 #[derive(Debug, Subcommand)]
+#[allow(clippy::enum_variant_names)] // `CommandApi` is the role's name: `codeflix command-api`.
 enum Command {
+    /// Run the whole platform in one process on embedded defaults, printing its URLs and an
+    /// admin token (see `codeflix up --help` for pointing parts at real engines).
+    Up(commands::up::UpArgs),
     /// Run the embedded Kafka-protocol broker (tansu) on `kafka.listen`, storing under the data
     /// directory. Not needed when `kafka.bootstrap_servers` points at a real cluster.
     Broker,
     /// Run the embedded schema registry (Confluent REST API) on `schema_registry.listen`.
     Registry,
+    /// Run the admins' command API (HTTP) on `command_api.listen`.
+    CommandApi,
+    /// Mint a bearer token from the development issuer.
+    Token(commands::token::TokenArgs),
     /// Read the event log: dump or follow events as JSON, or verify its integrity.
     #[command(subcommand)]
     Events(commands::events::EventsCommand),
@@ -87,6 +95,9 @@ async fn main() -> ExitCode {
             settings.data_dir = dir;
         }
         match cli.command {
+            Command::Up(args) => commands::up::run(&settings, args).await,
+            Command::CommandApi => commands::command_api::run(&settings).await,
+            Command::Token(args) => commands::token::run(&settings, args),
             Command::Broker => commands::broker::run(&settings).await,
             Command::Registry => commands::registry::run(&settings).await,
             Command::Events(command) => commands::events::run(&settings, command).await,

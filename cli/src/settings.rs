@@ -21,6 +21,53 @@ pub(crate) struct Settings {
     pub(crate) kafka: KafkaSettings,
     pub(crate) schema_registry: RegistrySettings,
     pub(crate) event_log: EventLogSettings,
+    pub(crate) command_api: CommandApiSettings,
+    pub(crate) auth: AuthSettings,
+}
+
+/// The admins' HTTP API.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub(crate) struct CommandApiSettings {
+    pub(crate) listen: SocketAddr,
+    /// The URL clients reach it by (default `http://{listen}`); the development issuer's tokens
+    /// name it.
+    pub(crate) public_url: Option<String>,
+}
+
+impl Default for CommandApiSettings {
+    fn default() -> Self {
+        CommandApiSettings {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            public_url: None,
+        }
+    }
+}
+
+/// Who may call the HTTP APIs: an OpenID Connect issuer (Keycloak-compatible).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub(crate) struct AuthSettings {
+    /// The issuer tokens must carry, e.g. `https://sso.example.com/realms/codeflix`; unset means
+    /// the development issuer served by the command API (`codeflix token` mints its tokens).
+    pub(crate) issuer: Option<String>,
+    /// When set, tokens must name it in `aud`.
+    pub(crate) audience: Option<String>,
+    /// The client whose roles count besides realm roles (`resource_access.<client_id>.roles`).
+    pub(crate) client_id: String,
+    /// The JWKS URL; unset means the issuer's discovery document says.
+    pub(crate) jwks_url: Option<String>,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        AuthSettings {
+            issuer: None,
+            audience: None,
+            client_id: "codeflix-admin".into(),
+            jwks_url: None,
+        }
+    }
 }
 
 /// How appends are confirmed and published.
@@ -85,6 +132,8 @@ impl Default for Settings {
             kafka: KafkaSettings::default(),
             schema_registry: RegistrySettings::default(),
             event_log: EventLogSettings::default(),
+            command_api: CommandApiSettings::default(),
+            auth: AuthSettings::default(),
         }
     }
 }
@@ -147,6 +196,42 @@ impl Settings {
             .url
             .clone()
             .unwrap_or_else(|| format!("http://{}", self.schema_registry.listen))
+    }
+
+    /// The command API's base URL.
+    pub(crate) fn command_api_url(&self) -> String {
+        self.command_api
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.command_api.listen))
+            .trim_end_matches('/')
+            .to_owned()
+    }
+
+    /// The issuer tokens are checked against: the configured one, or the development issuer.
+    pub(crate) fn issuer_url(&self) -> String {
+        self.auth
+            .issuer
+            .clone()
+            .unwrap_or_else(|| self.dev_issuer_url())
+    }
+
+    /// Where the development issuer lives, Keycloak style.
+    pub(crate) fn dev_issuer_url(&self) -> String {
+        format!("{}/realms/codeflix", self.command_api_url())
+    }
+
+    /// The development issuer's signing key.
+    pub(crate) fn dev_issuer_key(&self) -> PathBuf {
+        self.data_dir.join("dev-issuer").join("signing-key.pem")
+    }
+
+    pub(crate) fn verifier(&self) -> codeflix_auth::VerifierConfig {
+        let mut config = codeflix_auth::VerifierConfig::new(&self.issuer_url());
+        config.audience = self.auth.audience.clone();
+        config.client_id = self.auth.client_id.clone();
+        config.jwks_url = self.auth.jwks_url.clone();
+        config
     }
 
     pub(crate) fn event_log(&self) -> EventLogConfig {

@@ -1,10 +1,13 @@
 //! One module per subcommand.
 
 pub(crate) mod broker;
+pub(crate) mod command_api;
 pub(crate) mod config;
 pub(crate) mod events;
 pub(crate) mod registry;
 pub(crate) mod stress;
+pub(crate) mod token;
+pub(crate) mod up;
 
 /// Resolves when the process is asked to stop (Ctrl-C or SIGTERM).
 pub(crate) async fn shutdown_signal() {

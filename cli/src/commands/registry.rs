@@ -7,6 +7,18 @@ use tracing::info;
 use crate::settings::Settings;
 
 pub(crate) async fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
+    let serving = start(settings).await?;
+    tokio::select! {
+        result = serving => result?,
+        () = super::shutdown_signal() => {}
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Opens the registry and binds its port; the returned future serves it.
+pub(crate) async fn start(
+    settings: &Settings,
+) -> anyhow::Result<impl std::future::Future<Output = std::io::Result<()>> + Send + 'static> {
     let level: Level = settings
         .schema_registry
         .compatibility
@@ -22,13 +34,5 @@ pub(crate) async fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
         "schema registry listening on http://{}",
         listener.local_addr()?
     );
-    axum_serve(listener, registry).await?;
-    Ok(ExitCode::SUCCESS)
-}
-
-async fn axum_serve(listener: tokio::net::TcpListener, registry: Registry) -> std::io::Result<()> {
-    tokio::select! {
-        result = codeflix_registry::serve(listener, registry) => result,
-        () = super::shutdown_signal() => Ok(()),
-    }
+    Ok(codeflix_registry::serve(listener, registry))
 }

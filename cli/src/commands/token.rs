@@ -1,0 +1,71 @@
+//! `codeflix token`: mints a token from the development issuer.
+
+use std::process::ExitCode;
+use std::time::{Duration, SystemTime};
+
+use anyhow::Context;
+use codeflix_auth::{DevIssuer, Role, TokenRequest};
+
+use crate::settings::Settings;
+
+/// Mint a bearer token signed by the development issuer (embedded defaults only).
+///
+/// Example:
+///
+///   TOKEN=$(codeflix token --role catalog-admin)
+///   curl -H "Authorization: Bearer $TOKEN" …
+#[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
+pub(crate) struct TokenArgs {
+    /// A role to grant (repeatable): catalog-admin, catalog-categories, catalog-genres,
+    /// catalog-cast-members, catalog-videos, or any other name.
+    #[arg(long = "role", default_value = "catalog-admin")]
+    roles: Vec<String>,
+    /// The subject (user id) the token names.
+    #[arg(long, default_value = "dev-admin")]
+    sub: String,
+    /// The user name the token carries.
+    #[arg(long)]
+    username: Option<String>,
+    /// How long the token is valid, e.g. 15m, 12h.
+    #[arg(long, default_value = "12h", value_parser = humantime::parse_duration)]
+    lifetime: Duration,
+    /// The audience (`aud`) to put in the token.
+    #[arg(long)]
+    audience: Option<String>,
+}
+
+pub(crate) fn run(settings: &Settings, args: TokenArgs) -> anyhow::Result<ExitCode> {
+    anyhow::ensure!(
+        settings.auth.issuer.is_none(),
+        "auth.issuer is set to {}: get tokens from that issuer; `codeflix token` mints only \
+         for the development issuer",
+        settings.issuer_url()
+    );
+    let known: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
+    for role in &args.roles {
+        if !known.contains(&role.as_str()) {
+            eprintln!(
+                "note: {role} is not a role Codeflix checks ({})",
+                known.join(", ")
+            );
+        }
+    }
+    let key = settings.dev_issuer_key();
+    let issuer = DevIssuer::open(&key, &settings.dev_issuer_url())
+        .with_context(|| format!("opening the development issuer's key {}", key.display()))?;
+    let token = issuer
+        .mint(
+            &TokenRequest {
+                subject: args.sub,
+                username: args.username,
+                roles: args.roles,
+                lifetime: args.lifetime,
+                audience: args.audience,
+            },
+            SystemTime::now(),
+        )
+        .map_err(anyhow::Error::msg)?;
+    println!("{token}");
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,88 @@
+//! `codeflix up`: the whole platform in one process.
+
+use std::process::ExitCode;
+use std::time::{Duration, SystemTime};
+
+use codeflix_auth::{Role, TokenRequest};
+use codeflix_eventlog::broker::EmbeddedBroker;
+use tokio::sync::watch;
+
+use crate::settings::Settings;
+
+/// Run every part in one process: the embedded broker and schema registry (unless real ones are
+/// configured) and the command API. Stops cleanly on Ctrl-C.
+///
+/// Point parts at real engines with configuration (file or environment):
+///
+///   CODEFLIX__KAFKA__BOOTSTRAP_SERVERS=kafka-1:9092      real Kafka instead of the embedded broker
+///   CODEFLIX__SCHEMA_REGISTRY__URL=http://sr:8081        real Schema Registry
+///   CODEFLIX__AUTH__ISSUER=https://sso/realms/codeflix   Keycloak instead of the dev issuer
+///   CODEFLIX__COMMAND_API__LISTEN=0.0.0.0:8080           where the command API listens
+///
+/// Every part can also run alone: `codeflix broker`, `codeflix registry`, `codeflix command-api`.
+#[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
+pub(crate) struct UpArgs {}
+
+pub(crate) async fn run(settings: &Settings, _args: UpArgs) -> anyhow::Result<ExitCode> {
+    let broker = match settings.kafka.bootstrap_servers {
+        Some(_) => None,
+        None => Some(
+            EmbeddedBroker::start(&settings.data_dir.join("broker"), settings.kafka.listen).await?,
+        ),
+    };
+    let (stop, stopped) = watch::channel(false);
+    let registry = match settings.schema_registry.url {
+        Some(_) => None,
+        None => {
+            let serving = super::registry::start(settings).await?;
+            let mut stopped = stopped.clone();
+            Some(tokio::spawn(async move {
+                tokio::select! {
+                    result = serving => result,
+                    _ = stopped.wait_for(|s| *s) => Ok(()),
+                }
+            }))
+        }
+    };
+    let api = super::command_api::start(settings).await?;
+    let dev_token = match super::command_api::dev_issuer(settings)? {
+        Some(issuer) => Some(
+            issuer
+                .mint(
+                    &TokenRequest {
+                        subject: "dev-admin".into(),
+                        username: Some("dev-admin".into()),
+                        roles: vec![Role::CatalogAdmin.as_str().into()],
+                        lifetime: Duration::from_secs(12 * 3600),
+                        audience: None,
+                    },
+                    SystemTime::now(),
+                )
+                .map_err(anyhow::Error::msg)?,
+        ),
+        None => None,
+    };
+    println!("Codeflix is up:");
+    println!("  kafka            {}", settings.bootstrap_servers());
+    println!("  schema registry  {}", settings.registry_url());
+    println!(
+        "  command API      {}  (docs: {0}/docs)",
+        settings.command_api_url()
+    );
+    println!("  issuer           {}", settings.issuer_url());
+    if let Some(token) = dev_token {
+        println!("  admin token      {token}");
+    }
+    println!("Press Ctrl-C to stop.");
+    api.run_until(super::shutdown_signal()).await?;
+    let _ = stop.send(true);
+    if let Some(registry) = registry {
+        let _ = registry.await;
+    }
+    if let Some(broker) = broker {
+        broker.stop();
+    }
+    println!("stopped");
+    Ok(ExitCode::SUCCESS)
+}

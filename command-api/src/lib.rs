@@ -1,0 +1,249 @@
+//! The admins' command API: catalog commands over HTTP, appended to the event log.
+//!
+//! Every write is authenticated (bearer JWT, [`codeflix_auth`]), parsed into the domain's value
+//! objects with every broken rule reported at once ([`input`]), decided against the aggregate's
+//! current version and appended ([`codeflix_eventlog::EventLog::execute`]), and answered with the
+//! new version, the event ids and a consistency token ([`write`]). Rejected requests append
+//! nothing.
+
+pub mod input;
+pub mod metrics;
+pub mod openapi;
+pub mod problem;
+mod routes;
+pub mod write;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use codeflix_auth::{DevIssuer, Verifier};
+use codeflix_eventlog::EventLog;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use serde_json::json;
+use tracing::Instrument;
+use uuid::Uuid;
+
+use crate::metrics::Metrics;
+use crate::problem::Problem;
+use crate::write::{CORRELATION_ID, CorrelationId};
+
+/// What every handler shares; cheap to clone.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+struct Inner {
+    log: Arc<EventLog>,
+    verifier: Arc<Verifier>,
+    metrics: Metrics,
+    http: reqwest::Client,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("log", &self.0.log)
+            .field("verifier", &self.0.verifier)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AppState {
+    pub fn new(log: Arc<EventLog>, verifier: Arc<Verifier>) -> Self {
+        AppState(Arc::new(Inner {
+            log,
+            verifier,
+            metrics: Metrics::default(),
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(3))
+                .build()
+                .unwrap_or_default(),
+        }))
+    }
+
+    pub fn log(&self) -> &EventLog {
+        &self.0.log
+    }
+
+    pub fn verifier(&self) -> &Verifier {
+        &self.0.verifier
+    }
+
+    pub fn metrics(&self) -> &Metrics {
+        &self.0.metrics
+    }
+}
+
+/// The whole HTTP surface: resources, operations endpoints, the OpenAPI document and its UI, and
+/// the development issuer's endpoints when one is given.
+pub fn router(state: AppState, dev_issuer: Option<Arc<DevIssuer>>) -> Router {
+    use routes::{cast_members, categories, genres, videos};
+    let api = Router::new()
+        .route("/categories", post(categories::create))
+        .route(
+            "/categories/{id}",
+            put(categories::update).delete(categories::delete),
+        )
+        .route("/categories/{id}/activate", post(categories::activate))
+        .route("/categories/{id}/deactivate", post(categories::deactivate))
+        .route("/genres", post(genres::create))
+        .route("/genres/{id}", put(genres::update).delete(genres::delete))
+        .route("/genres/{id}/activate", post(genres::activate))
+        .route("/genres/{id}/deactivate", post(genres::deactivate))
+        .route("/cast-members", post(cast_members::create))
+        .route(
+            "/cast-members/{id}",
+            put(cast_members::update).delete(cast_members::delete),
+        )
+        .route("/videos", post(videos::create))
+        .route("/videos/{id}", put(videos::update).delete(videos::delete))
+        .route("/videos/{id}/publish", post(videos::publish))
+        .route("/videos/{id}/unpublish", post(videos::unpublish))
+        .route(
+            "/videos/{id}/categories/{category_id}",
+            put(videos::attach_category).delete(videos::detach_category),
+        )
+        .route(
+            "/videos/{id}/genres/{genre_id}",
+            put(videos::attach_genre).delete(videos::detach_genre),
+        )
+        .route(
+            "/videos/{id}/cast-members/{cast_member_id}",
+            put(videos::attach_cast_member).delete(videos::detach_cast_member),
+        )
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/openapi.json", get(openapi_json))
+        .with_state(state.clone())
+        .route(
+            "/metrics",
+            get(metrics::render).with_state(state.metrics().clone()),
+        )
+        .route_layer(middleware::from_fn_with_state(
+            state.metrics().clone(),
+            metrics::track,
+        ))
+        .merge(utoipa_scalar::Scalar::with_url(
+            "/docs",
+            openapi::document(),
+        ));
+    let api = match dev_issuer {
+        Some(issuer) => api.merge(issuer.router()),
+        None => api,
+    };
+    api.fallback(not_found)
+        .layer(DefaultBodyLimit::max(input::MAX_JSON_BYTES))
+        .layer(middleware::from_fn(correlate))
+}
+
+use utoipa_scalar::Servable as _;
+
+async fn not_found() -> Problem {
+    Problem::not_found("no such route; see /openapi.json")
+}
+
+/// Gives every request a correlation id (from `X-Correlation-Id` or `X-Request-Id` when they
+/// hold a UUID), logs it with the outcome, and echoes it in the response.
+async fn correlate(mut request: Request, next: Next) -> Response {
+    let id = [CORRELATION_ID, "x-request-id"]
+        .iter()
+        .find_map(|name| {
+            request
+                .headers()
+                .get(*name)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| Uuid::parse_str(v).ok())
+        })
+        .unwrap_or_else(Uuid::new_v4);
+    request.extensions_mut().insert(CorrelationId(id));
+    let span = tracing::info_span!(
+        "request",
+        method = %request.method(),
+        path = %request.uri().path(),
+        correlation_id = %id,
+    );
+    let started = Instant::now();
+    let mut response = next.run(request).instrument(span.clone()).await;
+    let status = response.status();
+    span.in_scope(|| {
+        let millis = started.elapsed().as_secs_f64() * 1000.0;
+        if status.is_server_error() {
+            tracing::warn!(status = status.as_u16(), millis, "answered");
+        } else {
+            tracing::info!(status = status.as_u16(), millis, "answered");
+        }
+    });
+    if let Ok(value) = HeaderValue::from_str(&id.to_string()) {
+        response.headers_mut().insert(CORRELATION_ID, value);
+    }
+    response
+}
+
+/// Liveness: the process answers.
+async fn healthz() -> impl IntoResponse {
+    Json(json!({ "status": "ok" }))
+}
+
+/// Readiness: the broker and the schema registry answer.
+async fn readyz(State(state): State<AppState>) -> Response {
+    let config = state.log().config().clone();
+    let kafka = tokio::task::spawn_blocking(move || {
+        let consumer: BaseConsumer = config.client(&[]).create().map_err(|e| e.to_string())?;
+        consumer
+            .fetch_metadata(None, Duration::from_secs(2))
+            .map(|m| m.brokers().len())
+            .map_err(|e| e.to_string())
+    })
+    .await
+    .map_err(|e| e.to_string())
+    .and_then(|r| r);
+    let registry_url = format!(
+        "{}/subjects",
+        state
+            .log()
+            .config()
+            .schema_registry_url
+            .trim_end_matches('/')
+    );
+    let registry = match state.0.http.get(&registry_url).send().await {
+        Ok(r) if r.status().is_success() => Ok(()),
+        Ok(r) => Err(format!("GET {registry_url}: {}", r.status())),
+        Err(e) => Err(format!("GET {registry_url}: {e}")),
+    };
+    let ready = kafka.is_ok() && registry.is_ok();
+    let body = json!({
+        "status": if ready { "ready" } else { "not ready" },
+        "checks": {
+            "kafka": kafka.map_or_else(|e| e, |brokers| format!("ok ({brokers} brokers)")),
+            "schema_registry": registry.map_or_else(|e| e, |()| "ok".to_owned()),
+            "relay": if state.log().relay_is_leader() { "publishing" } else { "standby" },
+        }
+    });
+    let status = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, Json(body)).into_response()
+}
+
+async fn openapi_json() -> impl IntoResponse {
+    Json(openapi::document())
+}
+
+/// Serves `router` on `listener` until `shutdown` resolves, then finishes in-flight requests.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown)
+        .await
+}

@@ -1,0 +1,131 @@
+//! Cast members: create, update, delete.
+
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use codeflix_auth::Role;
+use codeflix_domain::catalog::cast_member::{
+    CastMember, CastMemberError, CastMemberId, CastMemberName, CastMemberType, CreateCastMember,
+    DeleteCastMember, UpdateCastMember,
+};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use crate::AppState;
+use crate::input::{Fields, JsonObject, path_id};
+use crate::problem::Problem;
+use crate::write::{Caller, DomainProblem, Write, gone, state_conflict};
+
+/// An actor or director.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub(crate) struct CastMemberRequest {
+    #[schema(min_length = 1, max_length = 255, example = "Fernanda Montenegro")]
+    name: String,
+    #[serde(rename = "type")]
+    #[schema(rename = "type")]
+    kind: CastMemberKind,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(dead_code, clippy::upper_case_acronyms)]
+pub(crate) enum CastMemberKind {
+    ACTOR,
+    DIRECTOR,
+}
+
+impl DomainProblem for CastMemberError {
+    fn problem(&self) -> Problem {
+        match self {
+            CastMemberError::NotFound => Problem::not_found(self.to_string()),
+            CastMemberError::Deleted => gone(self.to_string()),
+            CastMemberError::AlreadyExists => state_conflict(self.to_string()),
+        }
+    }
+}
+
+fn read(body: JsonObject) -> Result<(CastMemberName, CastMemberType), Problem> {
+    let mut fields = Fields::new(body);
+    let name = fields.text("name", CastMemberName::parse);
+    let kind = fields.symbol::<CastMemberType>("type");
+    fields.finish()?;
+    name.zip(kind)
+        .ok_or_else(|| Problem::bad_request("invalid body"))
+}
+
+/// Create a cast member
+#[utoipa::path(post, path = "/cast-members", tag = "cast members",
+    request_body = CastMemberRequest,
+    responses((status = 201, description = "Created", body = crate::write::Written)))]
+pub(crate) async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: JsonObject,
+) -> Result<Response, Problem> {
+    caller.require(Role::CastMembers)?;
+    let write = Write::from_headers(&caller, &headers, "POST /cast-members")?;
+    let (name, kind) = read(body)?;
+    let id = write.new_id();
+    state
+        .execute::<CastMember>(
+            write,
+            id,
+            &CastMemberId::new(id),
+            CreateCastMember { name, kind }.into(),
+            Some(format!("/cast-members/{id}")),
+        )
+        .await
+}
+
+/// Replace a cast member's name and type
+#[utoipa::path(put, path = "/cast-members/{id}", tag = "cast members",
+    params(("id" = uuid::Uuid, Path, description = "The cast member")),
+    request_body = CastMemberRequest,
+    responses((status = 200, description = "Updated", body = crate::write::Written)))]
+pub(crate) async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: JsonObject,
+) -> Result<Response, Problem> {
+    caller.require(Role::CastMembers)?;
+    let id = path_id(&id)?;
+    let write = Write::from_headers(&caller, &headers, &format!("PUT /cast-members/{id}"))?;
+    let (name, kind) = read(body)?;
+    state
+        .execute::<CastMember>(
+            write,
+            id,
+            &CastMemberId::new(id),
+            UpdateCastMember { name, kind }.into(),
+            None,
+        )
+        .await
+}
+
+/// Delete a cast member (softly)
+#[utoipa::path(delete, path = "/cast-members/{id}", tag = "cast members",
+    params(("id" = uuid::Uuid, Path, description = "The cast member")),
+    responses((status = 200, description = "Deleted (or already deleted)", body = crate::write::Written)))]
+pub(crate) async fn delete(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    caller.require(Role::CastMembers)?;
+    let id = path_id(&id)?;
+    let write = Write::from_headers(&caller, &headers, &format!("DELETE /cast-members/{id}"))?;
+    state
+        .execute::<CastMember>(
+            write,
+            id,
+            &CastMemberId::new(id),
+            DeleteCastMember.into(),
+            None,
+        )
+        .await
+}

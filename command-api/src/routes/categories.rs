@@ -1,0 +1,190 @@
+//! Categories: create, update, activate, deactivate, delete.
+
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use codeflix_auth::Role;
+use codeflix_domain::catalog::category::{
+    ActivateCategory, Category, CategoryCommand, CategoryDescription, CategoryError, CategoryId,
+    CategoryName, CreateCategory, DeactivateCategory, DeleteCategory, UpdateCategory,
+};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use crate::AppState;
+use crate::input::{Fields, JsonObject, path_id};
+use crate::problem::Problem;
+use crate::write::{Caller, DomainProblem, Write, gone, state_conflict};
+
+/// A new category.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub(crate) struct CreateCategoryRequest {
+    /// 1 to 255 characters, no line breaks.
+    #[schema(min_length = 1, max_length = 255, example = "Movies")]
+    name: String,
+    /// Up to 4000 characters.
+    #[schema(max_length = 4000, nullable)]
+    description: Option<String>,
+    /// Whether videos and genres may refer to it (default true).
+    #[schema(default = true)]
+    is_active: Option<bool>,
+}
+
+/// A category's new name and description.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub(crate) struct UpdateCategoryRequest {
+    #[schema(min_length = 1, max_length = 255, example = "Feature films")]
+    name: String,
+    #[schema(max_length = 4000, nullable)]
+    description: Option<String>,
+}
+
+impl DomainProblem for CategoryError {
+    fn problem(&self) -> Problem {
+        match self {
+            CategoryError::NotFound => Problem::not_found(self.to_string()),
+            CategoryError::Deleted => gone(self.to_string()),
+            CategoryError::AlreadyExists => state_conflict(self.to_string()),
+        }
+    }
+}
+
+/// Create a category
+#[utoipa::path(post, path = "/categories", tag = "categories",
+    request_body = CreateCategoryRequest,
+    responses((status = 201, description = "Created", body = crate::write::Written)))]
+pub(crate) async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: JsonObject,
+) -> Result<Response, Problem> {
+    caller.require(Role::Categories)?;
+    let write = Write::from_headers(&caller, &headers, "POST /categories")?;
+    let mut fields = Fields::new(body);
+    let name = fields.text("name", CategoryName::parse);
+    let description = fields.optional_text("description", CategoryDescription::parse);
+    let active = fields.boolean("is_active", true);
+    fields.finish()?;
+    let (Some(name), Some(description), Some(active)) = (name, description, active) else {
+        return Err(Problem::bad_request("invalid body"));
+    };
+    let id = write.new_id();
+    let command = CreateCategory {
+        name,
+        description,
+        active,
+    };
+    state
+        .execute::<Category>(
+            write,
+            id,
+            &CategoryId::new(id),
+            command.into(),
+            Some(format!("/categories/{id}")),
+        )
+        .await
+}
+
+/// Replace a category's name and description
+#[utoipa::path(put, path = "/categories/{id}", tag = "categories",
+    params(("id" = uuid::Uuid, Path, description = "The category")),
+    request_body = UpdateCategoryRequest,
+    responses((status = 200, description = "Updated", body = crate::write::Written)))]
+pub(crate) async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: JsonObject,
+) -> Result<Response, Problem> {
+    caller.require(Role::Categories)?;
+    let id = path_id(&id)?;
+    let write = Write::from_headers(&caller, &headers, &format!("PUT /categories/{id}"))?;
+    let mut fields = Fields::new(body);
+    let name = fields.text("name", CategoryName::parse);
+    let description = fields.optional_text("description", CategoryDescription::parse);
+    fields.finish()?;
+    let (Some(name), Some(description)) = (name, description) else {
+        return Err(Problem::bad_request("invalid body"));
+    };
+    let command = UpdateCategory { name, description };
+    state
+        .execute::<Category>(write, id, &CategoryId::new(id), command.into(), None)
+        .await
+}
+
+async fn simple(
+    state: AppState,
+    caller: Caller,
+    headers: HeaderMap,
+    id: String,
+    action: &str,
+    command: CategoryCommand,
+) -> Result<Response, Problem> {
+    caller.require(Role::Categories)?;
+    let id = path_id(&id)?;
+    let write = Write::from_headers(&caller, &headers, &format!("{action} /categories/{id}"))?;
+    state
+        .execute::<Category>(write, id, &CategoryId::new(id), command, None)
+        .await
+}
+
+/// Activate a category: videos and genres may refer to it again
+#[utoipa::path(post, path = "/categories/{id}/activate", tag = "categories",
+    params(("id" = uuid::Uuid, Path, description = "The category")),
+    responses((status = 200, description = "Active", body = crate::write::Written)))]
+pub(crate) async fn activate(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    simple(
+        state,
+        caller,
+        headers,
+        id,
+        "POST activate",
+        ActivateCategory.into(),
+    )
+    .await
+}
+
+/// Deactivate a category: it stays, but nothing new may refer to it
+#[utoipa::path(post, path = "/categories/{id}/deactivate", tag = "categories",
+    params(("id" = uuid::Uuid, Path, description = "The category")),
+    responses((status = 200, description = "Inactive", body = crate::write::Written)))]
+pub(crate) async fn deactivate(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    simple(
+        state,
+        caller,
+        headers,
+        id,
+        "POST deactivate",
+        DeactivateCategory.into(),
+    )
+    .await
+}
+
+/// Delete a category (softly: its history stays in the log)
+#[utoipa::path(delete, path = "/categories/{id}", tag = "categories",
+    params(("id" = uuid::Uuid, Path, description = "The category")),
+    responses((status = 200, description = "Deleted (or already deleted)", body = crate::write::Written)))]
+pub(crate) async fn delete(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    simple(state, caller, headers, id, "DELETE", DeleteCategory.into()).await
+}

@@ -1,0 +1,209 @@
+//! Genres: create, update, activate, deactivate, delete.
+
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use codeflix_auth::Role;
+use codeflix_domain::catalog::category::{Category, CategoryId};
+use codeflix_domain::catalog::genre::{
+    ActivateGenre, CreateGenre, DeactivateGenre, DeleteGenre, Genre, GenreCommand, GenreError,
+    GenreId, GenreName, UpdateGenre,
+};
+use serde::Deserialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::AppState;
+use crate::input::{Fields, JsonObject, path_id};
+use crate::problem::Problem;
+use crate::write::{Caller, DomainProblem, Write, field_rule, gone, references, state_conflict};
+
+/// A new genre.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub(crate) struct CreateGenreRequest {
+    #[schema(min_length = 1, max_length = 255, example = "Drama")]
+    name: String,
+    /// Default true.
+    #[schema(default = true)]
+    is_active: Option<bool>,
+    /// Active categories the genre belongs to.
+    #[schema(nullable)]
+    categories: Option<Vec<Uuid>>,
+}
+
+/// A genre's new name and categories.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub(crate) struct UpdateGenreRequest {
+    #[schema(min_length = 1, max_length = 255, example = "Drama")]
+    name: String,
+    #[schema(nullable)]
+    categories: Option<Vec<Uuid>>,
+}
+
+impl DomainProblem for GenreError {
+    fn problem(&self) -> Problem {
+        match self {
+            GenreError::NotFound => Problem::not_found(self.to_string()),
+            GenreError::Deleted => gone(self.to_string()),
+            GenreError::AlreadyExists => state_conflict(self.to_string()),
+            GenreError::UnknownCategory(_) | GenreError::InactiveCategory(_) => {
+                field_rule("categories", self.to_string())
+            }
+        }
+    }
+}
+
+/// Reads `name` and `categories` (and `is_active` for creates).
+async fn read(
+    state: &AppState,
+    body: JsonObject,
+    create: bool,
+) -> Result<(GenreName, bool, Vec<codeflix_domain::Reference<CategoryId>>), Problem> {
+    let mut fields = Fields::new(body);
+    let name = fields.text("name", GenreName::parse);
+    let active = if create {
+        fields.boolean("is_active", true)
+    } else {
+        Some(true)
+    };
+    let categories = fields.ids("categories");
+    fields.finish()?;
+    let (Some(name), Some(active), Some(categories)) = (name, active, categories) else {
+        return Err(Problem::bad_request("invalid body"));
+    };
+    let categories = references::<Category, _>(
+        state,
+        &categories,
+        CategoryId::new,
+        Category::reference_status,
+    )
+    .await?;
+    Ok((name, active, categories))
+}
+
+/// Create a genre
+#[utoipa::path(post, path = "/genres", tag = "genres",
+    request_body = CreateGenreRequest,
+    responses((status = 201, description = "Created", body = crate::write::Written)))]
+pub(crate) async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: JsonObject,
+) -> Result<Response, Problem> {
+    caller.require(Role::Genres)?;
+    let write = Write::from_headers(&caller, &headers, "POST /genres")?;
+    let (name, active, categories) = read(&state, body, true).await?;
+    let id = write.new_id();
+    let command = CreateGenre {
+        name,
+        active,
+        categories,
+    };
+    state
+        .execute::<Genre>(
+            write,
+            id,
+            &GenreId::new(id),
+            command.into(),
+            Some(format!("/genres/{id}")),
+        )
+        .await
+}
+
+/// Replace a genre's name and categories
+#[utoipa::path(put, path = "/genres/{id}", tag = "genres",
+    params(("id" = uuid::Uuid, Path, description = "The genre")),
+    request_body = UpdateGenreRequest,
+    responses((status = 200, description = "Updated", body = crate::write::Written)))]
+pub(crate) async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: JsonObject,
+) -> Result<Response, Problem> {
+    caller.require(Role::Genres)?;
+    let id = path_id(&id)?;
+    let write = Write::from_headers(&caller, &headers, &format!("PUT /genres/{id}"))?;
+    let (name, _, categories) = read(&state, body, false).await?;
+    let command = UpdateGenre { name, categories };
+    state
+        .execute::<Genre>(write, id, &GenreId::new(id), command.into(), None)
+        .await
+}
+
+async fn simple(
+    state: AppState,
+    caller: Caller,
+    headers: HeaderMap,
+    id: String,
+    action: &str,
+    command: GenreCommand,
+) -> Result<Response, Problem> {
+    caller.require(Role::Genres)?;
+    let id = path_id(&id)?;
+    let write = Write::from_headers(&caller, &headers, &format!("{action} /genres/{id}"))?;
+    state
+        .execute::<Genre>(write, id, &GenreId::new(id), command, None)
+        .await
+}
+
+/// Activate a genre
+#[utoipa::path(post, path = "/genres/{id}/activate", tag = "genres",
+    params(("id" = uuid::Uuid, Path, description = "The genre")),
+    responses((status = 200, description = "Active", body = crate::write::Written)))]
+pub(crate) async fn activate(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    simple(
+        state,
+        caller,
+        headers,
+        id,
+        "POST activate",
+        ActivateGenre.into(),
+    )
+    .await
+}
+
+/// Deactivate a genre
+#[utoipa::path(post, path = "/genres/{id}/deactivate", tag = "genres",
+    params(("id" = uuid::Uuid, Path, description = "The genre")),
+    responses((status = 200, description = "Inactive", body = crate::write::Written)))]
+pub(crate) async fn deactivate(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    simple(
+        state,
+        caller,
+        headers,
+        id,
+        "POST deactivate",
+        DeactivateGenre.into(),
+    )
+    .await
+}
+
+/// Delete a genre (softly)
+#[utoipa::path(delete, path = "/genres/{id}", tag = "genres",
+    params(("id" = uuid::Uuid, Path, description = "The genre")),
+    responses((status = 200, description = "Deleted (or already deleted)", body = crate::write::Written)))]
+pub(crate) async fn delete(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    simple(state, caller, headers, id, "DELETE", DeleteGenre.into()).await
+}
