@@ -48,7 +48,7 @@ impl VerifierConfig {
 /// Why a request's credentials were not accepted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AuthError {
-    #[error("the request has no bearer token (Authorization: Bearer …)")]
+    #[error("the request has no bearer token (Authorization: Bearer <token>)")]
     Missing,
     #[error("the bearer token is malformed: {0}")]
     Malformed(String),

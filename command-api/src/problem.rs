@@ -111,7 +111,14 @@ impl Problem {
         let detail = detail.into();
         let challenge = format!(
             "Bearer error=\"invalid_token\", error_description=\"{}\"",
-            detail.replace('"', "'")
+            detail
+                .chars()
+                .map(|c| if c == '"' || !(c == ' ' || c.is_ascii_graphic()) {
+                    '\''
+                } else {
+                    c
+                })
+                .collect::<String>()
         );
         let mut problem = Problem::new(
             StatusCode::UNAUTHORIZED,

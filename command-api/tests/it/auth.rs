@@ -1,0 +1,153 @@
+//! Every route refuses missing, expired, foreign and forged tokens (401) and wrong roles (403).
+
+use std::time::{Duration, SystemTime};
+
+use codeflix_auth::{DevIssuer, TokenRequest};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::support::Api;
+
+/// Every operation of the OpenAPI document: method, concrete path, whether it takes a body.
+async fn operations(api: &Api) -> Vec<(Method, String, bool)> {
+    let document = api
+        .send(Method::GET, "/openapi.json", None, &[], None)
+        .await;
+    assert_eq!(document.status, StatusCode::OK);
+    let mut operations = Vec::new();
+    for (template, item) in document.body["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let Ok(method) = method.to_uppercase().parse::<Method>() else {
+                continue;
+            };
+            let path = template
+                .split('/')
+                .map(|segment| {
+                    if segment.starts_with('{') {
+                        uuid::Uuid::new_v4().to_string()
+                    } else {
+                        segment.to_owned()
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("/");
+            operations.push((method, path, operation.get("requestBody").is_some()));
+        }
+    }
+    assert!(operations.len() >= 24, "{operations:?}");
+    operations
+}
+
+fn mint(issuer: &DevIssuer, roles: &[&str], issued: SystemTime) -> String {
+    issuer
+        .mint(
+            &TokenRequest {
+                subject: "someone".into(),
+                username: None,
+                roles: roles.iter().map(|r| (*r).to_owned()).collect(),
+                lifetime: Duration::from_secs(600),
+                audience: None,
+            },
+            issued,
+        )
+        .unwrap()
+}
+
+/// The role a path needs.
+fn role_of(path: &str) -> &'static str {
+    match path.split('/').nth(1) {
+        Some("categories") => "catalog-categories",
+        Some("genres") => "catalog-genres",
+        Some("cast-members") => "catalog-cast-members",
+        Some("videos") => "catalog-videos",
+        other => panic!("no role known for {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_route_refuses_bad_credentials_and_wrong_roles() {
+    let api = Api::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("other.pem");
+    let forger = DevIssuer::open(&key, api.issuer.issuer()).unwrap();
+    let foreign = DevIssuer::open(&key, "http://elsewhere/realms/codeflix").unwrap();
+    let now = SystemTime::now();
+
+    let expired = mint(
+        &api.issuer,
+        &["catalog-admin"],
+        now - Duration::from_secs(7200),
+    );
+    let wrong_issuer = mint(&foreign, &["catalog-admin"], now);
+    // A token by another key, presented under the real key's id.
+    let genuine = mint(&api.issuer, &["catalog-admin"], now);
+    let forged = mint(&forger, &["catalog-admin"], now);
+    let forged = format!(
+        "{}.{}",
+        genuine.split('.').next().unwrap(),
+        forged.split_once('.').unwrap().1
+    );
+
+    for (method, path, has_body) in operations(&api).await {
+        let body: Option<Value> = has_body.then(|| json!({}));
+        let none = api
+            .send(method.clone(), &path, None, &[], body.clone())
+            .await;
+        assert_eq!(none.status, StatusCode::UNAUTHORIZED, "{method} {path}");
+        assert!(
+            none.header("www-authenticate")
+                .is_some_and(|c| c.starts_with("Bearer")),
+            "{method} {path}"
+        );
+        for (what, token) in [
+            ("expired", &expired),
+            ("wrong issuer", &wrong_issuer),
+            ("forged", &forged),
+        ] {
+            let answer = api
+                .send(method.clone(), &path, Some(token), &[], body.clone())
+                .await;
+            assert_eq!(
+                answer.status,
+                StatusCode::UNAUTHORIZED,
+                "{what} token on {method} {path}: {:?}",
+                answer.body
+            );
+        }
+        let needed = role_of(&path);
+        let other = if needed == "catalog-videos" {
+            "catalog-genres"
+        } else {
+            "catalog-videos"
+        };
+        let wrong_role = api
+            .send(
+                method.clone(),
+                &path,
+                Some(&mint(&api.issuer, &[other, "viewer"], now)),
+                &[],
+                body.clone(),
+            )
+            .await;
+        assert_eq!(wrong_role.status, StatusCode::FORBIDDEN, "{method} {path}");
+        assert!(
+            wrong_role.body["detail"].as_str().unwrap().contains(needed),
+            "{:?}",
+            wrong_role.body
+        );
+        let right_role = api
+            .send(
+                method.clone(),
+                &path,
+                Some(&mint(&api.issuer, &[needed], now)),
+                &[],
+                body,
+            )
+            .await;
+        assert!(
+            ![StatusCode::UNAUTHORIZED, StatusCode::FORBIDDEN].contains(&right_role.status),
+            "{method} {path} with {needed}: {:?}",
+            right_role.status
+        );
+    }
+}

@@ -1,0 +1,97 @@
+//! The operational surface: OpenAPI document, docs UI, probes, metrics, issuer endpoints.
+
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+use crate::support::Api;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn documents_itself_and_reports_its_health_and_metrics() {
+    let api = Api::start().await;
+
+    let document = api
+        .send(Method::GET, "/openapi.json", None, &[], None)
+        .await;
+    assert_eq!(document.status, StatusCode::OK);
+    assert!(
+        document.body["openapi"]
+            .as_str()
+            .unwrap()
+            .starts_with("3.1")
+    );
+    let create = &document.body["paths"]["/videos"]["post"];
+    for status in ["201", "401", "403", "409", "422", "503"] {
+        assert!(
+            create["responses"].get(status).is_some(),
+            "POST /videos documents no {status}"
+        );
+    }
+    assert!(document.body["components"]["securitySchemes"]["bearer"].is_object());
+
+    let docs = api
+        .http
+        .get(format!("{}/docs", api.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(docs.status(), StatusCode::OK);
+    assert!(docs.text().await.unwrap().contains("openapi"));
+
+    assert_eq!(
+        api.send(Method::GET, "/healthz", None, &[], None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let ready = api.send(Method::GET, "/readyz", None, &[], None).await;
+    assert_eq!(ready.status, StatusCode::OK, "{:?}", ready.body);
+    assert_eq!(ready.body["checks"]["schema_registry"], "ok");
+
+    let discovery = api
+        .send(
+            Method::GET,
+            "/realms/codeflix/.well-known/openid-configuration",
+            None,
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(discovery.body["issuer"], api.issuer.issuer());
+
+    // A correlation id sent is echoed; one not sent is made up.
+    let correlation = uuid::Uuid::new_v4().to_string();
+    let created = api
+        .send(
+            Method::POST,
+            "/categories",
+            Some(&api.admin()),
+            &[("x-correlation-id", &correlation)],
+            Some(json!({"name": "Movies"})),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED);
+    assert_eq!(
+        created.header("x-correlation-id"),
+        Some(correlation.as_str())
+    );
+    api.admin_send(Method::POST, "/categories", Some(json!({"name": ""})))
+        .await;
+
+    let metrics = api
+        .http
+        .get(format!("{}/metrics", api.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for line in [
+        r#"codeflix_command_api_http_requests_total{method="POST",route="/categories",status="201"} 1"#,
+        r#"codeflix_command_api_http_requests_total{method="POST",route="/categories",status="422"} 1"#,
+        r#"codeflix_command_api_commands_total{aggregate="catalog.category",outcome="accepted"} 1"#,
+    ] {
+        assert!(metrics.contains(line), "missing {line} in\n{metrics}");
+    }
+    assert!(metrics.contains("codeflix_command_api_http_request_duration_seconds_bucket"));
+}

@@ -1,0 +1,10 @@
+//! The command API over real HTTP against the real embedded broker and schema registry.
+
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+mod auth;
+mod catalog;
+mod contract;
+mod rejections;
