@@ -115,46 +115,58 @@ impl Fields {
         }
     }
 
-    /// A required text parsed by `parse`.
+    /// A required text of at most `max` characters as sent (surrounding whitespace included, as
+    /// the OpenAPI document's `maxLength` counts), parsed by `parse`.
     pub fn text<T>(
         &mut self,
         name: &str,
+        max: usize,
         parse: impl FnOnce(&str) -> Result<T, TextError>,
     ) -> Option<T> {
         match self.string(name)? {
             None => self.missing(name),
-            Some(s) => match parse(&s) {
-                Ok(value) => Some(value),
-                Err(e) => {
-                    self.error(name, rule_of_text(&e));
-                    None
-                }
-            },
+            Some(s) => self.parse_text(name, &s, max, parse),
         }
     }
 
-    /// An optional text parsed by `parse`; absent, null or blank mean none.
+    /// An optional text like [`Fields::text`]; absent, null or blank mean none.
     pub fn optional_text<T>(
         &mut self,
         name: &str,
+        max: usize,
         parse: impl FnOnce(&str) -> Result<T, TextError>,
     ) -> Option<Option<T>> {
         match self.string(name)? {
             None => Some(None),
-            Some(s) if s.trim().is_empty() => Some(None),
-            Some(s) => match parse(&s) {
-                Ok(value) => Some(Some(value)),
-                Err(e) => {
-                    self.error(name, rule_of_text(&e));
-                    None
-                }
-            },
+            Some(s) if s.trim().is_empty() && s.chars().count() <= max => Some(None),
+            Some(s) => self.parse_text(name, &s, max, parse).map(Some),
+        }
+    }
+
+    fn parse_text<T>(
+        &mut self,
+        name: &str,
+        text: &str,
+        max: usize,
+        parse: impl FnOnce(&str) -> Result<T, TextError>,
+    ) -> Option<T> {
+        let len = text.chars().count();
+        if len > max {
+            self.error(name, format!("must be at most {max} characters, not {len}"));
+            return None;
+        }
+        match parse(text) {
+            Ok(value) => Some(value),
+            Err(e) => {
+                self.error(name, rule_of_text(&e));
+                None
+            }
         }
     }
 
     /// A required member whose string form parses with [`FromStr`] (enumerations).
     pub fn symbol<T: FromStr<Err = TextError>>(&mut self, name: &str) -> Option<T> {
-        self.text(name, T::from_str)
+        self.text(name, usize::MAX, T::from_str)
     }
 
     /// A boolean, `default` when absent.
@@ -177,7 +189,12 @@ impl Fields {
     ) -> Option<T> {
         match self.take(name) {
             None => self.missing(name),
-            Some(Value::Number(n)) => match n.as_i64() {
+            Some(Value::Number(n)) => match n.as_i64().or_else(|| {
+                // 113.0 is a whole number too (JSON Schema's "integer" accepts it).
+                n.as_f64()
+                    .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+                    .map(|f| f as i64)
+            }) {
                 Some(i) => match parse(i) {
                     Ok(value) => Some(value),
                     Err(e) => {
@@ -290,7 +307,7 @@ mod tests {
             "categories": ["nope", "1a8f2c3e-6a7b-4c1d-9e2f-3a4b5c6d7e8f", "1a8f2c3e-6a7b-4c1d-9e2f-3a4b5c6d7e8f"],
             "colour": "red",
         }));
-        assert!(f.text("title", Title::parse).is_none());
+        assert!(f.text("title", Title::MAX_CHARS, Title::parse).is_none());
         assert!(f.integer("launch_year", LaunchYear::parse).is_none());
         assert!(f.integer("duration", Ok::<_, RangeError>).is_none());
         assert!(f.ids("categories").is_none());
@@ -321,12 +338,21 @@ mod tests {
     #[test]
     fn accepts_what_is_valid() {
         let mut f = fields(json!({"title": " Up ", "launch_year": 2009, "description": null}));
-        assert_eq!(f.text("title", Title::parse).unwrap().as_str(), "Up");
+        assert_eq!(
+            f.text("title", Title::MAX_CHARS, Title::parse)
+                .unwrap()
+                .as_str(),
+            "Up"
+        );
         assert_eq!(
             f.integer("launch_year", LaunchYear::parse).unwrap().get(),
             2009
         );
-        assert_eq!(f.optional_text("description", Title::parse).unwrap(), None);
+        assert_eq!(
+            f.optional_text("description", Title::MAX_CHARS, Title::parse)
+                .unwrap(),
+            None
+        );
         assert!(f.finish().is_ok());
     }
 }

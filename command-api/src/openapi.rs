@@ -3,9 +3,10 @@
 //! Responses every write shares (problems, the pending answer) are added to each operation here,
 //! so that the document lists every status the API can answer with.
 
+use utoipa::openapi::link::LinkBuilder;
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
-use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use crate::routes::{cast_members, categories, genres, videos};
@@ -39,19 +40,21 @@ pub(crate) struct ApiDoc;
 
 struct Conventions;
 
-const PROBLEMS: [(&str, &str); 10] = [
+const PROBLEMS: [(&str, &str); 9] = [
     (
         "400",
         "The request cannot be read (not JSON, bad header syntax)",
     ),
     ("401", "No valid bearer token"),
     ("403", "The token lacks the role this operation needs"),
-    ("404", "No such resource"),
+    (
+        "404",
+        "No such resource, or it was deleted (problem type `deleted`)",
+    ),
     (
         "409",
         "Version conflict (If-Match) or a state that forbids the operation",
     ),
-    ("410", "The resource was deleted"),
     ("413", "The body is too large"),
     ("415", "The body is not of an accepted media type"),
     (
@@ -120,24 +123,95 @@ impl Modify for Conventions {
                     .build(),
             ),
         );
-        for item in openapi.paths.paths.values_mut() {
-            for operation in [
-                &mut item.get,
-                &mut item.put,
-                &mut item.post,
-                &mut item.delete,
-                &mut item.patch,
-            ]
-            .into_iter()
-            .flatten()
-            {
-                add_responses(operation);
+        let mut ids = Vec::new();
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            for (method, operation) in [
+                ("get", &mut item.get),
+                ("put", &mut item.put),
+                ("post", &mut item.post),
+                ("delete", &mut item.delete),
+                ("patch", &mut item.patch),
+            ] {
+                if let Some(operation) = operation {
+                    let id = operation_id(method, path);
+                    operation.operation_id = Some(id.clone());
+                    add_responses(operation);
+                    ids.push((path.clone(), id));
+                }
+            }
+        }
+        link_creates(openapi, &ids);
+    }
+}
+
+/// A unique operation id such as `put_categories_id` (handlers share names across modules).
+fn operation_id(method: &str, path: &str) -> String {
+    let words: Vec<String> = path
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(|s| s.trim_matches(|c| c == '{' || c == '}').replace('-', "_"))
+        .collect();
+    format!("{method}_{}", words.join("_"))
+}
+
+/// Links each create's answer to the operations on what it created (`{id}` from the body), so
+/// that clients and stateful testers (schemathesis) can follow them.
+fn link_creates(openapi: &mut utoipa::openapi::OpenApi, ids: &[(String, String)]) {
+    for item in openapi.paths.paths.iter_mut() {
+        let (collection, item) = item;
+        let Some(create) = item.post.as_mut() else {
+            continue;
+        };
+        let prefix = format!("{collection}/{{id}}");
+        let Some(RefOr::T(created)) = create.responses.responses.get_mut("201") else {
+            continue;
+        };
+        for (path, id) in ids {
+            if path.starts_with(&prefix) {
+                created.links.insert(
+                    id.clone(),
+                    RefOr::T(
+                        LinkBuilder::new()
+                            .operation_id(id.clone())
+                            .parameter("id", "$response.body#/id")
+                            .build(),
+                    ),
+                );
             }
         }
     }
 }
 
-/// The document.
-pub fn document() -> utoipa::openapi::OpenApi {
-    ApiDoc::openapi()
+/// The document, as served at `/openapi.json`.
+pub fn document() -> serde_json::Value {
+    let mut document = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+    fix_link_keys(&mut document);
+    document
+}
+
+/// utoipa 5 serialises Link objects' fields in snake case (`operation_id`); OpenAPI spells them
+/// in camel case, and tools (schemathesis, code generators) ignore links without it.
+fn fix_link_keys(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            if let Some(serde_json::Value::Object(links)) = map.get_mut("links") {
+                for link in links.values_mut() {
+                    if let serde_json::Value::Object(link) = link {
+                        for (from, to) in [
+                            ("operation_id", "operationId"),
+                            ("operation_ref", "operationRef"),
+                            ("request_body", "requestBody"),
+                        ] {
+                            if let Some(v) = link.remove(from) {
+                                link.insert(to.to_owned(), v);
+                            }
+                        }
+                    }
+                }
+            }
+            map.values_mut().for_each(fix_link_keys);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(fix_link_keys),
+        _ => {}
+    }
 }

@@ -213,9 +213,11 @@ pub fn state_conflict(detail: impl Into<String>) -> Problem {
     )
 }
 
+/// A deleted resource: 404 like an unknown one (its history stays in the log), with its own
+/// problem type so that clients can tell the two apart.
 pub fn gone(detail: impl Into<String>) -> Problem {
     Problem::new(
-        StatusCode::GONE,
+        StatusCode::NOT_FOUND,
         "deleted",
         "The resource was deleted",
         detail,
@@ -225,6 +227,20 @@ pub fn gone(detail: impl Into<String>) -> Problem {
 /// A rule about one field, judged by the domain.
 pub fn field_rule(field: &str, rule: impl Into<String>) -> Problem {
     Problem::validation(vec![FieldError::new(field, rule)])
+}
+
+/// A referenced aggregate is missing or inactive (409): the request is well-formed, but the
+/// state of what it refers to does not allow it. `field` names the reference.
+pub fn reference_problem(field: &str, detail: impl Into<String>) -> Problem {
+    let detail = detail.into();
+    let mut problem = Problem::new(
+        StatusCode::CONFLICT,
+        "reference",
+        "A referenced resource is missing or inactive",
+        detail.clone(),
+    );
+    problem.0.errors = vec![FieldError::new(field, detail)];
+    problem
 }
 
 /// The consistency token of a position.

@@ -6,3 +6,4 @@ mod faults;
 mod python;
 mod race;
 mod support;
+mod up;

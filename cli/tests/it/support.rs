@@ -43,6 +43,7 @@ pub(crate) struct Site {
     pub(crate) dir: tempfile::TempDir,
     pub(crate) broker_port: u16,
     pub(crate) registry_port: u16,
+    pub(crate) api_port: u16,
 }
 
 impl Site {
@@ -51,6 +52,7 @@ impl Site {
             dir: tempfile::tempdir().unwrap(),
             broker_port: free_port(),
             registry_port: free_port(),
+            api_port: free_port(),
         }
     }
 
@@ -70,6 +72,10 @@ impl Site {
             .env(
                 "CODEFLIX__SCHEMA_REGISTRY__LISTEN",
                 format!("127.0.0.1:{}", self.registry_port),
+            )
+            .env(
+                "CODEFLIX__COMMAND_API__LISTEN",
+                format!("127.0.0.1:{}", self.api_port),
             )
             .env("CODEFLIX_LOG", "warn")
             .stdin(Stdio::null());
@@ -108,6 +114,11 @@ impl Site {
         let child = self.spawn("registry", &["registry"]);
         wait_for_port(self.registry_port);
         child
+    }
+
+    /// The command API's base URL.
+    pub(crate) fn api(&self) -> String {
+        format!("http://127.0.0.1:{}", self.api_port)
     }
 
     /// Runs a command to completion.

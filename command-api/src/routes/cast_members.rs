@@ -21,7 +21,12 @@ use crate::write::{Caller, DomainProblem, Write, gone, state_conflict};
 #[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub(crate) struct CastMemberRequest {
-    #[schema(min_length = 1, max_length = 255, example = "Fernanda Montenegro")]
+    #[schema(
+        min_length = 1,
+        max_length = 255,
+        pattern = r"^[\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\x00-\x1F\x7F-\x9F]([^\x00-\x1F\x7F-\x9F]*[^\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\x00-\x1F\x7F-\x9F])?[\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$",
+        example = "Fernanda Montenegro"
+    )]
     name: String,
     #[serde(rename = "type")]
     #[schema(rename = "type")]
@@ -47,7 +52,7 @@ impl DomainProblem for CastMemberError {
 
 fn read(body: JsonObject) -> Result<(CastMemberName, CastMemberType), Problem> {
     let mut fields = Fields::new(body);
-    let name = fields.text("name", CastMemberName::parse);
+    let name = fields.text("name", CastMemberName::MAX_CHARS, CastMemberName::parse);
     let kind = fields.symbol::<CastMemberType>("type");
     fields.finish()?;
     name.zip(kind)

@@ -22,10 +22,19 @@ use crate::write::{Caller, DomainProblem, Write, gone, state_conflict};
 #[allow(dead_code)]
 pub(crate) struct CreateCategoryRequest {
     /// 1 to 255 characters, no line breaks.
-    #[schema(min_length = 1, max_length = 255, example = "Movies")]
+    #[schema(
+        min_length = 1,
+        max_length = 255,
+        pattern = r"^[\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\x00-\x1F\x7F-\x9F]([^\x00-\x1F\x7F-\x9F]*[^\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\x00-\x1F\x7F-\x9F])?[\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$",
+        example = "Movies"
+    )]
     name: String,
     /// Up to 4000 characters.
-    #[schema(max_length = 4000, nullable)]
+    #[schema(
+        max_length = 4000,
+        nullable,
+        pattern = r"^[\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*([^\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]([^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*[^\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F])?[\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*)?$"
+    )]
     description: Option<String>,
     /// Whether videos and genres may refer to it (default true).
     #[schema(default = true)]
@@ -37,9 +46,18 @@ pub(crate) struct CreateCategoryRequest {
 #[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub(crate) struct UpdateCategoryRequest {
-    #[schema(min_length = 1, max_length = 255, example = "Feature films")]
+    #[schema(
+        min_length = 1,
+        max_length = 255,
+        pattern = r"^[\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\x00-\x1F\x7F-\x9F]([^\x00-\x1F\x7F-\x9F]*[^\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\x00-\x1F\x7F-\x9F])?[\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$",
+        example = "Feature films"
+    )]
     name: String,
-    #[schema(max_length = 4000, nullable)]
+    #[schema(
+        max_length = 4000,
+        nullable,
+        pattern = r"^[\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*([^\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]([^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*[^\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F])?[\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*)?$"
+    )]
     description: Option<String>,
 }
 
@@ -66,8 +84,12 @@ pub(crate) async fn create(
     caller.require(Role::Categories)?;
     let write = Write::from_headers(&caller, &headers, "POST /categories")?;
     let mut fields = Fields::new(body);
-    let name = fields.text("name", CategoryName::parse);
-    let description = fields.optional_text("description", CategoryDescription::parse);
+    let name = fields.text("name", CategoryName::MAX_CHARS, CategoryName::parse);
+    let description = fields.optional_text(
+        "description",
+        CategoryDescription::MAX_CHARS,
+        CategoryDescription::parse,
+    );
     let active = fields.boolean("is_active", true);
     fields.finish()?;
     let (Some(name), Some(description), Some(active)) = (name, description, active) else {
@@ -106,8 +128,12 @@ pub(crate) async fn update(
     let id = path_id(&id)?;
     let write = Write::from_headers(&caller, &headers, &format!("PUT /categories/{id}"))?;
     let mut fields = Fields::new(body);
-    let name = fields.text("name", CategoryName::parse);
-    let description = fields.optional_text("description", CategoryDescription::parse);
+    let name = fields.text("name", CategoryName::MAX_CHARS, CategoryName::parse);
+    let description = fields.optional_text(
+        "description",
+        CategoryDescription::MAX_CHARS,
+        CategoryDescription::parse,
+    );
     fields.finish()?;
     let (Some(name), Some(description)) = (name, description) else {
         return Err(Problem::bad_request("invalid body"));

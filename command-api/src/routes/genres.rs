@@ -16,14 +16,21 @@ use uuid::Uuid;
 use crate::AppState;
 use crate::input::{Fields, JsonObject, path_id};
 use crate::problem::Problem;
-use crate::write::{Caller, DomainProblem, Write, field_rule, gone, references, state_conflict};
+use crate::write::{
+    Caller, DomainProblem, Write, gone, reference_problem, references, state_conflict,
+};
 
 /// A new genre.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub(crate) struct CreateGenreRequest {
-    #[schema(min_length = 1, max_length = 255, example = "Drama")]
+    #[schema(
+        min_length = 1,
+        max_length = 255,
+        pattern = r"^[\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\x00-\x1F\x7F-\x9F]([^\x00-\x1F\x7F-\x9F]*[^\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\x00-\x1F\x7F-\x9F])?[\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$",
+        example = "Drama"
+    )]
     name: String,
     /// Default true.
     #[schema(default = true)]
@@ -38,7 +45,12 @@ pub(crate) struct CreateGenreRequest {
 #[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub(crate) struct UpdateGenreRequest {
-    #[schema(min_length = 1, max_length = 255, example = "Drama")]
+    #[schema(
+        min_length = 1,
+        max_length = 255,
+        pattern = r"^[\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\x00-\x1F\x7F-\x9F]([^\x00-\x1F\x7F-\x9F]*[^\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\x00-\x1F\x7F-\x9F])?[\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$",
+        example = "Drama"
+    )]
     name: String,
     #[schema(nullable)]
     categories: Option<Vec<Uuid>>,
@@ -51,7 +63,7 @@ impl DomainProblem for GenreError {
             GenreError::Deleted => gone(self.to_string()),
             GenreError::AlreadyExists => state_conflict(self.to_string()),
             GenreError::UnknownCategory(_) | GenreError::InactiveCategory(_) => {
-                field_rule("categories", self.to_string())
+                reference_problem("categories", self.to_string())
             }
         }
     }
@@ -64,7 +76,7 @@ async fn read(
     create: bool,
 ) -> Result<(GenreName, bool, Vec<codeflix_domain::Reference<CategoryId>>), Problem> {
     let mut fields = Fields::new(body);
-    let name = fields.text("name", GenreName::parse);
+    let name = fields.text("name", GenreName::MAX_CHARS, GenreName::parse);
     let active = if create {
         fields.boolean("is_active", true)
     } else {

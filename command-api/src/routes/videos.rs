@@ -20,7 +20,9 @@ use uuid::Uuid;
 use crate::AppState;
 use crate::input::{Fields, JsonObject, path_id};
 use crate::problem::Problem;
-use crate::write::{Caller, DomainProblem, Write, field_rule, gone, references, state_conflict};
+use crate::write::{
+    Caller, DomainProblem, Write, field_rule, gone, reference_problem, references, state_conflict,
+};
 
 /// The ClassInd advisory rating.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -46,9 +48,18 @@ pub(crate) enum RatingSymbol {
 #[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub(crate) struct CreateVideoRequest {
-    #[schema(min_length = 1, max_length = 255, example = "Central do Brasil")]
+    #[schema(
+        min_length = 1,
+        max_length = 255,
+        pattern = r"^[\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\x00-\x1F\x7F-\x9F]([^\x00-\x1F\x7F-\x9F]*[^\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\x00-\x1F\x7F-\x9F])?[\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$",
+        example = "Central do Brasil"
+    )]
     title: String,
-    #[schema(min_length = 1, max_length = 4000)]
+    #[schema(
+        min_length = 1,
+        max_length = 4000,
+        pattern = r"^[\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]([^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*[^\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F])?[\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"
+    )]
     description: String,
     #[schema(minimum = 1888, maximum = 9999, example = 1998)]
     launch_year: i64,
@@ -75,9 +86,17 @@ pub(crate) struct CreateVideoRequest {
 #[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub(crate) struct UpdateVideoRequest {
-    #[schema(min_length = 1, max_length = 255)]
+    #[schema(
+        min_length = 1,
+        max_length = 255,
+        pattern = r"^[\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\x00-\x1F\x7F-\x9F]([^\x00-\x1F\x7F-\x9F]*[^\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\x00-\x1F\x7F-\x9F])?[\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"
+    )]
     title: String,
-    #[schema(min_length = 1, max_length = 4000)]
+    #[schema(
+        min_length = 1,
+        max_length = 4000,
+        pattern = r"^[\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]([^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*[^\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F])?[\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"
+    )]
     description: String,
     #[schema(minimum = 1888, maximum = 9999)]
     launch_year: i64,
@@ -95,12 +114,12 @@ impl DomainProblem for VideoError {
             VideoError::NotFound => Problem::not_found(detail),
             VideoError::Deleted => gone(detail),
             VideoError::UnknownCategory(_) | VideoError::InactiveCategory(_) => {
-                field_rule("categories", detail)
+                reference_problem("categories", detail)
             }
             VideoError::UnknownGenre(_) | VideoError::InactiveGenre(_) => {
-                field_rule("genres", detail)
+                reference_problem("genres", detail)
             }
-            VideoError::UnknownCastMember(_) => field_rule("cast_members", detail),
+            VideoError::UnknownCastMember(_) => reference_problem("cast_members", detail),
             VideoError::EmptyMedia { .. } => field_rule("file", detail),
             VideoError::MediaTooLarge { .. } => Problem::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
@@ -126,8 +145,12 @@ impl DomainProblem for VideoError {
 }
 
 fn details(fields: &mut Fields) -> Option<VideoDetails> {
-    let title = fields.text("title", Title::parse);
-    let description = fields.text("description", VideoDescription::parse);
+    let title = fields.text("title", Title::MAX_CHARS, Title::parse);
+    let description = fields.text(
+        "description",
+        VideoDescription::MAX_CHARS,
+        VideoDescription::parse,
+    );
     let launch_year = fields.integer("launch_year", LaunchYear::parse);
     let duration = fields.integer("duration", DurationMinutes::parse);
     let rating = fields.symbol::<Rating>("rating");

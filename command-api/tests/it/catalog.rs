@@ -112,7 +112,8 @@ async fn an_admin_builds_the_catalog_and_kafka_holds_every_event_once_in_order()
         .await;
     assert_eq!(deactivated.status, StatusCode::OK);
     let refused = api.admin_send(Method::PUT, &path, None).await;
-    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(refused.status, StatusCode::CONFLICT);
+    assert_eq!(refused.body["type"], "urn:codeflix:problem:reference");
     assert_eq!(refused.field_errors()[0].0, "categories");
 
     // Publishing needs an encoded VIDEO media.
@@ -132,7 +133,8 @@ async fn an_admin_builds_the_catalog_and_kafka_holds_every_event_once_in_order()
     let gone = api
         .admin_send(Method::POST, &format!("/videos/{video_id}/unpublish"), None)
         .await;
-    assert_eq!(gone.status, StatusCode::GONE);
+    assert_eq!(gone.status, StatusCode::NOT_FOUND);
+    assert_eq!(gone.body["type"], "urn:codeflix:problem:deleted");
 
     assert_eq!(
         api.history(AggregateType::Category, &category_id).await,

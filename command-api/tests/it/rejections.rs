@@ -64,7 +64,8 @@ async fn bad_input_is_refused_with_every_broken_rule_and_nothing_is_appended() {
             })),
         )
         .await;
-    assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(unknown.status, StatusCode::CONFLICT);
+    assert_eq!(unknown.body["type"], "urn:codeflix:problem:reference");
     assert_eq!(unknown.field_errors()[0].0, "categories");
     assert!(unknown.field_errors()[0].1.contains(&missing.to_string()));
 
