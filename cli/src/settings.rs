@@ -23,6 +23,17 @@ pub(crate) struct Settings {
     pub(crate) event_log: EventLogSettings,
     pub(crate) command_api: CommandApiSettings,
     pub(crate) auth: AuthSettings,
+    pub(crate) media: MediaSettings,
+}
+
+/// Where uploaded and encoded media are kept.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub(crate) struct MediaSettings {
+    /// An object store URL: `s3://bucket/prefix`, `gs://bucket/prefix`, `az://container/prefix`
+    /// or `file:///dir` (credentials from the usual `AWS_*`, `GOOGLE_*`, `AZURE_*` variables);
+    /// unset means `media/` under the data directory.
+    pub(crate) storage_url: Option<String>,
 }
 
 /// The admins' HTTP API.
@@ -134,6 +145,7 @@ impl Default for Settings {
             event_log: EventLogSettings::default(),
             command_api: CommandApiSettings::default(),
             auth: AuthSettings::default(),
+            media: MediaSettings::default(),
         }
     }
 }
@@ -224,6 +236,15 @@ impl Settings {
     /// The development issuer's signing key.
     pub(crate) fn dev_issuer_key(&self) -> PathBuf {
         self.data_dir.join("dev-issuer").join("signing-key.pem")
+    }
+
+    /// The media store: the configured URL, or a directory under the data directory.
+    pub(crate) fn media_store(&self) -> anyhow::Result<codeflix_command_api::media::MediaStore> {
+        match &self.media.storage_url {
+            Some(url) => codeflix_command_api::media::MediaStore::from_url(url),
+            None => codeflix_command_api::media::MediaStore::local(&self.data_dir.join("media")),
+        }
+        .map_err(anyhow::Error::msg)
     }
 
     pub(crate) fn verifier(&self) -> codeflix_auth::VerifierConfig {

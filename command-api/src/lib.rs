@@ -7,6 +7,7 @@
 //! nothing.
 
 pub mod input;
+pub mod media;
 pub mod metrics;
 pub mod openapi;
 pub mod problem;
@@ -41,6 +42,8 @@ pub struct AppState(Arc<Inner>);
 struct Inner {
     log: Arc<EventLog>,
     verifier: Arc<Verifier>,
+    media: media::MediaStore,
+    upload_locks: routes::media::UploadLocks,
     metrics: Metrics,
     http: reqwest::Client,
 }
@@ -55,10 +58,12 @@ impl std::fmt::Debug for AppState {
 }
 
 impl AppState {
-    pub fn new(log: Arc<EventLog>, verifier: Arc<Verifier>) -> Self {
+    pub fn new(log: Arc<EventLog>, verifier: Arc<Verifier>, media: media::MediaStore) -> Self {
         AppState(Arc::new(Inner {
             log,
             verifier,
+            media,
+            upload_locks: routes::media::UploadLocks::default(),
             metrics: Metrics::default(),
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(3))
@@ -78,12 +83,20 @@ impl AppState {
     pub fn metrics(&self) -> &Metrics {
         &self.0.metrics
     }
+
+    pub fn media(&self) -> &media::MediaStore {
+        &self.0.media
+    }
+
+    fn upload_locks(&self) -> &routes::media::UploadLocks {
+        &self.0.upload_locks
+    }
 }
 
 /// The whole HTTP surface: resources, operations endpoints, the OpenAPI document and its UI, and
 /// the development issuer's endpoints when one is given.
 pub fn router(state: AppState, dev_issuer: Option<Arc<DevIssuer>>) -> Router {
-    use routes::{cast_members, categories, genres, videos};
+    use routes::{cast_members, categories, genres, media, videos};
     let api = Router::new()
         .route("/categories", post(categories::create))
         .route(
@@ -116,6 +129,21 @@ pub fn router(state: AppState, dev_issuer: Option<Arc<DevIssuer>>) -> Router {
         .route(
             "/videos/{id}/cast-members/{cast_member_id}",
             put(videos::attach_cast_member).delete(videos::detach_cast_member),
+        )
+        .route(
+            "/videos/{id}/media/{slot}",
+            put(media::upload).layer(DefaultBodyLimit::disable()),
+        )
+        .route(
+            "/uploads",
+            post(media::create_upload).options(media::upload_options),
+        )
+        .route(
+            "/uploads/{id}",
+            axum::routing::head(media::upload_status)
+                .patch(media::upload_chunk)
+                .delete(media::delete_upload)
+                .layer(DefaultBodyLimit::disable()),
         )
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))

@@ -9,7 +9,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::{cast_members, categories, genres, videos};
+use crate::routes::{cast_members, categories, genres, media, videos};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -28,12 +28,15 @@ use crate::routes::{cast_members, categories, genres, videos};
         videos::create, videos::update, videos::delete, videos::publish, videos::unpublish,
         videos::attach_category, videos::detach_category, videos::attach_genre,
         videos::detach_genre, videos::attach_cast_member, videos::detach_cast_member,
+        media::upload, media::create_upload, media::upload_status, media::upload_chunk,
+        media::delete_upload,
     ),
     components(schemas(crate::problem::ProblemDetails, crate::problem::FieldError,
-        crate::write::Written, crate::write::Pending)),
+        crate::write::Written, crate::write::Pending, media::SlotName)),
     modifiers(&Conventions),
     tags(
         (name = "categories"), (name = "genres"), (name = "cast members"), (name = "videos"),
+        (name = "media", description = "Uploads: one request, or resumable with tus 1.0"),
     )
 )]
 pub(crate) struct ApiDoc;
@@ -125,6 +128,13 @@ impl Modify for Conventions {
         );
         let mut ids = Vec::new();
         for (path, item) in openapi.paths.paths.iter_mut() {
+            if let Some(head) = item.head.as_mut() {
+                head.operation_id = Some(operation_id("head", path));
+                head.security = Some(vec![SecurityRequirement::new(
+                    "bearer",
+                    Vec::<String>::new(),
+                )]);
+            }
             for (method, operation) in [
                 ("get", &mut item.get),
                 ("put", &mut item.put),

@@ -142,6 +142,20 @@ impl Write {
         })
     }
 
+    /// A write whose command id is fixed by the caller (e.g. derived from an upload), so that
+    /// running it again replays it.
+    pub fn with_command_id(caller: &Caller, command_id: Uuid, expected: ExpectedVersion) -> Write {
+        Write {
+            ctx: CommandContext {
+                command_id,
+                correlation_id: caller.correlation_id,
+                actor: caller.principal.subject.clone(),
+                now: now(),
+            },
+            expected,
+        }
+    }
+
     /// The id of an aggregate this write creates: derived from the command id, so that a retried
     /// create (same `Idempotency-Key`) names the same aggregate and is recognised as a replay.
     pub fn new_id(&self) -> Uuid {

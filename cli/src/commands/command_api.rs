@@ -47,7 +47,7 @@ pub(crate) async fn start(settings: &Settings) -> anyhow::Result<CommandApi> {
             .context("connecting the event log")?,
     );
     let verifier = Arc::new(Verifier::new(settings.verifier()));
-    let state = AppState::new(log.clone(), verifier);
+    let state = AppState::new(log.clone(), verifier, settings.media_store()?);
     let router = codeflix_command_api::router(state, dev_issuer(settings)?);
     info!(listen = %settings.command_api.listen, issuer = %settings.issuer_url(), "command API ready");
     Ok(CommandApi {

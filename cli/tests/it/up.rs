@@ -110,18 +110,21 @@ fn schemathesis_finds_nothing_in_the_command_api() {
     let site = Site::new();
     let up = start(&site);
     let token = token(&site);
+    let command_api = concat!(env!("CARGO_MANIFEST_DIR"), "/../command-api");
     let output = Command::new(schemathesis)
         .current_dir(site.dir.path())
+        .env("PYTHONPATH", command_api)
+        .env("SCHEMATHESIS_HOOKS", "schemathesis_hooks")
         .args([
             "--no-color",
+            "--config-file",
+            &format!("{command_api}/schemathesis.toml"),
             "run",
             &format!("{}/openapi.json", site.api()),
             "--header",
             &format!("Authorization: Bearer {token}"),
             "--max-examples",
             "30",
-            "--checks",
-            "all",
         ])
         .output()
         .unwrap();

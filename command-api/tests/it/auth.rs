@@ -34,7 +34,7 @@ async fn operations(api: &Api) -> Vec<(Method, String, bool)> {
             operations.push((method, path, operation.get("requestBody").is_some()));
         }
     }
-    assert!(operations.len() >= 24, "{operations:?}");
+    assert!(operations.len() >= 29, "{operations:?}");
     operations
 }
 
@@ -59,7 +59,7 @@ fn role_of(path: &str) -> &'static str {
         Some("categories") => "catalog-categories",
         Some("genres") => "catalog-genres",
         Some("cast-members") => "catalog-cast-members",
-        Some("videos") => "catalog-videos",
+        Some("videos" | "uploads") => "catalog-videos",
         other => panic!("no role known for {other:?}"),
     }
 }
@@ -130,11 +130,15 @@ async fn every_route_refuses_bad_credentials_and_wrong_roles() {
             )
             .await;
         assert_eq!(wrong_role.status, StatusCode::FORBIDDEN, "{method} {path}");
-        assert!(
-            wrong_role.body["detail"].as_str().unwrap().contains(needed),
-            "{:?}",
-            wrong_role.body
-        );
+        if method != Method::HEAD {
+            assert!(
+                wrong_role.body["detail"]
+                    .as_str()
+                    .is_some_and(|d| d.contains(needed)),
+                "{method} {path}: {:?}",
+                wrong_role.body
+            );
+        }
         let right_role = api
             .send(
                 method.clone(),

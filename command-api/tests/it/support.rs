@@ -21,7 +21,7 @@ pub(crate) struct Api {
     pub(crate) http: reqwest::Client,
     pub(crate) log: Arc<EventLog>,
     config: EventLogConfig,
-    _dir: tempfile::TempDir,
+    pub(crate) dir: tempfile::TempDir,
     broker: Option<EmbeddedBroker>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }
@@ -100,7 +100,11 @@ impl Api {
             Arc::new(DevIssuer::open(&dir.path().join("dev-issuer.pem"), &issuer_url).unwrap());
         let verifier = Arc::new(Verifier::new(VerifierConfig::new(&issuer_url)));
         let router = codeflix_command_api::router(
-            AppState::new(log.clone(), verifier),
+            AppState::new(
+                log.clone(),
+                verifier,
+                codeflix_command_api::media::MediaStore::local(&dir.path().join("media")).unwrap(),
+            ),
             Some(issuer.clone()),
         );
         let api_task = tokio::spawn(async move {
@@ -114,7 +118,7 @@ impl Api {
             http: reqwest::Client::new(),
             log,
             config,
-            _dir: dir,
+            dir,
             broker: Some(broker),
             tasks: vec![registry_task, api_task],
         }

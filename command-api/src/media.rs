@@ -1,0 +1,249 @@
+//! Media files: streamed into object storage with their SHA-256, size and sniffed type.
+//!
+//! Files are never held whole in memory: bytes go through the hasher and into a multipart upload
+//! as they arrive, and the object only becomes visible when the upload completes. The first bytes
+//! are sniffed for the real file type, so a text file named `.mp4` is refused before it is stored.
+
+use std::sync::Arc;
+
+use futures::StreamExt;
+use object_store::path::Path;
+use object_store::{ObjectStore, ObjectStoreExt, WriteMultipart};
+use sha2::{Digest, Sha256};
+
+/// How many leading bytes are sniffed for the file type.
+const SNIFF_BYTES: usize = 8192;
+/// Size of the parts of multipart uploads (S3's minimum is 5 MiB).
+const PART_BYTES: usize = 8 * 1024 * 1024;
+/// Parts uploaded concurrently, at most.
+const PARTS_IN_FLIGHT: usize = 4;
+
+/// Where media are kept: an object store and the URL that names its root.
+#[derive(Clone)]
+pub struct MediaStore {
+    store: Arc<dyn ObjectStore>,
+    root: Path,
+    url: String,
+}
+
+impl std::fmt::Debug for MediaStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MediaStore")
+            .field("url", &self.url)
+            .finish()
+    }
+}
+
+impl MediaStore {
+    /// A store from a URL: `file:///dir`, `s3://bucket/prefix`, `gs://bucket/prefix`,
+    /// `az://container/prefix` (credentials from the usual `AWS_*`, `GOOGLE_*`, `AZURE_*`
+    /// variables), or `memory:///` for tests.
+    pub fn from_url(url: &str) -> Result<MediaStore, String> {
+        let parsed = url::Url::parse(url).map_err(|e| format!("{url}: {e}"))?;
+        if parsed.scheme() == "file" {
+            let dir = parsed
+                .to_file_path()
+                .map_err(|()| format!("{url} is not a local directory"))?;
+            std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        }
+        let (store, root) = object_store::parse_url_opts(&parsed, std::env::vars())
+            .map_err(|e| format!("{url}: {e}"))?;
+        Ok(MediaStore {
+            store: Arc::from(store),
+            root,
+            url: url.trim_end_matches('/').to_owned(),
+        })
+    }
+
+    /// A local directory (created if missing).
+    pub fn local(dir: &std::path::Path) -> Result<MediaStore, String> {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let dir = std::fs::canonicalize(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let url = url::Url::from_directory_path(&dir)
+            .map_err(|()| format!("{} is not an absolute directory", dir.display()))?;
+        MediaStore::from_url(url.as_str())
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The path of `key` (e.g. `videos/<id>/VIDEO/<media>/original`) in the store.
+    pub fn path(&self, key: &str) -> Path {
+        Path::from_iter(self.root.parts().chain(Path::from(key).parts()))
+    }
+
+    /// The URL recorded in events for `key`.
+    pub fn location(&self, key: &str) -> String {
+        format!("{}/{key}", self.url)
+    }
+
+    pub fn store(&self) -> &Arc<dyn ObjectStore> {
+        &self.store
+    }
+
+    /// Starts writing `key`; nothing is visible until [`Ingest::finish`].
+    pub async fn ingest(
+        &self,
+        key: &str,
+        limit: u64,
+        kind: &'static str,
+    ) -> Result<Ingest, IngestError> {
+        let upload = self
+            .store
+            .put_multipart(&self.path(key))
+            .await
+            .map_err(|e| IngestError::Storage(e.to_string()))?;
+        Ok(Ingest {
+            writer: WriteMultipart::new_with_chunk_size(upload, PART_BYTES),
+            hasher: Sha256::new(),
+            size: 0,
+            head: Vec::with_capacity(SNIFF_BYTES),
+            sniffed: None,
+            limit,
+            kind,
+        })
+    }
+
+    /// Streams the objects at `keys`, in order, into `ingest`.
+    pub async fn copy_into(&self, keys: &[Path], ingest: &mut Ingest) -> Result<(), IngestError> {
+        for key in keys {
+            let mut stream = self
+                .store
+                .get(key)
+                .await
+                .map_err(|e| IngestError::Storage(e.to_string()))?
+                .into_stream();
+            while let Some(bytes) = stream.next().await {
+                let bytes = bytes.map_err(|e| IngestError::Storage(e.to_string()))?;
+                ingest.write(&bytes).await?;
+            }
+        }
+        Ok(())
+    }
+
+    pub async fn delete(&self, path: &Path) {
+        if let Err(e) = self.store.delete(path).await {
+            tracing::warn!(path = %path, error = %e, "could not delete a stored object");
+        }
+    }
+}
+
+/// Why a file was not stored.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IngestError {
+    #[error("the file is larger than {limit} bytes")]
+    TooLarge { limit: u64 },
+    #[error("the file is {found}, not a {expected} file")]
+    WrongKind {
+        expected: &'static str,
+        found: String,
+    },
+    #[error("storage: {0}")]
+    Storage(String),
+}
+
+/// A file being stored.
+pub struct Ingest {
+    writer: WriteMultipart,
+    hasher: Sha256,
+    size: u64,
+    head: Vec<u8>,
+    sniffed: Option<String>,
+    limit: u64,
+    kind: &'static str,
+}
+
+impl std::fmt::Debug for Ingest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ingest")
+            .field("size", &self.size)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A stored file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ingested {
+    /// SHA-256, lowercase hex.
+    pub sha256: String,
+    pub size: u64,
+    /// The media type its content shows, e.g. `video/mp4`.
+    pub content_type: String,
+}
+
+impl Ingest {
+    /// Adds bytes; refuses them once the file passes its limit or shows the wrong type.
+    pub async fn write(&mut self, bytes: &[u8]) -> Result<(), IngestError> {
+        self.size += bytes.len() as u64;
+        if self.size > self.limit {
+            return Err(IngestError::TooLarge { limit: self.limit });
+        }
+        if self.sniffed.is_none() {
+            let wanted = SNIFF_BYTES - self.head.len();
+            self.head
+                .extend_from_slice(&bytes[..wanted.min(bytes.len())]);
+            if self.head.len() >= SNIFF_BYTES {
+                self.sniff()?;
+            }
+        }
+        self.hasher.update(bytes);
+        self.writer
+            .wait_for_capacity(PARTS_IN_FLIGHT)
+            .await
+            .map_err(|e| IngestError::Storage(e.to_string()))?;
+        self.writer.write(bytes);
+        Ok(())
+    }
+
+    fn sniff(&mut self) -> Result<(), IngestError> {
+        let found = infer::get(&self.head).map(|t| t.mime_type().to_owned());
+        match found {
+            Some(mime) if mime.split('/').next() == Some(self.kind) => {
+                self.sniffed = Some(mime);
+                Ok(())
+            }
+            Some(mime) => Err(IngestError::WrongKind {
+                expected: self.kind,
+                found: mime,
+            }),
+            None => Err(IngestError::WrongKind {
+                expected: self.kind,
+                found: "of no recognised type".to_owned(),
+            }),
+        }
+    }
+
+    /// Completes the upload: the object becomes visible.
+    pub async fn finish(mut self) -> Result<Ingested, IngestError> {
+        if self.sniffed.is_none()
+            && self.size > 0
+            && let Err(e) = self.sniff()
+        {
+            let _ = self.writer.abort().await;
+            return Err(e);
+        }
+        self.writer
+            .finish()
+            .await
+            .map_err(|e| IngestError::Storage(e.to_string()))?;
+        Ok(Ingested {
+            sha256: hex(&self.hasher.finalize()),
+            size: self.size,
+            content_type: self
+                .sniffed
+                .unwrap_or_else(|| format!("{}/unknown", self.kind)),
+        })
+    }
+
+    /// Abandons the upload: nothing becomes visible.
+    pub async fn abort(self) {
+        if let Err(e) = self.writer.abort().await {
+            tracing::warn!(error = %e, "aborting an upload");
+        }
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

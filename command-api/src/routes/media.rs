@@ -1,0 +1,694 @@
+//! Media uploads: one request (`PUT /videos/{id}/media/{slot}`) or resumable (tus 1.0 at
+//! `/uploads`, ADR 0009). Either way the file is streamed into object storage, hashed and sniffed,
+//! and recorded on the video with `VideoUploaded`.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use codeflix_auth::Role;
+use codeflix_domain::catalog::video::{
+    Checksum, ContentType, MediaId, MediaSlot, StorageLocation, UploadMedia, Video, VideoId,
+};
+use codeflix_domain::{ExpectedVersion, Version};
+use futures::StreamExt;
+use object_store::path::Path as StorePath;
+use object_store::{ObjectStoreExt, PutPayload};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::AppState;
+use crate::input::path_id;
+use crate::media::{IngestError, Ingested, MediaStore};
+use crate::problem::{FieldError, Problem};
+use crate::write::{Caller, Write};
+
+/// The tus protocol version spoken.
+pub(crate) const TUS_VERSION: &str = "1.0.0";
+
+/// A media slot as paths and metadata name it.
+#[derive(Debug, Clone, Copy, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub(crate) enum SlotName {
+    Video,
+    Trailer,
+    Banner,
+    Thumbnail,
+    ThumbnailHalf,
+}
+
+fn parse_slot(text: &str) -> Result<MediaSlot, Problem> {
+    MediaSlot::ALL
+        .into_iter()
+        .find(|slot| slot.as_str().to_ascii_lowercase() == text)
+        .ok_or_else(|| {
+            Problem::validation(vec![FieldError::new(
+                "slot",
+                "must be one of video, trailer, banner, thumbnail, thumbnail_half",
+            )])
+        })
+}
+
+fn ingest_problem(error: &IngestError) -> Problem {
+    match error {
+        IngestError::TooLarge { .. } => Problem::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too-large",
+            "The file is too large for its slot",
+            error.to_string(),
+        ),
+        IngestError::WrongKind { .. } => Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported-media-type",
+            "The slot does not take this kind of file",
+            error.to_string(),
+        ),
+        IngestError::Storage(detail) => Problem::unavailable(format!("object storage: {detail}")),
+    }
+}
+
+/// 404 unless the video exists (checked before any byte is stored).
+async fn require_video(state: &AppState, id: Uuid) -> Result<(), Problem> {
+    let video = state
+        .log()
+        .load::<Video>(&VideoId::new(id))
+        .await
+        .map_err(|e| Problem::unavailable(e.to_string()))?;
+    if video.state().exists() {
+        Ok(())
+    } else {
+        Err(Problem::not_found(format!(
+            "video {id} does not exist or was deleted"
+        )))
+    }
+}
+
+/// 413 when a declared size is over the slot's limit; 415 when a declared type is of the wrong
+/// kind — both before reading the body.
+fn precheck(slot: MediaSlot, length: Option<u64>, declared: Option<&str>) -> Result<(), Problem> {
+    if let Some(length) = length
+        && length > slot.max_size_bytes()
+    {
+        return Err(ingest_problem(&IngestError::TooLarge {
+            limit: slot.max_size_bytes(),
+        }));
+    }
+    if let Some(declared) = declared
+        && let Ok(declared) = ContentType::parse(declared)
+        && declared.top_level() != slot.media_kind()
+        && declared.as_str() != "application/octet-stream"
+    {
+        return Err(ingest_problem(&IngestError::WrongKind {
+            expected: slot.media_kind(),
+            found: declared.as_str().to_owned(),
+        }));
+    }
+    Ok(())
+}
+
+fn media_key(video: Uuid, slot: MediaSlot, media: Uuid) -> String {
+    format!(
+        "videos/{video}/{}/{media}/original",
+        slot.as_str().to_ascii_lowercase()
+    )
+}
+
+/// Records a stored file on the video; deletes the file if the video refuses it.
+async fn record(
+    state: &AppState,
+    write: Write,
+    video: Uuid,
+    slot: MediaSlot,
+    media: Uuid,
+    ingested: Ingested,
+) -> Result<Response, Problem> {
+    let key = media_key(video, slot, media);
+    let invalid = |e: codeflix_domain::TextError| Problem::bad_request(e.to_string());
+    let command = UploadMedia {
+        media_id: MediaId::new(media),
+        slot,
+        checksum: Checksum::parse(&ingested.sha256).map_err(invalid)?,
+        size_bytes: ingested.size,
+        content_type: ContentType::parse(&ingested.content_type).map_err(invalid)?,
+        raw_location: StorageLocation::parse(&state.media().location(&key)).map_err(invalid)?,
+    };
+    let result = state
+        .execute::<Video>(write, video, &VideoId::new(video), command.into(), None)
+        .await;
+    if result.is_err() {
+        state.media().delete(&state.media().path(&key)).await;
+    }
+    result
+}
+
+/// Upload a file into a video's media slot in one request
+///
+/// The body is the file itself (streamed, never buffered whole). Its type is sniffed from its
+/// content; its SHA-256 and size are recorded with `VideoUploaded`. For large files prefer the
+/// resumable `/uploads` protocol.
+#[utoipa::path(put, path = "/videos/{id}/media/{slot}", tag = "media",
+    params(("id" = uuid::Uuid, Path, description = "The video"),
+           ("slot" = SlotName, Path, description = "The media slot")),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream",
+        description = "The file (any video/* or image/* type the slot takes)"),
+    responses((status = 200, description = "Stored and recorded", body = crate::write::Written)))]
+pub(crate) async fn upload(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Path((id, slot)): Path<(String, String)>,
+    body: Body,
+) -> Result<Response, Problem> {
+    caller.require(Role::Videos)?;
+    let id = path_id(&id)?;
+    let slot = parse_slot(&slot)?;
+    let write = Write::from_headers(
+        &caller,
+        &headers,
+        &format!("PUT /videos/{id}/media/{}", slot.as_str()),
+    )?;
+    let length = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let declared = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    precheck(slot, length, declared)?;
+    require_video(&state, id).await?;
+    let media = Uuid::new_v5(&write.ctx.command_id, b"media");
+    let key = media_key(id, slot, media);
+    let mut ingest = state
+        .media()
+        .ingest(&key, slot.max_size_bytes(), slot.media_kind())
+        .await
+        .map_err(|e| ingest_problem(&e))?;
+    let mut stream = body.into_data_stream();
+    while let Some(chunk) = stream.next().await {
+        let written = match chunk {
+            Ok(bytes) => ingest.write(&bytes).await.map_err(|e| ingest_problem(&e)),
+            Err(e) => Err(Problem::bad_request(format!("reading the body: {e}"))),
+        };
+        if let Err(problem) = written {
+            ingest.abort().await;
+            return Err(problem);
+        }
+    }
+    let ingested = ingest.finish().await.map_err(|e| ingest_problem(&e))?;
+    record(&state, write, id, slot, media, ingested).await
+}
+
+/// A resumable upload's description, kept next to its chunks.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct UploadInfo {
+    video: Uuid,
+    slot: String,
+    length: u64,
+    /// Who created it; nobody else sees it.
+    subject: String,
+    expected: Option<u64>,
+}
+
+fn upload_root(id: Uuid) -> String {
+    format!("uploads/{id}")
+}
+
+fn tus_headers(response: &mut Response) {
+    response
+        .headers_mut()
+        .insert("tus-resumable", HeaderValue::from_static(TUS_VERSION));
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+}
+
+/// Missing or unreadable `Tus-Resumable` is a bad request; another protocol version is 412 (tus).
+fn require_tus(headers: &HeaderMap) -> Result<(), Problem> {
+    let value = headers
+        .get("tus-resumable")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let looks_like_version = !value.is_empty()
+        && value.split('.').count() == 3
+        && value
+            .split('.')
+            .all(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+    if value == TUS_VERSION {
+        Ok(())
+    } else if looks_like_version {
+        Err(Problem::new(
+            StatusCode::PRECONDITION_FAILED,
+            "tus-version",
+            "Unsupported tus version",
+            format!("this server speaks tus {TUS_VERSION}, not {value}"),
+        ))
+    } else {
+        Err(Problem::validation(vec![FieldError::new(
+            "Tus-Resumable",
+            format!("is required and must be {TUS_VERSION}"),
+        )]))
+    }
+}
+
+fn header_u64(headers: &HeaderMap, name: &str) -> Result<Option<u64>, Problem> {
+    match headers.get(name) {
+        None => Ok(None),
+        Some(value) => value
+            .to_str()
+            .ok()
+            .and_then(|v| v.parse::<u64>().ok())
+            .map(Some)
+            .ok_or_else(|| {
+                Problem::validation(vec![FieldError::new(
+                    name,
+                    "must be a non-negative integer",
+                )])
+            }),
+    }
+}
+
+/// `Upload-Metadata`: comma-separated `key base64(value)` pairs.
+fn metadata(headers: &HeaderMap) -> Result<HashMap<String, String>, Problem> {
+    let bad = || {
+        Problem::validation(vec![FieldError::new(
+            "Upload-Metadata",
+            "must be comma-separated `key base64value` pairs",
+        )])
+    };
+    let mut pairs = HashMap::new();
+    let Some(raw) = headers.get("upload-metadata") else {
+        return Ok(pairs);
+    };
+    for pair in raw.to_str().map_err(|_| bad())?.split(',') {
+        let pair = pair.trim();
+        if pair.is_empty() {
+            continue;
+        }
+        let (key, value) = pair.split_once(' ').unwrap_or((pair, ""));
+        let value = base64::engine::general_purpose::STANDARD
+            .decode(value.trim())
+            .map_err(|_| bad())?;
+        pairs.insert(key.to_owned(), String::from_utf8(value).map_err(|_| bad())?);
+    }
+    Ok(pairs)
+}
+
+/// Start a resumable upload (tus 1.0 creation)
+///
+/// `Upload-Metadata` must carry `video_id` and `slot` (base64 values, as tus clients send them);
+/// `Upload-Length` is the file's size. Answers with the upload's URL in `Location`.
+#[utoipa::path(post, path = "/uploads", tag = "media",
+    params(
+        ("Tus-Resumable" = String, Header, description = "1.0.0", pattern = r"^1\.0\.0$"),
+        ("Upload-Length" = u64, Header, description = "The file's size in bytes"),
+        ("Upload-Metadata" = String, Header, description = "video_id and slot, base64-encoded: `video_id <b64>,slot <b64>`"),
+    ),
+    responses((status = 201, description = "Created; PATCH the file to the Location"),
+              (status = 412, description = "Tus-Resumable is not 1.0.0", body = crate::problem::ProblemDetails, content_type = "application/problem+json")))]
+pub(crate) async fn create_upload(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
+    caller.require(Role::Videos)?;
+    require_tus(&headers)?;
+    let write = Write::from_headers(&caller, &headers, "POST /uploads")?;
+    let meta = metadata(&headers)?;
+    let length = header_u64(&headers, "upload-length")?;
+    let mut errors = Vec::new();
+    let video = meta.get("video_id").and_then(|v| Uuid::parse_str(v).ok());
+    if video.is_none() {
+        errors.push(FieldError::new(
+            "Upload-Metadata.video_id",
+            "must be a video id (UUID)",
+        ));
+    }
+    let slot = meta.get("slot").and_then(|s| parse_slot(s).ok());
+    if slot.is_none() {
+        errors.push(FieldError::new(
+            "Upload-Metadata.slot",
+            "must be one of video, trailer, banner, thumbnail, thumbnail_half",
+        ));
+    }
+    if length.is_none() {
+        errors.push(FieldError::new(
+            "Upload-Length",
+            "is required (deferred length is not supported)",
+        ));
+    }
+    let (Some(video), Some(slot), Some(length)) = (video, slot, length) else {
+        return Err(Problem::validation(errors));
+    };
+    precheck(
+        slot,
+        Some(length),
+        meta.get("content_type").map(String::as_str),
+    )?;
+    require_video(&state, video).await?;
+    let id = write.new_id();
+    let info = UploadInfo {
+        video,
+        slot: slot.as_str().to_owned(),
+        length,
+        subject: caller.principal.subject.clone(),
+        expected: match write.expected {
+            ExpectedVersion::Exactly(v) => Some(v.get()),
+            ExpectedVersion::Any => None,
+        },
+    };
+    let bytes = serde_json::to_vec(&info).map_err(|e| Problem::bad_request(e.to_string()))?;
+    state
+        .media()
+        .store()
+        .put(
+            &state
+                .media()
+                .path(&format!("{}/info.json", upload_root(id))),
+            PutPayload::from(bytes),
+        )
+        .await
+        .map_err(|e| Problem::unavailable(format!("object storage: {e}")))?;
+    let mut response = StatusCode::CREATED.into_response();
+    tus_headers(&mut response);
+    if let Ok(location) = HeaderValue::from_str(&format!("/uploads/{id}")) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    Ok(response)
+}
+
+/// An upload's description and the chunks received so far, in order.
+async fn load(
+    media: &MediaStore,
+    caller: &Caller,
+    id: Uuid,
+) -> Result<(UploadInfo, Vec<(StorePath, u64)>), Problem> {
+    let missing = || Problem::not_found(format!("no upload {id}"));
+    let unavailable = |e: object_store::Error| Problem::unavailable(format!("object storage: {e}"));
+    let root = upload_root(id);
+    let info = match media
+        .store()
+        .get(&media.path(&format!("{root}/info.json")))
+        .await
+    {
+        Ok(found) => found.bytes().await.map_err(unavailable)?,
+        Err(object_store::Error::NotFound { .. }) => return Err(missing()),
+        Err(e) => return Err(unavailable(e)),
+    };
+    let info: UploadInfo = serde_json::from_slice(&info)
+        .map_err(|e| Problem::unavailable(format!("upload {id} is unreadable: {e}")))?;
+    if info.subject != caller.principal.subject {
+        return Err(missing());
+    }
+    let mut chunks: Vec<(StorePath, u64)> = media
+        .store()
+        .list(Some(&media.path(&format!("{root}/chunks"))))
+        .map(|meta| meta.map(|m| (m.location, m.size)))
+        .collect::<Vec<_>>()
+        .await
+        .into_iter()
+        .collect::<Result<_, _>>()
+        .map_err(unavailable)?;
+    chunks.sort();
+    // Chunks are named by their offset: keep the contiguous run from 0.
+    let mut offset = 0;
+    let mut contiguous = Vec::with_capacity(chunks.len());
+    for (path, size) in chunks {
+        if path.filename() != Some(&format!("{offset:020}")) {
+            break;
+        }
+        offset += size;
+        contiguous.push((path, size));
+    }
+    Ok((info, contiguous))
+}
+
+fn offset_of(chunks: &[(StorePath, u64)]) -> u64 {
+    chunks.iter().map(|(_, size)| size).sum()
+}
+
+/// Where a resumable upload stands (tus HEAD)
+#[utoipa::path(head, path = "/uploads/{id}", tag = "media",
+    params(("id" = uuid::Uuid, Path, description = "The upload"),
+           ("Tus-Resumable" = String, Header, description = "1.0.0", pattern = r"^1\.0\.0$")),
+    responses((status = 200, description = "Upload-Offset says how many bytes are stored"),
+              (status = 404, description = "No such upload"),
+              (status = 400, description = "Bad Tus-Resumable"),
+              (status = 422, description = "The id is not a UUID"),
+              (status = 401, description = "No valid bearer token"),
+              (status = 403, description = "The token lacks the role")))]
+pub(crate) async fn upload_status(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    caller.require(Role::Videos)?;
+    require_tus(&headers)?;
+    let id = path_id(&id)?;
+    let (info, chunks) = load(state.media(), &caller, id).await?;
+    let mut response = StatusCode::OK.into_response();
+    tus_headers(&mut response);
+    let headers = response.headers_mut();
+    headers.insert("upload-offset", HeaderValue::from(offset_of(&chunks)));
+    headers.insert("upload-length", HeaderValue::from(info.length));
+    Ok(response)
+}
+
+/// Upload locks: one PATCH at a time per upload in this process.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct UploadLocks(Arc<Mutex<HashMap<Uuid, Arc<tokio::sync::Mutex<()>>>>>);
+
+impl UploadLocks {
+    fn get(&self, id: Uuid) -> Arc<tokio::sync::Mutex<()>> {
+        let mut locks = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        locks.retain(|_, lock| Arc::strong_count(lock) > 1);
+        locks.entry(id).or_default().clone()
+    }
+}
+
+/// Send the next part of a resumable upload (tus PATCH)
+///
+/// `Upload-Offset` must equal the bytes stored so far. If the connection breaks, the bytes that
+/// arrived are kept: ask `HEAD` for the offset and continue from there. The PATCH that completes
+/// the file records it on the video and answers like any write (version, consistency token).
+#[utoipa::path(patch, path = "/uploads/{id}", tag = "media",
+    params(("id" = uuid::Uuid, Path, description = "The upload"),
+           ("Tus-Resumable" = String, Header, description = "1.0.0", pattern = r"^1\.0\.0$"),
+           ("Upload-Offset" = u64, Header, description = "Where these bytes start")),
+    request_body(content = Vec<u8>, content_type = "application/offset+octet-stream"),
+    responses((status = 204, description = "Stored; Upload-Offset is the new offset"),
+              (status = 200, description = "The file is complete and recorded on the video", body = crate::write::Written),
+              (status = 412, description = "Tus-Resumable is not 1.0.0", body = crate::problem::ProblemDetails, content_type = "application/problem+json")))]
+pub(crate) async fn upload_chunk(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Body,
+) -> Result<Response, Problem> {
+    caller.require(Role::Videos)?;
+    require_tus(&headers)?;
+    let id = path_id(&id)?;
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if content_type != "application/offset+octet-stream" {
+        return Err(Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported-media-type",
+            "Send application/offset+octet-stream",
+            "tus PATCH bodies are application/offset+octet-stream",
+        ));
+    }
+    let claimed = header_u64(&headers, "upload-offset")?.ok_or_else(|| {
+        Problem::validation(vec![FieldError::new("Upload-Offset", "is required")])
+    })?;
+    let lock = state.upload_locks().get(id);
+    let _guard = lock.lock().await;
+    let media = state.media().clone();
+    let (info, chunks) = load(&media, &caller, id).await?;
+    let slot = parse_slot(&info.slot)?;
+    let mut offset = offset_of(&chunks);
+    if claimed != offset {
+        return Err(Problem::new(
+            StatusCode::CONFLICT,
+            "offset-mismatch",
+            "Upload-Offset does not match",
+            format!("the upload is at offset {offset}, not {claimed}; resume from there"),
+        ));
+    }
+    if offset < info.length {
+        offset = store_chunk(&state, id, offset, &info, slot, body).await?;
+    }
+    if offset < info.length {
+        let mut response = StatusCode::NO_CONTENT.into_response();
+        tus_headers(&mut response);
+        response
+            .headers_mut()
+            .insert("upload-offset", HeaderValue::from(offset));
+        return Ok(response);
+    }
+    complete(&state, &caller, id, &info, slot).await
+}
+
+/// Stores the body as the chunk at `offset`; returns the new offset. Bytes received before a
+/// broken connection are kept.
+async fn store_chunk(
+    state: &AppState,
+    id: Uuid,
+    offset: u64,
+    info: &UploadInfo,
+    slot: MediaSlot,
+    body: Body,
+) -> Result<u64, Problem> {
+    let key = format!("{}/chunks/{offset:020}", upload_root(id));
+    let media = state.media();
+    let upload = media
+        .store()
+        .put_multipart(&media.path(&key))
+        .await
+        .map_err(|e| Problem::unavailable(format!("object storage: {e}")))?;
+    let mut writer = object_store::WriteMultipart::new(upload);
+    let mut received: u64 = 0;
+    let mut head = Vec::new();
+    let mut stream = body.into_data_stream();
+    let mut broken = None;
+    while let Some(chunk) = stream.next().await {
+        let bytes = match chunk {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                broken = Some(e.to_string());
+                break;
+            }
+        };
+        received += bytes.len() as u64;
+        if offset + received > info.length {
+            let _ = writer.abort().await;
+            return Err(Problem::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too-large",
+                "More bytes than Upload-Length",
+                format!("the upload is {} bytes long", info.length),
+            ));
+        }
+        if offset == 0 && head.len() < 8192 {
+            head.extend_from_slice(&bytes[..(8192 - head.len()).min(bytes.len())]);
+        }
+        writer.write(&bytes);
+    }
+    // The first bytes tell the file's type: refuse a wrong one before storing the rest.
+    if offset == 0 && !head.is_empty() && (head.len() >= 8192 || received == info.length) {
+        let found = infer::get(&head).map(|t| t.mime_type().to_owned());
+        if found.as_deref().and_then(|m| m.split('/').next()) != Some(slot.media_kind()) {
+            let _ = writer.abort().await;
+            return Err(ingest_problem(&IngestError::WrongKind {
+                expected: slot.media_kind(),
+                found: found.unwrap_or_else(|| "of no recognised type".into()),
+            }));
+        }
+    }
+    if received == 0 {
+        let _ = writer.abort().await;
+    } else {
+        writer
+            .finish()
+            .await
+            .map_err(|e| Problem::unavailable(format!("object storage: {e}")))?;
+    }
+    if let Some(error) = broken {
+        tracing::info!(upload = %id, received, %error, "the connection broke; kept what arrived");
+    }
+    Ok(offset + received)
+}
+
+/// Copies the chunks into the media's final place (hashing and sniffing them), records it on
+/// the video, and removes the chunks. Deterministic ids make running it again a replay.
+async fn complete(
+    state: &AppState,
+    caller: &Caller,
+    id: Uuid,
+    info: &UploadInfo,
+    slot: MediaSlot,
+) -> Result<Response, Problem> {
+    let media_id = Uuid::new_v5(&id, b"media");
+    let command_id = Uuid::new_v5(&id, b"complete");
+    let key = media_key(info.video, slot, media_id);
+    let store = state.media().clone();
+    let (_, chunks) = load(&store, caller, id).await?;
+    let mut ingest = store
+        .ingest(&key, slot.max_size_bytes(), slot.media_kind())
+        .await
+        .map_err(|e| ingest_problem(&e))?;
+    let paths: Vec<StorePath> = chunks.into_iter().map(|(path, _)| path).collect();
+    if let Err(e) = store.copy_into(&paths, &mut ingest).await {
+        ingest.abort().await;
+        return Err(ingest_problem(&e));
+    }
+    let ingested = ingest.finish().await.map_err(|e| ingest_problem(&e))?;
+    let expected = info.expected.map_or(ExpectedVersion::Any, |v| {
+        ExpectedVersion::Exactly(Version::new(v))
+    });
+    let write = Write::with_command_id(caller, command_id, expected);
+    let answer = record(state, write, info.video, slot, media_id, ingested).await;
+    if answer.is_ok() {
+        remove(&store, id, &paths).await;
+    }
+    answer
+}
+
+async fn remove(store: &MediaStore, id: Uuid, chunks: &[StorePath]) {
+    for path in chunks {
+        store.delete(path).await;
+    }
+    store
+        .delete(&store.path(&format!("{}/info.json", upload_root(id))))
+        .await;
+}
+
+/// Abandon a resumable upload (tus termination)
+#[utoipa::path(delete, path = "/uploads/{id}", tag = "media",
+    params(("id" = uuid::Uuid, Path, description = "The upload"),
+           ("Tus-Resumable" = String, Header, description = "1.0.0", pattern = r"^1\.0\.0$")),
+    responses((status = 204, description = "Removed"),
+              (status = 412, description = "Tus-Resumable is not 1.0.0", body = crate::problem::ProblemDetails, content_type = "application/problem+json")))]
+pub(crate) async fn delete_upload(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    caller.require(Role::Videos)?;
+    require_tus(&headers)?;
+    let id = path_id(&id)?;
+    let lock = state.upload_locks().get(id);
+    let _guard = lock.lock().await;
+    let (_, chunks) = load(state.media(), &caller, id).await?;
+    let paths: Vec<StorePath> = chunks.into_iter().map(|(path, _)| path).collect();
+    remove(state.media(), id, &paths).await;
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    tus_headers(&mut response);
+    Ok(response)
+}
+
+/// What this server supports (tus OPTIONS); no authentication needed.
+pub(crate) async fn upload_options() -> Response {
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    let headers = response.headers_mut();
+    headers.insert("tus-resumable", HeaderValue::from_static(TUS_VERSION));
+    headers.insert("tus-version", HeaderValue::from_static(TUS_VERSION));
+    headers.insert(
+        "tus-extension",
+        HeaderValue::from_static("creation,termination"),
+    );
+    headers.insert(
+        "tus-max-size",
+        HeaderValue::from(MediaSlot::Video.max_size_bytes()),
+    );
+    response
+}

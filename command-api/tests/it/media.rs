@@ -1,0 +1,290 @@
+//! Uploads: streamed into the object store, hashed, sniffed, recorded with `VideoUploaded`;
+//! refused files leave nothing behind; a broken resumable upload resumes from its offset.
+
+use std::time::Duration;
+
+use codeflix_domain::catalog::video::{VideoEvent, VideoUploaded};
+use codeflix_domain::{AggregateType, AnyEvent};
+use futures::StreamExt;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use crate::support::Api;
+
+/// The start of an ISO base media (MP4) file, then `len` bytes of noise: sniffs as video/mp4.
+fn mp4(len: usize) -> Vec<u8> {
+    let mut bytes = vec![
+        0, 0, 0, 0x18, b'f', b't', b'y', b'p', b'i', b's', b'o', b'm', 0, 0, 2, 0, b'i', b's',
+        b'o', b'm', b'i', b's', b'o', b'2',
+    ];
+    let mut state: u32 = 0x1234_5678;
+    bytes.extend((0..len).map(|_| {
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        state as u8
+    }));
+    bytes
+}
+
+fn sha256(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+async fn video(api: &Api) -> String {
+    let created = api
+        .admin_send(
+            Method::POST,
+            "/videos",
+            Some(
+                json!({"title": "Up", "description": "Balloons.", "launch_year": 2009,
+                        "duration": 96, "rating": "L"}),
+            ),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
+    created.id()
+}
+
+async fn uploads(api: &Api, video: &str) -> Vec<VideoUploaded> {
+    api.events(AggregateType::Video)
+        .await
+        .into_iter()
+        .filter(|r| r.envelope.metadata.aggregate_id == video)
+        .filter_map(|r| match r.envelope.event {
+            AnyEvent::Video(VideoEvent::VideoUploaded(uploaded)) => Some(uploaded),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Every file under the media directory.
+fn stored_files(api: &Api) -> Vec<std::path::PathBuf> {
+    fn walk(dir: &std::path::Path, found: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, found);
+            } else {
+                found.push(path);
+            }
+        }
+    }
+    let mut found = Vec::new();
+    walk(&api.dir.path().join("media"), &mut found);
+    found
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upload_is_stored_hashed_sniffed_and_recorded_on_the_video() {
+    let api = Api::start().await;
+    let video = video(&api).await;
+    let file = mp4(3 * 1024 * 1024);
+    let stored = api
+        .http
+        .put(format!("{}/videos/{video}/media/video", api.base))
+        .bearer_auth(api.admin())
+        .header("content-type", "application/octet-stream")
+        .body(file.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stored.status(), StatusCode::OK);
+    assert!(stored.headers().contains_key("codeflix-consistency-token"));
+
+    let recorded = uploads(&api, &video).await;
+    assert_eq!(recorded.len(), 1);
+    let uploaded = &recorded[0];
+    assert_eq!(uploaded.checksum, sha256(&file));
+    assert_eq!(uploaded.size_bytes, file.len() as u64);
+    assert_eq!(uploaded.content_type, "video/mp4");
+    let path = url::Url::parse(&uploaded.raw_location)
+        .unwrap()
+        .to_file_path()
+        .unwrap();
+    assert_eq!(std::fs::read(&path).unwrap(), file, "{}", path.display());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_oversized_or_misplaced_files_are_refused_and_leave_nothing_behind() {
+    let api = Api::start().await;
+    let video = video(&api).await;
+    let token = api.admin();
+    let put = |slot: &str, content_type: &str, body: reqwest::Body| {
+        api.http
+            .put(format!("{}/videos/{video}/media/{slot}", api.base))
+            .bearer_auth(&token)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+    };
+
+    // A text file claiming to be a video.
+    let text = put(
+        "video",
+        "video/mp4",
+        "just some text, not a film\n".repeat(500).into(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(text.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let problem: serde_json::Value = text.json().await.unwrap();
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("not a video file"),
+        "{problem}"
+    );
+
+    // A video in an image slot.
+    let misplaced = put("banner", "application/octet-stream", mp4(20_000).into())
+        .await
+        .unwrap();
+    assert_eq!(misplaced.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+
+    // Too large: declared up front, and streamed without a declared length.
+    let declared = put("thumbnail", "image/png", vec![0u8; 6 * 1024 * 1024].into())
+        .await
+        .unwrap();
+    assert_eq!(declared.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let mut png = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
+    png.extend(std::iter::repeat_n(0u8, 1024 * 1024 - 8));
+    let chunks = (0..6).map(move |_| Ok::<_, std::io::Error>(png.clone()));
+    let streamed = put(
+        "thumbnail",
+        "image/png",
+        reqwest::Body::wrap_stream(futures::stream::iter(chunks)),
+    )
+    .await
+    .unwrap();
+    assert_eq!(streamed.status(), StatusCode::PAYLOAD_TOO_LARGE);
+
+    // An unknown video and an unknown slot.
+    let unknown = api
+        .http
+        .put(format!(
+            "{}/videos/{}/media/video",
+            api.base,
+            uuid::Uuid::new_v4()
+        ))
+        .bearer_auth(&token)
+        .body(mp4(100))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+    let slot = put("poster", "image/png", vec![1u8; 10].into())
+        .await
+        .unwrap();
+    assert_eq!(slot.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    assert!(uploads(&api, &video).await.is_empty());
+    assert_eq!(stored_files(&api), Vec::<std::path::PathBuf>::new());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broken_resumable_upload_resumes_from_its_offset() {
+    let api = Api::start().await;
+    let video = video(&api).await;
+    let token = api.admin();
+    let file = mp4(3 * 1024 * 1024);
+    let b64 = |s: &str| {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD.encode(s)
+    };
+    let created = api
+        .http
+        .post(format!("{}/uploads", api.base))
+        .bearer_auth(&token)
+        .header("tus-resumable", "1.0.0")
+        .header("upload-length", file.len().to_string())
+        .header(
+            "upload-metadata",
+            format!("video_id {},slot {}", b64(&video), b64("video")),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let location = format!(
+        "{}{}",
+        api.base,
+        created.headers()["location"].to_str().unwrap()
+    );
+    let patch = |offset: usize, body: reqwest::Body| {
+        api.http
+            .patch(&location)
+            .bearer_auth(&token)
+            .header("tus-resumable", "1.0.0")
+            .header("upload-offset", offset.to_string())
+            .header("content-type", "application/offset+octet-stream")
+            .body(body)
+            .send()
+    };
+    let offset = || async {
+        let head = api
+            .http
+            .head(&location)
+            .bearer_auth(&token)
+            .header("tus-resumable", "1.0.0")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(head.status(), StatusCode::OK);
+        assert_eq!(
+            head.headers()["upload-length"],
+            file.len().to_string().as_str()
+        );
+        head.headers()["upload-offset"]
+            .to_str()
+            .unwrap()
+            .parse::<usize>()
+            .unwrap()
+    };
+
+    // The connection breaks after the first megabyte.
+    let first = file[..1024 * 1024].to_vec();
+    let broken = futures::stream::iter([Ok::<_, std::io::Error>(first)]).chain(
+        futures::stream::once(async {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            Err(std::io::Error::other("the network went away"))
+        }),
+    );
+    assert!(patch(0, reqwest::Body::wrap_stream(broken)).await.is_err());
+    let resumed_at = offset().await;
+    assert!(
+        resumed_at > 0 && resumed_at <= 1024 * 1024,
+        "kept {resumed_at} bytes"
+    );
+
+    // A wrong offset is refused; the right one completes the file.
+    let wrong = patch(0, file[..10].to_vec().into()).await.unwrap();
+    assert_eq!(wrong.status(), StatusCode::CONFLICT);
+    let done = patch(resumed_at, file[resumed_at..].to_vec().into())
+        .await
+        .unwrap();
+    assert_eq!(done.status(), StatusCode::OK);
+
+    let recorded = uploads(&api, &video).await;
+    assert_eq!(recorded.len(), 1);
+    assert_eq!(recorded[0].checksum, sha256(&file));
+    assert_eq!(recorded[0].size_bytes, file.len() as u64);
+    // The staging chunks are gone; only the media remains.
+    let files = stored_files(&api);
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert_eq!(std::fs::read(&files[0]).unwrap(), file);
+    let gone = api
+        .http
+        .head(&location)
+        .bearer_auth(&token)
+        .header("tus-resumable", "1.0.0")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gone.status(), StatusCode::NOT_FOUND);
+}
