@@ -353,7 +353,7 @@ pub(crate) async fn create_upload(
     let id = write.new_id();
     let info = UploadInfo {
         video,
-        slot: slot.as_str().to_owned(),
+        slot: slot.as_str().to_ascii_lowercase(),
         length,
         subject: caller.principal.subject.clone(),
         expected: match write.expected {
