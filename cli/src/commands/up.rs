@@ -17,6 +17,7 @@ use crate::settings::Settings;
 ///   CODEFLIX__KAFKA__BOOTSTRAP_SERVERS=kafka-1:9092      real Kafka instead of the embedded broker
 ///   CODEFLIX__SCHEMA_REGISTRY__URL=http://sr:8081        real Schema Registry
 ///   CODEFLIX__AUTH__ISSUER=https://sso/realms/codeflix   Keycloak instead of the dev issuer
+///   CODEFLIX__MEDIA__STORAGE_URL=s3://bucket/media       S3 (or gs://, az://) instead of data/media
 ///   CODEFLIX__COMMAND_API__LISTEN=0.0.0.0:8080           where the command API listens
 ///
 /// Every part can also run alone: `codeflix broker`, `codeflix registry`, `codeflix command-api`.

@@ -124,6 +124,15 @@ impl Api {
         }
     }
 
+    pub(crate) fn config(&self) -> &EventLogConfig {
+        &self.config
+    }
+
+    #[allow(dead_code)] // by the benchmark, which shares this file
+    pub(crate) fn bootstrap(&self) -> String {
+        self.config.bootstrap_servers.clone()
+    }
+
     /// A token with `roles`, valid for an hour.
     pub(crate) fn token(&self, roles: &[&str]) -> String {
         self.issuer
@@ -189,7 +198,7 @@ impl Api {
     /// Every event of one aggregate type in Kafka, decoded, in offset order per partition.
     pub(crate) async fn events(&self, aggregate: AggregateType) -> Vec<DecodedRecord> {
         let topic = event_topic("codeflix", aggregate);
-        let raw = read_snapshot(&self.config, &[topic]).await.unwrap();
+        let raw = read_snapshot(self.config(), &[topic]).await.unwrap();
         decode_all(self.log.codec(), raw).await.unwrap()
     }
 

@@ -1,0 +1,153 @@
+//! Create-video commands per second through the command API (real HTTP, bearer token, JSON,
+//! validation, event log, Kafka acknowledgement) at saturation, with latency percentiles, against
+//! the raw append rate of the same broker in the same run: raw rdkafka producing the very messages
+//! the API appended (same keys, values, headers, partitions, idempotent `acks=all`).
+//! Prints a Markdown table; asserts nothing.
+//!
+//! `cargo bench -p codeflix-command-api --bench commands` (`REQUESTS`, `CONCURRENCY`, `ROUNDS`).
+
+#![allow(clippy::unwrap_used)]
+
+#[path = "../tests/it/support.rs"]
+#[allow(dead_code, unreachable_pub)]
+mod support;
+
+use std::time::{Duration, Instant};
+
+use codeflix_domain::AggregateType;
+use codeflix_eventlog::reader::read_snapshot;
+use codeflix_eventlog::topics::event_topic;
+use futures::stream::{FuturesUnordered, StreamExt};
+use rdkafka::ClientConfig;
+use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::client::DefaultClientContext;
+use rdkafka::message::{Header, OwnedHeaders};
+use rdkafka::producer::{FutureProducer, FutureRecord};
+use serde_json::json;
+
+fn env(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let requests = env("REQUESTS", 4000);
+    let concurrency = env("CONCURRENCY", 64);
+    let rounds = env("ROUNDS", 3);
+    let api = support::Api::start().await;
+    let token = api.admin();
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(concurrency)
+        .build()
+        .unwrap();
+    let url = format!("{}/videos", api.base);
+    let video_topic = event_topic("codeflix", AggregateType::Video);
+
+    let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
+        .set("bootstrap.servers", api.bootstrap())
+        .create()
+        .unwrap();
+    let producer: FutureProducer = ClientConfig::new()
+        .set("bootstrap.servers", api.bootstrap())
+        .set("enable.idempotence", "true")
+        .set("acks", "all")
+        .set("linger.ms", "2")
+        .set("queue.buffering.max.messages", "200000")
+        .create()
+        .unwrap();
+
+    println!("{requests} create-video requests per round, {concurrency} in flight\n");
+    println!(
+        "| round | API creates/s | p50 ms | p99 ms | raw append of the same messages/s | API / raw |"
+    );
+    println!("|---:|---:|---:|---:|---:|---:|");
+    for round in 1..=rounds {
+        let before = read_snapshot(api.config(), std::slice::from_ref(&video_topic))
+            .await
+            .unwrap()
+            .len();
+        let started = Instant::now();
+        let mut latencies = Vec::with_capacity(requests);
+        let mut in_flight = FuturesUnordered::new();
+        let mut sent = 0;
+        while sent < requests || !in_flight.is_empty() {
+            while sent < requests && in_flight.len() < concurrency {
+                let request = client
+                    .post(&url)
+                    .bearer_auth(&token)
+                    .json(&json!({
+                        "title": format!("Bench {round}-{sent}"),
+                        "description": "A film made to be counted.",
+                        "launch_year": 2026, "duration": 90, "rating": "L",
+                    }))
+                    .send();
+                in_flight.push(async move {
+                    let at = Instant::now();
+                    let response = request.await.unwrap();
+                    assert_eq!(response.status(), reqwest::StatusCode::CREATED);
+                    at.elapsed()
+                });
+                sent += 1;
+            }
+            if let Some(latency) = in_flight.next().await {
+                latencies.push(latency);
+            }
+        }
+        let api_elapsed = started.elapsed();
+        latencies.sort();
+        let percentile = |p: f64| {
+            let at = ((latencies.len() as f64 * p) as usize).min(latencies.len() - 1);
+            latencies[at].as_secs_f64() * 1000.0
+        };
+
+        // The same messages, produced raw to a fresh topic of the same broker.
+        let records = read_snapshot(api.config(), std::slice::from_ref(&video_topic))
+            .await
+            .unwrap();
+        let records = &records[before..];
+        let topic = format!("bench.raw.{round}");
+        admin
+            .create_topics(
+                &[NewTopic::new(&topic, 3, TopicReplication::Fixed(1))],
+                &AdminOptions::new(),
+            )
+            .await
+            .unwrap();
+        let raw_started = Instant::now();
+        let mut deliveries = FuturesUnordered::new();
+        for record in records {
+            let mut headers = OwnedHeaders::new();
+            for (name, value) in &record.headers {
+                headers = headers.insert(Header {
+                    key: name,
+                    value: Some(value.as_bytes()),
+                });
+            }
+            let mut message = FutureRecord::to(&topic)
+                .partition(record.partition)
+                .headers(headers);
+            if let Some(key) = &record.key {
+                message = message.key(key);
+            }
+            if let Some(value) = &record.value {
+                message = message.payload(value);
+            }
+            deliveries.push(producer.send(message, Duration::from_secs(60)));
+        }
+        while let Some(delivery) = deliveries.next().await {
+            delivery.unwrap();
+        }
+        let raw_elapsed = raw_started.elapsed();
+        let api_rate = requests as f64 / api_elapsed.as_secs_f64();
+        let raw_rate = records.len() as f64 / raw_elapsed.as_secs_f64();
+        println!(
+            "| {round} | {api_rate:.0} | {:.1} | {:.1} | {raw_rate:.0} | {:.1}% |",
+            percentile(0.50),
+            percentile(0.99),
+            100.0 * api_rate / raw_rate
+        );
+    }
+}
