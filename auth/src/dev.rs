@@ -24,6 +24,8 @@ pub struct TokenRequest {
     pub username: Option<String>,
     /// Realm roles, e.g. `catalog-admin`.
     pub roles: Vec<String>,
+    /// Client roles, as Keycloak puts them under `resource_access.<client>.roles`.
+    pub client_roles: Vec<(String, String)>,
     pub lifetime: Duration,
     pub audience: Option<String>,
 }
@@ -106,6 +108,13 @@ impl DevIssuer {
             "azp": "codeflix-admin",
             "realm_access": { "roles": request.roles },
         });
+        for (client, role) in &request.client_roles {
+            let roles = &mut claims["resource_access"][client]["roles"];
+            match roles.as_array_mut() {
+                Some(list) => list.push(json!(role)),
+                None => *roles = json!([role]),
+            }
+        }
         if let Some(username) = &request.username {
             claims["preferred_username"] = json!(username);
         }

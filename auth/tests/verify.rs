@@ -56,6 +56,7 @@ fn admin(lifetime: Duration) -> TokenRequest {
         subject: "user-1".into(),
         username: Some("ana".into()),
         roles: vec![Role::Videos.as_str().into()],
+        client_roles: Vec::new(),
         lifetime,
         audience: None,
     }
@@ -90,6 +91,32 @@ async fn accepts_a_valid_token_and_reads_its_roles() {
     assert_eq!(principal.username.as_deref(), Some("ana"));
     assert!(principal.may(Role::Videos));
     assert!(!principal.may(Role::Categories));
+}
+
+#[tokio::test]
+async fn reads_client_roles_of_its_own_client_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let served = serve(JwkSet { keys: vec![] }).await;
+    let issuer = DevIssuer::open(
+        &dir.path().join("k"),
+        &format!("{}/realms/codeflix", served.base),
+    )
+    .unwrap();
+    *served.jwks.lock().unwrap() = issuer.jwks();
+    let verifier = Verifier::new(config(&served.base));
+    let mut request = admin(Duration::from_secs(60));
+    request.roles = vec![];
+    request.client_roles = vec![
+        ("codeflix-admin".into(), Role::Genres.as_str().into()),
+        ("another-app".into(), Role::CatalogAdmin.as_str().into()),
+    ];
+    let token = issuer.mint(&request, SystemTime::now()).unwrap();
+    let principal = verifier.verify(&token).await.unwrap();
+    assert!(principal.may(Role::Genres));
+    assert!(
+        !principal.may(Role::Videos),
+        "another client's catalog-admin role must not count"
+    );
 }
 
 #[tokio::test]

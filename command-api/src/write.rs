@@ -131,15 +131,7 @@ impl Write {
         if !errors.is_empty() {
             return Err(Problem::validation(errors));
         }
-        Ok(Write {
-            ctx: CommandContext {
-                command_id,
-                correlation_id: caller.correlation_id,
-                actor: caller.principal.subject.clone(),
-                now: now(),
-            },
-            expected,
-        })
+        Ok(Write::with_command_id(caller, command_id, expected))
     }
 
     /// A write whose command id is fixed by the caller (e.g. derived from an upload), so that

@@ -8,7 +8,6 @@ use std::time::{Duration, Instant};
 use tansu_broker::broker::Broker;
 use tansu_broker::coordinator::group::administrator::Controller;
 use tansu_storage::StorageContainer;
-use tokio::task::JoinHandle;
 use tracing::error;
 use url::Url;
 
@@ -21,11 +20,17 @@ use crate::EventLogError;
 /// retention (about 292 million years) keeps everything on both tansu and Kafka.
 pub const EMBEDDED_RETENTION_MS: i64 = i64::MAX;
 
-/// A broker running in this process.
+/// A broker running in this process, on its own thread and runtime.
+///
+/// tansu does blocking work (SQLite) on the threads of the runtime it runs on; on the
+/// application's runtime that starved everything else under load — requests, and the relay
+/// whose lease then expired (measured by the command API benchmark). A runtime of its own lets the
+/// operating system share the cores instead.
 #[derive(Debug)]
 pub struct EmbeddedBroker {
     addr: SocketAddr,
-    task: JoinHandle<()>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
 }
 
 fn broker_error(e: impl std::fmt::Display) -> EventLogError {
@@ -54,24 +59,66 @@ impl EmbeddedBroker {
             data_dir.join("broker.db").display()
         ))
         .map_err(broker_error)?;
-        let mut broker = Broker::<Controller<StorageContainer>, StorageContainer>::builder()
-            .node_id(111)
-            .cluster_id("codeflix")
-            .incarnation_id(uuid::Uuid::new_v4())
-            .advertised_listener(listener.clone())
-            .listener(listener)
-            .storage(storage)
-            .silent(true)
-            .build()
-            .await
+        let (started_tx, started_rx) = tokio::sync::oneshot::channel();
+        let (stop, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("embedded-broker".into())
+            .spawn(move || {
+                let runtime = match tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .thread_name("embedded-broker")
+                    .enable_all()
+                    .build()
+                {
+                    Ok(runtime) => runtime,
+                    Err(e) => {
+                        let _ = started_tx.send(Err(broker_error(e)));
+                        return;
+                    }
+                };
+                runtime.block_on(async move {
+                    let built = Broker::<Controller<StorageContainer>, StorageContainer>::builder()
+                        .node_id(111)
+                        .cluster_id("codeflix")
+                        .incarnation_id(uuid::Uuid::new_v4())
+                        .advertised_listener(listener.clone())
+                        .listener(listener)
+                        .storage(storage)
+                        .silent(true)
+                        .build()
+                        .await;
+                    let mut broker = match built {
+                        Ok(broker) => {
+                            let _ = started_tx.send(Ok(()));
+                            broker
+                        }
+                        Err(e) => {
+                            let _ = started_tx.send(Err(broker_error(e)));
+                            return;
+                        }
+                    };
+                    tokio::select! {
+                        served = broker.serve(tokio::time::Instant::now()) => {
+                            if let Err(e) = served {
+                                error!(error = %e, "embedded broker stopped");
+                            }
+                        }
+                        _ = stop_rx => {}
+                    }
+                });
+                // Connections and storage tasks end with the runtime.
+                runtime.shutdown_timeout(Duration::from_secs(5));
+            })
             .map_err(broker_error)?;
-        let task = tokio::spawn(async move {
-            if let Err(e) = broker.serve(tokio::time::Instant::now()).await {
-                error!(error = %e, "embedded broker stopped");
-            }
-        });
+        started_rx
+            .await
+            .map_err(|_| broker_error("its thread ended while starting"))??;
         wait_for_port(addr, Duration::from_secs(30)).await?;
-        Ok(EmbeddedBroker { addr, task })
+        Ok(EmbeddedBroker {
+            addr,
+            stop: Some(stop),
+            thread: Some(thread),
+        })
     }
 
     /// `host:port` for `bootstrap.servers`.
@@ -79,9 +126,25 @@ impl EmbeddedBroker {
         self.addr.to_string()
     }
 
-    /// Stops the broker (tansu has no graceful stop: its task is aborted, connections close).
-    pub fn stop(self) {
-        self.task.abort();
+    /// Stops the broker (tansu has no graceful stop: its runtime is shut down, connections
+    /// close) and waits for its thread to end.
+    pub fn stop(mut self) {
+        self.halt();
+    }
+
+    fn halt(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for EmbeddedBroker {
+    fn drop(&mut self) {
+        self.halt();
     }
 }
 

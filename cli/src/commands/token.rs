@@ -21,6 +21,10 @@ pub(crate) struct TokenArgs {
     /// catalog-cast-members, catalog-videos, or any other name.
     #[arg(long = "role", default_value = "catalog-admin")]
     roles: Vec<String>,
+    /// A client role to grant, as CLIENT:ROLE (repeatable), e.g. codeflix-admin:catalog-videos;
+    /// Keycloak puts these under resource_access.
+    #[arg(long = "client-role", value_parser = parse_client_role)]
+    client_roles: Vec<(String, String)>,
     /// The subject (user id) the token names.
     #[arg(long, default_value = "dev-admin")]
     sub: String,
@@ -33,6 +37,15 @@ pub(crate) struct TokenArgs {
     /// The audience (`aud`) to put in the token.
     #[arg(long)]
     audience: Option<String>,
+}
+
+fn parse_client_role(text: &str) -> Result<(String, String), String> {
+    match text.split_once(':') {
+        Some((client, role)) if !client.is_empty() && !role.is_empty() => {
+            Ok((client.to_owned(), role.to_owned()))
+        }
+        _ => Err(format!("{text}: expected CLIENT:ROLE")),
+    }
 }
 
 pub(crate) fn run(settings: &Settings, args: TokenArgs) -> anyhow::Result<ExitCode> {
@@ -60,6 +73,7 @@ pub(crate) fn run(settings: &Settings, args: TokenArgs) -> anyhow::Result<ExitCo
                 subject: args.sub,
                 username: args.username,
                 roles: args.roles,
+                client_roles: args.client_roles,
                 lifetime: args.lifetime,
                 audience: args.audience,
             },

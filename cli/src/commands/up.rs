@@ -55,6 +55,7 @@ pub(crate) async fn run(settings: &Settings, _args: UpArgs) -> anyhow::Result<Ex
                         subject: "dev-admin".into(),
                         username: Some("dev-admin".into()),
                         roles: vec![Role::CatalogAdmin.as_str().into()],
+                        client_roles: Vec::new(),
                         lifetime: Duration::from_secs(12 * 3600),
                         audience: None,
                     },

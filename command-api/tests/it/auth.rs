@@ -45,6 +45,7 @@ fn mint(issuer: &DevIssuer, roles: &[&str], issued: SystemTime) -> String {
                 subject: "someone".into(),
                 username: None,
                 roles: roles.iter().map(|r| (*r).to_owned()).collect(),
+                client_roles: Vec::new(),
                 lifetime: Duration::from_secs(600),
                 audience: None,
             },

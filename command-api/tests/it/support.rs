@@ -141,6 +141,7 @@ impl Api {
                     subject: "admin-1".into(),
                     username: None,
                     roles: roles.iter().map(|r| (*r).to_owned()).collect(),
+                    client_roles: Vec::new(),
                     lifetime: Duration::from_secs(3600),
                     audience: None,
                 },
