@@ -22,6 +22,18 @@ pub const MAX_JSON_BYTES: usize = 256 * 1024;
 #[derive(Debug)]
 pub struct JsonObject(pub Map<String, Value>);
 
+impl JsonObject {
+    /// SHA-256 of the object in canonical form (members sorted, no whitespace): the same JSON
+    /// sent twice, however formatted, has the same digest.
+    pub fn digest(&self) -> String {
+        use sha2::Digest;
+        let canonical = serde_json::to_vec(&self.0).unwrap_or_default();
+        let hash = sha2::Sha256::digest(&canonical);
+        let hex: String = hash.iter().map(|b| format!("{b:02x}")).collect();
+        format!("sha256:{hex}")
+    }
+}
+
 impl<S: Send + Sync> FromRequest<S> for JsonObject {
     type Rejection = Problem;
 

@@ -85,6 +85,10 @@ impl Caller {
 pub struct Write {
     pub ctx: CommandContext,
     pub expected: ExpectedVersion,
+    /// Whether the command id came from an `Idempotency-Key`.
+    pub keyed: bool,
+    /// The digest of the request's body, when keyed: the same key with another body is refused.
+    pub digest: Option<String>,
 }
 
 /// Namespace of command ids derived from idempotency keys.
@@ -131,7 +135,17 @@ impl Write {
         if !errors.is_empty() {
             return Err(Problem::validation(errors));
         }
-        Ok(Write::with_command_id(caller, command_id, expected))
+        let mut write = Write::with_command_id(caller, command_id, expected);
+        write.keyed = headers.contains_key("idempotency-key");
+        Ok(write)
+    }
+
+    /// Remembers the body's digest when the write is keyed.
+    pub fn for_body(mut self, body: &crate::input::JsonObject) -> Write {
+        if self.keyed {
+            self.digest = Some(body.digest());
+        }
+        self
     }
 
     /// A write whose command id is fixed by the caller (e.g. derived from an upload), so that
@@ -145,6 +159,8 @@ impl Write {
                 now: now(),
             },
             expected,
+            keyed: false,
+            digest: None,
         }
     }
 
@@ -280,14 +296,22 @@ impl AppState {
         };
         let result = self
             .log()
-            .execute::<A>(&write.ctx, aggregate_id, expected, command)
+            .execute_request::<A>(
+                &write.ctx,
+                aggregate_id,
+                expected,
+                command,
+                write.digest.as_deref(),
+            )
             .await;
         let outcome = match &result {
             Ok(a) if a.replayed => "replayed",
             Ok(_) => "accepted",
             Err(ExecuteError::Rejected(_)) => "rejected",
             Err(ExecuteError::Conflict { .. }) => "conflict",
-            Err(ExecuteError::CommandIdReused { .. }) => "rejected",
+            Err(ExecuteError::CommandIdReused { .. } | ExecuteError::DifferentRequest { .. }) => {
+                "rejected"
+            }
             Err(ExecuteError::Unconfirmed { .. }) => "unconfirmed",
             Err(ExecuteError::Unavailable(_)) => "unavailable",
         };
@@ -305,6 +329,10 @@ impl AppState {
                 ),
             )
             .with_current_version(current.get())),
+            Err(ExecuteError::DifferentRequest { .. }) => Err(field_rule(
+                "Idempotency-Key",
+                "was already used for this operation with a different body",
+            )),
             Err(ExecuteError::CommandIdReused { .. }) => Err(field_rule(
                 "Idempotency-Key",
                 "was already used for another resource or operation",

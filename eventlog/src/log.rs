@@ -52,6 +52,9 @@ pub enum ExecuteError<E> {
     /// The command id was used before for another aggregate.
     #[error("command id {command_id} was already used for {aggregate}")]
     CommandIdReused { command_id: Uuid, aggregate: String },
+    /// The command id was used before for the same aggregate but a different request.
+    #[error("command id {command_id} was already used for a different request")]
+    DifferentRequest { command_id: Uuid },
     /// The events are stored and will reach Kafka, but were not confirmed within the wait;
     /// executing the same command id again returns the result once they are.
     #[error("accepted at version {version}; its events are not confirmed in Kafka yet")]
@@ -218,6 +221,21 @@ impl EventLog {
         expected: ExpectedVersion,
         command: A::Command,
     ) -> Result<Appended, ExecuteError<A::Error>> {
+        self.execute_request::<A>(ctx, id, expected, command, None)
+            .await
+    }
+
+    /// [`EventLog::execute`] for a command that came from a request with `digest` (e.g. a hash
+    /// of an HTTP body): executing the same command id for a request with another digest is
+    /// [`ExecuteError::DifferentRequest`] rather than a replay.
+    pub async fn execute_request<A: Aggregate + Send + Sync + 'static>(
+        &self,
+        ctx: &CommandContext,
+        id: &A::Id,
+        expected: ExpectedVersion,
+        command: A::Command,
+        digest: Option<&str>,
+    ) -> Result<Appended, ExecuteError<A::Error>> {
         let aggregate_id = id.to_string();
         if let Some(record) = self
             .store
@@ -225,7 +243,7 @@ impl EventLog {
             .await
             .map_err(EventLogError::from)?
         {
-            return self.replay(record, A::TYPE, &aggregate_id).await;
+            return self.replay(record, A::TYPE, &aggregate_id, digest).await;
         }
         for attempt in 0..ANY_VERSION_ATTEMPTS {
             // A snapshot at the expected version (or, for `Any`, on the first attempt) is decided
@@ -253,9 +271,10 @@ impl EventLog {
             let new_version = decision.new_version();
             let decided = decision.clone();
             let envelopes = ctx.envelop::<A>(id, decision);
-            let append = self
+            let mut append = self
                 .prepare(ctx.command_id, A::TYPE, &aggregate_id, base, envelopes)
                 .await?;
+            append.request_digest = digest.map(str::to_owned);
             let event_ids: Vec<EventId> =
                 append.events.iter().map(|e| EventId(e.event_id)).collect();
             match self
@@ -280,7 +299,7 @@ impl EventLog {
                     });
                 }
                 AppendOutcome::Duplicate(record) => {
-                    return self.replay(record, A::TYPE, &aggregate_id).await;
+                    return self.replay(record, A::TYPE, &aggregate_id, digest).await;
                 }
                 AppendOutcome::Conflict { current } => match expected {
                     ExpectedVersion::Exactly(expected) => {
@@ -338,6 +357,7 @@ impl EventLog {
             aggregate_id: aggregate_id.to_owned(),
             base,
             events,
+            request_digest: None,
         })
     }
 
@@ -347,11 +367,19 @@ impl EventLog {
         record: CommandRecord,
         aggregate_type: AggregateType,
         aggregate_id: &str,
+        digest: Option<&str>,
     ) -> Result<Appended, ExecuteError<E>> {
         if record.aggregate_type != aggregate_type || record.aggregate_id != aggregate_id {
             return Err(ExecuteError::CommandIdReused {
                 command_id: record.command_id,
                 aggregate: format!("{} {}", record.aggregate_type, record.aggregate_id),
+            });
+        }
+        if let (Some(recorded), Some(digest)) = (record.request_digest.as_deref(), digest)
+            && recorded != digest
+        {
+            return Err(ExecuteError::DifferentRequest {
+                command_id: record.command_id,
             });
         }
         let publications = self

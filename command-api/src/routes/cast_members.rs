@@ -71,6 +71,7 @@ pub(crate) async fn create(
 ) -> Result<Response, Problem> {
     caller.require(Role::CastMembers)?;
     let write = Write::from_headers(&caller, &headers, "POST /cast-members")?;
+    let write = write.for_body(&body);
     let (name, kind) = read(body)?;
     let id = write.new_id();
     state
@@ -99,6 +100,7 @@ pub(crate) async fn update(
     caller.require(Role::CastMembers)?;
     let id = path_id(&id)?;
     let write = Write::from_headers(&caller, &headers, &format!("PUT /cast-members/{id}"))?;
+    let write = write.for_body(&body);
     let (name, kind) = read(body)?;
     state
         .execute::<CastMember>(

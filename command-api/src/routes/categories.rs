@@ -83,6 +83,7 @@ pub(crate) async fn create(
 ) -> Result<Response, Problem> {
     caller.require(Role::Categories)?;
     let write = Write::from_headers(&caller, &headers, "POST /categories")?;
+    let write = write.for_body(&body);
     let mut fields = Fields::new(body);
     let name = fields.text("name", CategoryName::MAX_CHARS, CategoryName::parse);
     let description = fields.optional_text(
@@ -127,6 +128,7 @@ pub(crate) async fn update(
     caller.require(Role::Categories)?;
     let id = path_id(&id)?;
     let write = Write::from_headers(&caller, &headers, &format!("PUT /categories/{id}"))?;
+    let write = write.for_body(&body);
     let mut fields = Fields::new(body);
     let name = fields.text("name", CategoryName::MAX_CHARS, CategoryName::parse);
     let description = fields.optional_text(

@@ -109,6 +109,7 @@ pub(crate) async fn create(
 ) -> Result<Response, Problem> {
     caller.require(Role::Genres)?;
     let write = Write::from_headers(&caller, &headers, "POST /genres")?;
+    let write = write.for_body(&body);
     let (name, active, categories) = read(&state, body, true).await?;
     let id = write.new_id();
     let command = CreateGenre {
@@ -142,6 +143,7 @@ pub(crate) async fn update(
     caller.require(Role::Genres)?;
     let id = path_id(&id)?;
     let write = Write::from_headers(&caller, &headers, &format!("PUT /genres/{id}"))?;
+    let write = write.for_body(&body);
     let (name, _, categories) = read(&state, body, false).await?;
     let command = UpdateGenre { name, categories };
     state

@@ -177,6 +177,7 @@ pub(crate) async fn create(
 ) -> Result<Response, Problem> {
     caller.require(Role::Videos)?;
     let write = Write::from_headers(&caller, &headers, "POST /videos")?;
+    let write = write.for_body(&body);
     let mut fields = Fields::new(body);
     let details = details(&mut fields);
     let categories = fields.ids("categories");
@@ -234,6 +235,7 @@ pub(crate) async fn update(
     caller.require(Role::Videos)?;
     let id = path_id(&id)?;
     let write = Write::from_headers(&caller, &headers, &format!("PUT /videos/{id}"))?;
+    let write = write.for_body(&body);
     let mut fields = Fields::new(body);
     let details = details(&mut fields);
     fields.finish()?;

@@ -223,6 +223,37 @@ async fn a_retried_request_with_the_same_idempotency_key_is_applied_once() {
         )
         .await;
     assert_eq!(again.header("idempotent-replayed"), Some("true"));
+
+    // The same key with a different body is a client bug, not a retry: refused, nothing appended.
+    let different = api
+        .send(
+            Method::PUT,
+            &format!("/categories/{id}"),
+            Some(&token),
+            &headers,
+            Some(json!({"name": "Cinema"})),
+        )
+        .await;
+    assert_eq!(
+        different.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{:?}",
+        different.body
+    );
+    assert_eq!(different.field_errors()[0].0, "Idempotency-Key");
+    // Formatting and member order do not make a body different.
+    let reordered = api
+        .http
+        .post(format!("{}/categories", api.base))
+        .bearer_auth(&token)
+        .header("idempotency-key", "create-movies-1")
+        .header("content-type", "application/json")
+        .body("{ \"name\" :   \"Movies\" }")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reordered.status(), StatusCode::CREATED);
+    assert_eq!(reordered.headers()["idempotent-replayed"], "true");
     assert_eq!(
         api.history(AggregateType::Category, &id).await,
         [("CategoryCreated".into(), 1), ("CategoryUpdated".into(), 2)]

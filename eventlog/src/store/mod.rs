@@ -46,6 +46,9 @@ pub struct NewEvents {
     /// The version the command was decided on; the events carry base + 1, base + 2, …
     pub base: Version,
     pub events: Vec<NewEvent>,
+    /// What identifies the request the command came from (e.g. a hash of an HTTP body), so that
+    /// a command id reused for a different request can be told from a retry.
+    pub request_digest: Option<String>,
 }
 
 /// The stored outcome of a command, returned again when the same command id comes back.
@@ -58,6 +61,8 @@ pub struct CommandRecord {
     pub new_version: Version,
     /// Outbox sequence numbers of its events, in order (empty when it changed nothing).
     pub seqs: Vec<i64>,
+    /// The digest of the request it came from, if one was given.
+    pub request_digest: Option<String>,
 }
 
 /// The result of an atomic append.

@@ -45,7 +45,8 @@ CREATE TABLE IF NOT EXISTS commands (
     aggregate_id TEXT NOT NULL,
     base_version INTEGER NOT NULL,
     new_version INTEGER NOT NULL,
-    seqs TEXT NOT NULL
+    seqs TEXT NOT NULL,
+    request_digest TEXT
 );
 CREATE TABLE IF NOT EXISTS relay_lease (
     id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -146,7 +147,26 @@ async fn connect(path: &Path) -> Result<Connection, StoreError> {
         conn.query(pragma, ()).await.map_err(backend)?;
     }
     conn.execute_batch(SCHEMA).await.map_err(backend)?;
+    migrate(&conn).await?;
     Ok(conn)
+}
+
+/// Brings stores created by earlier versions up to the current schema.
+async fn migrate(conn: &Connection) -> Result<(), StoreError> {
+    let mut columns = conn
+        .query("SELECT name FROM pragma_table_info('commands')", ())
+        .await
+        .map_err(backend)?;
+    let mut has_digest = false;
+    while let Some(row) = columns.next().await.map_err(backend)? {
+        has_digest |= row.get::<String>(0).map_err(backend)? == "request_digest";
+    }
+    if !has_digest {
+        conn.execute("ALTER TABLE commands ADD COLUMN request_digest TEXT", ())
+            .await
+            .map_err(backend)?;
+    }
+    Ok(())
 }
 
 async fn serve(conn: Connection, mut inbox: mpsc::UnboundedReceiver<Request>) {
@@ -256,8 +276,9 @@ async fn append_one(conn: &Connection, append: &NewEvents) -> Result<AppendOutco
     }
     let new_version = Version::new(append.base.get() + append.events.len() as u64);
     conn.execute(
-        "INSERT INTO commands (command_id, aggregate_type, aggregate_id, base_version, new_version, seqs)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO commands (command_id, aggregate_type, aggregate_id, base_version, new_version, seqs,
+                               request_digest)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         params![
             append.command_id.to_string(),
             append.aggregate_type.as_str(),
@@ -265,6 +286,7 @@ async fn append_one(conn: &Connection, append: &NewEvents) -> Result<AppendOutco
             append.base.get() as i64,
             new_version.get() as i64,
             serde_json::to_string(&seqs).map_err(backend)?,
+            append.request_digest.clone(),
         ],
     )
     .await
@@ -292,7 +314,7 @@ async fn version(
 async fn command(conn: &Connection, command_id: Uuid) -> Result<Option<CommandRecord>, StoreError> {
     let mut rows = conn
         .query(
-            "SELECT aggregate_type, aggregate_id, base_version, new_version, seqs
+            "SELECT aggregate_type, aggregate_id, base_version, new_version, seqs, request_digest
              FROM commands WHERE command_id = ?1",
             params![command_id.to_string()],
         )
@@ -312,6 +334,7 @@ async fn command(conn: &Connection, command_id: Uuid) -> Result<Option<CommandRe
         base: Version::new(row.get::<i64>(2).map_err(backend)? as u64),
         new_version: Version::new(row.get::<i64>(3).map_err(backend)? as u64),
         seqs: serde_json::from_str(&seqs).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        request_digest: row.get(5).map_err(backend)?,
     }))
 }
 

@@ -36,6 +36,7 @@ fn append(aggregate: &str, base: u64, count: u64) -> NewEvents {
         aggregate_id: aggregate.into(),
         base: Version::new(base),
         events: events(aggregate, base, count),
+        request_digest: None,
     }
 }
 
@@ -118,6 +119,20 @@ async fn a_known_command_id_returns_what_it_did(store: &dyn CommandStore) {
         store.append(nothing).await.unwrap(),
         AppendOutcome::Duplicate(_)
     ));
+}
+
+async fn a_command_remembers_the_digest_of_its_request(store: &dyn CommandStore) {
+    let with = NewEvents {
+        request_digest: Some("sha256:abc".into()),
+        ..append("d", 0, 1)
+    };
+    let without = append("e", 0, 1);
+    let (with_id, without_id) = (with.command_id, without.command_id);
+    seqs(store, with).await;
+    seqs(store, without).await;
+    let recorded = |id| async move { store.command(id).await.unwrap().unwrap().request_digest };
+    assert_eq!(recorded(with_id).await.as_deref(), Some("sha256:abc"));
+    assert_eq!(recorded(without_id).await, None);
 }
 
 async fn events_load_in_version_order_after_a_version(store: &dyn CommandStore) {
@@ -260,8 +275,51 @@ macro_rules! conformance {
 conformance!(
     the_gate_admits_one_append_per_version,
     a_known_command_id_returns_what_it_did,
+    a_command_remembers_the_digest_of_its_request,
     events_load_in_version_order_after_a_version,
     malformed_appends_fail_alone,
     publication_is_recorded_per_row_and_event,
     one_relay_holds_the_lease_at_a_time,
 );
+
+/// A store created before commands had a request digest opens, gains the column, and keeps
+/// its commands.
+#[tokio::test]
+async fn a_store_from_before_request_digests_is_migrated() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    {
+        let db = libsql::Builder::new_local(&path).build().await.unwrap();
+        let conn = db.connect().unwrap();
+        conn.execute_batch(
+            "CREATE TABLE commands (command_id TEXT PRIMARY KEY, aggregate_type TEXT NOT NULL,
+                 aggregate_id TEXT NOT NULL, base_version INTEGER NOT NULL,
+                 new_version INTEGER NOT NULL, seqs TEXT NOT NULL);
+             INSERT INTO commands VALUES
+                 ('6f1c7a52-8a2e-4d1b-9b1a-0c2d3e4f5a6b', 'catalog.video', 'old', 0, 0, '[]');",
+        )
+        .await
+        .unwrap();
+    }
+    let store = SqliteStore::open(&path).await.unwrap();
+    let id = Uuid::parse_str("6f1c7a52-8a2e-4d1b-9b1a-0c2d3e4f5a6b").unwrap();
+    let old = store.command(id).await.unwrap().unwrap();
+    assert_eq!(old.aggregate_id, "old");
+    assert_eq!(old.request_digest, None);
+    let new = NewEvents {
+        request_digest: Some("d".into()),
+        ..append("new", 0, 1)
+    };
+    let new_id = new.command_id;
+    seqs(&store, new).await;
+    assert_eq!(
+        store
+            .command(new_id)
+            .await
+            .unwrap()
+            .unwrap()
+            .request_digest
+            .as_deref(),
+        Some("d")
+    );
+}
