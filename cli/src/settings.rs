@@ -27,13 +27,25 @@ pub(crate) struct Settings {
 }
 
 /// Where uploaded and encoded media are kept.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub(crate) struct MediaSettings {
     /// An object store URL: `s3://bucket/prefix`, `gs://bucket/prefix`, `az://container/prefix`
     /// or `file:///dir` (credentials from the usual `AWS_*`, `GOOGLE_*`, `AZURE_*` variables);
     /// unset means `media/` under the data directory.
     pub(crate) storage_url: Option<String>,
+    /// How long an unfinished resumable upload is kept after its last byte, e.g. `24h`.
+    #[serde(with = "humantime_serde")]
+    pub(crate) upload_expiry: Duration,
+}
+
+impl Default for MediaSettings {
+    fn default() -> Self {
+        MediaSettings {
+            storage_url: None,
+            upload_expiry: Duration::from_secs(24 * 3600),
+        }
+    }
 }
 
 /// The admins' HTTP API.

@@ -265,6 +265,25 @@ async fn openapi_json() -> impl IntoResponse {
     Json(openapi::document())
 }
 
+/// Removes resumable uploads untouched for `max_age`, every `every`, until the task is dropped.
+pub fn sweep_uploads_every(
+    media: media::MediaStore,
+    every: Duration,
+    max_age: Duration,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(every);
+        loop {
+            ticks.tick().await;
+            if let Err(error) = routes::media::sweep_uploads(&media, max_age).await {
+                tracing::warn!(%error, "sweeping abandoned uploads");
+            }
+        }
+    })
+}
+
+pub use routes::media::sweep_uploads;
+
 /// Serves `router` on `listener` until `shutdown` resolves, then finishes in-flight requests.
 pub async fn serve(
     listener: tokio::net::TcpListener,

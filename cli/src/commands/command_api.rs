@@ -35,6 +35,7 @@ pub(crate) struct CommandApi {
     listener: tokio::net::TcpListener,
     log: Arc<EventLog>,
     router: axum::Router,
+    sweeper: tokio::task::JoinHandle<()>,
 }
 
 pub(crate) async fn start(settings: &Settings) -> anyhow::Result<CommandApi> {
@@ -47,13 +48,20 @@ pub(crate) async fn start(settings: &Settings) -> anyhow::Result<CommandApi> {
             .context("connecting the event log")?,
     );
     let verifier = Arc::new(Verifier::new(settings.verifier()));
-    let state = AppState::new(log.clone(), verifier, settings.media_store()?);
+    let media = settings.media_store()?;
+    let sweeper = codeflix_command_api::sweep_uploads_every(
+        media.clone(),
+        std::time::Duration::from_secs(600),
+        settings.media.upload_expiry,
+    );
+    let state = AppState::new(log.clone(), verifier, media);
     let router = codeflix_command_api::router(state, dev_issuer(settings)?);
     info!(listen = %settings.command_api.listen, issuer = %settings.issuer_url(), "command API ready");
     Ok(CommandApi {
         listener,
         log,
         router,
+        sweeper,
     })
 }
 
@@ -64,6 +72,7 @@ impl CommandApi {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         codeflix_command_api::serve(self.listener, self.router, shutdown).await?;
+        self.sweeper.abort();
         match Arc::try_unwrap(self.log) {
             Ok(log) => log.shutdown().await,
             Err(_) => {

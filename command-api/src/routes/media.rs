@@ -676,6 +676,55 @@ pub(crate) async fn delete_upload(
     Ok(response)
 }
 
+/// Deletes resumable uploads untouched for longer than `max_age` (neither created nor extended
+/// since); returns how many. Run periodically by [`crate::sweep_uploads_every`].
+pub async fn sweep_uploads(
+    media: &MediaStore,
+    max_age: std::time::Duration,
+) -> Result<usize, String> {
+    let prefix = media.path("uploads");
+    let objects: Vec<object_store::ObjectMeta> = media
+        .store()
+        .list(Some(&prefix))
+        .collect::<Vec<_>>()
+        .await
+        .into_iter()
+        .collect::<Result<_, _>>()
+        .map_err(|e| e.to_string())?;
+    // The newest write of each upload, and its objects.
+    let mut uploads: HashMap<String, (i64, Vec<StorePath>)> = HashMap::new();
+    let depth = prefix.parts().count();
+    for object in objects {
+        let Some(id) = object
+            .location
+            .parts()
+            .nth(depth)
+            .map(|p| p.as_ref().to_owned())
+        else {
+            continue;
+        };
+        let modified = object.last_modified.timestamp_millis();
+        let entry = uploads.entry(id).or_insert_with(|| (modified, Vec::new()));
+        entry.0 = entry.0.max(modified);
+        entry.1.push(object.location);
+    }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+    let max_age = i64::try_from(max_age.as_millis()).unwrap_or(i64::MAX);
+    let mut swept = 0;
+    for (id, (newest, paths)) in uploads {
+        if now.saturating_sub(newest) >= max_age {
+            for path in &paths {
+                media.delete(path).await;
+            }
+            tracing::info!(upload = %id, "removed an abandoned upload");
+            swept += 1;
+        }
+    }
+    Ok(swept)
+}
+
 /// What this server supports (tus OPTIONS); no authentication needed.
 pub(crate) async fn upload_options() -> Response {
     let mut response = StatusCode::NO_CONTENT.into_response();

@@ -322,3 +322,73 @@ async fn a_broken_resumable_upload_resumes_from_its_offset() {
         .unwrap();
     assert_eq!(gone.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn abandoned_resumable_uploads_are_swept() {
+    let api = Api::start().await;
+    let video = video(&api).await;
+    let token = api.admin();
+    let b64 = |s: &str| {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD.encode(s)
+    };
+    let create = || async {
+        let created = api
+            .http
+            .post(format!("{}/uploads", api.base))
+            .bearer_auth(&token)
+            .header("tus-resumable", "1.0.0")
+            .header("upload-length", "100000")
+            .header(
+                "upload-metadata",
+                format!("video_id {},slot {}", b64(&video), b64("trailer")),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(created.status(), StatusCode::CREATED);
+        format!(
+            "{}{}",
+            api.base,
+            created.headers()["location"].to_str().unwrap()
+        )
+    };
+    let location = create().await;
+    let part = api
+        .http
+        .patch(&location)
+        .bearer_auth(&token)
+        .header("tus-resumable", "1.0.0")
+        .header("upload-offset", "0")
+        .header("content-type", "application/offset+octet-stream")
+        .body(mp4(20_000))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(part.status(), StatusCode::NO_CONTENT);
+    let media =
+        codeflix_command_api::media::MediaStore::local(&api.dir.path().join("media")).unwrap();
+
+    // Recent uploads stay.
+    let kept = codeflix_command_api::sweep_uploads(&media, Duration::from_secs(3600))
+        .await
+        .unwrap();
+    assert_eq!(kept, 0);
+    assert!(!stored_files(&api).is_empty());
+
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let swept = codeflix_command_api::sweep_uploads(&media, Duration::from_secs(1))
+        .await
+        .unwrap();
+    assert_eq!(swept, 1);
+    assert_eq!(stored_files(&api), Vec::<std::path::PathBuf>::new());
+    let head = api
+        .http
+        .head(&location)
+        .bearer_auth(&token)
+        .header("tus-resumable", "1.0.0")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.status(), StatusCode::NOT_FOUND);
+}
