@@ -88,8 +88,8 @@ async fn require_video(state: &AppState, id: Uuid) -> Result<(), Problem> {
     }
 }
 
-/// 413 when a declared size is over the slot's limit; 415 when a declared type is of the wrong
-/// kind — both before reading the body.
+/// 413 when a declared size is over the slot's limit; 415 when a declared type is of another
+/// media kind — both before reading the body.
 fn precheck(slot: MediaSlot, length: Option<u64>, declared: Option<&str>) -> Result<(), Problem> {
     if let Some(length) = length
         && length > slot.max_size_bytes()
@@ -98,10 +98,13 @@ fn precheck(slot: MediaSlot, length: Option<u64>, declared: Option<&str>) -> Res
             limit: slot.max_size_bytes(),
         }));
     }
+    // Only a declared media kind that contradicts the slot is refused up front; other declared
+    // types (application/octet-stream, or curl's default form type) say nothing about the file,
+    // whose content is sniffed anyway.
     if let Some(declared) = declared
         && let Ok(declared) = ContentType::parse(declared)
+        && ["video", "image", "audio", "text"].contains(&declared.top_level())
         && declared.top_level() != slot.media_kind()
-        && declared.as_str() != "application/octet-stream"
     {
         return Err(ingest_problem(&IngestError::WrongKind {
             expected: slot.media_kind(),
