@@ -29,6 +29,7 @@ use codeflix_eventlog::EventLog;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use serde_json::json;
 use tracing::Instrument;
+use utoipa_scalar::Servable as _;
 use uuid::Uuid;
 
 use crate::metrics::Metrics;
@@ -46,6 +47,8 @@ struct Inner {
     upload_locks: routes::media::UploadLocks,
     metrics: Metrics,
     http: reqwest::Client,
+    /// A Kafka client kept for readiness probes (created once; it connects on demand).
+    kafka_probe: Result<Arc<BaseConsumer>, String>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -59,7 +62,14 @@ impl std::fmt::Debug for AppState {
 
 impl AppState {
     pub fn new(log: Arc<EventLog>, verifier: Arc<Verifier>, media: media::MediaStore) -> Self {
+        let kafka_probe = log
+            .config()
+            .client(&[])
+            .create::<BaseConsumer>()
+            .map(Arc::new)
+            .map_err(|e| e.to_string());
         AppState(Arc::new(Inner {
+            kafka_probe,
             log,
             verifier,
             media,
@@ -170,8 +180,6 @@ pub fn router(state: AppState, dev_issuer: Option<Arc<DevIssuer>>) -> Router {
         .layer(middleware::from_fn(correlate))
 }
 
-use utoipa_scalar::Servable as _;
-
 async fn not_found() -> Problem {
     Problem::not_found("no such route; see /openapi.json")
 }
@@ -220,10 +228,9 @@ async fn healthz() -> impl IntoResponse {
 
 /// Readiness: the broker and the schema registry answer.
 async fn readyz(State(state): State<AppState>) -> Response {
-    let config = state.log().config().clone();
+    let probe = state.0.kafka_probe.clone();
     let kafka = tokio::task::spawn_blocking(move || {
-        let consumer: BaseConsumer = config.client(&[]).create().map_err(|e| e.to_string())?;
-        consumer
+        probe?
             .fetch_metadata(None, Duration::from_secs(2))
             .map(|m| m.brokers().len())
             .map_err(|e| e.to_string())

@@ -12,11 +12,22 @@ use object_store::{ObjectStore, ObjectStoreExt, WriteMultipart};
 use sha2::{Digest, Sha256};
 
 /// How many leading bytes are sniffed for the file type.
-const SNIFF_BYTES: usize = 8192;
+pub(crate) const SNIFF_BYTES: usize = 8192;
 /// Size of the parts of multipart uploads (S3's minimum is 5 MiB).
 const PART_BYTES: usize = 8 * 1024 * 1024;
-/// Parts uploaded concurrently, at most.
-const PARTS_IN_FLIGHT: usize = 4;
+/// Parts uploaded concurrently, at most: writers wait for capacity, so memory stays bounded.
+pub(crate) const PARTS_IN_FLIGHT: usize = 4;
+
+/// The media type the leading bytes of a file show, if it is of `kind` (`video` or `image`).
+pub(crate) fn sniff(head: &[u8], kind: &'static str) -> Result<String, IngestError> {
+    match infer::get(head).map(|t| t.mime_type().to_owned()) {
+        Some(mime) if mime.split('/').next() == Some(kind) => Ok(mime),
+        found => Err(IngestError::WrongKind {
+            expected: kind,
+            found: found.unwrap_or_else(|| "of no recognised type".to_owned()),
+        }),
+    }
+}
 
 /// Where media are kept: an object store and the URL that names its root.
 #[derive(Clone)]
@@ -197,21 +208,8 @@ impl Ingest {
     }
 
     fn sniff(&mut self) -> Result<(), IngestError> {
-        let found = infer::get(&self.head).map(|t| t.mime_type().to_owned());
-        match found {
-            Some(mime) if mime.split('/').next() == Some(self.kind) => {
-                self.sniffed = Some(mime);
-                Ok(())
-            }
-            Some(mime) => Err(IngestError::WrongKind {
-                expected: self.kind,
-                found: mime,
-            }),
-            None => Err(IngestError::WrongKind {
-                expected: self.kind,
-                found: "of no recognised type".to_owned(),
-            }),
-        }
+        self.sniffed = Some(sniff(&self.head, self.kind)?);
+        Ok(())
     }
 
     /// Completes the upload: the object becomes visible.

@@ -20,7 +20,7 @@ pub(crate) async fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
 }
 
 /// The development issuer, when no real issuer is configured.
-pub(crate) fn dev_issuer(settings: &Settings) -> anyhow::Result<Option<Arc<DevIssuer>>> {
+fn dev_issuer(settings: &Settings) -> anyhow::Result<Option<Arc<DevIssuer>>> {
     if settings.auth.issuer.is_some() {
         return Ok(None);
     }
@@ -36,6 +36,7 @@ pub(crate) struct CommandApi {
     log: Arc<EventLog>,
     router: axum::Router,
     sweeper: tokio::task::JoinHandle<()>,
+    dev_issuer: Option<Arc<DevIssuer>>,
 }
 
 pub(crate) async fn start(settings: &Settings) -> anyhow::Result<CommandApi> {
@@ -55,17 +56,24 @@ pub(crate) async fn start(settings: &Settings) -> anyhow::Result<CommandApi> {
         settings.media.upload_expiry,
     );
     let state = AppState::new(log.clone(), verifier, media);
-    let router = codeflix_command_api::router(state, dev_issuer(settings)?);
+    let dev_issuer = dev_issuer(settings)?;
+    let router = codeflix_command_api::router(state, dev_issuer.clone());
     info!(listen = %settings.command_api.listen, issuer = %settings.issuer_url(), "command API ready");
     Ok(CommandApi {
         listener,
         log,
         router,
         sweeper,
+        dev_issuer,
     })
 }
 
 impl CommandApi {
+    /// The development issuer it serves, when no real issuer is configured.
+    pub(crate) fn dev_issuer(&self) -> Option<&DevIssuer> {
+        self.dev_issuer.as_deref()
+    }
+
     /// Serves until `shutdown`, finishes in-flight requests, then stops the relay cleanly.
     pub(crate) async fn run_until(
         self,

@@ -47,7 +47,7 @@ pub(crate) async fn run(settings: &Settings, _args: UpArgs) -> anyhow::Result<Ex
         }
     };
     let api = super::command_api::start(settings).await?;
-    let dev_token = match super::command_api::dev_issuer(settings)? {
+    let dev_token = match api.dev_issuer() {
         Some(issuer) => Some(
             issuer
                 .mint(

@@ -23,7 +23,7 @@ use uuid::Uuid;
 
 use crate::AppState;
 use crate::input::path_id;
-use crate::media::{IngestError, Ingested, MediaStore};
+use crate::media::{IngestError, Ingested, MediaStore, PARTS_IN_FLIGHT, SNIFF_BYTES, sniff};
 use crate::problem::{FieldError, Problem};
 use crate::write::{Caller, Write};
 
@@ -143,7 +143,11 @@ async fn record(
     let result = state
         .execute::<Video>(write, video, &VideoId::new(video), command.into(), None)
         .await;
-    if result.is_err() {
+    // Only a refusal means no event refers to the file. After a 5xx the command may have been
+    // recorded (this may be the retry of an acknowledged upload, which wrote the same object).
+    if let Err(problem) = &result
+        && problem.status().is_client_error()
+    {
         state.media().delete(&state.media().path(&key)).await;
     }
     result
@@ -515,7 +519,7 @@ pub(crate) async fn upload_chunk(
     let lock = state.upload_locks().get(id);
     let _guard = lock.lock().await;
     let media = state.media().clone();
-    let (info, chunks) = load(&media, &caller, id).await?;
+    let (info, mut chunks) = load(&media, &caller, id).await?;
     let slot = parse_slot(&info.slot)?;
     let mut offset = offset_of(&chunks);
     if claimed != offset {
@@ -526,8 +530,11 @@ pub(crate) async fn upload_chunk(
             format!("the upload is at offset {offset}, not {claimed}; resume from there"),
         ));
     }
-    if offset < info.length {
-        offset = store_chunk(&state, id, offset, &info, slot, body).await?;
+    if offset < info.length
+        && let Some(chunk) = store_chunk(&state, id, offset, &info, slot, body).await?
+    {
+        offset += chunk.1;
+        chunks.push(chunk);
     }
     if offset < info.length {
         let mut response = StatusCode::NO_CONTENT.into_response();
@@ -537,11 +544,13 @@ pub(crate) async fn upload_chunk(
             .insert("upload-offset", HeaderValue::from(offset));
         return Ok(response);
     }
-    complete(&state, &caller, id, &info, slot).await
+    let paths: Vec<StorePath> = chunks.into_iter().map(|(path, _)| path).collect();
+    complete(&state, &caller, id, &info, slot, &paths).await
 }
 
-/// Stores the body as the chunk at `offset`; returns the new offset. Bytes received before a
-/// broken connection are kept.
+/// Stores the body as the chunk at `offset`; returns it with its size, or `None` when the body
+/// was empty. Bytes received before a broken connection are kept. The first chunk's leading bytes
+/// are sniffed as soon as they arrive, so a wrong file is refused before the rest is stored.
 async fn store_chunk(
     state: &AppState,
     id: Uuid,
@@ -549,17 +558,15 @@ async fn store_chunk(
     info: &UploadInfo,
     slot: MediaSlot,
     body: Body,
-) -> Result<u64, Problem> {
-    let key = format!("{}/chunks/{offset:020}", upload_root(id));
+) -> Result<Option<(StorePath, u64)>, Problem> {
     let media = state.media();
-    let upload = media
-        .store()
-        .put_multipart(&media.path(&key))
-        .await
-        .map_err(|e| Problem::unavailable(format!("object storage: {e}")))?;
+    let path = media.path(&format!("{}/chunks/{offset:020}", upload_root(id)));
+    let storage = |e: object_store::Error| Problem::unavailable(format!("object storage: {e}"));
+    let upload = media.store().put_multipart(&path).await.map_err(storage)?;
     let mut writer = object_store::WriteMultipart::new(upload);
     let mut received: u64 = 0;
-    let mut head = Vec::new();
+    // The file's first bytes, until sniffed (first chunk only).
+    let mut head = (offset == 0).then(Vec::new);
     let mut stream = body.into_data_stream();
     let mut broken = None;
     while let Some(chunk) = stream.next().await {
@@ -571,43 +578,46 @@ async fn store_chunk(
             }
         };
         received += bytes.len() as u64;
-        if offset + received > info.length {
-            let _ = writer.abort().await;
-            return Err(Problem::new(
+        let refused = if offset + received > info.length {
+            Some(Problem::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "too-large",
                 "More bytes than Upload-Length",
                 format!("the upload is {} bytes long", info.length),
-            ));
+            ))
+        } else if let Some(leading) = head.as_mut() {
+            leading.extend_from_slice(&bytes[..(SNIFF_BYTES - leading.len()).min(bytes.len())]);
+            let complete = leading.len() >= SNIFF_BYTES || offset + received == info.length;
+            match complete.then(|| sniff(leading, slot.media_kind())) {
+                Some(Err(e)) => Some(ingest_problem(&e)),
+                Some(Ok(_)) => {
+                    head = None;
+                    None
+                }
+                None => None,
+            }
+        } else {
+            None
+        };
+        if let Some(problem) = refused {
+            let _ = writer.abort().await;
+            return Err(problem);
         }
-        if offset == 0 && head.len() < 8192 {
-            head.extend_from_slice(&bytes[..(8192 - head.len()).min(bytes.len())]);
-        }
+        writer
+            .wait_for_capacity(PARTS_IN_FLIGHT)
+            .await
+            .map_err(storage)?;
         writer.write(&bytes);
     }
-    // The first bytes tell the file's type: refuse a wrong one before storing the rest.
-    if offset == 0 && !head.is_empty() && (head.len() >= 8192 || received == info.length) {
-        let found = infer::get(&head).map(|t| t.mime_type().to_owned());
-        if found.as_deref().and_then(|m| m.split('/').next()) != Some(slot.media_kind()) {
-            let _ = writer.abort().await;
-            return Err(ingest_problem(&IngestError::WrongKind {
-                expected: slot.media_kind(),
-                found: found.unwrap_or_else(|| "of no recognised type".into()),
-            }));
-        }
+    if let Some(error) = &broken {
+        tracing::info!(upload = %id, received, %error, "the connection broke; kept what arrived");
     }
     if received == 0 {
         let _ = writer.abort().await;
-    } else {
-        writer
-            .finish()
-            .await
-            .map_err(|e| Problem::unavailable(format!("object storage: {e}")))?;
+        return Ok(None);
     }
-    if let Some(error) = broken {
-        tracing::info!(upload = %id, received, %error, "the connection broke; kept what arrived");
-    }
-    Ok(offset + received)
+    writer.finish().await.map_err(storage)?;
+    Ok(Some((path, received)))
 }
 
 /// Copies the chunks into the media's final place (hashing and sniffing them), records it on
@@ -618,18 +628,17 @@ async fn complete(
     id: Uuid,
     info: &UploadInfo,
     slot: MediaSlot,
+    chunks: &[StorePath],
 ) -> Result<Response, Problem> {
     let media_id = Uuid::new_v5(&id, b"media");
     let command_id = Uuid::new_v5(&id, b"complete");
     let key = media_key(info.video, slot, media_id);
-    let store = state.media().clone();
-    let (_, chunks) = load(&store, caller, id).await?;
+    let store = state.media();
     let mut ingest = store
         .ingest(&key, slot.max_size_bytes(), slot.media_kind())
         .await
         .map_err(|e| ingest_problem(&e))?;
-    let paths: Vec<StorePath> = chunks.into_iter().map(|(path, _)| path).collect();
-    if let Err(e) = store.copy_into(&paths, &mut ingest).await {
+    if let Err(e) = store.copy_into(chunks, &mut ingest).await {
         ingest.abort().await;
         return Err(ingest_problem(&e));
     }
@@ -640,7 +649,7 @@ async fn complete(
     let write = Write::with_command_id(caller, command_id, expected);
     let answer = record(state, write, info.video, slot, media_id, ingested).await;
     if answer.is_ok() {
-        remove(&store, id, &paths).await;
+        remove(store, id, chunks).await;
     }
     answer
 }

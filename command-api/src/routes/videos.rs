@@ -335,6 +335,15 @@ impl Link {
             Link::CastMember => "cast-members",
         }
     }
+
+    /// The path parameter naming the other aggregate, as the OpenAPI document calls it.
+    fn parameter(self) -> &'static str {
+        match self {
+            Link::Category => "category_id",
+            Link::Genre => "genre_id",
+            Link::CastMember => "cast_member_id",
+        }
+    }
 }
 
 async fn link(
@@ -358,10 +367,7 @@ async fn link(
             }
             if other.is_err() {
                 errors.push(crate::problem::FieldError::new(
-                    format!(
-                        "{}_id",
-                        link.segment().trim_end_matches('s').replace('-', "_")
-                    ),
+                    link.parameter(),
                     "must be an id (UUID)",
                 ));
             }

@@ -104,6 +104,16 @@ async fn bad_input_is_refused_with_every_broken_rule_and_nothing_is_appended() {
         .await;
     assert_eq!(bad_id.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(bad_id.field_errors()[0].0, "id");
+    let bad_link = api
+        .admin_send(Method::PUT, "/videos/42/categories/x", None)
+        .await;
+    assert_eq!(bad_link.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<String> = bad_link
+        .field_errors()
+        .into_iter()
+        .map(|(f, _)| f)
+        .collect();
+    assert_eq!(fields, ["id", "category_id"]);
     let bad_if_match = api
         .send(
             Method::POST,
