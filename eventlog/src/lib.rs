@@ -17,6 +17,7 @@
 pub mod broker;
 pub mod codec;
 pub mod config;
+pub mod embedded;
 pub mod headers;
 mod log;
 pub mod partition;

@@ -30,6 +30,33 @@ pub struct DecodedRecord {
     pub envelope: Envelope<AnyEvent>,
 }
 
+impl RawRecord {
+    /// An owned copy of a consumed message; header values as (lossy) UTF-8.
+    pub fn from_message(message: &impl Message) -> RawRecord {
+        let headers = message
+            .headers()
+            .map(|headers| {
+                headers
+                    .iter()
+                    .map(|h| {
+                        let value = h.value.map(String::from_utf8_lossy).unwrap_or_default();
+                        (h.key.to_owned(), value.into_owned())
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        RawRecord {
+            topic: message.topic().to_owned(),
+            partition: message.partition(),
+            offset: message.offset(),
+            timestamp_ms: message.timestamp().to_millis(),
+            key: message.key().map(<[u8]>::to_vec),
+            value: message.payload().map(<[u8]>::to_vec),
+            headers,
+        }
+    }
+}
+
 fn kafka(e: impl std::fmt::Display) -> EventLogError {
     EventLogError::Kafka(e.to_string())
 }
@@ -91,28 +118,7 @@ fn read_blocking(
                     Err(error) => return Err(kafka(error)),
                 };
                 next = message.offset() + 1;
-                let headers = message
-                    .headers()
-                    .map(|headers| {
-                        headers
-                            .iter()
-                            .map(|h| {
-                                let value =
-                                    h.value.map(String::from_utf8_lossy).unwrap_or_default();
-                                (h.key.to_owned(), value.into_owned())
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                records.push(RawRecord {
-                    topic: topic.clone(),
-                    partition: id,
-                    offset: message.offset(),
-                    timestamp_ms: message.timestamp().to_millis(),
-                    key: message.key().map(<[u8]>::to_vec),
-                    value: message.payload().map(<[u8]>::to_vec),
-                    headers,
-                });
+                records.push(RawRecord::from_message(&message));
             }
         }
     }

@@ -61,6 +61,17 @@ pub async fn ensure_event_topics(
         .into_iter()
         .map(|t| event_topic(&settings.prefix, t))
         .collect();
+    ensure_topics(admin, &names, settings).await?;
+    Ok(names)
+}
+
+/// Creates the topics of `names` that do not exist yet with the configuration of event topics
+/// (kept forever, never compacted): also for dead letters and redrives, which are as precious.
+pub async fn ensure_topics(
+    admin: &AdminClient<DefaultClientContext>,
+    names: &[String],
+    settings: &TopicSettings,
+) -> Result<(), EventLogError> {
     let config = settings.event_topic_config();
     let topics: Vec<NewTopic<'_>> = names
         .iter()
@@ -90,5 +101,5 @@ pub async fn ensure_event_topics(
             }
         }
     }
-    Ok(names)
+    Ok(())
 }

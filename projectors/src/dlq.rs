@@ -1,0 +1,354 @@
+//! Dead letters: events a projection cannot decode or apply, kept in a topic with the reason and
+//! where they came from, so the projection carries on and an operator can look and re-drive.
+//!
+//! Each projection has `<prefix>.projector.<name>.dlq` (the dead letters, original key, value and
+//! headers plus `codeflix_dlq_*` headers) and `<prefix>.projector.<name>.redrive`, which the
+//! projection consumes like an event topic. Re-driving copies dead letters not re-driven yet onto
+//! the redrive topic, in order, and records how far it got as the offset of the consumer group
+//! `codeflix-dlq-redrive-<name>` on the dead-letter topic.
+//!
+//! A dead letter can be written twice (the projector stops after sending it and before committing
+//! its position, then meets the event again); [`list`] shows each source position once.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use codeflix_domain::{AnyEvent, Envelope};
+use codeflix_eventlog::EventLogConfig;
+use codeflix_eventlog::EventLogError;
+use codeflix_eventlog::codec::RegistryCodec;
+use codeflix_eventlog::headers::header;
+use codeflix_eventlog::reader::{RawRecord, read_snapshot};
+use futures::future::try_join_all;
+use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
+use rdkafka::message::{Header, OwnedHeaders};
+use rdkafka::producer::{FutureProducer, FutureRecord};
+use rdkafka::util::Timeout;
+use rdkafka::{Offset, TopicPartitionList};
+
+use crate::runner::ProjectorError;
+
+pub const REASON: &str = "codeflix_dlq_reason";
+pub const SOURCE_TOPIC: &str = "codeflix_dlq_topic";
+pub const SOURCE_PARTITION: &str = "codeflix_dlq_partition";
+pub const SOURCE_OFFSET: &str = "codeflix_dlq_offset";
+pub const PROJECTION: &str = "codeflix_dlq_projection";
+
+pub fn dead_letter_topic(prefix: &str, projection: &str) -> String {
+    format!("{prefix}.projector.{projection}.dlq")
+}
+
+pub fn redrive_topic(prefix: &str, projection: &str) -> String {
+    format!("{prefix}.projector.{projection}.redrive")
+}
+
+fn redrive_group(projection: &str) -> String {
+    format!("codeflix-dlq-redrive-{projection}")
+}
+
+fn kafka(e: impl std::fmt::Display) -> ProjectorError {
+    ProjectorError::Kafka(e.to_string())
+}
+
+/// An event that cannot be applied, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeadLetter {
+    pub record: RawRecord,
+    pub reason: String,
+}
+
+impl DeadLetter {
+    pub fn new(record: RawRecord, reason: String) -> Self {
+        DeadLetter { record, reason }
+    }
+
+    /// A dead letter as read back from its topic; `None` for a message without the headers.
+    fn from_topic(record: RawRecord) -> Option<DeadLetter> {
+        let source = RawRecord {
+            topic: header(&record.headers, SOURCE_TOPIC)?.to_owned(),
+            partition: header(&record.headers, SOURCE_PARTITION)?.parse().ok()?,
+            offset: header(&record.headers, SOURCE_OFFSET)?.parse().ok()?,
+            ..record.clone()
+        };
+        Some(DeadLetter {
+            reason: header(&record.headers, REASON)?.to_owned(),
+            record: source,
+        })
+    }
+}
+
+/// Decodes events and tells a bad event from an unreachable registry.
+#[derive(Debug)]
+pub struct Decoder {
+    codec: RegistryCodec,
+    registry_url: String,
+    http: reqwest::Client,
+}
+
+impl Decoder {
+    pub fn new(registry_url: &str) -> Result<Decoder, EventLogError> {
+        Ok(Decoder {
+            codec: RegistryCodec::new(registry_url)?,
+            registry_url: registry_url.trim_end_matches('/').to_owned(),
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(5))
+                .build()
+                .map_err(|e| EventLogError::Registry(e.to_string()))?,
+        })
+    }
+
+    /// The event of `raw`, or why it can never be decoded. While the registry cannot be reached,
+    /// waits and tries again (the event is not at fault).
+    pub async fn decode_patiently(
+        &self,
+        raw: &RawRecord,
+        projection: &str,
+    ) -> Result<Envelope<AnyEvent>, String> {
+        let mut pause = Duration::from_millis(200);
+        loop {
+            match self.decode(raw).await {
+                Ok(envelope) => return Ok(envelope),
+                Err(Failure::Permanent(reason)) => return Err(reason),
+                Err(Failure::Transient(reason)) => {
+                    tracing::warn!(projection, %reason, "cannot decode yet; retrying");
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(Duration::from_secs(10));
+                }
+            }
+        }
+    }
+
+    async fn decode(&self, raw: &RawRecord) -> Result<Envelope<AnyEvent>, Failure> {
+        let Some(value) = raw.value.as_deref() else {
+            return Err(Failure::Permanent("the message has no value".to_owned()));
+        };
+        let Some((0, id)) = value
+            .split_first()
+            .and_then(|(magic, rest)| Some((*magic, rest.get(..4)?)))
+        else {
+            return Err(Failure::Permanent(
+                "the value is not in the Confluent wire format (magic byte 0, 4-byte schema id)"
+                    .to_owned(),
+            ));
+        };
+        let id = u32::from_be_bytes([id[0], id[1], id[2], id[3]]);
+        match self.codec.decode(value).await {
+            Ok(envelope) => Ok(envelope),
+            Err(EventLogError::Registry(reason)) => {
+                let url = format!("{}/schemas/ids/{id}", self.registry_url);
+                match self.http.get(&url).send().await {
+                    Ok(r) if r.status() == reqwest::StatusCode::NOT_FOUND => Err(
+                        Failure::Permanent(format!("schema id {id} is not in the registry")),
+                    ),
+                    Ok(r) if r.status().is_success() => Err(Failure::Permanent(format!(
+                        "the value does not decode with schema {id}: {reason}"
+                    ))),
+                    Ok(r) => Err(Failure::Transient(format!("GET {url}: {}", r.status()))),
+                    Err(e) => Err(Failure::Transient(format!("GET {url}: {e}"))),
+                }
+            }
+            Err(e) => Err(Failure::Permanent(format!(
+                "schema {id}: {e}"
+            ))),
+        }
+    }
+}
+
+enum Failure {
+    Permanent(String),
+    Transient(String),
+}
+
+/// Writes dead letters, each confirmed before the projection moves past it.
+pub(crate) struct Sender {
+    producer: FutureProducer,
+    topic: String,
+}
+
+impl Sender {
+    pub(crate) fn new(config: &EventLogConfig, projection: &str) -> Result<Sender, ProjectorError> {
+        Ok(Sender {
+            producer: config.producer().create().map_err(kafka)?,
+            topic: dead_letter_topic(&config.topics.prefix, projection),
+        })
+    }
+
+    pub(crate) async fn send(
+        &self,
+        projection: &str,
+        letters: Vec<DeadLetter>,
+    ) -> Result<(), ProjectorError> {
+        for letter in &letters {
+            tracing::warn!(
+                projection,
+                topic = %letter.record.topic,
+                partition = letter.record.partition,
+                offset = letter.record.offset,
+                reason = %letter.reason,
+                "dead letter"
+            );
+        }
+        let sends = letters.iter().map(|letter| async move {
+            let partition = letter.record.partition.to_string();
+            let offset = letter.record.offset.to_string();
+            let headers = [
+                (REASON, letter.reason.as_str()),
+                (SOURCE_TOPIC, letter.record.topic.as_str()),
+                (SOURCE_PARTITION, partition.as_str()),
+                (SOURCE_OFFSET, offset.as_str()),
+                (PROJECTION, projection),
+            ];
+            send_copy(&self.producer, &self.topic, &letter.record, &headers).await
+        });
+        try_join_all(sends).await?;
+        Ok(())
+    }
+}
+
+/// Produces `record`'s key, value and headers (minus any `codeflix_dlq_*`) plus `extra` to `topic`.
+async fn send_copy(
+    producer: &FutureProducer,
+    topic: &str,
+    record: &RawRecord,
+    extra: &[(&str, &str)],
+) -> Result<(), ProjectorError> {
+    let mut headers = OwnedHeaders::new();
+    for (key, value) in &record.headers {
+        if !key.starts_with("codeflix_dlq_") {
+            headers = headers.insert(Header {
+                key,
+                value: Some(value.as_bytes()),
+            });
+        }
+    }
+    for (key, value) in extra {
+        headers = headers.insert(Header {
+            key,
+            value: Some(value.as_bytes()),
+        });
+    }
+    let mut message = FutureRecord::<[u8], [u8]>::to(topic).headers(headers);
+    if let Some(key) = &record.key {
+        message = message.key(key);
+    }
+    if let Some(value) = &record.value {
+        message = message.payload(value);
+    }
+    producer
+        .send(message, Timeout::After(Duration::from_secs(30)))
+        .await
+        .map_err(|(e, _)| kafka(e))?;
+    Ok(())
+}
+
+/// A dead letter as listed, with whether it has been re-driven.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    pub letter: DeadLetter,
+    /// Its offset in the dead-letter topic.
+    pub dlq_partition: i32,
+    pub dlq_offset: i64,
+    pub redriven: bool,
+}
+
+/// Every dead letter of `projection`, oldest first, each source position once.
+pub async fn list(config: &EventLogConfig, projection: &str) -> Result<Vec<Listed>, ProjectorError> {
+    let topic = dead_letter_topic(&config.topics.prefix, projection);
+    let records = read_snapshot(config, std::slice::from_ref(&topic)).await?;
+    let committed = committed(config, projection, &topic).await?;
+    let mut seen = BTreeSet::new();
+    let mut listed = Vec::new();
+    for record in records {
+        let (partition, offset) = (record.partition, record.offset);
+        let Some(letter) = DeadLetter::from_topic(record) else {
+            continue;
+        };
+        let source = (
+            letter.record.topic.clone(),
+            letter.record.partition,
+            letter.record.offset,
+        );
+        if seen.insert(source) {
+            listed.push(Listed {
+                redriven: committed
+                    .iter()
+                    .any(|&(p, next)| p == partition && offset < next),
+                letter,
+                dlq_partition: partition,
+                dlq_offset: offset,
+            });
+        }
+    }
+    Ok(listed)
+}
+
+/// The redrive group's committed offsets on the dead-letter topic.
+async fn committed(
+    config: &EventLogConfig,
+    projection: &str,
+    topic: &str,
+) -> Result<Vec<(i32, i64)>, ProjectorError> {
+    let consumer: BaseConsumer = config
+        .reader(&redrive_group(projection))
+        .create()
+        .map_err(kafka)?;
+    let topic = topic.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let timeout = Duration::from_secs(10);
+        let metadata = consumer
+            .fetch_metadata(Some(&topic), timeout)
+            .map_err(kafka)?;
+        let mut list = TopicPartitionList::new();
+        for t in metadata.topics() {
+            for p in t.partitions() {
+                list.add_partition(&topic, p.id());
+            }
+        }
+        let committed = consumer.committed_offsets(list, timeout).map_err(kafka)?;
+        Ok(committed
+            .elements()
+            .iter()
+            .filter_map(|e| match e.offset() {
+                Offset::Offset(next) => Some((e.partition(), next)),
+                _ => None,
+            })
+            .collect())
+    })
+    .await
+    .map_err(kafka)?
+}
+
+/// Copies every dead letter of `projection` not re-driven yet onto its redrive topic, in order,
+/// and records that they were; returns how many.
+pub async fn redrive(config: &EventLogConfig, projection: &str) -> Result<usize, ProjectorError> {
+    let prefix = &config.topics.prefix;
+    let letters: Vec<Listed> = list(config, projection)
+        .await?
+        .into_iter()
+        .filter(|l| !l.redriven)
+        .collect();
+    let producer: FutureProducer = config.producer().create().map_err(kafka)?;
+    let target = redrive_topic(prefix, projection);
+    let mut done = TopicPartitionList::new();
+    for listed in &letters {
+        let letter = &listed.letter;
+        send_copy(&producer, &target, &letter.record, &[]).await?;
+        done.add_partition_offset(
+            &dead_letter_topic(prefix, projection),
+            listed.dlq_partition,
+            Offset::Offset(listed.dlq_offset + 1),
+        )
+        .map_err(kafka)?;
+    }
+    if !letters.is_empty() {
+        let consumer: BaseConsumer = config
+            .reader(&redrive_group(projection))
+            .create()
+            .map_err(kafka)?;
+        tokio::task::spawn_blocking(move || consumer.commit(&done, CommitMode::Sync))
+            .await
+            .map_err(kafka)?
+            .map_err(kafka)?;
+    }
+    Ok(letters.len())
+}

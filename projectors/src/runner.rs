@@ -1,0 +1,365 @@
+//! A projection's consumer loop: read event topics in a consumer group, apply events to documents,
+//! commit documents and positions together, send what cannot apply to the dead-letter topic.
+//!
+//! Positions live in the projection's store, committed with the documents (or idempotently, by
+//! version), so the store — not the consumer group — says what has been applied: a record below
+//! the stored position is skipped, a redelivered event is a duplicate by version, and a projector
+//! killed at any point resumes to exactly the read model of an uninterrupted run. The group's
+//! offsets are committed to Kafka after the store, so ordinary Kafka tools show the lag.
+
+use std::collections::{BTreeMap, HashMap};
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use codeflix_domain::{AggregateType, AnyEvent, Envelope};
+use codeflix_eventlog::EventLogConfig;
+use codeflix_eventlog::reader::RawRecord;
+use codeflix_eventlog::topics::{ensure_topics, event_topic};
+use rdkafka::admin::AdminClient;
+use rdkafka::client::DefaultClientContext;
+use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, StreamConsumer};
+use rdkafka::{Offset, TopicPartitionList};
+
+use crate::dlq::{self, DeadLetter};
+use crate::metrics::ProjectorMetrics;
+use crate::project::{Step, apply, doc_key};
+use crate::store::{Changes, DocStore, StoreError};
+use crate::views::{Doc, DocKey, Position};
+
+/// Something that stops a projector.
+#[derive(Debug, thiserror::Error)]
+pub enum ProjectorError {
+    #[error("kafka: {0}")]
+    Kafka(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    EventLog(#[from] codeflix_eventlog::EventLogError),
+}
+
+fn kafka(e: impl std::fmt::Display) -> ProjectorError {
+    ProjectorError::Kafka(e.to_string())
+}
+
+/// What a projection reads and how it batches.
+#[derive(Debug, Clone)]
+pub struct ProjectionSpec {
+    /// Names the projection: its consumer group, dead-letter and redrive topics, metrics.
+    pub name: String,
+    /// The aggregate types whose event topics it reads.
+    pub aggregates: Vec<AggregateType>,
+    /// Records applied in one store commit, at most.
+    pub batch: usize,
+    /// How long a batch waits for more records once it has one.
+    pub linger: Duration,
+}
+
+impl ProjectionSpec {
+    /// The catalog's keyed views: categories, genres, cast members and videos.
+    pub fn catalog() -> ProjectionSpec {
+        ProjectionSpec {
+            name: "catalog".to_owned(),
+            aggregates: vec![
+                AggregateType::Category,
+                AggregateType::Genre,
+                AggregateType::CastMember,
+                AggregateType::Video,
+            ],
+            batch: 1000,
+            linger: Duration::from_millis(5),
+        }
+    }
+
+    /// The viewers' search index: videos.
+    pub fn search() -> ProjectionSpec {
+        ProjectionSpec {
+            name: "search".to_owned(),
+            aggregates: vec![AggregateType::Video],
+            ..ProjectionSpec::catalog()
+        }
+    }
+
+    pub fn group_id(&self) -> String {
+        format!("codeflix-projector-{}", self.name)
+    }
+
+    /// Every topic the projection consumes: the event topics and its redrive topic.
+    pub fn topics(&self, prefix: &str) -> Vec<String> {
+        let mut topics: Vec<String> = self
+            .aggregates
+            .iter()
+            .map(|&t| event_topic(prefix, t))
+            .collect();
+        topics.push(dlq::redrive_topic(prefix, &self.name));
+        topics
+    }
+}
+
+/// Runs the projection of `spec` into `store` until `shutdown` resolves.
+pub async fn run(
+    config: &EventLogConfig,
+    spec: &ProjectionSpec,
+    store: Arc<dyn DocStore>,
+    metrics: ProjectorMetrics,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), ProjectorError> {
+    let mut projector = Projector::connect(config, spec, store, metrics).await?;
+    tokio::pin!(shutdown);
+    let lag = projector.watch_lag(config)?;
+    let result = loop {
+        tokio::select! {
+            () = &mut shutdown => break Ok(()),
+            round = projector.round() => if let Err(error) = round {
+                break Err(error);
+            },
+        }
+    };
+    lag.abort();
+    result
+}
+
+struct Projector {
+    spec: ProjectionSpec,
+    store: Arc<dyn DocStore>,
+    consumer: StreamConsumer,
+    decoder: dlq::Decoder,
+    dead_letters: dlq::Sender,
+    metrics: ProjectorMetrics,
+    /// The next offset to apply per partition, as stored; shared with the lag watcher.
+    positions: Arc<Mutex<HashMap<(String, i32), i64>>>,
+}
+
+impl Projector {
+    async fn connect(
+        config: &EventLogConfig,
+        spec: &ProjectionSpec,
+        store: Arc<dyn DocStore>,
+        metrics: ProjectorMetrics,
+    ) -> Result<Projector, ProjectorError> {
+        let prefix = &config.topics.prefix;
+        let admin: AdminClient<DefaultClientContext> =
+            config.client(&[]).create().map_err(kafka)?;
+        codeflix_eventlog::topics::ensure_event_topics(&admin, &config.topics).await?;
+        ensure_topics(
+            &admin,
+            &[
+                dlq::dead_letter_topic(prefix, &spec.name),
+                dlq::redrive_topic(prefix, &spec.name),
+            ],
+            &config.topics,
+        )
+        .await?;
+        let consumer: StreamConsumer = config
+            .client(&[
+                ("group.id", &spec.group_id()),
+                ("enable.auto.commit", "false"),
+                ("enable.auto.offset.store", "false"),
+                ("auto.offset.reset", "earliest"),
+                ("partition.assignment.strategy", "cooperative-sticky"),
+            ])
+            .create()
+            .map_err(kafka)?;
+        let topics = spec.topics(prefix);
+        let names: Vec<&str> = topics.iter().map(String::as_str).collect();
+        consumer.subscribe(&names).map_err(kafka)?;
+        let positions = store
+            .positions()
+            .await?
+            .into_iter()
+            .map(|p| ((p.topic, p.partition), p.next_offset))
+            .collect();
+        Ok(Projector {
+            spec: spec.clone(),
+            store,
+            consumer,
+            decoder: dlq::Decoder::new(&config.schema_registry_url)?,
+            dead_letters: dlq::Sender::new(config, &spec.name)?,
+            metrics,
+            positions: Arc::new(Mutex::new(positions)),
+        })
+    }
+
+    /// Reads a batch, applies it and commits it.
+    async fn round(&mut self) -> Result<(), ProjectorError> {
+        let mut records = vec![RawRecord::from_message(&self.consumer.recv().await.map_err(kafka)?)];
+        while records.len() < self.spec.batch {
+            match tokio::time::timeout(self.spec.linger, self.consumer.recv()).await {
+                Ok(message) => records.push(RawRecord::from_message(&message.map_err(kafka)?)),
+                Err(_) => break,
+            }
+        }
+        self.apply(records).await
+    }
+
+    async fn apply(&mut self, records: Vec<RawRecord>) -> Result<(), ProjectorError> {
+        let mut next: BTreeMap<(String, i32), i64> = BTreeMap::new();
+        let mut fresh = Vec::with_capacity(records.len());
+        let mut skipped = 0;
+        {
+            let positions = self.positions.lock().unwrap_or_else(|e| e.into_inner());
+            for raw in records {
+                let partition = (raw.topic.clone(), raw.partition);
+                let entry = next.entry(partition.clone()).or_insert(0);
+                *entry = (*entry).max(raw.offset + 1);
+                if positions.get(&partition).is_some_and(|&n| raw.offset < n) {
+                    skipped += 1;
+                } else {
+                    fresh.push(raw);
+                }
+            }
+        }
+        let mut letters = Vec::new();
+        let mut decoded = Vec::with_capacity(fresh.len());
+        for raw in fresh {
+            match self.decoder.decode_patiently(&raw, &self.spec.name).await {
+                Ok(envelope) => decoded.push((raw, envelope)),
+                Err(reason) => letters.push(DeadLetter::new(raw, reason)),
+            }
+        }
+        let (docs, outcome) = self.project(&decoded).await?;
+        for (raw, reason) in outcome.rejected {
+            letters.push(DeadLetter::new(raw, reason));
+        }
+        if !letters.is_empty() {
+            let count = letters.len() as u64;
+            self.dead_letters.send(&self.spec.name, letters).await?;
+            self.metrics.dead_letters(&self.spec.name, count);
+        }
+        let positions: Vec<Position> = next
+            .iter()
+            .map(|((topic, partition), &next_offset)| Position {
+                topic: topic.clone(),
+                partition: *partition,
+                next_offset,
+            })
+            .collect();
+        self.store
+            .commit(Changes {
+                docs,
+                positions: positions.clone(),
+            })
+            .await?;
+        let name = &self.spec.name;
+        self.metrics.events(name, "applied", outcome.applied);
+        self.metrics.events(name, "duplicate", outcome.duplicates);
+        self.metrics.events(name, "skipped", skipped);
+        let mut offsets = TopicPartitionList::new();
+        {
+            let mut stored = self.positions.lock().unwrap_or_else(|e| e.into_inner());
+            for p in positions {
+                offsets
+                    .add_partition_offset(&p.topic, p.partition, Offset::Offset(p.next_offset))
+                    .map_err(kafka)?;
+                let entry = stored.entry((p.topic, p.partition)).or_insert(0);
+                *entry = (*entry).max(p.next_offset);
+            }
+        }
+        if let Err(error) = self.consumer.commit(&offsets, CommitMode::Async) {
+            // The store has the positions; the group's offsets only save rereading.
+            tracing::debug!(%error, "committing offsets to the group");
+        }
+        Ok(())
+    }
+
+    /// The documents `decoded` changes, applied in order over what the store holds.
+    async fn project(
+        &self,
+        decoded: &[(RawRecord, Envelope<AnyEvent>)],
+    ) -> Result<(Vec<Doc>, Outcome), ProjectorError> {
+        let mut keys: Vec<DocKey> = decoded
+            .iter()
+            .filter_map(|(_, e)| doc_key(&e.metadata, &e.event).and_then(Result::ok))
+            .collect();
+        keys.sort_unstable();
+        keys.dedup();
+        let mut docs: HashMap<DocKey, Doc> = self
+            .store
+            .load(&keys)
+            .await?
+            .into_iter()
+            .map(|doc| (doc.key(), doc))
+            .collect();
+        let mut changed = Vec::new();
+        let mut outcome = Outcome::default();
+        for (raw, envelope) in decoded {
+            let key = doc_key(&envelope.metadata, &envelope.event).and_then(Result::ok);
+            let current = key.and_then(|key| docs.get(&key));
+            match apply(current, envelope) {
+                Step::Applied(doc) => {
+                    outcome.applied += 1;
+                    let key = doc.key();
+                    docs.insert(key, *doc);
+                    changed.push(key);
+                }
+                Step::Duplicate => outcome.duplicates += 1,
+                Step::Rejected(reason) => outcome.rejected.push((raw.clone(), reason)),
+            }
+        }
+        changed.sort_unstable();
+        changed.dedup();
+        let docs = changed
+            .into_iter()
+            .filter_map(|key| docs.remove(&key))
+            .collect();
+        Ok((docs, outcome))
+    }
+
+    /// Publishes each partition's lag every few seconds.
+    fn watch_lag(
+        &self,
+        config: &EventLogConfig,
+    ) -> Result<tokio::task::JoinHandle<()>, ProjectorError> {
+        let client: BaseConsumer = config
+            .reader(&format!("{}-lag", self.spec.group_id()))
+            .create()
+            .map_err(kafka)?;
+        let client = Arc::new(client);
+        let positions = Arc::clone(&self.positions);
+        let metrics = self.metrics.clone();
+        let name = self.spec.name.clone();
+        let topics = self.spec.topics(&config.topics.prefix);
+        Ok(tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(Duration::from_secs(5));
+            loop {
+                ticks.tick().await;
+                let client = Arc::clone(&client);
+                let topics = topics.clone();
+                let highs = tokio::task::spawn_blocking(move || watermarks(&client, &topics))
+                    .await
+                    .unwrap_or_default();
+                let positions = positions.lock().unwrap_or_else(|e| e.into_inner());
+                for ((topic, partition), high) in highs {
+                    let next = positions
+                        .get(&(topic.clone(), partition))
+                        .copied()
+                        .unwrap_or(0);
+                    metrics.lag(&name, &topic, partition, (high - next).max(0));
+                }
+            }
+        }))
+    }
+}
+
+#[derive(Debug, Default)]
+struct Outcome {
+    applied: u64,
+    duplicates: u64,
+    rejected: Vec<(RawRecord, String)>,
+}
+
+fn watermarks(client: &BaseConsumer, topics: &[String]) -> Vec<((String, i32), i64)> {
+    let timeout = Duration::from_secs(5);
+    let Ok(metadata) = client.fetch_metadata(None, timeout) else {
+        return Vec::new();
+    };
+    let mut highs = Vec::new();
+    for topic in metadata.topics().iter().filter(|t| topics.iter().any(|n| n == t.name())) {
+        for partition in topic.partitions() {
+            if let Ok((_, high)) = client.fetch_watermarks(topic.name(), partition.id(), timeout) {
+                highs.push(((topic.name().to_owned(), partition.id()), high));
+            }
+        }
+    }
+    highs
+}

@@ -1,0 +1,58 @@
+//! The viewers' search: full text over titles and descriptions with relevance ranking, typo
+//! tolerance and highlighting, filters and facet counts by category, genre, cast member, launch
+//! year and rating.
+//!
+//! A search store is a [`DocStore`] that keeps video documents only (other documents are ignored):
+//! the search projection reads the video topic alone.
+
+pub mod conformance;
+pub mod tantivy;
+
+use async_trait::async_trait;
+use uuid::Uuid;
+
+use crate::store::{DocStore, StoreError, VideoFilter};
+use crate::views::VideoView;
+
+/// A search.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchQuery {
+    /// Words to look for; empty matches every visible video.
+    pub text: String,
+    pub filter: VideoFilter,
+    pub limit: usize,
+    pub offset: usize,
+}
+
+/// One video found, with its fields' matching words marked `<b>…</b>` (HTML-escaped otherwise).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchHit {
+    pub video: VideoView,
+    pub score: f32,
+    pub title_html: String,
+    pub description_html: String,
+}
+
+/// How many matching videos have each value.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Facets {
+    pub categories: Vec<(Uuid, u64)>,
+    pub genres: Vec<(Uuid, u64)>,
+    pub cast_members: Vec<(Uuid, u64)>,
+    pub launch_years: Vec<(u16, u64)>,
+    pub ratings: Vec<(String, u64)>,
+}
+
+/// What a search finds: the total, one page of hits (best first) and the facets of all matches.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SearchResults {
+    pub total: usize,
+    pub hits: Vec<SearchHit>,
+    pub facets: Facets,
+}
+
+/// The search side's reads.
+#[async_trait]
+pub trait SearchReads: DocStore {
+    async fn search(&self, query: &SearchQuery) -> Result<SearchResults, StoreError>;
+}

@@ -1,0 +1,272 @@
+//! The contract every [`CatalogReads`] adapter keeps, run against each of them: the embedded store
+//! always, ScyllaDB when `CODEFLIX_TEST_SCYLLA_URL` is set.
+//!
+//! [`run`] takes an empty store. Lists are checked against a reference answer computed in memory
+//! from [`ListQuery::admits`] and [`SortKey::value`] over a generated catalog, for every sort, both
+//! directions, several filters and page sizes.
+
+use uuid::Uuid;
+
+use super::{Audience, CatalogReads, Changes, ListQuery, SortKey, VideoFilter};
+use crate::views::{CastMemberView, CategoryView, Doc, DocKey, DocKind, Position, VideoView};
+
+/// A small deterministic generator, so that a failure names a reproducible catalog.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self, below: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (self.0 >> 33) % below
+    }
+}
+
+fn id(n: u64) -> Uuid {
+    Uuid::from_u64_pair(0x00c0_ffee, n)
+}
+
+fn at(n: u64) -> String {
+    format!("2026-01-{:02}T00:00:{:02}.000000Z", 1 + n % 28, n % 60)
+}
+
+fn category(n: u64, active: bool) -> Doc {
+    Doc::Category(CategoryView {
+        id: id(n),
+        name: format!("Category {}", n % 7),
+        description: Some(format!("about {n}")),
+        active,
+        deleted: false,
+        version: 1,
+        created_at: at(n),
+        updated_at: at(n),
+    })
+}
+
+/// A generated catalog: categories, cast members and videos referring to them.
+pub fn catalog(seed: u64) -> Vec<Doc> {
+    let mut rng = Lcg(seed);
+    let mut docs: Vec<Doc> = (0..6).map(|n| category(n, n != 5)).collect();
+    docs.extend((10..14).map(|n| {
+        Doc::CastMember(CastMemberView {
+            id: id(n),
+            name: format!("Person {n}"),
+            kind: if n % 2 == 0 { "ACTOR" } else { "DIRECTOR" }.to_owned(),
+            deleted: n == 13,
+            version: 1 + u64::from(n == 13),
+            created_at: at(n),
+            updated_at: at(n),
+        })
+    }));
+    for n in 100..160 {
+        let pick = |rng: &mut Lcg, from: u64, count: u64| {
+            let mut ids: Vec<Uuid> = (0..rng.next(3)).map(|_| id(from + rng.next(count))).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            ids
+        };
+        let ratings = ["ER", "L", "10", "12", "14", "16", "18"];
+        docs.push(Doc::Video(VideoView {
+            id: id(n),
+            // Duplicate titles (and case differences) so ties are broken by id.
+            title: if n % 3 == 0 {
+                format!("the video {}", n % 10)
+            } else {
+                format!("The Video {}", n % 10)
+            },
+            description: format!("number {n}"),
+            launch_year: 1990 + rng.next(5) as u16,
+            duration_minutes: 90,
+            rating: ratings[rng.next(7) as usize].to_owned(),
+            opened: false,
+            published: rng.next(4) != 0,
+            deleted: rng.next(10) == 0,
+            categories: pick(&mut rng, 0, 6),
+            genres: Vec::new(),
+            cast_members: pick(&mut rng, 10, 4),
+            media: Vec::new(),
+            version: 1 + rng.next(5),
+            created_at: at(rng.next(50)),
+            updated_at: at(n),
+        }));
+    }
+    docs
+}
+
+fn expected(docs: &[Doc], query: &ListQuery) -> Vec<Doc> {
+    let mut admitted: Vec<Doc> = docs.iter().filter(|d| query.admits(d)).cloned().collect();
+    admitted.sort_by(|a, b| {
+        (query.sort.value(a), a.key().id).cmp(&(query.sort.value(b), b.key().id))
+    });
+    if query.descending {
+        admitted.reverse();
+    }
+    admitted
+}
+
+async fn all_pages(store: &dyn CatalogReads, query: &ListQuery) -> Vec<Doc> {
+    let mut query = query.clone();
+    let mut got = Vec::new();
+    for _ in 0..1000 {
+        let page = store.list(&query).await.expect("list");
+        assert!(page.docs.len() <= query.limit, "a page is longer than its limit");
+        got.extend(page.docs);
+        match page.next {
+            Some(cursor) => query.after = Some(cursor),
+            None => return got,
+        }
+    }
+    panic!("pagination did not end");
+}
+
+/// Runs the whole contract against an empty store.
+pub async fn run(store: &dyn CatalogReads) {
+    commits_are_idempotent_and_never_go_back(store).await;
+    positions_only_move_forward(store).await;
+    store
+        .commit(Changes {
+            docs: Vec::new(),
+            positions: Vec::new(),
+        })
+        .await
+        .expect("an empty commit");
+    lists_match_the_reference(store).await;
+}
+
+async fn commits_are_idempotent_and_never_go_back(store: &dyn CatalogReads) {
+    let key = DocKey {
+        kind: DocKind::Category,
+        id: id(9_000),
+    };
+    let Doc::Category(v1) = category(9_000, true) else {
+        unreachable!()
+    };
+    let v2 = CategoryView {
+        name: "Renamed".to_owned(),
+        version: 2,
+        ..v1.clone()
+    };
+    let changes = |doc: CategoryView| Changes {
+        docs: vec![Doc::Category(doc)],
+        positions: Vec::new(),
+    };
+    store.commit(changes(v1.clone())).await.expect("commit v1");
+    assert_eq!(
+        store.load(&[key]).await.expect("load"),
+        vec![Doc::Category(v1.clone())]
+    );
+    store.commit(changes(v2.clone())).await.expect("commit v2");
+    store.commit(changes(v2.clone())).await.expect("commit v2 again");
+    store.commit(changes(v1)).await.expect("commit v1 again");
+    assert_eq!(
+        store.load(&[key]).await.expect("load"),
+        vec![Doc::Category(v2.clone())],
+        "an older version must never replace a newer one"
+    );
+    let missing = DocKey {
+        kind: DocKind::Video,
+        id: id(9_000),
+    };
+    assert_eq!(
+        store.load(&[missing, key]).await.expect("load"),
+        vec![Doc::Category(v2.clone())],
+        "documents are keyed by kind and id"
+    );
+    let deleted = CategoryView {
+        deleted: true,
+        version: 3,
+        ..v2
+    };
+    store.commit(changes(deleted.clone())).await.expect("commit v3");
+    assert_eq!(
+        store.export().await.expect("export"),
+        vec![Doc::Category(deleted)]
+    );
+}
+
+async fn positions_only_move_forward(store: &dyn CatalogReads) {
+    let at = |partition: i32, next_offset: i64| Position {
+        topic: "codeflix.catalog.video.events".to_owned(),
+        partition,
+        next_offset,
+    };
+    for positions in [vec![at(0, 10), at(2, 3)], vec![at(0, 4), at(1, 7)]] {
+        store
+            .commit(Changes {
+                docs: Vec::new(),
+                positions,
+            })
+            .await
+            .expect("commit positions");
+    }
+    assert_eq!(
+        store.positions().await.expect("positions"),
+        vec![at(0, 10), at(1, 7), at(2, 3)]
+    );
+}
+
+async fn lists_match_the_reference(store: &dyn CatalogReads) {
+    let before = store.export().await.expect("export");
+    let docs = catalog(7);
+    for chunk in docs.chunks(25) {
+        store
+            .commit(Changes {
+                docs: chunk.to_vec(),
+                positions: Vec::new(),
+            })
+            .await
+            .expect("commit the catalog");
+    }
+    let mut all = before;
+    all.extend(docs);
+    let filters = [
+        VideoFilter::default(),
+        VideoFilter {
+            category: Some(id(2)),
+            ..VideoFilter::default()
+        },
+        VideoFilter {
+            cast_member: Some(id(11)),
+            launch_year: Some(1992),
+            ..VideoFilter::default()
+        },
+        VideoFilter {
+            rating: Some("L".to_owned()),
+            ..VideoFilter::default()
+        },
+        VideoFilter {
+            genre: Some(id(3)),
+            ..VideoFilter::default()
+        },
+    ];
+    for kind in DocKind::ALL {
+        for audience in [Audience::Viewers, Audience::Admins] {
+            for filter in &filters {
+                for sort in [SortKey::Name, SortKey::LaunchYear, SortKey::CreatedAt] {
+                    for descending in [false, true] {
+                        for limit in [1, 7, 100] {
+                            let query = ListQuery {
+                                kind,
+                                audience,
+                                filter: filter.clone(),
+                                sort,
+                                descending,
+                                after: None,
+                                limit,
+                            };
+                            let want = expected(&all, &query);
+                            let got = all_pages(store, &query).await;
+                            assert_eq!(
+                                got.iter().map(Doc::key).collect::<Vec<_>>(),
+                                want.iter().map(Doc::key).collect::<Vec<_>>(),
+                                "{query:?}"
+                            );
+                            assert_eq!(got, want, "{query:?}: documents differ");
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

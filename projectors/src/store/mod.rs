@@ -1,0 +1,206 @@
+//! The ports projections write to and the query API reads from.
+//!
+//! [`DocStore`] is what a projection needs: load documents, and commit documents together with
+//! the positions they bring the projection to — atomically (SQLite, tantivy) or idempotently by
+//! version (ScyllaDB, Elasticsearch), so that a redelivered event changes nothing.
+//! [`CatalogReads`] lists documents for the viewers and the admins.
+
+pub mod conformance;
+pub mod sqlite;
+
+use std::fmt;
+
+use async_trait::async_trait;
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use uuid::Uuid;
+
+use crate::views::{Doc, DocKey, DocKind, Position};
+
+/// Something a store could not do.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("store: {0}")]
+    Backend(String),
+    #[error("store holds a document it cannot read: {0}")]
+    Corrupt(String),
+}
+
+pub(crate) fn backend(e: impl fmt::Display) -> StoreError {
+    StoreError::Backend(e.to_string())
+}
+
+/// What one projection round writes: documents at their new versions, and how far the projection
+/// has read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Changes {
+    pub docs: Vec<Doc>,
+    pub positions: Vec<Position>,
+}
+
+/// A projection's store.
+#[async_trait]
+pub trait DocStore: Send + Sync + fmt::Debug {
+    /// The documents of `keys` that exist, in any order.
+    async fn load(&self, keys: &[DocKey]) -> Result<Vec<Doc>, StoreError>;
+
+    /// Writes documents and positions. A document is only replaced by a higher version, so
+    /// committing the same changes twice changes nothing.
+    async fn commit(&self, changes: Changes) -> Result<(), StoreError>;
+
+    /// How far the projection has read each partition.
+    async fn positions(&self) -> Result<Vec<Position>, StoreError>;
+
+    /// Every document, sorted by key: for exports and for comparing two builds.
+    async fn export(&self) -> Result<Vec<Doc>, StoreError>;
+}
+
+/// Who is looking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Audience {
+    /// Only what viewers may see ([`Doc::visible`]).
+    #[default]
+    Viewers,
+    /// Everything not deleted.
+    Admins,
+}
+
+/// Filters on videos; ignored for other kinds.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct VideoFilter {
+    pub category: Option<Uuid>,
+    pub genre: Option<Uuid>,
+    pub cast_member: Option<Uuid>,
+    pub launch_year: Option<u16>,
+    pub rating: Option<String>,
+}
+
+/// What lists are ordered by; ties are broken by id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SortKey {
+    /// Name (videos: title), case-insensitive.
+    #[default]
+    Name,
+    /// Launch year (videos only; other kinds sort by name).
+    LaunchYear,
+    CreatedAt,
+}
+
+impl SortKey {
+    /// The value a document sorts by under this key.
+    pub fn value(self, doc: &Doc) -> String {
+        match (self, doc) {
+            (SortKey::LaunchYear, Doc::Video(video)) => format!("{:05}", video.launch_year),
+            (SortKey::CreatedAt, doc) => doc.created_at().to_owned(),
+            (_, doc) => doc.name().to_lowercase(),
+        }
+    }
+}
+
+/// Where the previous page ended: the last document's sort value and id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cursor {
+    pub value: String,
+    pub id: Uuid,
+}
+
+impl Cursor {
+    pub fn after(key: SortKey, doc: &Doc) -> Cursor {
+        Cursor {
+            value: key.value(doc),
+            id: doc.key().id,
+        }
+    }
+
+    /// Opaque text for clients.
+    pub fn encode(&self) -> String {
+        URL_SAFE_NO_PAD.encode(format!("{}\n{}", self.id, self.value))
+    }
+
+    pub fn decode(text: &str) -> Option<Cursor> {
+        let bytes = URL_SAFE_NO_PAD.decode(text).ok()?;
+        let text = String::from_utf8(bytes).ok()?;
+        let (id, value) = text.split_once('\n')?;
+        Some(Cursor {
+            value: value.to_owned(),
+            id: Uuid::parse_str(id).ok()?,
+        })
+    }
+}
+
+/// A page of a list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListQuery {
+    pub kind: DocKind,
+    pub audience: Audience,
+    pub filter: VideoFilter,
+    pub sort: SortKey,
+    pub descending: bool,
+    pub after: Option<Cursor>,
+    pub limit: usize,
+}
+
+impl ListQuery {
+    pub fn new(kind: DocKind) -> ListQuery {
+        ListQuery {
+            kind,
+            audience: Audience::Viewers,
+            filter: VideoFilter::default(),
+            sort: SortKey::Name,
+            descending: false,
+            after: None,
+            limit: 50,
+        }
+    }
+
+    /// Whether `doc` belongs in this list (ignoring the cursor).
+    pub fn admits(&self, doc: &Doc) -> bool {
+        if doc.key().kind != self.kind {
+            return false;
+        }
+        let shown = match self.audience {
+            Audience::Viewers => doc.visible(),
+            Audience::Admins => !doc.deleted(),
+        };
+        if !shown {
+            return false;
+        }
+        let Doc::Video(video) = doc else {
+            return true;
+        };
+        let f = &self.filter;
+        f.category.is_none_or(|id| video.categories.contains(&id))
+            && f.genre.is_none_or(|id| video.genres.contains(&id))
+            && f.cast_member.is_none_or(|id| video.cast_members.contains(&id))
+            && f.launch_year.is_none_or(|year| video.launch_year == year)
+            && f.rating.as_ref().is_none_or(|r| &video.rating == r)
+    }
+}
+
+/// Documents in list order, and where the next page starts if there is one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page {
+    pub docs: Vec<Doc>,
+    pub next: Option<Cursor>,
+}
+
+/// The catalog's reads.
+#[async_trait]
+pub trait CatalogReads: DocStore {
+    async fn list(&self, query: &ListQuery) -> Result<Page, StoreError>;
+}
+
+/// The ids a document refers to, by the kind they are of: what lists filter on.
+pub fn links(doc: &Doc) -> Vec<(DocKind, Uuid)> {
+    fn tag(kind: DocKind, ids: &[Uuid]) -> impl Iterator<Item = (DocKind, Uuid)> + '_ {
+        ids.iter().map(move |&id| (kind, id))
+    }
+    match doc {
+        Doc::Video(v) => tag(DocKind::Category, &v.categories)
+            .chain(tag(DocKind::Genre, &v.genres))
+            .chain(tag(DocKind::CastMember, &v.cast_members))
+            .collect(),
+        Doc::Genre(g) => tag(DocKind::Category, &g.categories).collect(),
+        _ => Vec::new(),
+    }
+}
