@@ -46,7 +46,10 @@ impl EmbeddedStack {
     }
 
     pub fn bootstrap(&self) -> String {
-        self.broker.as_ref().map(EmbeddedBroker::bootstrap).unwrap_or_default()
+        self.broker
+            .as_ref()
+            .map(EmbeddedBroker::bootstrap)
+            .unwrap_or_default()
     }
 
     pub fn registry_url(&self) -> &str {

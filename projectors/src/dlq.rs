@@ -10,7 +10,7 @@
 //! A dead letter can be written twice (the projector stops after sending it and before committing
 //! its position, then meets the event again); [`list`] shows each source position once.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use codeflix_domain::{AnyEvent, Envelope};
@@ -147,9 +147,7 @@ impl Decoder {
                     Err(e) => Err(Failure::Transient(format!("GET {url}: {e}"))),
                 }
             }
-            Err(e) => Err(Failure::Permanent(format!(
-                "schema {id}: {e}"
-            ))),
+            Err(e) => Err(Failure::Permanent(format!("schema {id}: {e}"))),
         }
     }
 }
@@ -251,8 +249,11 @@ pub struct Listed {
     pub redriven: bool,
 }
 
-/// Every dead letter of `projection`, oldest first, each source position once.
-pub async fn list(config: &EventLogConfig, projection: &str) -> Result<Vec<Listed>, ProjectorError> {
+/// Every dead letter of `projection` by source position, each source position once.
+pub async fn list(
+    config: &EventLogConfig,
+    projection: &str,
+) -> Result<Vec<Listed>, ProjectorError> {
     let topic = dead_letter_topic(&config.topics.prefix, projection);
     let records = read_snapshot(config, std::slice::from_ref(&topic)).await?;
     let committed = committed(config, projection, &topic).await?;
@@ -279,6 +280,16 @@ pub async fn list(config: &EventLogConfig, projection: &str) -> Result<Vec<Liste
             });
         }
     }
+    listed.sort_by(|a, b| {
+        let source = |l: &Listed| {
+            (
+                l.letter.record.topic.clone(),
+                l.letter.record.partition,
+                l.letter.record.offset,
+            )
+        };
+        source(a).cmp(&source(b))
+    });
     Ok(listed)
 }
 
@@ -329,23 +340,28 @@ pub async fn redrive(config: &EventLogConfig, projection: &str) -> Result<usize,
         .collect();
     let producer: FutureProducer = config.producer().create().map_err(kafka)?;
     let target = redrive_topic(prefix, projection);
-    let mut done = TopicPartitionList::new();
+    let mut done: BTreeMap<i32, i64> = BTreeMap::new();
     for listed in &letters {
-        let letter = &listed.letter;
-        send_copy(&producer, &target, &letter.record, &[]).await?;
-        done.add_partition_offset(
-            &dead_letter_topic(prefix, projection),
-            listed.dlq_partition,
-            Offset::Offset(listed.dlq_offset + 1),
-        )
-        .map_err(kafka)?;
+        send_copy(&producer, &target, &listed.letter.record, &[]).await?;
+        let next = done.entry(listed.dlq_partition).or_insert(0);
+        *next = (*next).max(listed.dlq_offset + 1);
     }
     if !letters.is_empty() {
+        let mut offsets = TopicPartitionList::new();
+        for (partition, next) in done {
+            offsets
+                .add_partition_offset(
+                    &dead_letter_topic(prefix, projection),
+                    partition,
+                    Offset::Offset(next),
+                )
+                .map_err(kafka)?;
+        }
         let consumer: BaseConsumer = config
             .reader(&redrive_group(projection))
             .create()
             .map_err(kafka)?;
-        tokio::task::spawn_blocking(move || consumer.commit(&done, CommitMode::Sync))
+        tokio::task::spawn_blocking(move || consumer.commit(&offsets, CommitMode::Sync))
             .await
             .map_err(kafka)?
             .map_err(kafka)?;

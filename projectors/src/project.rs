@@ -41,7 +41,12 @@ pub fn doc_key(metadata: &EventMetadata, event: &AnyEvent) -> Option<Result<DocK
     Some(
         Uuid::parse_str(&metadata.aggregate_id)
             .map(|id| DocKey { kind, id })
-            .map_err(|e| format!("aggregate id {:?} is not a UUID: {e}", metadata.aggregate_id)),
+            .map_err(|e| {
+                format!(
+                    "aggregate id {:?} is not a UUID: {e}",
+                    metadata.aggregate_id
+                )
+            }),
     )
 }
 
@@ -79,9 +84,14 @@ pub fn apply(current: Option<&Doc>, envelope: &Envelope<AnyEvent>) -> Step {
         return Step::Duplicate;
     }
     if version != current_version + 1 {
+        let state = if current.is_none() {
+            "the projection has never seen this aggregate created".to_owned()
+        } else {
+            format!("the document is at version {current_version}")
+        };
         return Step::Rejected(format!(
-            "{} {} version {version} arrived with the document at version {current_version}: \
-             an earlier event is missing (dead-lettered?); redrive the dead letters in order",
+            "{} {} version {version}: {state}; an earlier event is missing (dead-lettered?) \
+             — redrive the dead letters in order",
             envelope.event.event_type(),
             metadata.aggregate_id
         ));
@@ -104,13 +114,17 @@ pub fn apply(current: Option<&Doc>, envelope: &Envelope<AnyEvent>) -> Step {
             Ok(Doc::Category(category(doc.clone(), event)))
         }
         (AnyEvent::Genre(event), None) => genre_created(key.id, event, &at),
-        (AnyEvent::Genre(event), Some(Doc::Genre(doc))) => Ok(Doc::Genre(genre(doc.clone(), event))),
+        (AnyEvent::Genre(event), Some(Doc::Genre(doc))) => {
+            Ok(Doc::Genre(genre(doc.clone(), event)))
+        }
         (AnyEvent::CastMember(event), None) => cast_member_created(key.id, event, &at),
         (AnyEvent::CastMember(event), Some(Doc::CastMember(doc))) => {
             Ok(Doc::CastMember(cast_member(doc.clone(), event)))
         }
         (AnyEvent::Video(event), None) => video_created(key.id, event, &at),
-        (AnyEvent::Video(event), Some(Doc::Video(doc))) => Ok(Doc::Video(video(doc.clone(), event))),
+        (AnyEvent::Video(event), Some(Doc::Video(doc))) => {
+            Ok(Doc::Video(video(doc.clone(), event)))
+        }
         _ => Err("the event and the document are of different aggregates".to_owned()),
     };
     match result {
@@ -293,8 +307,12 @@ fn video(mut doc: VideoView, event: &VideoEvent) -> VideoView {
             doc.rating = e.rating.as_str().to_owned();
             doc.opened = e.opened;
         }
-        VideoEvent::VideoCategoryAttached(e) => insert(&mut doc.categories, e.category_id.as_uuid()),
-        VideoEvent::VideoCategoryDetached(e) => remove(&mut doc.categories, e.category_id.as_uuid()),
+        VideoEvent::VideoCategoryAttached(e) => {
+            insert(&mut doc.categories, e.category_id.as_uuid())
+        }
+        VideoEvent::VideoCategoryDetached(e) => {
+            remove(&mut doc.categories, e.category_id.as_uuid())
+        }
         VideoEvent::VideoGenreAttached(e) => insert(&mut doc.genres, e.genre_id.as_uuid()),
         VideoEvent::VideoGenreDetached(e) => remove(&mut doc.genres, e.genre_id.as_uuid()),
         VideoEvent::VideoCastMemberAttached(e) => {

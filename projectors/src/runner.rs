@@ -182,7 +182,9 @@ impl Projector {
 
     /// Reads a batch, applies it and commits it.
     async fn round(&mut self) -> Result<(), ProjectorError> {
-        let mut records = vec![RawRecord::from_message(&self.consumer.recv().await.map_err(kafka)?)];
+        let mut records = vec![RawRecord::from_message(
+            &self.consumer.recv().await.map_err(kafka)?,
+        )];
         while records.len() < self.spec.batch {
             match tokio::time::timeout(self.spec.linger, self.consumer.recv()).await {
                 Ok(message) => records.push(RawRecord::from_message(&message.map_err(kafka)?)),
@@ -354,7 +356,11 @@ fn watermarks(client: &BaseConsumer, topics: &[String]) -> Vec<((String, i32), i
         return Vec::new();
     };
     let mut highs = Vec::new();
-    for topic in metadata.topics().iter().filter(|t| topics.iter().any(|n| n == t.name())) {
+    for topic in metadata
+        .topics()
+        .iter()
+        .filter(|t| topics.iter().any(|n| n == t.name()))
+    {
         for partition in topic.partitions() {
             if let Ok((_, high)) = client.fetch_watermarks(topic.name(), partition.id(), timeout) {
                 highs.push(((topic.name().to_owned(), partition.id()), high));

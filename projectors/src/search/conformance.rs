@@ -137,7 +137,11 @@ pub async fn run(index: &dyn SearchReads) {
         ..query("")
     };
     let browse = index.search(&all).await.expect("search");
-    assert_eq!(browse.total, visible.len(), "an empty query browses every visible video");
+    assert_eq!(
+        browse.total,
+        visible.len(),
+        "an empty query browses every visible video"
+    );
     let mut by_category: BTreeMap<Uuid, u64> = BTreeMap::new();
     let mut by_year: BTreeMap<u16, u64> = BTreeMap::new();
     for v in &visible {
@@ -147,11 +151,21 @@ pub async fn run(index: &dyn SearchReads) {
         *by_year.entry(v.launch_year).or_default() += 1;
     }
     assert_eq!(
-        browse.facets.categories.iter().copied().collect::<BTreeMap<_, _>>(),
+        browse
+            .facets
+            .categories
+            .iter()
+            .copied()
+            .collect::<BTreeMap<_, _>>(),
         by_category
     );
     assert_eq!(
-        browse.facets.launch_years.iter().copied().collect::<BTreeMap<_, _>>(),
+        browse
+            .facets
+            .launch_years
+            .iter()
+            .copied()
+            .collect::<BTreeMap<_, _>>(),
         by_year
     );
     let (category, count) = by_category
@@ -186,7 +200,10 @@ pub async fn run(index: &dyn SearchReads) {
         .expect("search");
     assert_eq!(
         paged.hits.iter().map(|h| h.video.id).collect::<Vec<_>>(),
-        browse.hits[5..10].iter().map(|h| h.video.id).collect::<Vec<_>>(),
+        browse.hits[5..10]
+            .iter()
+            .map(|h| h.video.id)
+            .collect::<Vec<_>>(),
         "offset pages through the same order"
     );
 

@@ -78,7 +78,9 @@ struct Writer {
 fn positions_of(index: &Index) -> Result<BTreeMap<(String, i32), i64>, StoreError> {
     let payload = index.load_metas().map_err(backend)?.payload;
     let positions: Vec<Position> = match payload {
-        Some(json) => serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        Some(json) => {
+            serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(e.to_string()))?
+        }
         None => Vec::new(),
     };
     Ok(positions
@@ -145,8 +147,8 @@ impl TantivySearch {
             }
             work(&inner)
         })
-            .await
-            .map_err(backend)?
+        .await
+        .map_err(backend)?
     }
 }
 
@@ -179,10 +181,7 @@ impl Inner {
         doc.add_text(f.title, &video.title);
         doc.add_text(f.description, &video.description);
         doc.add_text(f.body, serde_json::to_string(video).map_err(backend)?);
-        doc.add_u64(
-            f.visible,
-            u64::from(Doc::Video(video.clone()).visible()),
-        );
+        doc.add_u64(f.visible, u64::from(Doc::Video(video.clone()).visible()));
         for (kind, ids) in [
             ("category", &video.categories),
             ("genre", &video.genres),
@@ -230,10 +229,7 @@ impl Inner {
                     any.push((
                         Occur::Should,
                         Box::new(BoostQuery::new(
-                            Box::new(TermQuery::new(
-                                term.clone(),
-                                IndexRecordOption::WithFreqs,
-                            )),
+                            Box::new(TermQuery::new(term.clone(), IndexRecordOption::WithFreqs)),
                             weight,
                         )),
                     ));
@@ -257,10 +253,16 @@ impl Inner {
         }
         let filter = &search.filter;
         let facets = [
-            filter.category.map(|id| facet_path("category", &id.to_string())),
+            filter
+                .category
+                .map(|id| facet_path("category", &id.to_string())),
             filter.genre.map(|id| facet_path("genre", &id.to_string())),
-            filter.cast_member.map(|id| facet_path("cast", &id.to_string())),
-            filter.launch_year.map(|y| facet_path("year", &y.to_string())),
+            filter
+                .cast_member
+                .map(|id| facet_path("cast", &id.to_string())),
+            filter
+                .launch_year
+                .map(|y| facet_path("year", &y.to_string())),
             filter.rating.as_ref().map(|r| facet_path("rating", r)),
         ];
         for facet in facets.into_iter().flatten() {
@@ -291,7 +293,12 @@ fn escape(text: &str) -> String {
     out
 }
 
-fn highlight(generator: &SnippetGenerator, doc: &TantivyDocument, text: &str, max: usize) -> String {
+fn highlight(
+    generator: &SnippetGenerator,
+    doc: &TantivyDocument,
+    text: &str,
+    max: usize,
+) -> String {
     let snippet = generator.snippet_from_doc(doc);
     if snippet.highlighted().is_empty() {
         escape(&text.chars().take(max).collect::<String>())
@@ -305,7 +312,9 @@ fn counts<T>(facets: &FacetCounts, kind: &str, parse: impl Fn(&str) -> Option<T>
         .get(format!("/{kind}").as_str())
         .filter_map(|(facet, count)| {
             let path = facet.to_path();
-            path.last().and_then(|value| parse(value)).map(|v| (v, count))
+            path.last()
+                .and_then(|value| parse(value))
+                .map(|v| (v, count))
         })
         .collect();
     counts.sort_by_key(|&(_, count)| std::cmp::Reverse(count));
@@ -350,9 +359,10 @@ impl DocStore for TantivySearch {
                     continue;
                 }
                 let document = inner.document(&video)?;
-                writer
-                    .writer
-                    .delete_term(Term::from_field_text(inner.fields.id, &video.id.to_string()));
+                writer.writer.delete_term(Term::from_field_text(
+                    inner.fields.id,
+                    &video.id.to_string(),
+                ));
                 writer.writer.add_document(document).map_err(backend)?;
             }
             for p in changes.positions {
@@ -428,7 +438,8 @@ impl SearchReads for TantivySearch {
             let (total, found, facet_counts) = searcher
                 .search(&query, &(Count, top, facets))
                 .map_err(backend)?;
-            let mut titles = SnippetGenerator::create(&searcher, &*query, f.title).map_err(backend)?;
+            let mut titles =
+                SnippetGenerator::create(&searcher, &*query, f.title).map_err(backend)?;
             titles.set_max_num_chars(300);
             let mut descriptions =
                 SnippetGenerator::create(&searcher, &*query, f.description).map_err(backend)?;

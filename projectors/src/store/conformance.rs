@@ -61,7 +61,9 @@ pub fn catalog(seed: u64) -> Vec<Doc> {
     }));
     for n in 100..160 {
         let pick = |rng: &mut Lcg, from: u64, count: u64| {
-            let mut ids: Vec<Uuid> = (0..rng.next(3)).map(|_| id(from + rng.next(count))).collect();
+            let mut ids: Vec<Uuid> = (0..rng.next(3))
+                .map(|_| id(from + rng.next(count)))
+                .collect();
             ids.sort_unstable();
             ids.dedup();
             ids
@@ -96,9 +98,8 @@ pub fn catalog(seed: u64) -> Vec<Doc> {
 
 fn expected(docs: &[Doc], query: &ListQuery) -> Vec<Doc> {
     let mut admitted: Vec<Doc> = docs.iter().filter(|d| query.admits(d)).cloned().collect();
-    admitted.sort_by(|a, b| {
-        (query.sort.value(a), a.key().id).cmp(&(query.sort.value(b), b.key().id))
-    });
+    admitted
+        .sort_by(|a, b| (query.sort.value(a), a.key().id).cmp(&(query.sort.value(b), b.key().id)));
     if query.descending {
         admitted.reverse();
     }
@@ -110,7 +111,10 @@ async fn all_pages(store: &dyn CatalogReads, query: &ListQuery) -> Vec<Doc> {
     let mut got = Vec::new();
     for _ in 0..1000 {
         let page = store.list(&query).await.expect("list");
-        assert!(page.docs.len() <= query.limit, "a page is longer than its limit");
+        assert!(
+            page.docs.len() <= query.limit,
+            "a page is longer than its limit"
+        );
         got.extend(page.docs);
         match page.next {
             Some(cursor) => query.after = Some(cursor),
@@ -157,7 +161,10 @@ async fn commits_are_idempotent_and_never_go_back(store: &dyn CatalogReads) {
         vec![Doc::Category(v1.clone())]
     );
     store.commit(changes(v2.clone())).await.expect("commit v2");
-    store.commit(changes(v2.clone())).await.expect("commit v2 again");
+    store
+        .commit(changes(v2.clone()))
+        .await
+        .expect("commit v2 again");
     store.commit(changes(v1)).await.expect("commit v1 again");
     assert_eq!(
         store.load(&[key]).await.expect("load"),
@@ -178,7 +185,10 @@ async fn commits_are_idempotent_and_never_go_back(store: &dyn CatalogReads) {
         version: 3,
         ..v2
     };
-    store.commit(changes(deleted.clone())).await.expect("commit v3");
+    store
+        .commit(changes(deleted.clone()))
+        .await
+        .expect("commit v3");
     assert_eq!(
         store.export().await.expect("export"),
         vec![Doc::Category(deleted)]

@@ -171,7 +171,8 @@ impl ListQuery {
         let f = &self.filter;
         f.category.is_none_or(|id| video.categories.contains(&id))
             && f.genre.is_none_or(|id| video.genres.contains(&id))
-            && f.cast_member.is_none_or(|id| video.cast_members.contains(&id))
+            && f.cast_member
+                .is_none_or(|id| video.cast_members.contains(&id))
             && f.launch_year.is_none_or(|year| video.launch_year == year)
             && f.rating.as_ref().is_none_or(|r| &video.rating == r)
     }

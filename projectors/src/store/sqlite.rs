@@ -12,13 +12,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use async_trait::async_trait;
-use libsql::{Connection, TransactionBehavior, Value};
 use super::{
     Audience, CatalogReads, Changes, Cursor, DocStore, ListQuery, Page, SortKey, StoreError,
     backend, links,
 };
 use crate::views::{Doc, DocKey, DocKind, Position};
+use async_trait::async_trait;
+use libsql::{Connection, TransactionBehavior, Value};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS docs (

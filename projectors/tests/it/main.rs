@@ -1,1 +1,3 @@
 mod conformance;
+mod projection;
+mod support;

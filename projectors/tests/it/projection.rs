@@ -1,0 +1,305 @@
+//! Projections against the real embedded broker: what admins did shows up in the views and the
+//! search index; redelivery changes nothing; what cannot apply is dead-lettered and re-driven.
+
+use std::sync::Arc;
+
+use codeflix_domain::catalog::video::{Rating, VideoCreated, VideoEvent, VideoUpdated};
+use codeflix_domain::{
+    AggregateType, AnyEvent, Envelope, EventId, EventMetadata, Timestamp, Version,
+};
+use codeflix_eventlog::topics::event_topic;
+use codeflix_projectors::ProjectionSpec;
+use codeflix_projectors::dlq;
+use codeflix_projectors::search::tantivy::TantivySearch;
+use codeflix_projectors::search::{SearchQuery, SearchReads};
+use codeflix_projectors::store::sqlite::SqliteCatalog;
+use codeflix_projectors::store::{CatalogReads, Changes, DocStore, ListQuery, VideoFilter};
+use codeflix_projectors::views::{Doc, DocKey, DocKind};
+use rdkafka::producer::{FutureProducer, FutureRecord};
+use rdkafka::util::Timeout;
+use uuid::Uuid;
+
+use crate::support::{Env, build_catalog, caught_up};
+
+fn catalog_topics() -> Vec<String> {
+    ProjectionSpec::catalog().topics("codeflix")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_admins_did_shows_in_the_views_and_the_search_index() {
+    let env = Env::start().await;
+    let c = build_catalog(&env).await;
+    let store = Arc::new(
+        SqliteCatalog::open(&env.dir.path().join("views/catalog.db"))
+            .await
+            .unwrap(),
+    );
+    let index = Arc::new(
+        TantivySearch::open(&env.dir.path().join("views/search"), true)
+            .await
+            .unwrap(),
+    );
+    let views = env.project(ProjectionSpec::catalog(), store.clone());
+    let search = env.project(ProjectionSpec::search(), index.clone());
+    caught_up(&env.config(), store.as_ref(), &catalog_topics()).await;
+    caught_up(
+        &env.config(),
+        index.as_ref(),
+        &ProjectionSpec::search().topics("codeflix"),
+    )
+    .await;
+
+    let videos = store.list(&ListQuery::new(DocKind::Video)).await.unwrap();
+    let [Doc::Video(video)] = videos.docs.as_slice() else {
+        panic!("viewers see exactly the published video: {videos:?}");
+    };
+    assert_eq!(video.id, c.published.as_uuid());
+    assert_eq!(video.title, "The Lighthouse Keeper");
+    assert_eq!(video.version, 5);
+    assert_eq!(video.categories, vec![c.drama.as_uuid()]);
+    assert_eq!(video.genres, vec![c.genre.as_uuid()]);
+    assert_eq!(video.cast_members, vec![c.actor.as_uuid()]);
+    assert_eq!(video.media.len(), 1);
+    assert_eq!(video.media[0].status, "COMPLETED");
+    assert_eq!(
+        video.media[0].encoded_location.as_deref(),
+        Some("encoded/keeper/master.m3u8")
+    );
+    let admins = store
+        .list(&ListQuery {
+            audience: codeflix_projectors::store::Audience::Admins,
+            ..ListQuery::new(DocKind::Video)
+        })
+        .await
+        .unwrap();
+    assert_eq!(admins.docs.len(), 2, "admins see the draft too");
+    let by_genre = store
+        .list(&ListQuery {
+            filter: VideoFilter {
+                genre: Some(c.genre.as_uuid()),
+                ..VideoFilter::default()
+            },
+            ..ListQuery::new(DocKind::Video)
+        })
+        .await
+        .unwrap();
+    assert_eq!(by_genre.docs.len(), 1);
+    let drama = store
+        .load(&[DocKey {
+            kind: DocKind::Category,
+            id: c.drama.as_uuid(),
+        }])
+        .await
+        .unwrap();
+    let [Doc::Category(drama)] = drama.as_slice() else {
+        panic!("{drama:?}")
+    };
+    assert_eq!(drama.name, "Dramas");
+    assert_eq!(drama.description.as_deref(), Some("Serious films"));
+    assert_eq!(drama.version, 2);
+
+    let found = index
+        .search(&SearchQuery {
+            text: "lighthouse".into(),
+            filter: VideoFilter::default(),
+            limit: 10,
+            offset: 0,
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        found.hits.iter().map(|h| h.video.id).collect::<Vec<_>>(),
+        vec![c.published.as_uuid()],
+        "search shows the published video only"
+    );
+    assert!(found.hits[0].title_html.contains("<b>Lighthouse</b>"));
+    assert_eq!(found.facets.categories, vec![(c.drama.as_uuid(), 1)]);
+    views.stop().await;
+    search.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redelivered_events_change_nothing() {
+    let env = Env::start().await;
+    build_catalog(&env).await;
+    let first = Arc::new(
+        SqliteCatalog::open(&env.dir.path().join("first.db"))
+            .await
+            .unwrap(),
+    );
+    let running = env.project(ProjectionSpec::catalog(), first.clone());
+    caught_up(&env.config(), first.as_ref(), &catalog_topics()).await;
+    running.stop().await;
+    let built = first.export().await.unwrap();
+    assert_eq!(built.len(), 6);
+
+    // A store holding the same documents but no positions, read by a new consumer group: every
+    // event arrives again and must be recognised as applied.
+    let second = Arc::new(
+        SqliteCatalog::open(&env.dir.path().join("second.db"))
+            .await
+            .unwrap(),
+    );
+    second
+        .commit(Changes {
+            docs: built.clone(),
+            positions: Vec::new(),
+        })
+        .await
+        .unwrap();
+    let spec = ProjectionSpec {
+        name: "catalog-again".into(),
+        ..ProjectionSpec::catalog()
+    };
+    let running = env.project(spec.clone(), second.clone());
+    caught_up(&env.config(), second.as_ref(), &spec.topics("codeflix")).await;
+    running.stop().await;
+    assert_eq!(second.export().await.unwrap(), built);
+    assert!(
+        dlq::list(&env.config(), &spec.name)
+            .await
+            .unwrap()
+            .is_empty(),
+        "redelivery is not an error"
+    );
+}
+
+fn envelope(video: Uuid, version: u64, event: VideoEvent) -> Envelope<AnyEvent> {
+    Envelope {
+        metadata: EventMetadata {
+            event_id: EventId(Uuid::new_v4()),
+            aggregate_type: AggregateType::Video,
+            aggregate_id: video.to_string(),
+            aggregate_version: Version::new(version),
+            occurred_at: Timestamp::from_unix_micros(1_790_000_000_000_000).unwrap(),
+            correlation_id: Uuid::new_v4(),
+            causation_id: Uuid::new_v4(),
+            actor: "misrouted-producer".into(),
+        },
+        event: AnyEvent::Video(event),
+    }
+}
+
+async fn produce(producer: &FutureProducer, topic: &str, partition: i32, key: &str, value: &[u8]) {
+    producer
+        .send(
+            FutureRecord::to(topic)
+                .partition(partition)
+                .key(key)
+                .payload(value),
+            Timeout::Never,
+        )
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_cannot_apply_is_dead_lettered_and_redriving_repairs_it() {
+    let env = Env::start().await;
+    let config = env.config();
+    let topic = event_topic("codeflix", AggregateType::Video);
+    let producer: FutureProducer = config.producer().create().unwrap();
+    let store = Arc::new(
+        SqliteCatalog::open(&env.dir.path().join("catalog.db"))
+            .await
+            .unwrap(),
+    );
+    let running = env.project(ProjectionSpec::catalog(), store.clone());
+
+    // Garbage, and an update that arrives before its video's creation (a producer that broke
+    // the keying put them on different partitions).
+    let video = Uuid::new_v4();
+    let created = envelope(
+        video,
+        1,
+        VideoEvent::VideoCreated(VideoCreated {
+            title: "Out of Order".into(),
+            description: "d".into(),
+            launch_year: 2020,
+            duration_minutes: 90,
+            rating: Rating::L,
+            opened: false,
+            categories: Vec::new(),
+            genres: Vec::new(),
+            cast_members: Vec::new(),
+        }),
+    );
+    let updated = envelope(
+        video,
+        2,
+        VideoEvent::VideoUpdated(VideoUpdated {
+            title: "Out of Order, Fixed".into(),
+            description: "d".into(),
+            launch_year: 2020,
+            duration_minutes: 90,
+            rating: Rating::L,
+            opened: false,
+        }),
+    );
+    let codec = env.log.codec();
+    let (_, update_bytes) = codec.encode(&topic, &updated).await.unwrap();
+    let (_, create_bytes) = codec.encode(&topic, &created).await.unwrap();
+    produce(&producer, &topic, 0, "garbage", b"not avro at all").await;
+    produce(&producer, &topic, 0, &video.to_string(), &update_bytes).await;
+    caught_up(&config, store.as_ref(), &catalog_topics()).await;
+    produce(&producer, &topic, 1, &video.to_string(), &create_bytes).await;
+    caught_up(&config, store.as_ref(), &catalog_topics()).await;
+
+    let letters = dlq::list(&config, "catalog").await.unwrap();
+    assert_eq!(letters.len(), 2, "{letters:?}");
+    assert_eq!(letters[0].letter.record.topic, topic);
+    assert_eq!(letters[0].letter.record.partition, 0);
+    assert_eq!(letters[0].letter.record.offset, 0);
+    assert!(
+        letters[0].letter.reason.contains("Confluent wire format"),
+        "{}",
+        letters[0].letter.reason
+    );
+    assert_eq!(letters[1].letter.record.offset, 1);
+    assert!(
+        letters[1].letter.reason.contains("never seen"),
+        "{}",
+        letters[1].letter.reason
+    );
+    assert!(letters.iter().all(|l| !l.redriven));
+    let key = DocKey {
+        kind: DocKind::Video,
+        id: video,
+    };
+    let Ok([Doc::Video(before)]) = <[Doc; 1]>::try_from(store.load(&[key]).await.unwrap()) else {
+        panic!("the creation applied")
+    };
+    assert_eq!((before.title.as_str(), before.version), ("Out of Order", 1));
+
+    // Redriving applies the update now that its video exists; the garbage fails again.
+    assert_eq!(dlq::redrive(&config, "catalog").await.unwrap(), 2);
+    let originals: Vec<bool> = dlq::list(&config, "catalog")
+        .await
+        .unwrap()
+        .iter()
+        .filter(|l| l.letter.record.topic == topic)
+        .map(|l| l.redriven)
+        .collect();
+    assert_eq!(
+        originals,
+        vec![true, true],
+        "each dead letter is re-driven once"
+    );
+    caught_up(&config, store.as_ref(), &catalog_topics()).await;
+    let Ok([Doc::Video(after)]) = <[Doc; 1]>::try_from(store.load(&[key]).await.unwrap()) else {
+        panic!("the video is still there")
+    };
+    assert_eq!(
+        (after.title.as_str(), after.version),
+        ("Out of Order, Fixed", 2)
+    );
+    let letters = dlq::list(&config, "catalog").await.unwrap();
+    assert_eq!(letters.len(), 3, "{letters:?}");
+    let again = letters
+        .iter()
+        .find(|l| l.letter.record.topic == dlq::redrive_topic("codeflix", "catalog"))
+        .expect("the garbage failed again, from the redrive topic");
+    assert!(!again.redriven);
+    assert!(again.letter.reason.contains("Confluent wire format"));
+    running.stop().await;
+}
