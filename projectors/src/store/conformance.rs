@@ -98,8 +98,7 @@ pub fn catalog(seed: u64) -> Vec<Doc> {
 
 fn expected(docs: &[Doc], query: &ListQuery) -> Vec<Doc> {
     let mut admitted: Vec<Doc> = docs.iter().filter(|d| query.admits(d)).cloned().collect();
-    admitted
-        .sort_by(|a, b| (query.sort.value(a), a.key().id).cmp(&(query.sort.value(b), b.key().id)));
+    admitted.sort_by_key(|doc| (query.sort.value(doc), doc.key().id));
     if query.descending {
         admitted.reverse();
     }
