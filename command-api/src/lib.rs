@@ -10,17 +10,16 @@ pub mod input;
 pub mod media;
 pub mod metrics;
 pub mod openapi;
-pub mod problem;
+pub use codeflix_http::problem;
 mod routes;
 pub mod write;
 
-use std::future::Future;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use axum::extract::{DefaultBodyLimit, Request, State};
-use axum::http::{HeaderValue, StatusCode};
-use axum::middleware::{self, Next};
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::StatusCode;
+use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
@@ -28,13 +27,10 @@ use codeflix_auth::{DevIssuer, Verifier};
 use codeflix_eventlog::EventLog;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use serde_json::json;
-use tracing::Instrument;
 use utoipa_scalar::Servable as _;
-use uuid::Uuid;
 
 use crate::metrics::Metrics;
 use crate::problem::Problem;
-use crate::write::{CORRELATION_ID, CorrelationId};
 
 /// What every handler shares; cheap to clone.
 #[derive(Clone)]
@@ -155,17 +151,17 @@ pub fn router(state: AppState, dev_issuer: Option<Arc<DevIssuer>>) -> Router {
                 .delete(media::delete_upload)
                 .layer(DefaultBodyLimit::disable()),
         )
-        .route("/healthz", get(healthz))
+        .route("/healthz", get(codeflix_http::healthz))
         .route("/readyz", get(readyz))
         .route("/openapi.json", get(openapi_json))
         .with_state(state.clone())
         .route(
             "/metrics",
-            get(metrics::render).with_state(state.metrics().clone()),
+            get(codeflix_http::metrics::render).with_state(state.metrics().registry()),
         )
         .route_layer(middleware::from_fn_with_state(
-            state.metrics().clone(),
-            metrics::track,
+            state.metrics().http().clone(),
+            codeflix_http::metrics::track,
         ))
         .merge(utoipa_scalar::Scalar::with_url(
             "/docs",
@@ -177,53 +173,11 @@ pub fn router(state: AppState, dev_issuer: Option<Arc<DevIssuer>>) -> Router {
     };
     api.fallback(not_found)
         .layer(DefaultBodyLimit::max(input::MAX_JSON_BYTES))
-        .layer(middleware::from_fn(correlate))
+        .layer(middleware::from_fn(codeflix_http::correlate))
 }
 
 async fn not_found() -> Problem {
     Problem::not_found("no such route; see /openapi.json")
-}
-
-/// Gives every request a correlation id (from `X-Correlation-Id` or `X-Request-Id` when they
-/// hold a UUID), logs it with the outcome, and echoes it in the response.
-async fn correlate(mut request: Request, next: Next) -> Response {
-    let id = [CORRELATION_ID, "x-request-id"]
-        .iter()
-        .find_map(|name| {
-            request
-                .headers()
-                .get(*name)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| Uuid::parse_str(v).ok())
-        })
-        .unwrap_or_else(Uuid::new_v4);
-    request.extensions_mut().insert(CorrelationId(id));
-    let span = tracing::info_span!(
-        "request",
-        method = %request.method(),
-        path = %request.uri().path(),
-        correlation_id = %id,
-    );
-    let started = Instant::now();
-    let mut response = next.run(request).instrument(span.clone()).await;
-    let status = response.status();
-    span.in_scope(|| {
-        let millis = started.elapsed().as_secs_f64() * 1000.0;
-        if status.is_server_error() {
-            tracing::warn!(status = status.as_u16(), millis, "answered");
-        } else {
-            tracing::info!(status = status.as_u16(), millis, "answered");
-        }
-    });
-    if let Ok(value) = HeaderValue::from_str(&id.to_string()) {
-        response.headers_mut().insert(CORRELATION_ID, value);
-    }
-    response
-}
-
-/// Liveness: the process answers.
-async fn healthz() -> impl IntoResponse {
-    Json(json!({ "status": "ok" }))
 }
 
 /// Readiness: the broker and the schema registry answer.
@@ -291,13 +245,4 @@ pub fn sweep_uploads_every(
 
 pub use routes::media::sweep_uploads;
 
-/// Serves `router` on `listener` until `shutdown` resolves, then finishes in-flight requests.
-pub async fn serve(
-    listener: tokio::net::TcpListener,
-    router: Router,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
-        .await
-}
+pub use codeflix_http::serve;

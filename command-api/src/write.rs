@@ -20,12 +20,7 @@ use crate::problem::{FieldError, Problem};
 pub const CONSISTENCY_TOKEN: &str = "codeflix-consistency-token";
 /// The header that marks an answer as the stored result of an earlier, identical request.
 pub const IDEMPOTENT_REPLAYED: &str = "idempotent-replayed";
-/// The header that carries the correlation id.
-pub const CORRELATION_ID: &str = "x-correlation-id";
-
-/// The request's correlation id, set by the correlation middleware.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CorrelationId(pub Uuid);
+pub use codeflix_http::{CORRELATION_ID, CorrelationId};
 
 /// An authenticated caller.
 #[derive(Debug, Clone)]

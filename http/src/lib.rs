@@ -1,0 +1,77 @@
+//! What Codeflix's HTTP APIs share: RFC 9457 problem details ([`problem`]), correlation ids on
+//! every request and in every log line ([`correlate`]), request metrics ([`metrics`]), liveness
+//! and graceful serving.
+
+pub mod metrics;
+pub mod problem;
+
+use std::future::Future;
+use std::time::Instant;
+
+use axum::extract::Request;
+use axum::http::HeaderValue;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::{Json, Router};
+use tracing::Instrument;
+use uuid::Uuid;
+
+/// The header that carries the correlation id.
+pub const CORRELATION_ID: &str = "x-correlation-id";
+
+/// The request's correlation id, set by [`correlate`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CorrelationId(pub Uuid);
+
+/// Middleware giving every request a correlation id (from `X-Correlation-Id` or `X-Request-Id`
+/// when they hold a UUID), logging it with the outcome, and echoing it in the response.
+pub async fn correlate(mut request: Request, next: Next) -> Response {
+    let id = [CORRELATION_ID, "x-request-id"]
+        .iter()
+        .find_map(|name| {
+            request
+                .headers()
+                .get(*name)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| Uuid::parse_str(v).ok())
+        })
+        .unwrap_or_else(Uuid::new_v4);
+    request.extensions_mut().insert(CorrelationId(id));
+    let span = tracing::info_span!(
+        "request",
+        method = %request.method(),
+        path = %request.uri().path(),
+        correlation_id = %id,
+    );
+    let started = Instant::now();
+    let mut response = next.run(request).instrument(span.clone()).await;
+    let status = response.status();
+    span.in_scope(|| {
+        let millis = started.elapsed().as_secs_f64() * 1000.0;
+        if status.is_server_error() {
+            tracing::warn!(status = status.as_u16(), millis, "answered");
+        } else {
+            tracing::info!(status = status.as_u16(), millis, "answered");
+        }
+    });
+    if let Ok(value) = HeaderValue::from_str(&id.to_string()) {
+        response.headers_mut().insert(CORRELATION_ID, value);
+    }
+    response
+}
+
+/// Liveness: the process answers.
+pub async fn healthz() -> impl IntoResponse {
+    Json(serde_json::json!({ "status": "ok" }))
+}
+
+/// Serves `router` on `listener` until `shutdown` resolves, then finishes in-flight requests.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown)
+        .await
+}
