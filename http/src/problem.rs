@@ -81,6 +81,29 @@ impl Problem {
         problem
     }
 
+    /// 400: the listed query parameters or headers break their rules.
+    pub fn bad_parameters(errors: Vec<FieldError>) -> Self {
+        let detail = errors
+            .iter()
+            .map(|e| format!("{}: {}", e.field, e.rule))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let mut problem = Problem::new(
+            StatusCode::BAD_REQUEST,
+            "bad-parameters",
+            "Parameters break their rules",
+            detail,
+        );
+        problem.0.errors = errors;
+        problem
+    }
+
+    /// Asks the client to retry after `seconds` (`Retry-After`).
+    pub fn with_retry_after(mut self, seconds: u32) -> Self {
+        self.0.retry_after = Some(seconds);
+        self
+    }
+
     pub fn bad_request(detail: impl Into<String>) -> Self {
         Problem::new(
             StatusCode::BAD_REQUEST,

@@ -1,0 +1,150 @@
+//! Read-your-writes: a request may carry the consistency tokens the command API returned
+//! (`topic:partition:offset`, comma-separated, in the `Codeflix-Consistency-Token` header or the
+//! `consistency_token` parameter). The query API answers once every projection the request reads
+//! has applied those positions, or with 503 when it has not within the configured bound.
+
+use std::time::{Duration, Instant};
+
+use axum::http::StatusCode;
+use codeflix_http::problem::{FieldError, Problem};
+use codeflix_projectors::store::DocStore;
+
+/// The header (and, lowercase with underscores, the parameter) that carries tokens.
+pub const HEADER: &str = "codeflix-consistency-token";
+pub(crate) const PARAMETER: &str = "consistency_token";
+
+/// A position a request must see: the event at `offset` and everything before it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Token {
+    pub topic: String,
+    pub partition: i32,
+    pub offset: i64,
+}
+
+const RULE: &str = "must be consistency tokens as the command API returns them: \
+    topic:partition:offset, comma-separated";
+
+/// Parses `a:0:12,b:1:3`.
+pub fn parse(text: &str, field: &str) -> Result<Vec<Token>, FieldError> {
+    let error = || FieldError::new(field, RULE);
+    let tokens: Vec<Token> = text
+        .split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(|token| {
+            let mut parts = token.rsplitn(3, ':');
+            let offset = parts.next()?.parse::<i64>().ok().filter(|o| *o >= 0)?;
+            let partition = parts.next()?.parse::<i32>().ok().filter(|p| *p >= 0)?;
+            let topic = parts.next().filter(|t| !t.is_empty())?;
+            Some(Token {
+                topic: topic.to_owned(),
+                partition,
+                offset,
+            })
+        })
+        .collect::<Option<_>>()
+        .ok_or_else(error)?;
+    if tokens.is_empty() || tokens.len() > 64 {
+        return Err(error());
+    }
+    Ok(tokens)
+}
+
+/// A projection a request reads from: its store and the topics it consumes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Projection<'a> {
+    pub(crate) name: &'a str,
+    pub(crate) store: &'a dyn DocStore,
+    pub(crate) topics: &'a [String],
+}
+
+/// Waits until every projection has applied every token of a topic it consumes.
+pub(crate) async fn wait(
+    projections: &[Projection<'_>],
+    tokens: &[Token],
+    bound: Duration,
+) -> Result<(), Problem> {
+    if tokens.is_empty() {
+        return Ok(());
+    }
+    let deadline = Instant::now() + bound;
+    let mut pause = Duration::from_millis(2);
+    loop {
+        let mut behind = None;
+        for projection in projections {
+            let positions = projection
+                .store
+                .positions()
+                .await
+                .map_err(|e| Problem::unavailable(e.to_string()))?;
+            for token in tokens
+                .iter()
+                .filter(|t| projection.topics.contains(&t.topic))
+            {
+                let reached = positions
+                    .iter()
+                    .find(|p| p.topic == token.topic && p.partition == token.partition)
+                    .map_or(0, |p| p.next_offset);
+                if reached <= token.offset {
+                    behind = Some((projection.name, token, reached));
+                    break;
+                }
+            }
+            if behind.is_some() {
+                break;
+            }
+        }
+        let Some((name, token, reached)) = behind else {
+            return Ok(());
+        };
+        if Instant::now() >= deadline {
+            return Err(Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "not-yet-consistent",
+                "The read model has not caught up with your write yet",
+                format!(
+                    "the {name} projection has applied {}:{} up to offset {reached} and your token \
+                     needs offset {}; waited {} ms — retry shortly",
+                    token.topic,
+                    token.partition,
+                    token.offset,
+                    bound.as_millis()
+                ),
+            )
+            .with_retry_after(1));
+        }
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(Duration::from_millis(50));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_parse_with_dotted_topics_and_lists() {
+        assert_eq!(
+            parse(
+                "codeflix.catalog.video.events:2:41, codeflix.catalog.category.events:0:0",
+                "t"
+            )
+            .unwrap(),
+            vec![
+                Token {
+                    topic: "codeflix.catalog.video.events".into(),
+                    partition: 2,
+                    offset: 41
+                },
+                Token {
+                    topic: "codeflix.catalog.category.events".into(),
+                    partition: 0,
+                    offset: 0
+                },
+            ]
+        );
+        for bad in ["", "topic:1", ":1:2", "t:-1:2", "t:1:x", "t:1:2,,x"] {
+            assert!(parse(bad, "t").is_err(), "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,216 @@
+//! The viewers' query API: browse, filter and search the catalog's read models over HTTP.
+//!
+//! Reads go to the projections' stores ([`codeflix_projectors`]): the catalog views for lists and
+//! lookups, the search index for search. Every answer carries a strong ETag (304 on
+//! `If-None-Match`), bad parameters are 400 problem details listing every broken rule, and a
+//! request carrying the command API's consistency tokens waits, bounded, until the projections it
+//! reads have applied them ([`consistency`]).
+
+pub mod consistency;
+pub mod model;
+mod params;
+mod routes;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router, middleware};
+use codeflix_http::metrics::HttpMetrics;
+use codeflix_http::problem::Problem;
+use codeflix_projectors::search::SearchReads;
+use codeflix_projectors::store::{CatalogReads, StoreError};
+use codeflix_projectors::views::Position;
+use prometheus_client::registry::Registry;
+use serde_json::json;
+use utoipa::OpenApi;
+use utoipa_scalar::Servable as _;
+
+/// What the handlers share; cheap to clone.
+#[derive(Clone)]
+pub struct QueryState(Arc<Inner>);
+
+/// The parts a [`QueryState`] is made of.
+pub struct Inner {
+    pub catalog: Arc<dyn CatalogReads>,
+    /// The topics the catalog projection consumes (for consistency tokens).
+    pub catalog_topics: Vec<String>,
+    pub search: Arc<dyn SearchReads>,
+    pub search_topics: Vec<String>,
+    /// How long a request carrying consistency tokens waits at most.
+    pub consistency_wait: Duration,
+    /// Where the API registers its metrics; `/metrics` renders it all (the process may add more).
+    pub registry: Arc<Registry>,
+    pub http_metrics: HttpMetrics,
+}
+
+impl std::ops::Deref for QueryState {
+    type Target = Inner;
+
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Inner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("QueryState")
+            .field("catalog", &self.catalog)
+            .field("search", &self.search)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for QueryState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("QueryState").finish_non_exhaustive()
+    }
+}
+
+impl QueryState {
+    /// A state reading `catalog` and `search`; `registry` gets the HTTP metrics registered (with
+    /// whatever else the caller registers, e.g. projector metrics, before sharing it).
+    pub fn new(
+        catalog: Arc<dyn CatalogReads>,
+        catalog_topics: Vec<String>,
+        search: Arc<dyn SearchReads>,
+        search_topics: Vec<String>,
+        consistency_wait: Duration,
+        mut registry: Registry,
+    ) -> QueryState {
+        let http_metrics = HttpMetrics::register(registry.sub_registry_with_prefix("query_api"));
+        QueryState(Arc::new(Inner {
+            catalog,
+            catalog_topics,
+            search,
+            search_topics,
+            consistency_wait,
+            registry: Arc::new(registry),
+            http_metrics,
+        }))
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Codeflix query API",
+        description = "Browse, filter and search the published catalog. Answers carry ETags \
+            (send If-None-Match for 304). Send the consistency token a write returned \
+            (Codeflix-Consistency-Token header or consistency_token parameter) to read your own \
+            writes. Errors are RFC 9457 problem details."
+    ),
+    paths(
+        routes::list_videos, routes::get_video, routes::search, routes::list_categories,
+        routes::list_genres, routes::list_cast_members,
+    ),
+    components(schemas(codeflix_http::problem::ProblemDetails, codeflix_http::problem::FieldError)),
+    modifiers(&Conventions),
+    tags((name = "videos"), (name = "catalog", description = "Categories, genres, cast")),
+)]
+struct ApiDoc;
+
+struct Conventions;
+
+impl utoipa::Modify for Conventions {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let problem = |description: &str| {
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    codeflix_http::problem::PROBLEM_JSON,
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("Problem")))
+                        .build(),
+                )
+                .build()
+        };
+        for item in openapi.paths.paths.values_mut() {
+            let Some(operation) = item.get.as_mut() else {
+                continue;
+            };
+            let responses = &mut operation.responses.responses;
+            responses.insert(
+                "304".into(),
+                ResponseBuilder::new()
+                    .description("Not modified: the If-None-Match ETag is current")
+                    .build()
+                    .into(),
+            );
+            responses.insert(
+                "400".into(),
+                problem("A parameter breaks its rules (every broken rule is listed)").into(),
+            );
+            if operation.operation_id.as_deref() == Some("get_video") {
+                responses.insert(
+                    "404".into(),
+                    problem("No published video with this id").into(),
+                );
+            }
+            responses.insert(
+                "503".into(),
+                problem(
+                    "A read model is unavailable, or has not reached the consistency token in time \
+                     (type not-yet-consistent); retry after Retry-After",
+                )
+                .into(),
+            );
+        }
+    }
+}
+
+/// The OpenAPI document.
+pub fn document() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
+
+/// The whole HTTP surface.
+pub fn router(state: QueryState) -> Router {
+    Router::new()
+        .route("/videos", get(routes::list_videos))
+        .route("/videos/{id}", get(routes::get_video))
+        .route("/search", get(routes::search))
+        .route("/categories", get(routes::list_categories))
+        .route("/genres", get(routes::list_genres))
+        .route("/cast-members", get(routes::list_cast_members))
+        .route("/healthz", get(codeflix_http::healthz))
+        .route("/readyz", get(readyz))
+        .route("/openapi.json", get(|| async { Json(document()) }))
+        .with_state(state.clone())
+        .route(
+            "/metrics",
+            get(codeflix_http::metrics::render).with_state(Arc::clone(&state.registry)),
+        )
+        .route_layer(middleware::from_fn_with_state(
+            state.http_metrics.clone(),
+            codeflix_http::metrics::track,
+        ))
+        .merge(utoipa_scalar::Scalar::with_url("/docs", document()))
+        .fallback(|| async { Problem::not_found("no such route; see /openapi.json") })
+        .layer(middleware::from_fn(codeflix_http::correlate))
+}
+
+/// Readiness: both read models answer; their positions say how far they are.
+async fn readyz(State(state): State<QueryState>) -> Response {
+    let catalog = state.catalog.positions().await;
+    let search = state.search.positions().await;
+    let describe = |r: &Result<Vec<Position>, StoreError>| match r {
+        Ok(positions) => json!({ "status": "ok", "positions": positions }),
+        Err(e) => json!({ "status": e.to_string() }),
+    };
+    let ready = catalog.is_ok() && search.is_ok();
+    let body = json!({
+        "status": if ready { "ready" } else { "not ready" },
+        "checks": { "catalog": describe(&catalog), "search": describe(&search) },
+    });
+    let status = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, Json(body)).into_response()
+}

@@ -1,0 +1,245 @@
+//! What the query API answers with: the read models' documents with the names of what they refer
+//! to joined in, and nothing viewers must not see (no storage locations, no drafts).
+
+use std::collections::HashMap;
+
+use codeflix_projectors::views::{Doc, DocKey, DocKind, VideoView};
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// Something referred to by id, with its name.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct NamedRef {
+    pub id: Uuid,
+    pub name: String,
+}
+
+/// A cast member as a video lists it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CastRef {
+    pub id: Uuid,
+    pub name: String,
+    /// `ACTOR` or `DIRECTOR`.
+    pub kind: String,
+}
+
+/// How far a video's media got.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MediaState {
+    /// `VIDEO`, `TRAILER`, `BANNER`, `THUMBNAIL` or `THUMBNAIL_HALF`.
+    pub slot: String,
+    /// `PENDING`, `PROCESSING`, `COMPLETED` or `ERROR`.
+    pub status: String,
+}
+
+/// A published video.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Video {
+    pub id: Uuid,
+    pub title: String,
+    pub description: String,
+    pub launch_year: u16,
+    pub duration_minutes: u32,
+    /// `ER`, `L`, `10`, `12`, `14`, `16` or `18`.
+    pub rating: String,
+    /// Free to watch without a subscription.
+    pub opened: bool,
+    pub categories: Vec<NamedRef>,
+    pub genres: Vec<NamedRef>,
+    pub cast_members: Vec<CastRef>,
+    pub media: Vec<MediaState>,
+    /// Whether the main video is encoded and can be streamed.
+    pub playable: bool,
+    /// The video's version in the catalog.
+    pub version: u64,
+    pub updated_at: String,
+}
+
+/// The names of what documents refer to, by key; only what viewers may see.
+#[derive(Debug, Default)]
+pub(crate) struct Names(HashMap<DocKey, Doc>);
+
+impl Names {
+    pub(crate) fn new(docs: Vec<Doc>) -> Names {
+        Names(
+            docs.into_iter()
+                .filter(Doc::visible)
+                .map(|d| (d.key(), d))
+                .collect(),
+        )
+    }
+
+    /// Every key `videos` refer to.
+    pub(crate) fn wanted<'a>(videos: impl IntoIterator<Item = &'a VideoView>) -> Vec<DocKey> {
+        let mut keys: Vec<DocKey> = videos
+            .into_iter()
+            .flat_map(|v| {
+                let tag = |kind| move |&id| DocKey { kind, id };
+                v.categories
+                    .iter()
+                    .map(tag(DocKind::Category))
+                    .chain(v.genres.iter().map(tag(DocKind::Genre)))
+                    .chain(v.cast_members.iter().map(tag(DocKind::CastMember)))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        keys.sort_unstable();
+        keys.dedup();
+        keys
+    }
+
+    pub(crate) fn named(&self, kind: DocKind, ids: &[Uuid]) -> Vec<NamedRef> {
+        ids.iter()
+            .filter_map(|&id| self.0.get(&DocKey { kind, id }))
+            .map(|doc| NamedRef {
+                id: doc.key().id,
+                name: doc.name().to_owned(),
+            })
+            .collect()
+    }
+
+    fn cast(&self, ids: &[Uuid]) -> Vec<CastRef> {
+        ids.iter()
+            .filter_map(|&id| {
+                match self.0.get(&DocKey {
+                    kind: DocKind::CastMember,
+                    id,
+                }) {
+                    Some(Doc::CastMember(c)) => Some(CastRef {
+                        id,
+                        name: c.name.clone(),
+                        kind: c.kind.clone(),
+                    }),
+                    _ => None,
+                }
+            })
+            .collect()
+    }
+
+    pub(crate) fn video(&self, v: VideoView) -> Video {
+        let playable = v
+            .media
+            .iter()
+            .any(|m| m.slot == "VIDEO" && m.status == "COMPLETED");
+        Video {
+            categories: self.named(DocKind::Category, &v.categories),
+            genres: self.named(DocKind::Genre, &v.genres),
+            cast_members: self.cast(&v.cast_members),
+            media: v
+                .media
+                .into_iter()
+                .map(|m| MediaState {
+                    slot: m.slot,
+                    status: m.status,
+                })
+                .collect(),
+            playable,
+            id: v.id,
+            title: v.title,
+            description: v.description,
+            launch_year: v.launch_year,
+            duration_minutes: v.duration_minutes,
+            rating: v.rating,
+            opened: v.opened,
+            version: v.version,
+            updated_at: v.updated_at,
+        }
+    }
+}
+
+/// A page of videos.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VideoPage {
+    pub items: Vec<Video>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// An active category.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Category {
+    pub id: Uuid,
+    pub name: String,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CategoryPage {
+    pub items: Vec<Category>,
+    pub next_cursor: Option<String>,
+}
+
+/// An active genre and the categories it belongs to.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Genre {
+    pub id: Uuid,
+    pub name: String,
+    pub categories: Vec<NamedRef>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GenrePage {
+    pub items: Vec<Genre>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CastMemberPage {
+    pub items: Vec<CastRef>,
+    pub next_cursor: Option<String>,
+}
+
+/// Matching words marked `<b>…</b>`; the rest HTML-escaped.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Highlights {
+    pub title: String,
+    pub description: String,
+}
+
+/// A video found, best first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SearchHit {
+    pub video: Video,
+    /// Relevance; higher is better.
+    pub score: f32,
+    pub highlights: Highlights,
+}
+
+/// A facet value and how many matching videos have it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NamedCount {
+    pub id: Uuid,
+    pub name: String,
+    pub count: u64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct YearCount {
+    pub year: u16,
+    pub count: u64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RatingCount {
+    pub rating: String,
+    pub count: u64,
+}
+
+/// Counts over every match (not only the page), most frequent first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SearchFacets {
+    pub categories: Vec<NamedCount>,
+    pub genres: Vec<NamedCount>,
+    pub cast_members: Vec<NamedCount>,
+    pub launch_years: Vec<YearCount>,
+    pub ratings: Vec<RatingCount>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SearchPage {
+    /// How many videos match.
+    pub total: u64,
+    pub items: Vec<SearchHit>,
+    pub facets: SearchFacets,
+}

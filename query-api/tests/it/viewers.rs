@@ -1,0 +1,301 @@
+//! Viewers browse, get and search what admins published; bad parameters are 400; consistency
+//! tokens give read-your-writes.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use codeflix_domain::catalog::video::{UpdateVideo, Video};
+use codeflix_domain::{CommandContext, ExpectedVersion, Timestamp};
+use codeflix_projectors::ProjectionSpec;
+use codeflix_projectors::search::tantivy::TantivySearch;
+use codeflix_projectors::store::sqlite::SqliteCatalog;
+use codeflix_query_api::QueryState;
+use prometheus_client::registry::Registry;
+use reqwest::StatusCode;
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::support::{Catalog, Env, Running, build_catalog, caught_up, details};
+
+struct Api {
+    env: Env,
+    catalog: Catalog,
+    url: String,
+    http: reqwest::Client,
+    _projectors: (Running, Running),
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Api {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+async fn start(wait: Duration) -> Api {
+    let env = Env::start().await;
+    let catalog = build_catalog(&env).await;
+    let views = Arc::new(
+        SqliteCatalog::open(&env.dir.path().join("views/catalog.db"))
+            .await
+            .unwrap(),
+    );
+    let search = Arc::new(
+        TantivySearch::open(&env.dir.path().join("views/search"), true)
+            .await
+            .unwrap(),
+    );
+    let projectors = (
+        env.project(ProjectionSpec::catalog(), views.clone()),
+        env.project(ProjectionSpec::search(), search.clone()),
+    );
+    let topics = ProjectionSpec::catalog().topics("codeflix");
+    caught_up(&env.config(), views.as_ref(), &topics).await;
+    caught_up(
+        &env.config(),
+        search.as_ref(),
+        &ProjectionSpec::search().topics("codeflix"),
+    )
+    .await;
+    let state = QueryState::new(
+        views,
+        topics,
+        search,
+        ProjectionSpec::search().topics("codeflix"),
+        wait,
+        Registry::default(),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let router = codeflix_query_api::router(state);
+    let server = tokio::spawn(async move {
+        codeflix_http::serve(listener, router, std::future::pending())
+            .await
+            .unwrap();
+    });
+    Api {
+        env,
+        catalog,
+        url,
+        http: reqwest::Client::new(),
+        _projectors: projectors,
+        server,
+    }
+}
+
+impl Api {
+    async fn get(&self, path: &str) -> (StatusCode, Value) {
+        let response = self
+            .http
+            .get(format!("{}{path}", self.url))
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let body = response.json().await.unwrap_or(Value::Null);
+        (status, body)
+    }
+}
+
+fn names(list: &Value) -> Vec<&str> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["name"].as_str().unwrap())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn viewers_browse_get_and_search_what_admins_published() {
+    let api = start(Duration::from_secs(5)).await;
+    let c = &api.catalog;
+
+    let (status, page) = api.get("/videos").await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let items = page["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "only the published video: {page}");
+    let video = &items[0];
+    assert_eq!(video["id"], c.published.to_string());
+    assert_eq!(video["title"], "The Lighthouse Keeper");
+    assert_eq!(names(&video["categories"]), vec!["Dramas"]);
+    assert_eq!(names(&video["genres"]), vec!["Thriller"]);
+    assert_eq!(names(&video["cast_members"]), vec!["Ada Actor"]);
+    assert_eq!(video["cast_members"][0]["kind"], "ACTOR");
+    assert_eq!(video["playable"], true);
+    assert_eq!(video["media"][0]["status"], "COMPLETED");
+    assert!(
+        video["media"][0].get("raw_location").is_none(),
+        "no storage locations for viewers"
+    );
+    assert!(page["next_cursor"].is_null());
+
+    let (status, got) = api.get(&format!("/videos/{}", c.published)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(got, *video);
+    let (status, problem) = api.get(&format!("/videos/{}", c.draft)).await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "drafts are not shown: {problem}"
+    );
+    assert_eq!(problem["type"], "urn:codeflix:problem:not-found");
+
+    for (path, count) in [
+        (format!("/videos?category={}", c.drama), 1),
+        (format!("/videos?category={}", c.comedy), 0),
+        (format!("/videos?genre={}", c.genre), 1),
+        (format!("/videos?cast_member={}", c.actor), 1),
+        ("/videos?year=2019&rating=14".to_owned(), 1),
+        ("/videos?year=2018".to_owned(), 0),
+        ("/videos?rating=L".to_owned(), 0),
+    ] {
+        let (status, page) = api.get(&path).await;
+        assert_eq!(status, StatusCode::OK, "{path}: {page}");
+        assert_eq!(page["items"].as_array().unwrap().len(), count, "{path}");
+    }
+
+    let (_, found) = api.get("/search?q=lighthouse").await;
+    assert_eq!(found["total"], 1, "{found}");
+    let hit = &found["items"][0];
+    assert_eq!(hit["video"]["id"], c.published.to_string());
+    assert!(
+        hit["highlights"]["title"]
+            .as_str()
+            .unwrap()
+            .contains("<b>Lighthouse</b>"),
+        "{hit}"
+    );
+    assert_eq!(found["facets"]["categories"][0]["name"], "Dramas");
+    assert_eq!(found["facets"]["categories"][0]["count"], 1);
+    assert_eq!(found["facets"]["launch_years"][0]["year"], 2019);
+    let (_, typo) = api.get("/search?q=lighthuose").await;
+    assert_eq!(typo["total"], 1, "typos are tolerated: {typo}");
+    let (_, none) = api.get("/search?q=submarine").await;
+    assert_eq!(none["total"], 0);
+
+    let (_, categories) = api.get("/categories").await;
+    assert_eq!(names(&categories["items"]), vec!["Comedy", "Dramas"]);
+    let (_, first) = api.get("/categories?limit=1").await;
+    assert_eq!(names(&first["items"]), vec!["Comedy"]);
+    let cursor = first["next_cursor"].as_str().unwrap();
+    let (_, second) = api
+        .get(&format!("/categories?limit=1&cursor={cursor}"))
+        .await;
+    assert_eq!(names(&second["items"]), vec!["Dramas"]);
+    assert!(second["next_cursor"].is_null());
+    let (_, genres) = api.get("/genres").await;
+    assert_eq!(names(&genres["items"][0]["categories"]), vec!["Dramas"]);
+    let (_, cast) = api.get("/cast-members").await;
+    assert_eq!(names(&cast["items"]), vec!["Ada Actor"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reads_carry_etags_and_answer_304() {
+    let api = start(Duration::from_secs(5)).await;
+    let first = api
+        .http
+        .get(format!("{}/videos", api.url))
+        .send()
+        .await
+        .unwrap();
+    let etag = first.headers()["etag"].to_str().unwrap().to_owned();
+    let again = api
+        .http
+        .get(format!("{}/videos", api.url))
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    assert_eq!(again.headers()["etag"].to_str().unwrap(), etag);
+    let other = api
+        .http
+        .get(format!("{}/videos", api.url))
+        .header("if-none-match", "\"something-else\"")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status(), StatusCode::OK);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_parameters_are_400_listing_every_broken_rule() {
+    let api = start(Duration::from_secs(5)).await;
+    let (status, problem) = api
+        .get("/videos?limit=0&year=abc&rating=X&category=nope&sort=up&cursor=%21")
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{problem}");
+    assert_eq!(problem["type"], "urn:codeflix:problem:bad-parameters");
+    let mut fields: Vec<&str> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    fields.sort_unstable();
+    assert_eq!(
+        fields,
+        vec!["category", "cursor", "limit", "rating", "sort", "year"]
+    );
+    let (status, problem) = api.get("/search?limit=500&offset=-1").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(problem["errors"].as_array().unwrap().len(), 2, "{problem}");
+    let (status, _) = api.get("/videos/not-a-uuid").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, problem) = api.get("/videos?consistency_token=nonsense").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{problem}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_consistency_token_reads_its_own_write_or_says_it_cannot_yet() {
+    let api = start(Duration::from_millis(1500)).await;
+    let ctx = CommandContext {
+        command_id: Uuid::new_v4(),
+        correlation_id: Uuid::new_v4(),
+        actor: "admin-1".into(),
+        now: Timestamp::from_unix_micros(1_790_000_000_000_000).unwrap(),
+    };
+    let appended = api
+        .env
+        .log
+        .execute::<Video>(
+            &ctx,
+            &api.catalog.published,
+            ExpectedVersion::Any,
+            UpdateVideo {
+                details: details("The Lighthouse Keeper, Restored", "Now in colour."),
+            }
+            .into(),
+        )
+        .await
+        .unwrap();
+    let last = appended.positions.last().unwrap();
+    let token = format!("{}:{}:{}", last.topic, last.partition, last.offset);
+    let response = api
+        .http
+        .get(format!("{}/videos/{}", api.url, api.catalog.published))
+        .header("codeflix-consistency-token", &token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let video: Value = response.json().await.unwrap();
+    assert_eq!(video["title"], "The Lighthouse Keeper, Restored");
+    let (status, found) = api
+        .get(&format!("/search?q=restored&consistency_token={token}"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(found["total"], 1, "the search index has it too: {found}");
+
+    let future = format!("{}:{}:{}", last.topic, last.partition, last.offset + 1000);
+    let started = std::time::Instant::now();
+    let (status, problem) = api
+        .get(&format!("/videos?consistency_token={future}"))
+        .await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{problem}");
+    assert_eq!(problem["type"], "urn:codeflix:problem:not-yet-consistent");
+    assert!(
+        started.elapsed() >= Duration::from_millis(1500),
+        "it waited the bound"
+    );
+}
