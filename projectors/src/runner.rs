@@ -17,8 +17,10 @@ use codeflix_eventlog::EventLogConfig;
 use codeflix_eventlog::reader::RawRecord;
 use codeflix_eventlog::topics::{ensure_topics, event_topic};
 use rdkafka::admin::AdminClient;
+use rdkafka::client::ClientContext;
 use rdkafka::client::DefaultClientContext;
-use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, StreamConsumer};
+use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, StreamConsumer};
+use rdkafka::types::RDKafkaRespErr;
 use rdkafka::{Offset, TopicPartitionList};
 
 use crate::dlq::{self, DeadLetter};
@@ -119,15 +121,104 @@ pub async fn run(
     result
 }
 
+/// The next offset to apply per partition, as the store has it.
+type Positions = Arc<Mutex<HashMap<(String, i32), i64>>>;
+
+/// Starts every assigned partition where the store says the projection is, whatever offsets the
+/// group has committed: a rebuilt (empty) store reads from the beginning even in an old group.
+struct FromStore {
+    positions: Positions,
+}
+
+impl ClientContext for FromStore {}
+
+impl ConsumerContext for FromStore {
+    fn rebalance(
+        &self,
+        consumer: &BaseConsumer<Self>,
+        err: RDKafkaRespErr,
+        tpl: &mut TopicPartitionList,
+    ) {
+        match err {
+            RDKafkaRespErr::RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS => {
+                let starts: Vec<(String, i32, Offset)> = {
+                    let positions = self.positions.lock().unwrap_or_else(|e| e.into_inner());
+                    tpl.elements()
+                        .iter()
+                        .map(|e| {
+                            let key = (e.topic().to_owned(), e.partition());
+                            let start = positions
+                                .get(&key)
+                                .map_or(Offset::Beginning, |&next| Offset::Offset(next));
+                            (key.0, key.1, start)
+                        })
+                        .collect()
+                };
+                for (topic, partition, start) in starts {
+                    if let Err(error) = tpl.set_partition_offset(&topic, partition, start) {
+                        tracing::error!(%error, topic, partition, "positioning an assigned partition");
+                    }
+                }
+                if let Err(error) = consumer.assign(tpl) {
+                    tracing::error!(%error, "assigning partitions");
+                }
+            }
+            RDKafkaRespErr::RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS => {
+                if let Err(error) = consumer.unassign() {
+                    tracing::error!(%error, "unassigning partitions");
+                }
+            }
+            other => tracing::error!(error = ?other, "rebalancing"),
+        }
+    }
+}
+
+/// Projects until the store has applied everything the topics held when it started (a rebuild
+/// or a one-off catch-up), then returns.
+pub async fn catch_up(
+    config: &EventLogConfig,
+    spec: &ProjectionSpec,
+    store: Arc<dyn DocStore>,
+    metrics: ProjectorMetrics,
+) -> Result<(), ProjectorError> {
+    let mut projector = Projector::connect(config, spec, store, metrics).await?;
+    let ends = ends(config, &spec.topics(&config.topics.prefix)).await?;
+    while !projector.reached(&ends) {
+        projector.round().await?;
+    }
+    Ok(())
+}
+
+/// The end of every non-empty partition of `topics`: the offset the next message will take.
+pub async fn ends(
+    config: &EventLogConfig,
+    topics: &[String],
+) -> Result<Vec<Position>, ProjectorError> {
+    let client: BaseConsumer = config.reader("codeflix-ends").create().map_err(kafka)?;
+    let topics = topics.to_vec();
+    let highs = tokio::task::spawn_blocking(move || watermarks(&client, &topics))
+        .await
+        .map_err(kafka)??;
+    Ok(highs
+        .into_iter()
+        .filter(|&(_, high)| high > 0)
+        .map(|((topic, partition), next_offset)| Position {
+            topic,
+            partition,
+            next_offset,
+        })
+        .collect())
+}
+
 struct Projector {
     spec: ProjectionSpec,
     store: Arc<dyn DocStore>,
-    consumer: StreamConsumer,
+    consumer: StreamConsumer<FromStore>,
     decoder: dlq::Decoder,
     dead_letters: dlq::Sender,
     metrics: ProjectorMetrics,
-    /// The next offset to apply per partition, as stored; shared with the lag watcher.
-    positions: Arc<Mutex<HashMap<(String, i32), i64>>>,
+    /// Shared with the consumer's rebalances and the lag watcher.
+    positions: Positions,
 }
 
 impl Projector {
@@ -150,25 +241,28 @@ impl Projector {
             &config.topics,
         )
         .await?;
-        let consumer: StreamConsumer = config
+        let positions: Positions = Arc::new(Mutex::new(
+            store
+                .positions()
+                .await?
+                .into_iter()
+                .map(|p| ((p.topic, p.partition), p.next_offset))
+                .collect(),
+        ));
+        let consumer: StreamConsumer<FromStore> = config
             .client(&[
                 ("group.id", &spec.group_id()),
                 ("enable.auto.commit", "false"),
                 ("enable.auto.offset.store", "false"),
                 ("auto.offset.reset", "earliest"),
-                ("partition.assignment.strategy", "cooperative-sticky"),
             ])
-            .create()
+            .create_with_context(FromStore {
+                positions: Arc::clone(&positions),
+            })
             .map_err(kafka)?;
         let topics = spec.topics(prefix);
         let names: Vec<&str> = topics.iter().map(String::as_str).collect();
         consumer.subscribe(&names).map_err(kafka)?;
-        let positions = store
-            .positions()
-            .await?
-            .into_iter()
-            .map(|p| ((p.topic, p.partition), p.next_offset))
-            .collect();
         Ok(Projector {
             spec: spec.clone(),
             store,
@@ -176,7 +270,16 @@ impl Projector {
             decoder: dlq::Decoder::new(&config.schema_registry_url)?,
             dead_letters: dlq::Sender::new(config, &spec.name)?,
             metrics,
-            positions: Arc::new(Mutex::new(positions)),
+            positions,
+        })
+    }
+
+    fn reached(&self, ends: &[Position]) -> bool {
+        let positions = self.positions.lock().unwrap_or_else(|e| e.into_inner());
+        ends.iter().all(|end| {
+            positions
+                .get(&(end.topic.clone(), end.partition))
+                .is_some_and(|&next| next >= end.next_offset)
         })
     }
 
@@ -329,6 +432,8 @@ impl Projector {
                 let topics = topics.clone();
                 let highs = tokio::task::spawn_blocking(move || watermarks(&client, &topics))
                     .await
+                    .ok()
+                    .and_then(Result::ok)
                     .unwrap_or_default();
                 let positions = positions.lock().unwrap_or_else(|e| e.into_inner());
                 for ((topic, partition), high) in highs {
@@ -350,11 +455,12 @@ struct Outcome {
     rejected: Vec<(RawRecord, String)>,
 }
 
-fn watermarks(client: &BaseConsumer, topics: &[String]) -> Vec<((String, i32), i64)> {
-    let timeout = Duration::from_secs(5);
-    let Ok(metadata) = client.fetch_metadata(None, timeout) else {
-        return Vec::new();
-    };
+fn watermarks(
+    client: &BaseConsumer,
+    topics: &[String],
+) -> Result<Vec<((String, i32), i64)>, ProjectorError> {
+    let timeout = Duration::from_secs(10);
+    let metadata = client.fetch_metadata(None, timeout).map_err(kafka)?;
     let mut highs = Vec::new();
     for topic in metadata
         .topics()
@@ -362,10 +468,11 @@ fn watermarks(client: &BaseConsumer, topics: &[String]) -> Vec<((String, i32), i
         .filter(|t| topics.iter().any(|n| n == t.name()))
     {
         for partition in topic.partitions() {
-            if let Ok((_, high)) = client.fetch_watermarks(topic.name(), partition.id(), timeout) {
-                highs.push(((topic.name().to_owned(), partition.id()), high));
-            }
+            let (_, high) = client
+                .fetch_watermarks(topic.name(), partition.id(), timeout)
+                .map_err(kafka)?;
+            highs.push(((topic.name().to_owned(), partition.id()), high));
         }
     }
-    highs
+    Ok(highs)
 }

@@ -303,3 +303,34 @@ async fn what_cannot_apply_is_dead_lettered_and_redriving_repairs_it() {
     assert!(again.letter.reason.contains("Confluent wire format"));
     running.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rebuild_into_an_empty_store_reads_from_the_beginning_even_in_an_old_group() {
+    let env = Env::start().await;
+    build_catalog(&env).await;
+    let first = Arc::new(
+        SqliteCatalog::open(&env.dir.path().join("first.db"))
+            .await
+            .unwrap(),
+    );
+    let spec = ProjectionSpec::catalog();
+    codeflix_projectors::catch_up(&env.config(), &spec, first.clone(), Default::default())
+        .await
+        .unwrap();
+    let built = first.export().await.unwrap();
+    assert_eq!(built.len(), 6);
+    // Same consumer group, whose offsets are now at the end; an empty store.
+    let rebuilt = Arc::new(
+        SqliteCatalog::open(&env.dir.path().join("rebuilt.db"))
+            .await
+            .unwrap(),
+    );
+    codeflix_projectors::catch_up(&env.config(), &spec, rebuilt.clone(), Default::default())
+        .await
+        .unwrap();
+    assert_eq!(rebuilt.export().await.unwrap(), built);
+    assert_eq!(
+        rebuilt.positions().await.unwrap(),
+        first.positions().await.unwrap()
+    );
+}

@@ -21,7 +21,6 @@ use codeflix_eventlog::{EventLog, EventLogConfig};
 use codeflix_projectors::store::DocStore;
 use codeflix_projectors::views::Position;
 use codeflix_projectors::{ProjectionSpec, ProjectorMetrics};
-use rdkafka::consumer::{BaseConsumer, Consumer};
 use tokio::sync::oneshot;
 use uuid::Uuid;
 
@@ -100,41 +99,9 @@ impl Drop for Running {
     }
 }
 
-/// Every partition's end of `topics`.
-pub(crate) async fn ends(config: &EventLogConfig, topics: &[String]) -> Vec<Position> {
-    let consumer: BaseConsumer = config.reader("codeflix-test-ends").create().unwrap();
-    let topics = topics.to_vec();
-    tokio::task::spawn_blocking(move || {
-        let timeout = Duration::from_secs(10);
-        let metadata = consumer.fetch_metadata(None, timeout).unwrap();
-        let mut ends = Vec::new();
-        for topic in metadata
-            .topics()
-            .iter()
-            .filter(|t| topics.contains(&t.name().to_owned()))
-        {
-            for partition in topic.partitions() {
-                let (_, high) = consumer
-                    .fetch_watermarks(topic.name(), partition.id(), timeout)
-                    .unwrap();
-                if high > 0 {
-                    ends.push(Position {
-                        topic: topic.name().to_owned(),
-                        partition: partition.id(),
-                        next_offset: high,
-                    });
-                }
-            }
-        }
-        ends
-    })
-    .await
-    .unwrap()
-}
-
 /// Waits until `store` has applied everything in `topics` as of now.
 pub(crate) async fn caught_up(config: &EventLogConfig, store: &dyn DocStore, topics: &[String]) {
-    let ends = ends(config, topics).await;
+    let ends = codeflix_projectors::ends(config, topics).await.unwrap();
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let positions = store.positions().await.unwrap();
