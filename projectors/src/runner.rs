@@ -199,15 +199,7 @@ pub async fn ends(
     let highs = tokio::task::spawn_blocking(move || watermarks(&client, &topics))
         .await
         .map_err(kafka)??;
-    Ok(highs
-        .into_iter()
-        .filter(|&(_, high)| high > 0)
-        .map(|((topic, partition), next_offset)| Position {
-            topic,
-            partition,
-            next_offset,
-        })
-        .collect())
+    Ok(highs.into_iter().filter(|end| end.next_offset > 0).collect())
 }
 
 struct Projector {
@@ -436,7 +428,12 @@ impl Projector {
                     .and_then(Result::ok)
                     .unwrap_or_default();
                 let positions = positions.lock().unwrap_or_else(|e| e.into_inner());
-                for ((topic, partition), high) in highs {
+                for Position {
+                    topic,
+                    partition,
+                    next_offset: high,
+                } in highs
+                {
                     let next = positions
                         .get(&(topic.clone(), partition))
                         .copied()
@@ -458,7 +455,7 @@ struct Outcome {
 fn watermarks(
     client: &BaseConsumer,
     topics: &[String],
-) -> Result<Vec<((String, i32), i64)>, ProjectorError> {
+) -> Result<Vec<Position>, ProjectorError> {
     let timeout = Duration::from_secs(10);
     let metadata = client.fetch_metadata(None, timeout).map_err(kafka)?;
     let mut highs = Vec::new();
@@ -471,7 +468,11 @@ fn watermarks(
             let (_, high) = client
                 .fetch_watermarks(topic.name(), partition.id(), timeout)
                 .map_err(kafka)?;
-            highs.push(((topic.name().to_owned(), partition.id()), high));
+            highs.push(Position {
+                topic: topic.name().to_owned(),
+                partition: partition.id(),
+                next_offset: high,
+            });
         }
     }
     Ok(highs)
