@@ -60,6 +60,17 @@ enum Command {
     Registry,
     /// Run the admins' command API (HTTP) on `command_api.listen`.
     CommandApi,
+    /// Run the projectors: consume the event topics and build the catalog views and the search
+    /// index under `views.dir` (metrics on `projectors.listen`).
+    Projectors(commands::views::ProjectorsArgs),
+    /// Run the viewers' query API (HTTP) on `query_api.listen`, reading `views.dir`.
+    QueryApi,
+    /// Export the read models, or show how far each projection has read.
+    #[command(subcommand)]
+    Views(commands::views::ViewsCommand),
+    /// List or re-drive the events a projection could not apply.
+    #[command(subcommand)]
+    Dlq(commands::views::DlqCommand),
     /// Mint a bearer token from the development issuer.
     Token(commands::token::TokenArgs),
     /// Read the event log: dump or follow events as JSON, or verify its integrity.
@@ -97,6 +108,10 @@ async fn main() -> ExitCode {
         match cli.command {
             Command::Up(args) => commands::up::run(&settings, args).await,
             Command::CommandApi => commands::command_api::run(&settings).await,
+            Command::Projectors(args) => commands::views::projectors(&settings, args).await,
+            Command::QueryApi => commands::views::query_api(&settings).await,
+            Command::Views(command) => commands::views::views(&settings, command).await,
+            Command::Dlq(command) => commands::views::dlq(&settings, command).await,
             Command::Token(args) => commands::token::run(&settings, args),
             Command::Broker => commands::broker::run(&settings).await,
             Command::Registry => commands::registry::run(&settings).await,

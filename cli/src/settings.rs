@@ -24,6 +24,61 @@ pub(crate) struct Settings {
     pub(crate) command_api: CommandApiSettings,
     pub(crate) auth: AuthSettings,
     pub(crate) media: MediaSettings,
+    pub(crate) views: ViewsSettings,
+    pub(crate) projectors: ProjectorsSettings,
+    pub(crate) query_api: QueryApiSettings,
+}
+
+/// The read models projectors build and the query API reads.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub(crate) struct ViewsSettings {
+    /// Where the embedded catalog store (SQLite) and search index (tantivy) live; unset means
+    /// `views/` under the data directory.
+    pub(crate) dir: Option<PathBuf>,
+}
+
+/// The projectors' role.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub(crate) struct ProjectorsSettings {
+    /// Where `codeflix projectors` serves `/healthz` and `/metrics`.
+    pub(crate) listen: SocketAddr,
+    /// Events applied in one store commit, at most.
+    pub(crate) batch: usize,
+    /// Join each projection's consumer group (partitions spread over projector processes; for
+    /// real Kafka) instead of reading every partition (the default: the embedded broker never
+    /// evicts a crashed group member, so a restarted projector would wait forever).
+    pub(crate) consumer_groups: bool,
+}
+
+impl Default for ProjectorsSettings {
+    fn default() -> Self {
+        ProjectorsSettings {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8083)),
+            batch: 1000,
+            consumer_groups: false,
+        }
+    }
+}
+
+/// The viewers' HTTP API.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub(crate) struct QueryApiSettings {
+    pub(crate) listen: SocketAddr,
+    /// How long a read carrying a consistency token waits for the projections, e.g. `10s`.
+    #[serde(with = "humantime_serde")]
+    pub(crate) consistency_wait: Duration,
+}
+
+impl Default for QueryApiSettings {
+    fn default() -> Self {
+        QueryApiSettings {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8082)),
+            consistency_wait: Duration::from_secs(10),
+        }
+    }
 }
 
 /// Where uploaded and encoded media are kept.
@@ -158,6 +213,9 @@ impl Default for Settings {
             command_api: CommandApiSettings::default(),
             auth: AuthSettings::default(),
             media: MediaSettings::default(),
+            views: ViewsSettings::default(),
+            projectors: ProjectorsSettings::default(),
+            query_api: QueryApiSettings::default(),
         }
     }
 }
@@ -230,6 +288,19 @@ impl Settings {
             .unwrap_or_else(|| format!("http://{}", self.command_api.listen))
             .trim_end_matches('/')
             .to_owned()
+    }
+
+    /// Where the embedded read models live.
+    pub(crate) fn views_dir(&self) -> PathBuf {
+        self.views
+            .dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("views"))
+    }
+
+    /// The query API's base URL.
+    pub(crate) fn query_api_url(&self) -> String {
+        format!("http://{}", self.query_api.listen)
     }
 
     /// The issuer tokens are checked against: the configured one, or the development issuer.

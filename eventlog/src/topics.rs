@@ -72,6 +72,17 @@ pub async fn ensure_topics(
     names: &[String],
     settings: &TopicSettings,
 ) -> Result<(), EventLogError> {
+    // Only ask for what is missing: brokers log a creation of an existing topic as an error.
+    // (A startup-time metadata call; it blocks briefly.)
+    let existing: Vec<String> = admin
+        .inner()
+        .fetch_metadata(None, Duration::from_secs(30))
+        .map(|m| m.topics().iter().map(|t| t.name().to_owned()).collect())
+        .unwrap_or_default();
+    let names: Vec<&String> = names.iter().filter(|n| !existing.contains(n)).collect();
+    if names.is_empty() {
+        return Ok(());
+    }
     let config = settings.event_topic_config();
     let topics: Vec<NewTopic<'_>> = names
         .iter()

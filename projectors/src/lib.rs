@@ -16,4 +16,4 @@ pub mod store;
 pub mod views;
 
 pub use metrics::ProjectorMetrics;
-pub use runner::{ProjectionSpec, ProjectorError, catch_up, ends, run};
+pub use runner::{Membership, ProjectionSpec, ProjectorError, catch_up, ends, run};

@@ -55,6 +55,23 @@ pub struct ProjectionSpec {
     pub batch: usize,
     /// How long a batch waits for more records once it has one.
     pub linger: Duration,
+    /// How the projection gets its partitions.
+    pub membership: Membership,
+}
+
+/// How a projector gets partitions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Membership {
+    /// It reads every partition itself (assigned, not subscribed). Several projectors of one
+    /// projection may run: application is deterministic and version-guarded, so they write the
+    /// same documents, and a restarted projector resumes at once. The default, because the
+    /// embedded broker (tansu 0.6) never evicts a group member that died without leaving, so a
+    /// projector restarted after a crash would wait for its partitions forever.
+    #[default]
+    AllPartitions,
+    /// It joins the projection's consumer group, which spreads partitions over the projectors
+    /// (scale-out on real Kafka).
+    ConsumerGroup,
 }
 
 impl ProjectionSpec {
@@ -70,6 +87,7 @@ impl ProjectionSpec {
             ],
             batch: 1000,
             linger: Duration::from_millis(5),
+            membership: Membership::default(),
         }
     }
 
@@ -199,7 +217,10 @@ pub async fn ends(
     let highs = tokio::task::spawn_blocking(move || watermarks(&client, &topics))
         .await
         .map_err(kafka)??;
-    Ok(highs.into_iter().filter(|end| end.next_offset > 0).collect())
+    Ok(highs
+        .into_iter()
+        .filter(|end| end.next_offset > 0)
+        .collect())
 }
 
 struct Projector {
@@ -247,14 +268,44 @@ impl Projector {
                 ("enable.auto.commit", "false"),
                 ("enable.auto.offset.store", "false"),
                 ("auto.offset.reset", "earliest"),
+                // A projector killed without leaving the group holds its partitions until its
+                // session times out (Kafka's default is 45 s).
+                ("session.timeout.ms", "10000"),
+                ("heartbeat.interval.ms", "1000"),
             ])
             .create_with_context(FromStore {
                 positions: Arc::clone(&positions),
             })
             .map_err(kafka)?;
         let topics = spec.topics(prefix);
-        let names: Vec<&str> = topics.iter().map(String::as_str).collect();
-        consumer.subscribe(&names).map_err(kafka)?;
+        match spec.membership {
+            Membership::ConsumerGroup => {
+                let names: Vec<&str> = topics.iter().map(String::as_str).collect();
+                consumer.subscribe(&names).map_err(kafka)?;
+            }
+            Membership::AllPartitions => {
+                let metadata = consumer
+                    .fetch_metadata(None, Duration::from_secs(30))
+                    .map_err(kafka)?;
+                let stored = positions.lock().unwrap_or_else(|e| e.into_inner()).clone();
+                let mut assignment = TopicPartitionList::new();
+                for topic in metadata
+                    .topics()
+                    .iter()
+                    .filter(|t| topics.iter().any(|n| n == t.name()))
+                {
+                    for partition in topic.partitions() {
+                        let start = stored
+                            .get(&(topic.name().to_owned(), partition.id()))
+                            .map_or(Offset::Beginning, |&next| Offset::Offset(next));
+                        assignment
+                            .add_partition_offset(topic.name(), partition.id(), start)
+                            .map_err(kafka)?;
+                    }
+                }
+                consumer.assign(&assignment).map_err(kafka)?;
+            }
+        }
         Ok(Projector {
             spec: spec.clone(),
             store,
@@ -452,10 +503,7 @@ struct Outcome {
     rejected: Vec<(RawRecord, String)>,
 }
 
-fn watermarks(
-    client: &BaseConsumer,
-    topics: &[String],
-) -> Result<Vec<Position>, ProjectorError> {
+fn watermarks(client: &BaseConsumer, topics: &[String]) -> Result<Vec<Position>, ProjectorError> {
     let timeout = Duration::from_secs(10);
     let metadata = client.fetch_metadata(None, timeout).map_err(kafka)?;
     let mut highs = Vec::new();

@@ -8,6 +8,7 @@ pub(crate) mod registry;
 pub(crate) mod stress;
 pub(crate) mod token;
 pub(crate) mod up;
+pub(crate) mod views;
 
 /// Resolves when the process is asked to stop (Ctrl-C or SIGTERM).
 pub(crate) async fn shutdown_signal() {

@@ -10,7 +10,7 @@ use tokio::sync::watch;
 use crate::settings::Settings;
 
 /// Run every part in one process: the embedded broker and schema registry (unless real ones are
-/// configured) and the command API. Stops cleanly on Ctrl-C.
+/// configured), the command API, the projectors and the query API. Stops cleanly on Ctrl-C.
 ///
 /// Point parts at real engines with configuration (file or environment):
 ///
@@ -19,8 +19,14 @@ use crate::settings::Settings;
 ///   CODEFLIX__AUTH__ISSUER=https://sso/realms/codeflix   Keycloak instead of the dev issuer
 ///   CODEFLIX__MEDIA__STORAGE_URL=s3://bucket/media       S3 (or gs://, az://) instead of data/media
 ///   CODEFLIX__COMMAND_API__LISTEN=0.0.0.0:8080           where the command API listens
+///   CODEFLIX__QUERY_API__LISTEN=0.0.0.0:8082             where the query API listens
+///   CODEFLIX__VIEWS__DIR=/var/lib/codeflix/views         where the read models are kept
 ///
-/// Every part can also run alone: `codeflix broker`, `codeflix registry`, `codeflix command-api`.
+/// ScyllaDB and Elasticsearch adapters for the read models are not wired yet: the read models are
+/// the embedded SQLite catalog and tantivy index under views.dir.
+///
+/// Every part can also run alone: `codeflix broker`, `codeflix registry`, `codeflix command-api`,
+/// `codeflix projectors`, `codeflix query-api`.
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
 pub(crate) struct UpArgs {}
@@ -47,6 +53,26 @@ pub(crate) async fn run(settings: &Settings, _args: UpArgs) -> anyhow::Result<Ex
         }
     };
     let api = super::command_api::start(settings).await?;
+    let stores = super::views::Stores::open(settings, true).await?;
+    let mut metrics_registry = prometheus_client::registry::Registry::with_prefix("codeflix");
+    let metrics = codeflix_projectors::ProjectorMetrics::register(&mut metrics_registry);
+    let projectors = super::views::spawn_projectors(settings, &stores, &metrics, &stopped);
+    let query_listener = tokio::net::TcpListener::bind(settings.query_api.listen)
+        .await
+        .map_err(|e| anyhow::anyhow!("listening on {}: {e}", settings.query_api.listen))?;
+    let query_router = codeflix_query_api::router(super::views::query_state(
+        settings,
+        &stores,
+        metrics_registry,
+    ));
+    let mut query_stopped = stopped.clone();
+    let query_api = tokio::spawn(codeflix_http::serve(
+        query_listener,
+        query_router,
+        async move {
+            let _ = query_stopped.wait_for(|s| *s).await;
+        },
+    ));
     let dev_token = match api.dev_issuer() {
         Some(issuer) => Some(
             issuer
@@ -72,6 +98,10 @@ pub(crate) async fn run(settings: &Settings, _args: UpArgs) -> anyhow::Result<Ex
         "  command API      {}  (docs: {0}/docs)",
         settings.command_api_url()
     );
+    println!(
+        "  query API        {}  (docs: {0}/docs)",
+        settings.query_api_url()
+    );
     println!("  issuer           {}", settings.issuer_url());
     if let Some(token) = dev_token {
         println!("  admin token      {token}");
@@ -79,6 +109,12 @@ pub(crate) async fn run(settings: &Settings, _args: UpArgs) -> anyhow::Result<Ex
     println!("Press Ctrl-C to stop.");
     api.run_until(super::shutdown_signal()).await?;
     let _ = stop.send(true);
+    let _ = query_api.await;
+    for projector in projectors {
+        if let Ok(Err(error)) = projector.await {
+            tracing::error!(error = %format!("{error:#}"), "projector");
+        }
+    }
     if let Some(registry) = registry {
         let _ = registry.await;
     }

@@ -40,7 +40,14 @@ async fn what_admins_did_shows_in_the_views_and_the_search_index() {
             .unwrap(),
     );
     let views = env.project(ProjectionSpec::catalog(), store.clone());
-    let search = env.project(ProjectionSpec::search(), index.clone());
+    // The search projection joins its consumer group (the catalog reads every partition).
+    let search = env.project(
+        ProjectionSpec {
+            membership: codeflix_projectors::Membership::ConsumerGroup,
+            ..ProjectionSpec::search()
+        },
+        index.clone(),
+    );
     caught_up(&env.config(), store.as_ref(), &catalog_topics()).await;
     caught_up(
         &env.config(),

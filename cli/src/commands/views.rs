@@ -1,0 +1,302 @@
+//! The read side: `codeflix projectors` builds the read models, `codeflix query-api` serves them,
+//! `codeflix views export` dumps them and `codeflix dlq` handles what could not be applied.
+
+use std::io::Write;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use axum::Router;
+use axum::routing::get;
+use clap::{Args, Subcommand, ValueEnum};
+use codeflix_projectors::search::tantivy::TantivySearch;
+use codeflix_projectors::store::DocStore;
+use codeflix_projectors::store::sqlite::SqliteCatalog;
+use codeflix_projectors::{Membership, ProjectionSpec, ProjectorMetrics, dlq};
+use codeflix_query_api::QueryState;
+use prometheus_client::registry::Registry;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::settings::Settings;
+
+/// The embedded read models.
+#[derive(Debug, Clone)]
+pub(crate) struct Stores {
+    pub(crate) catalog: Arc<SqliteCatalog>,
+    pub(crate) search: Arc<TantivySearch>,
+}
+
+impl Stores {
+    /// Opens both; `project` for the one process that writes them.
+    pub(crate) async fn open(settings: &Settings, project: bool) -> anyhow::Result<Stores> {
+        let dir = settings.views_dir();
+        let catalog = SqliteCatalog::open(&dir.join("catalog.db"))
+            .await
+            .with_context(|| format!("opening the catalog views in {}", dir.display()))?;
+        let search = TantivySearch::open(&dir.join("search"), project)
+            .await
+            .with_context(|| format!("opening the search index in {}", dir.display()))?;
+        Ok(Stores {
+            catalog: Arc::new(catalog),
+            search: Arc::new(search),
+        })
+    }
+
+    fn of(&self, projection: Projection) -> Arc<dyn DocStore> {
+        match projection {
+            Projection::Catalog => self.catalog.clone(),
+            Projection::Search => self.search.clone(),
+        }
+    }
+}
+
+/// The projections Codeflix runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Projection {
+    /// Categories, genres, cast members and videos (SQLite).
+    Catalog,
+    /// The videos' search index (tantivy).
+    Search,
+}
+
+impl Projection {
+    const ALL: [Projection; 2] = [Projection::Catalog, Projection::Search];
+
+    fn spec(self) -> ProjectionSpec {
+        match self {
+            Projection::Catalog => ProjectionSpec::catalog(),
+            Projection::Search => ProjectionSpec::search(),
+        }
+    }
+
+    /// The projection as configured.
+    fn configured(self, settings: &Settings) -> ProjectionSpec {
+        ProjectionSpec {
+            batch: settings.projectors.batch.max(1),
+            membership: if settings.projectors.consumer_groups {
+                Membership::ConsumerGroup
+            } else {
+                Membership::AllPartitions
+            },
+            ..self.spec()
+        }
+    }
+}
+
+/// Runs every projection until `stop` turns true; each task ends with its projection.
+pub(crate) fn spawn_projectors(
+    settings: &Settings,
+    stores: &Stores,
+    metrics: &ProjectorMetrics,
+    stop: &watch::Receiver<bool>,
+) -> Vec<JoinHandle<anyhow::Result<()>>> {
+    Projection::ALL
+        .into_iter()
+        .map(|projection| {
+            let config = settings.event_log();
+            let spec = projection.configured(settings);
+            let store = stores.of(projection);
+            let metrics = metrics.clone();
+            let mut stop = stop.clone();
+            tokio::spawn(async move {
+                codeflix_projectors::run(&config, &spec, store, metrics, async move {
+                    let _ = stop.wait_for(|s| *s).await;
+                })
+                .await
+                .with_context(|| format!("the {} projection stopped", projection.spec().name))
+            })
+        })
+        .collect()
+}
+
+/// The query API's state over `stores`, its metrics in `registry`.
+pub(crate) fn query_state(settings: &Settings, stores: &Stores, registry: Registry) -> QueryState {
+    let prefix = &settings.kafka.topic_prefix;
+    QueryState::new(
+        stores.catalog.clone(),
+        ProjectionSpec::catalog().topics(prefix),
+        stores.search.clone(),
+        ProjectionSpec::search().topics(prefix),
+        settings.query_api.consistency_wait,
+        registry,
+    )
+}
+
+/// `codeflix projectors`.
+#[derive(Debug, Args)]
+pub(crate) struct ProjectorsArgs {
+    /// Apply everything the topics hold now, then exit (a rebuild into an empty `views.dir`, or
+    /// a one-off catch-up) instead of running until stopped.
+    #[arg(long)]
+    until_caught_up: bool,
+}
+
+pub(crate) async fn projectors(
+    settings: &Settings,
+    args: ProjectorsArgs,
+) -> anyhow::Result<ExitCode> {
+    let stores = Stores::open(settings, true).await?;
+    let mut registry = Registry::with_prefix("codeflix");
+    let metrics = ProjectorMetrics::register(&mut registry);
+    if args.until_caught_up {
+        for projection in Projection::ALL {
+            codeflix_projectors::catch_up(
+                &settings.event_log(),
+                &projection.configured(settings),
+                stores.of(projection),
+                metrics.clone(),
+            )
+            .await?;
+            println!("{} projection caught up", projection.spec().name);
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let (stop, stopped) = watch::channel(false);
+    let tasks = spawn_projectors(settings, &stores, &metrics, &stopped);
+    let registry = Arc::new(registry);
+    let router = Router::new()
+        .route("/healthz", get(codeflix_http::healthz))
+        .route(
+            "/metrics",
+            get(codeflix_http::metrics::render).with_state(registry),
+        );
+    let listener = tokio::net::TcpListener::bind(settings.projectors.listen)
+        .await
+        .with_context(|| format!("listening on {}", settings.projectors.listen))?;
+    println!(
+        "projectors running; metrics on http://{}/metrics",
+        settings.projectors.listen
+    );
+    let mut watching = stopped.clone();
+    codeflix_http::serve(listener, router, async move {
+        tokio::select! {
+            () = super::shutdown_signal() => {}
+            _ = watching.wait_for(|s| *s) => {}
+        }
+    })
+    .await?;
+    let _ = stop.send(true);
+    for task in tasks {
+        task.await??;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `codeflix query-api`.
+pub(crate) async fn query_api(settings: &Settings) -> anyhow::Result<ExitCode> {
+    let stores = Stores::open(settings, false).await?;
+    let state = query_state(settings, &stores, Registry::with_prefix("codeflix"));
+    let listener = tokio::net::TcpListener::bind(settings.query_api.listen)
+        .await
+        .with_context(|| format!("listening on {}", settings.query_api.listen))?;
+    println!("query API listening on {}", settings.query_api_url());
+    codeflix_http::serve(
+        listener,
+        codeflix_query_api::router(state),
+        super::shutdown_signal(),
+    )
+    .await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `codeflix views`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum ViewsCommand {
+    /// Print every document of a read model as JSON lines, sorted by kind and id (for analysts,
+    /// and for comparing two builds).
+    Export {
+        #[arg(long, value_enum, default_value_t = Projection::Catalog)]
+        projection: Projection,
+    },
+    /// Print how far each projection has read each partition, and its lag.
+    Status,
+}
+
+pub(crate) async fn views(settings: &Settings, command: ViewsCommand) -> anyhow::Result<ExitCode> {
+    let stores = Stores::open(settings, false).await?;
+    let mut out = std::io::stdout().lock();
+    match command {
+        ViewsCommand::Export { projection } => {
+            for doc in stores.of(projection).export().await? {
+                writeln!(out, "{}", serde_json::to_string(&doc)?)?;
+            }
+        }
+        ViewsCommand::Status => {
+            for projection in Projection::ALL {
+                let spec = projection.spec();
+                let config = settings.event_log();
+                let ends =
+                    codeflix_projectors::ends(&config, &spec.topics(&config.topics.prefix)).await?;
+                let positions = stores.of(projection).positions().await?;
+                for end in ends {
+                    let at = positions
+                        .iter()
+                        .find(|p| p.topic == end.topic && p.partition == end.partition)
+                        .map_or(0, |p| p.next_offset);
+                    writeln!(
+                        out,
+                        "{}",
+                        serde_json::json!({
+                            "projection": spec.name,
+                            "topic": end.topic,
+                            "partition": end.partition,
+                            "applied_up_to": at,
+                            "end": end.next_offset,
+                            "lag": end.next_offset - at,
+                        })
+                    )?;
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `codeflix dlq`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum DlqCommand {
+    /// Print a projection's dead letters as JSON lines: where each came from, why it failed, and
+    /// whether it has been re-driven.
+    List {
+        #[arg(long, value_enum, default_value_t = Projection::Catalog)]
+        projection: Projection,
+    },
+    /// Send every dead letter not re-driven yet back to the projection (in order, through its
+    /// redrive topic); what still fails is dead-lettered again.
+    Redrive {
+        #[arg(long, value_enum, default_value_t = Projection::Catalog)]
+        projection: Projection,
+    },
+}
+
+pub(crate) async fn dlq(settings: &Settings, command: DlqCommand) -> anyhow::Result<ExitCode> {
+    let config = settings.event_log();
+    match command {
+        DlqCommand::List { projection } => {
+            let mut out = std::io::stdout().lock();
+            for listed in dlq::list(&config, &projection.spec().name).await? {
+                let record = &listed.letter.record;
+                writeln!(
+                    out,
+                    "{}",
+                    serde_json::json!({
+                        "topic": record.topic,
+                        "partition": record.partition,
+                        "offset": record.offset,
+                        "key": record.key.as_deref().map(String::from_utf8_lossy),
+                        "reason": listed.letter.reason,
+                        "redriven": listed.redriven,
+                        "dead_letter_partition": listed.dlq_partition,
+                        "dead_letter_offset": listed.dlq_offset,
+                    })
+                )?;
+            }
+        }
+        DlqCommand::Redrive { projection } => {
+            let count = dlq::redrive(&config, &projection.spec().name).await?;
+            println!("re-drove {count} dead letters");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
