@@ -107,7 +107,8 @@ impl QueryState {
         routes::list_videos, routes::get_video, routes::search, routes::list_categories,
         routes::list_genres, routes::list_cast_members,
     ),
-    components(schemas(codeflix_http::problem::ProblemDetails, codeflix_http::problem::FieldError)),
+    components(schemas(codeflix_http::problem::ProblemDetails, codeflix_http::problem::FieldError,
+        routes::RatingParam, routes::SortParam)),
     modifiers(&Conventions),
     tags((name = "videos"), (name = "catalog", description = "Categories, genres, cast")),
 )]

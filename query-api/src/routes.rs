@@ -82,7 +82,10 @@ pub(crate) struct VideoFilterParams {
     rating: Option<RatingParam>,
     /// Consistency tokens from the command API (also accepted as the
     /// `Codeflix-Consistency-Token` header): answer only once they are visible.
-    #[param(max_length = 4096)]
+    #[param(
+        max_length = 4096,
+        pattern = r"^[A-Za-z0-9._-]+:[0-9]{1,9}:[0-9]{1,18}(,[A-Za-z0-9._-]+:[0-9]{1,9}:[0-9]{1,18})*$"
+    )]
     consistency_token: Option<String>,
 }
 
@@ -92,7 +95,10 @@ pub(crate) struct VideoFilterParams {
 #[allow(dead_code)]
 pub(crate) struct PageParams {
     /// `next_cursor` of the previous page.
-    #[param(max_length = 2048)]
+    #[param(
+        max_length = 2048,
+        pattern = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.([0-9a-f]{2})*$"
+    )]
     cursor: Option<String>,
     /// Items per page, 20 by default.
     #[param(minimum = 1, maximum = 100)]
@@ -126,7 +132,10 @@ pub(crate) struct SearchParams {
 pub(crate) struct ConsistencyParams {
     /// Consistency tokens from the command API (also accepted as the
     /// `Codeflix-Consistency-Token` header): answer only once they are visible.
-    #[param(max_length = 4096)]
+    #[param(
+        max_length = 4096,
+        pattern = r"^[A-Za-z0-9._-]+:[0-9]{1,9}:[0-9]{1,18}(,[A-Za-z0-9._-]+:[0-9]{1,9}:[0-9]{1,18})*$"
+    )]
     consistency_token: Option<String>,
 }
 

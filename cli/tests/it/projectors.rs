@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use rand::Rng;
 
-use crate::support::{Site, free_port, kill};
+use crate::support::{Site, kill};
 
 fn export(site: &Site, views: &str, projection: &str) -> String {
     let out = site
@@ -73,7 +73,6 @@ fn a_projector_killed_at_any_point_and_restarted_builds_the_uninterrupted_read_m
     let mut rng = rand::rng();
     let mut kills = 0;
     for _ in 0..5 {
-        let port = free_port().to_string();
         let mut projector = site.spawn_with(
             "projector",
             &[
@@ -82,7 +81,6 @@ fn a_projector_killed_at_any_point_and_restarted_builds_the_uninterrupted_read_m
                     site.path("views-chaos").to_str().unwrap(),
                 ),
                 ("CODEFLIX__PROJECTORS__BATCH", "7"),
-                ("CODEFLIX__PROJECTORS__LISTEN", &format!("127.0.0.1:{port}")),
             ],
             &["projectors"],
         );

@@ -44,6 +44,8 @@ pub(crate) struct Site {
     pub(crate) broker_port: u16,
     pub(crate) registry_port: u16,
     pub(crate) api_port: u16,
+    pub(crate) query_port: u16,
+    pub(crate) projectors_port: u16,
 }
 
 impl Site {
@@ -53,6 +55,8 @@ impl Site {
             broker_port: free_port(),
             registry_port: free_port(),
             api_port: free_port(),
+            query_port: free_port(),
+            projectors_port: free_port(),
         }
     }
 
@@ -76,6 +80,14 @@ impl Site {
             .env(
                 "CODEFLIX__COMMAND_API__LISTEN",
                 format!("127.0.0.1:{}", self.api_port),
+            )
+            .env(
+                "CODEFLIX__QUERY_API__LISTEN",
+                format!("127.0.0.1:{}", self.query_port),
+            )
+            .env(
+                "CODEFLIX__PROJECTORS__LISTEN",
+                format!("127.0.0.1:{}", self.projectors_port),
             )
             .env("CODEFLIX_LOG", "warn")
             .stdin(Stdio::null());
@@ -119,6 +131,11 @@ impl Site {
     /// The command API's base URL.
     pub(crate) fn api(&self) -> String {
         format!("http://127.0.0.1:{}", self.api_port)
+    }
+
+    /// The query API's base URL.
+    pub(crate) fn query(&self) -> String {
+        format!("http://127.0.0.1:{}", self.query_port)
     }
 
     /// Runs a command to completion.

@@ -11,8 +11,6 @@ pub mod sqlite;
 use std::fmt;
 
 use async_trait::async_trait;
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use uuid::Uuid;
 
 use crate::views::{Doc, DocKey, DocKind, Position};
@@ -112,17 +110,34 @@ impl Cursor {
         }
     }
 
-    /// Opaque text for clients.
+    /// Text for clients: the id, a dot, and the sort value's UTF-8 bytes in lowercase hex (any
+    /// text of that shape is a cursor: the page after that point).
     pub fn encode(&self) -> String {
-        URL_SAFE_NO_PAD.encode(format!("{}\n{}", self.id, self.value))
+        let hex: String = self.value.bytes().map(|b| format!("{b:02x}")).collect();
+        format!("{}.{hex}", self.id)
     }
 
+    /// The pattern every encoded cursor matches (and every match decodes).
+    pub const PATTERN: &'static str =
+        "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\\.([0-9a-f]{2})*$";
+
     pub fn decode(text: &str) -> Option<Cursor> {
-        let bytes = URL_SAFE_NO_PAD.decode(text).ok()?;
-        let text = String::from_utf8(bytes).ok()?;
-        let (id, value) = text.split_once('\n')?;
+        let (id, hex) = text.split_once('.')?;
+        if id.len() != 36 || id.bytes().any(|b| b.is_ascii_uppercase()) || hex.len() % 2 != 0 {
+            return None;
+        }
+        let bytes = (0..hex.len())
+            .step_by(2)
+            .map(|i| {
+                let pair = hex.get(i..i + 2)?;
+                if pair.bytes().any(|b| b.is_ascii_uppercase()) {
+                    return None;
+                }
+                u8::from_str_radix(pair, 16).ok()
+            })
+            .collect::<Option<Vec<u8>>>()?;
         Some(Cursor {
-            value: value.to_owned(),
+            value: String::from_utf8_lossy(&bytes).into_owned(),
             id: Uuid::parse_str(id).ok()?,
         })
     }
