@@ -131,7 +131,7 @@ mod tests {
     fn tokens_parse_with_dotted_topics_and_lists() {
         assert_eq!(
             parse(
-                "codeflix.catalog.video.events:2:41, codeflix.catalog.category.events:0:0",
+                "codeflix.catalog.video.events:2:41,codeflix.catalog.category.events:0:0",
                 "t"
             )
             .unwrap(),
