@@ -19,6 +19,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router, middleware};
+use codeflix_auth::Verifier;
 use codeflix_http::metrics::HttpMetrics;
 use codeflix_http::problem::Problem;
 use codeflix_projectors::search::SearchReads;
@@ -45,6 +46,8 @@ pub struct Inner {
     /// Where the API registers its metrics; `/metrics` renders it all (the process may add more).
     pub registry: Arc<Registry>,
     pub http_metrics: HttpMetrics,
+    /// Checks the bearer tokens of the admins' routes.
+    pub verifier: Arc<Verifier>,
 }
 
 impl std::ops::Deref for QueryState {
@@ -80,6 +83,7 @@ impl QueryState {
         search_topics: Vec<String>,
         consistency_wait: Duration,
         mut registry: Registry,
+        verifier: Arc<Verifier>,
     ) -> QueryState {
         let http_metrics = HttpMetrics::register(registry.sub_registry_with_prefix("query_api"));
         QueryState(Arc::new(Inner {
@@ -90,6 +94,7 @@ impl QueryState {
             consistency_wait,
             registry: Arc::new(registry),
             http_metrics,
+            verifier,
         }))
     }
 }
@@ -105,12 +110,15 @@ impl QueryState {
     ),
     paths(
         routes::list_videos, routes::get_video, routes::search, routes::list_categories,
-        routes::list_genres, routes::list_cast_members,
+        routes::list_genres, routes::list_cast_members, routes::admin_list_videos,
+        routes::admin_get_video,
     ),
     components(schemas(codeflix_http::problem::ProblemDetails, codeflix_http::problem::FieldError,
         routes::RatingParam, routes::SortParam)),
     modifiers(&Conventions),
-    tags((name = "videos"), (name = "catalog", description = "Categories, genres, cast")),
+    tags((name = "videos"), (name = "catalog", description = "Categories, genres, cast"),
+        (name = "admin", description = "Every video with its media, for admins (bearer token with \
+            catalog-videos or catalog-admin)")),
 )]
 struct ApiDoc;
 
@@ -130,6 +138,18 @@ impl utoipa::Modify for Conventions {
                 )
                 .build()
         };
+        openapi
+            .components
+            .get_or_insert_with(Default::default)
+            .add_security_scheme(
+                "bearer",
+                utoipa::openapi::security::SecurityScheme::Http(
+                    utoipa::openapi::security::HttpBuilder::new()
+                        .scheme(utoipa::openapi::security::HttpAuthScheme::Bearer)
+                        .bearer_format("JWT")
+                        .build(),
+                ),
+            );
         for item in openapi.paths.paths.values_mut() {
             let Some(operation) = item.get.as_mut() else {
                 continue;
@@ -146,11 +166,21 @@ impl utoipa::Modify for Conventions {
                 "400".into(),
                 problem("A parameter breaks its rules (every broken rule is listed)").into(),
             );
-            if operation.operation_id.as_deref() == Some("get_video") {
+            let id = operation.operation_id.clone().unwrap_or_default();
+            if id == "get_video" || id == "admin_get_video" {
+                responses.insert("404".into(), problem("No such video").into());
+            }
+            if id.starts_with("admin_") {
+                responses.insert("401".into(), problem("No valid bearer token").into());
                 responses.insert(
-                    "404".into(),
-                    problem("No published video with this id").into(),
+                    "403".into(),
+                    problem("The token lacks catalog-videos or catalog-admin").into(),
                 );
+                operation.security =
+                    Some(vec![utoipa::openapi::security::SecurityRequirement::new(
+                        "bearer",
+                        Vec::<String>::new(),
+                    )]);
             }
             responses.insert(
                 "503".into(),
@@ -178,6 +208,8 @@ pub fn router(state: QueryState) -> Router {
         .route("/categories", get(routes::list_categories))
         .route("/genres", get(routes::list_genres))
         .route("/cast-members", get(routes::list_cast_members))
+        .route("/admin/videos", get(routes::admin_list_videos))
+        .route("/admin/videos/{id}", get(routes::admin_get_video))
         .route("/healthz", get(codeflix_http::healthz))
         .route("/readyz", get(readyz))
         .route("/openapi.json", get(|| async { Json(document()) }))

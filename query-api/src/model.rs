@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use codeflix_projectors::views::{Doc, DocKey, DocKind, VideoView};
+use codeflix_projectors::views::{Doc, DocKey, DocKind, MediaView, VideoView};
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -70,6 +70,16 @@ impl Names {
         )
     }
 
+    /// Names for admins: everything not deleted, active or not.
+    pub(crate) fn for_admins(docs: Vec<Doc>) -> Names {
+        Names(
+            docs.into_iter()
+                .filter(|d| !d.deleted())
+                .map(|d| (d.key(), d))
+                .collect(),
+        )
+    }
+
     /// Every key `videos` refer to.
     pub(crate) fn wanted<'a>(videos: impl IntoIterator<Item = &'a VideoView>) -> Vec<DocKey> {
         let mut keys: Vec<DocKey> = videos
@@ -97,6 +107,15 @@ impl Names {
                 name: doc.name().to_owned(),
             })
             .collect()
+    }
+
+    pub(crate) fn admin_video(&self, v: VideoView) -> AdminVideo {
+        AdminVideo {
+            published: v.published,
+            created_at: v.created_at.clone(),
+            media: v.media.clone(),
+            video: self.video(v),
+        }
     }
 
     fn cast(&self, ids: &[Uuid]) -> Vec<CastRef> {
@@ -242,4 +261,23 @@ pub struct SearchPage {
     pub total: u64,
     pub items: Vec<SearchHit>,
     pub facets: SearchFacets,
+}
+
+/// A video as admins see it: published or not, every media with its processing state, checksum,
+/// size and locations, references named even when inactive.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdminVideo {
+    #[serde(flatten)]
+    pub video: Video,
+    pub published: bool,
+    pub created_at: String,
+    /// Replaces the viewers' media states with the whole record of each filled slot.
+    #[serde(rename = "media_details")]
+    pub media: Vec<MediaView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdminVideoPage {
+    pub items: Vec<AdminVideo>,
+    pub next_cursor: Option<String>,
 }

@@ -3,9 +3,10 @@
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use codeflix_auth::{AuthError, Role};
 use codeflix_http::problem::Problem;
 use codeflix_projectors::search::SearchQuery;
-use codeflix_projectors::store::{Cursor, ListQuery, SortKey, StoreError, VideoFilter};
+use codeflix_projectors::store::{Audience, Cursor, ListQuery, SortKey, StoreError, VideoFilter};
 use codeflix_projectors::views::{Doc, DocKey, DocKind, VideoView};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -15,8 +16,9 @@ use uuid::Uuid;
 use crate::QueryState;
 use crate::consistency::{self, Projection};
 use crate::model::{
-    CastMemberPage, CastRef, Category, CategoryPage, Genre, GenrePage, Highlights, NamedCount,
-    Names, RatingCount, SearchFacets, SearchHit, SearchPage, Video, VideoPage, YearCount,
+    AdminVideoPage, CastMemberPage, CastRef, Category, CategoryPage, Genre, GenrePage, Highlights,
+    NamedCount, Names, RatingCount, SearchFacets, SearchHit, SearchPage, Video, VideoPage,
+    YearCount,
 };
 use crate::params::Params;
 
@@ -273,6 +275,7 @@ impl QueryState {
         pairs: Vec<(String, String)>,
         headers: &HeaderMap,
         sortable: bool,
+        audience: Audience,
     ) -> Result<(Vec<Doc>, Option<String>), Problem> {
         let mut params = Params::new(pairs);
         let tokens = tokens(headers, &mut params);
@@ -305,6 +308,7 @@ impl QueryState {
                 descending,
                 after,
                 limit,
+                audience,
                 ..ListQuery::new(kind)
             })
             .await
@@ -324,7 +328,9 @@ pub(crate) async fn list_videos(
     headers: HeaderMap,
     Query(pairs): Pairs,
 ) -> Result<Response, Problem> {
-    let (docs, next_cursor) = state.list(DocKind::Video, pairs, &headers, true).await?;
+    let (docs, next_cursor) = state
+        .list(DocKind::Video, pairs, &headers, true, Audience::Viewers)
+        .await?;
     let videos: Vec<VideoView> = docs
         .into_iter()
         .filter_map(|d| match d {
@@ -397,7 +403,7 @@ pub(crate) async fn list_categories(
     Query(pairs): Pairs,
 ) -> Result<Response, Problem> {
     let (docs, next_cursor) = state
-        .list(DocKind::Category, pairs, &headers, false)
+        .list(DocKind::Category, pairs, &headers, false, Audience::Viewers)
         .await?;
     let items = docs
         .into_iter()
@@ -424,7 +430,9 @@ pub(crate) async fn list_genres(
     headers: HeaderMap,
     Query(pairs): Pairs,
 ) -> Result<Response, Problem> {
-    let (docs, next_cursor) = state.list(DocKind::Genre, pairs, &headers, false).await?;
+    let (docs, next_cursor) = state
+        .list(DocKind::Genre, pairs, &headers, false, Audience::Viewers)
+        .await?;
     let mut keys: Vec<DocKey> = docs
         .iter()
         .filter_map(|d| match d {
@@ -465,7 +473,13 @@ pub(crate) async fn list_cast_members(
     Query(pairs): Pairs,
 ) -> Result<Response, Problem> {
     let (docs, next_cursor) = state
-        .list(DocKind::CastMember, pairs, &headers, false)
+        .list(
+            DocKind::CastMember,
+            pairs,
+            &headers,
+            false,
+            Audience::Viewers,
+        )
         .await?;
     let items = docs
         .into_iter()
@@ -577,4 +591,120 @@ pub(crate) async fn search(
             facets,
         },
     ))
+}
+
+/// 401 without a valid bearer token, 403 without `catalog-videos` (or `catalog-admin`).
+async fn admin(state: &QueryState, headers: &HeaderMap) -> Result<(), Problem> {
+    let header = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    let principal = state
+        .verifier
+        .verify_header(header)
+        .await
+        .map_err(|e| match e {
+            AuthError::IssuerUnavailable(_) => Problem::unavailable(e.to_string()),
+            _ => Problem::unauthorized(e.to_string()),
+        })?;
+    if principal.may(Role::Videos) {
+        Ok(())
+    } else {
+        Err(Problem::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "Not allowed",
+            format!(
+                "this needs the role {} or {}",
+                Role::Videos,
+                Role::CatalogAdmin
+            ),
+        ))
+    }
+}
+
+/// Every video that is not deleted, drafts included, with its media's processing state.
+#[utoipa::path(
+    get, path = "/admin/videos", tag = "admin",
+    params(VideoFilterParams, SortParams, PageParams),
+    responses((status = 200, description = "A page of videos", body = AdminVideoPage))
+)]
+pub(crate) async fn admin_list_videos(
+    State(state): State<QueryState>,
+    headers: HeaderMap,
+    Query(pairs): Pairs,
+) -> Result<Response, Problem> {
+    admin(&state, &headers).await?;
+    let (docs, next_cursor) = state
+        .list(DocKind::Video, pairs, &headers, true, Audience::Admins)
+        .await?;
+    let videos: Vec<VideoView> = docs
+        .into_iter()
+        .filter_map(|d| match d {
+            Doc::Video(v) => Some(v),
+            _ => None,
+        })
+        .collect();
+    let names = Names::for_admins(
+        state
+            .catalog
+            .load(&Names::wanted(&videos))
+            .await
+            .map_err(unavailable)?,
+    );
+    let items = videos.into_iter().map(|v| names.admin_video(v)).collect();
+    Ok(cached(&headers, &AdminVideoPage { items, next_cursor }))
+}
+
+/// One video that is not deleted, draft or published, with its media's processing state.
+#[utoipa::path(
+    get, path = "/admin/videos/{id}", tag = "admin",
+    params(("id" = Uuid, Path, description = "The video's id"), ConsistencyParams),
+    responses((status = 200, description = "The video", body = crate::model::AdminVideo))
+)]
+pub(crate) async fn admin_get_video(
+    State(state): State<QueryState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(pairs): Pairs,
+) -> Result<Response, Problem> {
+    admin(&state, &headers).await?;
+    let mut params = Params::new(pairs);
+    let tokens = tokens(&headers, &mut params);
+    let id = match Uuid::parse_str(&id) {
+        Ok(id) => Some(id),
+        Err(_) => {
+            params.error("id", "must be a UUID");
+            None
+        }
+    };
+    params.finish()?;
+    let id = id.ok_or_else(|| Problem::bad_request("id must be a UUID"))?;
+    consistency::wait(
+        &[state.catalog_projection()],
+        &tokens,
+        state.consistency_wait,
+    )
+    .await?;
+    let video = state
+        .catalog
+        .load(&[DocKey {
+            kind: DocKind::Video,
+            id,
+        }])
+        .await
+        .map_err(unavailable)?
+        .into_iter()
+        .find_map(|doc| match doc {
+            Doc::Video(v) if !v.deleted => Some(v),
+            _ => None,
+        })
+        .ok_or_else(|| Problem::not_found(format!("no video {id}")))?;
+    let names = Names::for_admins(
+        state
+            .catalog
+            .load(&Names::wanted([&video]))
+            .await
+            .map_err(unavailable)?,
+    );
+    Ok(cached(&headers, &names.admin_video(video)))
 }

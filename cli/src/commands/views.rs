@@ -120,6 +120,7 @@ pub(crate) fn query_state(settings: &Settings, stores: &Stores, registry: Regist
         ProjectionSpec::search().topics(prefix),
         settings.query_api.consistency_wait,
         registry,
+        Arc::new(codeflix_auth::Verifier::new(settings.verifier())),
     )
 }
 

@@ -161,12 +161,15 @@ fn schemathesis_finds_nothing_in_the_query_api() {
     let site = Site::new();
     let up = start(&site);
     wait_for_port(site.query_port);
+    let token = token(&site);
     let output = Command::new(schemathesis)
         .current_dir(site.dir.path())
         .args([
             "--no-color",
             "run",
             &format!("{}/openapi.json", site.query()),
+            "--header",
+            &format!("Authorization: Bearer {token}"),
             "--checks",
             "all",
             "--max-examples",

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use codeflix_auth::{DevIssuer, TokenRequest, Verifier, VerifierConfig};
 use codeflix_domain::catalog::video::{UpdateVideo, Video};
 use codeflix_domain::{CommandContext, ExpectedVersion, Timestamp};
 use codeflix_projectors::ProjectionSpec;
@@ -19,6 +20,7 @@ use crate::support::{Catalog, Env, Running, build_catalog, caught_up, details};
 
 struct Api {
     env: Env,
+    issuer: Arc<DevIssuer>,
     catalog: Catalog,
     url: String,
     http: reqwest::Client,
@@ -57,6 +59,19 @@ async fn start(wait: Duration) -> Api {
         &ProjectionSpec::search().topics("codeflix"),
     )
     .await;
+    let issuer_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let issuer_url = format!(
+        "http://{}/realms/codeflix",
+        issuer_listener.local_addr().unwrap()
+    );
+    let issuer =
+        Arc::new(DevIssuer::open(&env.dir.path().join("issuer-key.pem"), &issuer_url).unwrap());
+    let issuer_router = issuer.clone().router();
+    tokio::spawn(async move {
+        codeflix_http::serve(issuer_listener, issuer_router, std::future::pending())
+            .await
+            .unwrap();
+    });
     let state = QueryState::new(
         views,
         topics,
@@ -64,6 +79,7 @@ async fn start(wait: Duration) -> Api {
         ProjectionSpec::search().topics("codeflix"),
         wait,
         Registry::default(),
+        Arc::new(Verifier::new(VerifierConfig::new(&issuer_url))),
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
@@ -75,6 +91,7 @@ async fn start(wait: Duration) -> Api {
     });
     Api {
         env,
+        issuer,
         catalog,
         url,
         http: reqwest::Client::new(),
@@ -298,4 +315,78 @@ async fn a_consistency_token_reads_its_own_write_or_says_it_cannot_yet() {
         started.elapsed() >= Duration::from_millis(1500),
         "it waited the bound"
     );
+}
+
+impl Api {
+    fn token(&self, roles: &[&str]) -> String {
+        self.issuer
+            .mint(
+                &TokenRequest {
+                    subject: "admin-1".into(),
+                    username: None,
+                    roles: roles.iter().map(|r| (*r).to_owned()).collect(),
+                    client_roles: Vec::new(),
+                    lifetime: Duration::from_secs(600),
+                    audience: None,
+                },
+                std::time::SystemTime::now(),
+            )
+            .unwrap()
+    }
+
+    async fn get_as(&self, path: &str, token: Option<&str>) -> (StatusCode, Value) {
+        let mut request = self.http.get(format!("{}{path}", self.url));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admins_see_drafts_and_media_details_with_the_videos_role() {
+    let api = start(Duration::from_secs(5)).await;
+    let (status, problem) = api.get_as("/admin/videos", None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{problem}");
+    let categories_only = api.token(&["catalog-categories"]);
+    let (status, problem) = api.get_as("/admin/videos", Some(&categories_only)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{problem}");
+    assert_eq!(problem["type"], "urn:codeflix:problem:forbidden");
+
+    let token = api.token(&["catalog-videos"]);
+    let (status, page) = api.get_as("/admin/videos", Some(&token)).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let titles: Vec<&str> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles, vec!["Lighthouse Draft", "The Lighthouse Keeper"]);
+    assert_eq!(page["items"][0]["published"], false);
+    assert_eq!(names(&page["items"][0]["categories"]), vec!["Comedy"]);
+    let published = &page["items"][1];
+    assert_eq!(published["published"], true);
+    assert_eq!(published["media_details"][0]["status"], "COMPLETED");
+    assert_eq!(
+        published["media_details"][0]["encoded_location"],
+        "encoded/keeper/master.m3u8"
+    );
+    let (status, draft) = api
+        .get_as(
+            &format!("/admin/videos/{}", api.catalog.draft),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{draft}");
+    assert_eq!(draft["title"], "Lighthouse Draft");
+    let (status, _) = api
+        .get_as(&format!("/admin/videos/{}", Uuid::new_v4()), Some(&token))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let admin = api.token(&["catalog-admin"]);
+    let (status, _) = api.get_as("/admin/videos?rating=14", Some(&admin)).await;
+    assert_eq!(status, StatusCode::OK, "catalog-admin may too");
 }
