@@ -64,38 +64,36 @@ impl Problem {
         }))
     }
 
-    /// 422: the listed fields break their rules.
-    pub fn validation(errors: Vec<FieldError>) -> Self {
+    /// A problem listing every broken rule, each also in `detail`.
+    fn broken_rules(status: StatusCode, slug: &str, title: &str, errors: Vec<FieldError>) -> Self {
         let detail = errors
             .iter()
             .map(|e| format!("{}: {}", e.field, e.rule))
             .collect::<Vec<_>>()
             .join("; ");
-        let mut problem = Problem::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "validation",
-            "The request breaks field rules",
-            detail,
-        );
+        let mut problem = Problem::new(status, slug, title, detail);
         problem.0.errors = errors;
         problem
     }
 
+    /// 422: the listed fields break their rules.
+    pub fn validation(errors: Vec<FieldError>) -> Self {
+        Problem::broken_rules(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation",
+            "The request breaks field rules",
+            errors,
+        )
+    }
+
     /// 400: the listed query parameters or headers break their rules.
     pub fn bad_parameters(errors: Vec<FieldError>) -> Self {
-        let detail = errors
-            .iter()
-            .map(|e| format!("{}: {}", e.field, e.rule))
-            .collect::<Vec<_>>()
-            .join("; ");
-        let mut problem = Problem::new(
+        Problem::broken_rules(
             StatusCode::BAD_REQUEST,
             "bad-parameters",
             "Parameters break their rules",
-            detail,
-        );
-        problem.0.errors = errors;
-        problem
+            errors,
+        )
     }
 
     /// Asks the client to retry after `seconds` (`Retry-After`).

@@ -143,6 +143,22 @@ pub(crate) struct ConsistencyParams {
 
 type Pairs = Query<Vec<(String, String)>>;
 
+fn video(doc: Doc) -> Option<VideoView> {
+    match doc {
+        Doc::Video(v) => Some(v),
+        _ => None,
+    }
+}
+
+/// The `{id}` of a path as a UUID, or a broken rule.
+fn path_id(id: &str, params: &mut Params) -> Option<Uuid> {
+    let parsed = Uuid::parse_str(id).ok();
+    if parsed.is_none() {
+        params.error("id", "must be a UUID");
+    }
+    parsed
+}
+
 fn unavailable(e: StoreError) -> Problem {
     tracing::error!(error = %e, "reading a read model");
     Problem::unavailable(e.to_string())
@@ -269,6 +285,20 @@ impl QueryState {
         ))
     }
 
+    /// [`QueryState::list`], keeping what `pick` takes from each document.
+    async fn items<T>(
+        &self,
+        kind: DocKind,
+        pairs: Vec<(String, String)>,
+        headers: &HeaderMap,
+        audience: Audience,
+        pick: impl FnMut(Doc) -> Option<T>,
+    ) -> Result<(Vec<T>, Option<String>), Problem> {
+        let sortable = kind == DocKind::Video;
+        let (docs, next) = self.list(kind, pairs, headers, sortable, audience).await?;
+        Ok((docs.into_iter().filter_map(pick).collect(), next))
+    }
+
     async fn list(
         &self,
         kind: DocKind,
@@ -328,16 +358,9 @@ pub(crate) async fn list_videos(
     headers: HeaderMap,
     Query(pairs): Pairs,
 ) -> Result<Response, Problem> {
-    let (docs, next_cursor) = state
-        .list(DocKind::Video, pairs, &headers, true, Audience::Viewers)
+    let (videos, next_cursor) = state
+        .items(DocKind::Video, pairs, &headers, Audience::Viewers, video)
         .await?;
-    let videos: Vec<VideoView> = docs
-        .into_iter()
-        .filter_map(|d| match d {
-            Doc::Video(v) => Some(v),
-            _ => None,
-        })
-        .collect();
     let names = state.names(&videos).await?;
     let items = videos.into_iter().map(|v| names.video(v)).collect();
     Ok(cached(&headers, &VideoPage { items, next_cursor }))
@@ -357,13 +380,7 @@ pub(crate) async fn get_video(
 ) -> Result<Response, Problem> {
     let mut params = Params::new(pairs);
     let tokens = tokens(&headers, &mut params);
-    let id = match Uuid::parse_str(&id) {
-        Ok(id) => Some(id),
-        Err(_) => {
-            params.error("id", "must be a UUID");
-            None
-        }
-    };
+    let id = path_id(&id, &mut params);
     params.finish()?;
     let id = id.ok_or_else(|| Problem::bad_request("id must be a UUID"))?;
     consistency::wait(
@@ -402,20 +419,22 @@ pub(crate) async fn list_categories(
     headers: HeaderMap,
     Query(pairs): Pairs,
 ) -> Result<Response, Problem> {
-    let (docs, next_cursor) = state
-        .list(DocKind::Category, pairs, &headers, false, Audience::Viewers)
+    let (items, next_cursor) = state
+        .items(
+            DocKind::Category,
+            pairs,
+            &headers,
+            Audience::Viewers,
+            |d| match d {
+                Doc::Category(c) => Some(Category {
+                    id: c.id,
+                    name: c.name,
+                    description: c.description,
+                }),
+                _ => None,
+            },
+        )
         .await?;
-    let items = docs
-        .into_iter()
-        .filter_map(|d| match d {
-            Doc::Category(c) => Some(Category {
-                id: c.id,
-                name: c.name,
-                description: c.description,
-            }),
-            _ => None,
-        })
-        .collect();
     Ok(cached(&headers, &CategoryPage { items, next_cursor }))
 }
 
@@ -472,26 +491,22 @@ pub(crate) async fn list_cast_members(
     headers: HeaderMap,
     Query(pairs): Pairs,
 ) -> Result<Response, Problem> {
-    let (docs, next_cursor) = state
-        .list(
+    let (items, next_cursor) = state
+        .items(
             DocKind::CastMember,
             pairs,
             &headers,
-            false,
             Audience::Viewers,
+            |d| match d {
+                Doc::CastMember(c) => Some(CastRef {
+                    id: c.id,
+                    name: c.name,
+                    kind: c.kind,
+                }),
+                _ => None,
+            },
         )
         .await?;
-    let items = docs
-        .into_iter()
-        .filter_map(|d| match d {
-            Doc::CastMember(c) => Some(CastRef {
-                id: c.id,
-                name: c.name,
-                kind: c.kind,
-            }),
-            _ => None,
-        })
-        .collect();
     Ok(cached(&headers, &CastMemberPage { items, next_cursor }))
 }
 
@@ -634,16 +649,9 @@ pub(crate) async fn admin_list_videos(
     Query(pairs): Pairs,
 ) -> Result<Response, Problem> {
     admin(&state, &headers).await?;
-    let (docs, next_cursor) = state
-        .list(DocKind::Video, pairs, &headers, true, Audience::Admins)
+    let (videos, next_cursor) = state
+        .items(DocKind::Video, pairs, &headers, Audience::Admins, video)
         .await?;
-    let videos: Vec<VideoView> = docs
-        .into_iter()
-        .filter_map(|d| match d {
-            Doc::Video(v) => Some(v),
-            _ => None,
-        })
-        .collect();
     let names = Names::for_admins(
         state
             .catalog
@@ -670,13 +678,7 @@ pub(crate) async fn admin_get_video(
     admin(&state, &headers).await?;
     let mut params = Params::new(pairs);
     let tokens = tokens(&headers, &mut params);
-    let id = match Uuid::parse_str(&id) {
-        Ok(id) => Some(id),
-        Err(_) => {
-            params.error("id", "must be a UUID");
-            None
-        }
-    };
+    let id = path_id(&id, &mut params);
     params.finish()?;
     let id = id.ok_or_else(|| Problem::bad_request("id must be a UUID"))?;
     consistency::wait(
