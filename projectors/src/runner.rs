@@ -272,6 +272,10 @@ impl Projector {
                 // session times out (Kafka's default is 45 s).
                 ("session.timeout.ms", "10000"),
                 ("heartbeat.interval.ms", "1000"),
+                // Freshness: the embedded broker holds an empty fetch for the whole wait even when
+                // data arrives meanwhile, so librdkafka's 500 ms default was most of the
+                // command-to-visible time (docs/benchmarks.md).
+                ("fetch.wait.max.ms", "50"),
             ])
             .create_with_context(FromStore {
                 positions: Arc::clone(&positions),
