@@ -71,6 +71,9 @@ enum Command {
     /// List or re-drive the events a projection could not apply.
     #[command(subcommand)]
     Dlq(commands::views::DlqCommand),
+    /// Encode a video file into an adaptive HLS/DASH ladder in a directory, as the encoder does
+    /// (needs ffmpeg and ffprobe on the PATH).
+    Encode(commands::encode::EncodeArgs),
     /// Mint a bearer token from the development issuer.
     Token(commands::token::TokenArgs),
     /// Read the event log: dump or follow events as JSON, or verify its integrity.
@@ -113,6 +116,7 @@ async fn main() -> ExitCode {
             Command::Views(command) => commands::views::views(&settings, command).await,
             Command::Dlq(command) => commands::views::dlq(&settings, command).await,
             Command::Token(args) => commands::token::run(&settings, args),
+            Command::Encode(args) => commands::encode::run(args).await,
             Command::Broker => commands::broker::run(&settings).await,
             Command::Registry => commands::registry::run(&settings).await,
             Command::Events(command) => commands::events::run(&settings, command).await,

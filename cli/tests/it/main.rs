@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod encode;
 mod faults;
 mod projectors;
 mod python;
