@@ -4,7 +4,7 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use codeflix_auth::{AuthError, Principal, Role};
+use codeflix_auth::{Principal, Role};
 use codeflix_domain::{
     Aggregate, CommandContext, ExpectedVersion, Reference, ReferenceStatus, Timestamp, Version,
 };
@@ -33,18 +33,7 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
-        let header = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok());
-        let principal = state
-            .verifier()
-            .verify_header(header)
-            .await
-            .map_err(|e| match e {
-                AuthError::IssuerUnavailable(_) => Problem::unavailable(e.to_string()),
-                _ => Problem::unauthorized(e.to_string()),
-            })?;
+        let principal = codeflix_http::auth::authenticate(state.verifier(), &parts.headers).await?;
         let correlation_id = parts
             .extensions
             .get::<CorrelationId>()
@@ -59,19 +48,7 @@ impl FromRequestParts<AppState> for Caller {
 impl Caller {
     /// 403 unless the caller holds `role` (or is a catalog admin).
     pub fn require(&self, role: Role) -> Result<(), Problem> {
-        if self.principal.may(role) {
-            Ok(())
-        } else {
-            Err(Problem::new(
-                StatusCode::FORBIDDEN,
-                "forbidden",
-                "Not allowed",
-                format!(
-                    "this operation needs the role {role} or {}",
-                    Role::CatalogAdmin
-                ),
-            ))
-        }
+        codeflix_http::auth::require(&self.principal, role)
     }
 }
 

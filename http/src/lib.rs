@@ -2,6 +2,7 @@
 //! every request and in every log line ([`correlate`]), request metrics ([`metrics`]), liveness
 //! and graceful serving.
 
+pub mod auth;
 pub mod metrics;
 pub mod problem;
 

@@ -169,11 +169,8 @@ fn category_created(id: Uuid, event: &CategoryEvent, at: &str) -> Result<Doc, St
 
 fn category(mut doc: CategoryView, event: &CategoryEvent) -> CategoryView {
     match event {
-        CategoryEvent::CategoryCreated(e) => {
-            doc.name.clone_from(&e.name);
-            doc.description.clone_from(&e.description);
-            doc.active = e.active;
-        }
+        // A creation is version 1: over an existing document it is a duplicate, never applied.
+        CategoryEvent::CategoryCreated(_) => {}
         CategoryEvent::CategoryUpdated(e) => {
             doc.name.clone_from(&e.name);
             doc.description.clone_from(&e.description);
@@ -203,11 +200,7 @@ fn genre_created(id: Uuid, event: &GenreEvent, at: &str) -> Result<Doc, String> 
 
 fn genre(mut doc: GenreView, event: &GenreEvent) -> GenreView {
     match event {
-        GenreEvent::GenreCreated(e) => {
-            doc.name.clone_from(&e.name);
-            doc.active = e.active;
-            doc.categories = ids(&e.categories, |c| c.as_uuid());
-        }
+        GenreEvent::GenreCreated(_) => {}
         GenreEvent::GenreUpdated(e) => {
             doc.name.clone_from(&e.name);
             doc.categories = ids(&e.categories, |c| c.as_uuid());
@@ -236,10 +229,7 @@ fn cast_member_created(id: Uuid, event: &CastMemberEvent, at: &str) -> Result<Do
 
 fn cast_member(mut doc: CastMemberView, event: &CastMemberEvent) -> CastMemberView {
     match event {
-        CastMemberEvent::CastMemberCreated(e) => {
-            doc.name.clone_from(&e.name);
-            doc.kind = e.kind.as_str().to_owned();
-        }
+        CastMemberEvent::CastMemberCreated(_) => {}
         CastMemberEvent::CastMemberUpdated(e) => {
             doc.name.clone_from(&e.name);
             doc.kind = e.kind.as_str().to_owned();
@@ -290,15 +280,7 @@ fn media_of(doc: &mut VideoView, slot: MediaSlot, media_id: Uuid) -> Option<&mut
 
 fn video(mut doc: VideoView, event: &VideoEvent) -> VideoView {
     match event {
-        VideoEvent::VideoCreated(_) => {
-            if let Ok(Doc::Video(created)) = video_created(doc.id, event, &doc.created_at) {
-                doc = VideoView {
-                    media: doc.media,
-                    published: doc.published,
-                    ..created
-                };
-            }
-        }
+        VideoEvent::VideoCreated(_) => {}
         VideoEvent::VideoUpdated(e) => {
             doc.title.clone_from(&e.title);
             doc.description.clone_from(&e.description);

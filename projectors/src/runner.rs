@@ -244,16 +244,10 @@ impl Projector {
         let prefix = &config.topics.prefix;
         let admin: AdminClient<DefaultClientContext> =
             config.client(&[]).create().map_err(kafka)?;
-        codeflix_eventlog::topics::ensure_event_topics(&admin, &config.topics).await?;
-        ensure_topics(
-            &admin,
-            &[
-                dlq::dead_letter_topic(prefix, &spec.name),
-                dlq::redrive_topic(prefix, &spec.name),
-            ],
-            &config.topics,
-        )
-        .await?;
+        // What this projection reads and writes, created if missing, in one request.
+        let mut owned = spec.topics(prefix);
+        owned.push(dlq::dead_letter_topic(prefix, &spec.name));
+        ensure_topics(&admin, &owned, &config.topics).await?;
         let positions: Positions = Arc::new(Mutex::new(
             store
                 .positions()

@@ -32,10 +32,6 @@ impl DocKind {
             DocKind::Video => "video",
         }
     }
-
-    pub fn parse(text: &str) -> Option<DocKind> {
-        DocKind::ALL.into_iter().find(|k| k.as_str() == text)
-    }
 }
 
 /// Identifies a document.
@@ -132,6 +128,13 @@ pub struct VideoView {
     pub updated_at: String,
 }
 
+impl VideoView {
+    /// Whether viewers see it: published and not deleted.
+    pub fn visible(&self) -> bool {
+        self.published && !self.deleted
+    }
+}
+
 /// Any document.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -189,7 +192,7 @@ impl Doc {
                 Doc::Category(d) => d.active,
                 Doc::Genre(d) => d.active,
                 Doc::CastMember(_) => true,
-                Doc::Video(d) => d.published,
+                Doc::Video(d) => d.visible(),
             }
     }
 

@@ -3,7 +3,7 @@
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use codeflix_auth::{AuthError, Role};
+use codeflix_auth::Role;
 use codeflix_http::problem::Problem;
 use codeflix_projectors::search::SearchQuery;
 use codeflix_projectors::store::{Audience, Cursor, ListQuery, SortKey, StoreError, VideoFilter};
@@ -214,17 +214,13 @@ fn cached<T: Serialize>(headers: &HeaderMap, body: &T) -> Response {
 fn tokens(headers: &HeaderMap, params: &mut Params) -> Vec<consistency::Token> {
     let mut tokens = Vec::new();
     for value in headers.get_all(consistency::HEADER) {
-        match value
-            .to_str()
-            .map_err(|_| ())
-            .and_then(|v| consistency::parse(v, "Codeflix-Consistency-Token").map_err(|_| ()))
-        {
+        // A header that is not text parses as an empty list, which is refused with the rule.
+        match consistency::parse(
+            value.to_str().unwrap_or_default(),
+            "Codeflix-Consistency-Token",
+        ) {
             Ok(found) => tokens.extend(found),
-            Err(()) => params.error(
-                "Codeflix-Consistency-Token",
-                "must be consistency tokens as the command API returns them: \
-                 topic:partition:offset, comma-separated",
-            ),
+            Err(e) => params.error(&e.field, &e.rule),
         }
     }
     if let Some(text) = params.text(consistency::PARAMETER, 4096) {
@@ -400,7 +396,7 @@ pub(crate) async fn get_video(
     let video = found
         .into_iter()
         .find_map(|doc| match doc {
-            Doc::Video(v) if Doc::Video(v.clone()).visible() => Some(v),
+            Doc::Video(v) if v.visible() => Some(v),
             _ => None,
         })
         .ok_or_else(|| Problem::not_found(format!("no published video {id}")))?;
@@ -610,31 +606,8 @@ pub(crate) async fn search(
 
 /// 401 without a valid bearer token, 403 without `catalog-videos` (or `catalog-admin`).
 async fn admin(state: &QueryState, headers: &HeaderMap) -> Result<(), Problem> {
-    let header = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
-    let principal = state
-        .verifier
-        .verify_header(header)
-        .await
-        .map_err(|e| match e {
-            AuthError::IssuerUnavailable(_) => Problem::unavailable(e.to_string()),
-            _ => Problem::unauthorized(e.to_string()),
-        })?;
-    if principal.may(Role::Videos) {
-        Ok(())
-    } else {
-        Err(Problem::new(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            "Not allowed",
-            format!(
-                "this needs the role {} or {}",
-                Role::Videos,
-                Role::CatalogAdmin
-            ),
-        ))
-    }
+    let principal = codeflix_http::auth::authenticate(&state.verifier, headers).await?;
+    codeflix_http::auth::require(&principal, Role::Videos)
 }
 
 /// Every video that is not deleted, drafts included, with its media's processing state.

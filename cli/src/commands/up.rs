@@ -57,22 +57,12 @@ pub(crate) async fn run(settings: &Settings, _args: UpArgs) -> anyhow::Result<Ex
     let mut metrics_registry = prometheus_client::registry::Registry::with_prefix("codeflix");
     let metrics = codeflix_projectors::ProjectorMetrics::register(&mut metrics_registry);
     let projectors = super::views::spawn_projectors(settings, &stores, &metrics, &stopped);
-    let query_listener = tokio::net::TcpListener::bind(settings.query_api.listen)
-        .await
-        .map_err(|e| anyhow::anyhow!("listening on {}: {e}", settings.query_api.listen))?;
-    let query_router = codeflix_query_api::router(super::views::query_state(
-        settings,
-        &stores,
-        metrics_registry,
-    ));
     let mut query_stopped = stopped.clone();
-    let query_api = tokio::spawn(codeflix_http::serve(
-        query_listener,
-        query_router,
-        async move {
+    let query_api =
+        super::views::serve_query_api(settings, &stores, metrics_registry, async move {
             let _ = query_stopped.wait_for(|s| *s).await;
-        },
-    ));
+        })
+        .await?;
     let dev_token = match api.dev_issuer() {
         Some(issuer) => Some(
             issuer

@@ -184,20 +184,35 @@ pub(crate) async fn projectors(
     Ok(ExitCode::SUCCESS)
 }
 
-/// `codeflix query-api`.
-pub(crate) async fn query_api(settings: &Settings) -> anyhow::Result<ExitCode> {
-    let stores = Stores::open(settings, false).await?;
-    let state = query_state(settings, &stores, Registry::with_prefix("codeflix"));
+/// Serves the query API over `stores` on `query_api.listen` until `shutdown`; `registry` holds
+/// whatever else the process exposes at `/metrics`.
+pub(crate) async fn serve_query_api(
+    settings: &Settings,
+    stores: &Stores,
+    registry: Registry,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<JoinHandle<std::io::Result<()>>> {
     let listener = tokio::net::TcpListener::bind(settings.query_api.listen)
         .await
         .with_context(|| format!("listening on {}", settings.query_api.listen))?;
-    println!("query API listening on {}", settings.query_api_url());
-    codeflix_http::serve(
-        listener,
-        codeflix_query_api::router(state),
+    let router = codeflix_query_api::router(query_state(settings, stores, registry));
+    Ok(tokio::spawn(codeflix_http::serve(
+        listener, router, shutdown,
+    )))
+}
+
+/// `codeflix query-api`.
+pub(crate) async fn query_api(settings: &Settings) -> anyhow::Result<ExitCode> {
+    let stores = Stores::open(settings, false).await?;
+    let serving = serve_query_api(
+        settings,
+        &stores,
+        Registry::with_prefix("codeflix"),
         super::shutdown_signal(),
     )
     .await?;
+    println!("query API listening on {}", settings.query_api_url());
+    serving.await??;
     Ok(ExitCode::SUCCESS)
 }
 

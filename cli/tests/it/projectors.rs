@@ -71,7 +71,6 @@ fn a_projector_killed_at_any_point_and_restarted_builds_the_uninterrupted_read_m
 
     // Small batches, so that kills land between and inside commits as well as at start-up.
     let mut rng = rand::rng();
-    let mut kills = 0;
     for _ in 0..5 {
         let mut projector = site.spawn_with(
             "projector",
@@ -86,9 +85,7 @@ fn a_projector_killed_at_any_point_and_restarted_builds_the_uninterrupted_read_m
         );
         std::thread::sleep(Duration::from_millis(rng.random_range(200..2500)));
         kill(&mut projector);
-        kills += 1;
     }
     catch_up(&site, "views-chaos");
-    assert_eq!(kills, 5);
     assert_eq!(export(&site, "views-chaos", "catalog"), reference);
 }

@@ -181,7 +181,7 @@ impl Inner {
         doc.add_text(f.title, &video.title);
         doc.add_text(f.description, &video.description);
         doc.add_text(f.body, serde_json::to_string(video).map_err(backend)?);
-        doc.add_u64(f.visible, u64::from(Doc::Video(video.clone()).visible()));
+        doc.add_u64(f.visible, u64::from(video.visible()));
         for (kind, ids) in [
             ("category", &video.categories),
             ("genre", &video.genres),
