@@ -74,6 +74,10 @@ enum Command {
     /// Encode a video file into an adaptive HLS/DASH ladder in a directory, as the encoder does
     /// (needs ffmpeg and ffprobe on the PATH).
     Encode(commands::encode::EncodeArgs),
+    /// Run the encoder: every uploaded video and trailer becomes an HLS/DASH ladder in the media
+    /// store, its progress and result recorded as encoding events and in the video's media
+    /// status (metrics on `encoder.listen`; needs ffmpeg and ffprobe).
+    Encoder,
     /// Mint a bearer token from the development issuer.
     Token(commands::token::TokenArgs),
     /// Read the event log: dump or follow events as JSON, or verify its integrity.
@@ -117,6 +121,7 @@ async fn main() -> ExitCode {
             Command::Dlq(command) => commands::views::dlq(&settings, command).await,
             Command::Token(args) => commands::token::run(&settings, args),
             Command::Encode(args) => commands::encode::run(args).await,
+            Command::Encoder => commands::encode::encoder(&settings).await,
             Command::Broker => commands::broker::run(&settings).await,
             Command::Registry => commands::registry::run(&settings).await,
             Command::Events(command) => commands::events::run(&settings, command).await,

@@ -27,6 +27,56 @@ pub(crate) struct Settings {
     pub(crate) views: ViewsSettings,
     pub(crate) projectors: ProjectorsSettings,
     pub(crate) query_api: QueryApiSettings,
+    pub(crate) encoder: EncoderSettings,
+}
+
+/// The encoder's role: uploads of videos and trailers into adaptive HLS/DASH ladders.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub(crate) struct EncoderSettings {
+    /// Where `codeflix encoder` serves `/healthz` and `/metrics`.
+    pub(crate) listen: SocketAddr,
+    /// Encodings running at once in this process (each runs one ffmpeg over every core).
+    pub(crate) concurrency: usize,
+    /// Attempts of a job before it fails for good and goes to the dead-letter topic.
+    pub(crate) max_attempts: u32,
+    /// The pause before attempt n+1 is n times this, e.g. `5s`.
+    #[serde(with = "humantime_serde")]
+    pub(crate) retry_backoff: Duration,
+    /// Progress events are appended at most this often, e.g. `2s`.
+    #[serde(with = "humantime_serde")]
+    pub(crate) progress_interval: Duration,
+    /// Local scratch space for sources and outputs; unset means `encoder/` under the data
+    /// directory.
+    pub(crate) work_dir: Option<PathBuf>,
+    /// The x264 preset.
+    pub(crate) preset: String,
+    pub(crate) ffmpeg: PathBuf,
+    pub(crate) ffprobe: PathBuf,
+    /// Join the encoder's consumer group (uploads spread over encoder processes; for real
+    /// Kafka) instead of reading every partition (see `projectors.consumer_groups`).
+    pub(crate) consumer_groups: bool,
+    /// The name recorded in `EncodingStarted`; unset means `<host name>/<process id>`.
+    pub(crate) worker_name: Option<String>,
+}
+
+impl Default for EncoderSettings {
+    fn default() -> Self {
+        let encoder = codeflix_encoder::EncoderConfig::default();
+        EncoderSettings {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8084)),
+            concurrency: 1,
+            max_attempts: 3,
+            retry_backoff: Duration::from_secs(5),
+            progress_interval: Duration::from_secs(2),
+            work_dir: None,
+            preset: encoder.preset,
+            ffmpeg: encoder.ffmpeg,
+            ffprobe: encoder.ffprobe,
+            consumer_groups: false,
+            worker_name: None,
+        }
+    }
 }
 
 /// The read models projectors build and the query API reads.
@@ -216,6 +266,7 @@ impl Default for Settings {
             views: ViewsSettings::default(),
             projectors: ProjectorsSettings::default(),
             query_api: QueryApiSettings::default(),
+            encoder: EncoderSettings::default(),
         }
     }
 }
@@ -322,12 +373,38 @@ impl Settings {
     }
 
     /// The media store: the configured URL, or a directory under the data directory.
-    pub(crate) fn media_store(&self) -> anyhow::Result<codeflix_command_api::media::MediaStore> {
+    pub(crate) fn media_store(&self) -> anyhow::Result<codeflix_storage::MediaStore> {
         match &self.media.storage_url {
-            Some(url) => codeflix_command_api::media::MediaStore::from_url(url),
-            None => codeflix_command_api::media::MediaStore::local(&self.data_dir.join("media")),
+            Some(url) => codeflix_storage::MediaStore::from_url(url),
+            None => codeflix_storage::MediaStore::local(&self.data_dir.join("media")),
         }
         .map_err(anyhow::Error::msg)
+    }
+
+    /// The encoder worker's settings.
+    pub(crate) fn encoder_worker(&self) -> codeflix_encoder::worker::WorkerSettings {
+        let e = &self.encoder;
+        let mut worker = codeflix_encoder::worker::WorkerSettings::new(
+            e.work_dir
+                .clone()
+                .unwrap_or_else(|| self.data_dir.join("encoder")),
+        );
+        worker.encoder.preset = e.preset.clone();
+        worker.encoder.ffmpeg = e.ffmpeg.clone();
+        worker.encoder.ffprobe = e.ffprobe.clone();
+        worker.concurrency = e.concurrency.max(1);
+        worker.max_attempts = e.max_attempts.max(1);
+        worker.retry_backoff = e.retry_backoff;
+        worker.progress_interval = e.progress_interval;
+        if let Some(name) = &e.worker_name {
+            worker.name = name.clone();
+        }
+        worker.membership = if e.consumer_groups {
+            codeflix_projectors::Membership::ConsumerGroup
+        } else {
+            codeflix_projectors::Membership::AllPartitions
+        };
+        worker
     }
 
     pub(crate) fn verifier(&self) -> codeflix_auth::VerifierConfig {

@@ -7,7 +7,7 @@
 //! nothing.
 
 pub mod input;
-pub mod media;
+pub use codeflix_storage as media;
 pub mod metrics;
 pub mod openapi;
 pub use codeflix_http::problem;

@@ -6,7 +6,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use codeflix_auth::{Principal, Role};
 use codeflix_domain::{
-    Aggregate, CommandContext, ExpectedVersion, Reference, ReferenceStatus, Timestamp, Version,
+    Aggregate, CommandContext, ExpectedVersion, Reference, ReferenceStatus, Version,
 };
 use codeflix_eventlog::{Appended, ExecuteError};
 use serde::Serialize;
@@ -128,7 +128,7 @@ impl Write {
                 command_id,
                 correlation_id: caller.correlation_id,
                 actor: caller.principal.subject.clone(),
-                now: now(),
+                now: codeflix_eventlog::now(),
             },
             expected,
             keyed: false,
@@ -159,14 +159,6 @@ fn parse_etag(value: &str) -> Option<ExpectedVersion> {
         .parse::<u64>()
         .ok()
         .map(|n| ExpectedVersion::Exactly(Version::new(n)))
-}
-
-fn now() -> Timestamp {
-    let micros = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_micros());
-    Timestamp::from_unix_micros(i64::try_from(micros).unwrap_or(i64::MAX))
-        .expect("the system clock is within the representable range")
 }
 
 /// What an accepted write answers.

@@ -6,11 +6,20 @@
 //! [`encode`] probes the input ([`probe`]), picks the rungs ([`ladder`]), runs one ffmpeg process
 //! for the whole ladder while reporting progress, writes the DASH manifest ([`dash`]) and only then
 //! moves the finished directory into place, so a half-encoded output is never visible.
+//!
+//! The [`worker`] runs that pipeline for every uploaded video or trailer: it reads
+//! `VideoUploaded` from Kafka, fetches the upload from object storage, stores the ladder next to
+//! it and records the job's life as `Encoding*` events; the [`reaction`] moves the video's media
+//! status along with them.
 
+mod consume;
 pub mod dash;
 pub mod ladder;
+pub mod metrics;
 pub mod playlist;
 pub mod probe;
+pub mod reaction;
+pub mod worker;
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -21,6 +30,7 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
 
 pub use ladder::Rung;
+pub use metrics::EncoderMetrics;
 pub use probe::Probe;
 
 /// Why an encoding did not produce a ladder.

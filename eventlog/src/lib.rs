@@ -29,6 +29,16 @@ pub mod topics;
 pub use config::EventLogConfig;
 pub use log::{Appended, EventLog, ExecuteError};
 
+/// The wall clock as a [`codeflix_domain::Timestamp`]: edges read it into
+/// [`codeflix_domain::CommandContext::now`], the domain never does.
+pub fn now() -> codeflix_domain::Timestamp {
+    let micros = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros());
+    codeflix_domain::Timestamp::from_unix_micros(i64::try_from(micros).unwrap_or(i64::MAX))
+        .unwrap_or(codeflix_domain::Timestamp::UNIX_EPOCH)
+}
+
 /// Something the event log could not do.
 #[derive(Debug, thiserror::Error)]
 pub enum EventLogError {

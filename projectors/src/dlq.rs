@@ -158,20 +158,28 @@ enum Failure {
 }
 
 /// Writes dead letters, each confirmed before the projection moves past it.
-pub(crate) struct Sender {
+pub struct Sender {
     producer: FutureProducer,
     topic: String,
 }
 
+impl std::fmt::Debug for Sender {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sender")
+            .field("topic", &self.topic)
+            .finish()
+    }
+}
+
 impl Sender {
-    pub(crate) fn new(config: &EventLogConfig, projection: &str) -> Result<Sender, ProjectorError> {
+    pub fn new(config: &EventLogConfig, projection: &str) -> Result<Sender, ProjectorError> {
         Ok(Sender {
             producer: config.producer().create().map_err(kafka)?,
             topic: dead_letter_topic(&config.topics.prefix, projection),
         })
     }
 
-    pub(crate) async fn send(
+    pub async fn send(
         &self,
         projection: &str,
         letters: Vec<DeadLetter>,

@@ -69,6 +69,12 @@ pub(crate) async fn start(settings: &Settings) -> anyhow::Result<CommandApi> {
 }
 
 impl CommandApi {
+    /// Its event log, for other roles running in the same process; they must let go of it
+    /// before [`CommandApi::run_until`] returns, so that its relay stops cleanly.
+    pub(crate) fn log(&self) -> Arc<EventLog> {
+        Arc::clone(&self.log)
+    }
+
     /// The development issuer it serves, when no real issuer is configured.
     pub(crate) fn dev_issuer(&self) -> Option<&DevIssuer> {
         self.dev_issuer.as_deref()

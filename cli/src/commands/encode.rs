@@ -1,11 +1,22 @@
-//! `codeflix encode FILE --out DIR`: the encoder's pipeline on a local file, with a progress bar.
+//! `codeflix encode FILE --out DIR`: the encoder's pipeline on a local file, with a progress bar;
+//! `codeflix encoder`: the encoder's role, encoding every uploaded video and trailer.
 
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
+use anyhow::Context;
+use axum::Router;
+use axum::routing::get;
 use clap::Args;
-use codeflix_encoder::{EncoderConfig, encode};
+use codeflix_encoder::{EncoderConfig, EncoderMetrics, encode};
+use codeflix_eventlog::EventLog;
+use prometheus_client::registry::Registry;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::settings::Settings;
 
 #[derive(Debug, Args)]
 pub(crate) struct EncodeArgs {
@@ -44,5 +55,72 @@ pub(crate) async fn run(args: EncodeArgs) -> anyhow::Result<ExitCode> {
     .await?;
     eprintln!();
     println!("{}", serde_json::to_string_pretty(&encoded)?);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs the encoder worker and the catalog's reaction to encoding over `log` until `stop`
+/// turns true; the task ends with them.
+pub(crate) fn spawn_encoder(
+    settings: &Settings,
+    log: Arc<EventLog>,
+    metrics: &EncoderMetrics,
+    stop: &watch::Receiver<bool>,
+) -> anyhow::Result<JoinHandle<anyhow::Result<()>>> {
+    let media = settings.media_store()?;
+    let worker = settings.encoder_worker();
+    let membership = worker.membership;
+    let metrics = metrics.clone();
+    let (mut worker_stop, mut reaction_stop) = (stop.clone(), stop.clone());
+    Ok(tokio::spawn(async move {
+        let work = codeflix_encoder::worker::run(
+            Arc::clone(&log),
+            media,
+            worker,
+            metrics.clone(),
+            async move {
+                let _ = worker_stop.wait_for(|s| *s).await;
+            },
+        );
+        let react = codeflix_encoder::reaction::run(log, membership, metrics, async move {
+            let _ = reaction_stop.wait_for(|s| *s).await;
+        });
+        let (worked, reacted) = tokio::join!(work, react);
+        worked.context("the encoder worker stopped")?;
+        reacted.context("the encoding reaction stopped")?;
+        Ok(())
+    }))
+}
+
+/// `codeflix encoder`: the worker and the reaction, with `/healthz` and `/metrics`.
+pub(crate) async fn encoder(settings: &Settings) -> anyhow::Result<ExitCode> {
+    let log = Arc::new(
+        EventLog::connect(settings.event_log())
+            .await
+            .context("connecting the event log")?,
+    );
+    let mut registry = Registry::with_prefix("codeflix");
+    let metrics = EncoderMetrics::register(&mut registry);
+    let (stop, stopped) = watch::channel(false);
+    let task = spawn_encoder(settings, Arc::clone(&log), &metrics, &stopped)?;
+    let router = Router::new()
+        .route("/healthz", get(codeflix_http::healthz))
+        .route(
+            "/metrics",
+            get(codeflix_http::metrics::render).with_state(Arc::new(registry)),
+        );
+    let listener = tokio::net::TcpListener::bind(settings.encoder.listen)
+        .await
+        .with_context(|| format!("listening on {}", settings.encoder.listen))?;
+    println!(
+        "encoder running ({} at once); metrics on http://{}/metrics",
+        settings.encoder.concurrency.max(1),
+        settings.encoder.listen
+    );
+    codeflix_http::serve(listener, router, super::shutdown_signal()).await?;
+    let _ = stop.send(true);
+    task.await??;
+    if let Ok(log) = Arc::try_unwrap(log) {
+        log.shutdown().await;
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -10,7 +10,8 @@ use tokio::sync::watch;
 use crate::settings::Settings;
 
 /// Run every part in one process: the embedded broker and schema registry (unless real ones are
-/// configured), the command API, the projectors and the query API. Stops cleanly on Ctrl-C.
+/// configured), the command API, the projectors, the query API and the encoder. Stops cleanly on
+/// Ctrl-C.
 ///
 /// Point parts at real engines with configuration (file or environment):
 ///
@@ -21,12 +22,13 @@ use crate::settings::Settings;
 ///   CODEFLIX__COMMAND_API__LISTEN=0.0.0.0:8080           where the command API listens
 ///   CODEFLIX__QUERY_API__LISTEN=0.0.0.0:8082             where the query API listens
 ///   CODEFLIX__VIEWS__DIR=/var/lib/codeflix/views         where the read models are kept
+///   CODEFLIX__ENCODER__CONCURRENCY=2                     encodings at once
 ///
 /// ScyllaDB and Elasticsearch adapters for the read models are not wired yet: the read models are
 /// the embedded SQLite catalog and tantivy index under views.dir.
 ///
 /// Every part can also run alone: `codeflix broker`, `codeflix registry`, `codeflix command-api`,
-/// `codeflix projectors`, `codeflix query-api`.
+/// `codeflix projectors`, `codeflix query-api`, `codeflix encoder`.
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
 pub(crate) struct UpArgs {}
@@ -57,6 +59,8 @@ pub(crate) async fn run(settings: &Settings, _args: UpArgs) -> anyhow::Result<Ex
     let mut metrics_registry = prometheus_client::registry::Registry::with_prefix("codeflix");
     let metrics = codeflix_projectors::ProjectorMetrics::register(&mut metrics_registry);
     let projectors = super::views::spawn_projectors(settings, &stores, &metrics, &stopped);
+    let encoder_metrics = codeflix_encoder::EncoderMetrics::register(&mut metrics_registry);
+    let encoder = super::encode::spawn_encoder(settings, api.log(), &encoder_metrics, &stopped)?;
     let mut query_stopped = stopped.clone();
     let query_api =
         super::views::serve_query_api(settings, &stores, metrics_registry, async move {
@@ -97,7 +101,18 @@ pub(crate) async fn run(settings: &Settings, _args: UpArgs) -> anyhow::Result<Ex
         println!("  admin token      {token}");
     }
     println!("Press Ctrl-C to stop.");
-    api.run_until(super::shutdown_signal()).await?;
+    // The encoder lets go of the command API's event log before the API stops its relay.
+    let stopping = stop.clone();
+    api.run_until(async move {
+        super::shutdown_signal().await;
+        let _ = stopping.send(true);
+        match encoder.await {
+            Ok(Err(error)) => tracing::error!(error = %format!("{error:#}"), "encoder"),
+            Err(error) => tracing::error!(%error, "encoder"),
+            Ok(Ok(())) => {}
+        }
+    })
+    .await?;
     let _ = stop.send(true);
     let _ = query_api.await;
     for projector in projectors {

@@ -115,10 +115,7 @@ fn precheck(slot: MediaSlot, length: Option<u64>, declared: Option<&str>) -> Res
 }
 
 fn media_key(video: Uuid, slot: MediaSlot, media: Uuid) -> String {
-    format!(
-        "videos/{video}/{}/{media}/original",
-        slot.as_str().to_ascii_lowercase()
-    )
+    codeflix_storage::original_key(&video.to_string(), slot.as_str(), &media.to_string())
 }
 
 /// Records a stored file on the video; deletes the file if the video refuses it.

@@ -93,6 +93,14 @@ impl EncodingJob {
         self.state.as_ref().map_or(0, |s| s.attempt)
     }
 
+    /// Whether the last attempt failed in a way another attempt may fix; `None` unless failed.
+    pub fn last_failure_retryable(&self) -> Option<bool> {
+        self.state
+            .as_ref()
+            .filter(|s| s.status == JobStatus::Failed)
+            .map(|s| s.retryable)
+    }
+
     pub fn video(&self) -> Option<(VideoId, MediaId, MediaSlot)> {
         self.state
             .as_ref()

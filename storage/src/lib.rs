@@ -6,20 +6,20 @@
 
 use std::sync::Arc;
 
-use futures::StreamExt;
+use futures::{StreamExt, TryStreamExt};
 use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt, WriteMultipart};
 use sha2::{Digest, Sha256};
 
 /// How many leading bytes are sniffed for the file type.
-pub(crate) const SNIFF_BYTES: usize = 8192;
+pub const SNIFF_BYTES: usize = 8192;
 /// Size of the parts of multipart uploads (S3's minimum is 5 MiB).
 const PART_BYTES: usize = 8 * 1024 * 1024;
 /// Parts uploaded concurrently, at most: writers wait for capacity, so memory stays bounded.
-pub(crate) const PARTS_IN_FLIGHT: usize = 4;
+pub const PARTS_IN_FLIGHT: usize = 4;
 
 /// The media type the leading bytes of a file show, if it is of `kind` (`video` or `image`).
-pub(crate) fn sniff(head: &[u8], kind: &'static str) -> Result<String, IngestError> {
+pub fn sniff(head: &[u8], kind: &'static str) -> Result<String, IngestError> {
     match infer::get(head).map(|t| t.mime_type().to_owned()) {
         Some(mime) if mime.split('/').next() == Some(kind) => Ok(mime),
         found => Err(IngestError::WrongKind {
@@ -27,6 +27,21 @@ pub(crate) fn sniff(head: &[u8], kind: &'static str) -> Result<String, IngestErr
             found: found.unwrap_or_else(|| "of no recognised type".to_owned()),
         }),
     }
+}
+
+/// Where an upload into a video's slot is kept: `videos/<video>/<slot>/<media>/original`.
+pub fn original_key(video: &str, slot: &str, media: &str) -> String {
+    format!("{}/original", media_root(video, slot, media))
+}
+
+/// Where the encodings of an upload are kept, one directory per attempt:
+/// `videos/<video>/<slot>/<media>/encoded/`.
+pub fn encoded_root(video: &str, slot: &str, media: &str) -> String {
+    format!("{}/encoded/", media_root(video, slot, media))
+}
+
+fn media_root(video: &str, slot: &str, media: &str) -> String {
+    format!("videos/{video}/{}/{media}", slot.to_ascii_lowercase())
 }
 
 /// Where media are kept: an object store and the URL that names its root.
@@ -89,8 +104,79 @@ impl MediaStore {
         format!("{}/{key}", self.url)
     }
 
+    /// The key of an object named by `location` (a URL from [`MediaStore::location`]), when it
+    /// lies in this store. Locations outside it, or with `.`/`..` segments, have none.
+    pub fn key_of(&self, location: &str) -> Option<String> {
+        let key = location.strip_prefix(&self.url)?.strip_prefix('/')?;
+        let clean = !key.is_empty()
+            && key
+                .split('/')
+                .all(|part| !part.is_empty() && part != "." && part != "..");
+        clean.then(|| key.to_owned())
+    }
+
     pub fn store(&self) -> &Arc<dyn ObjectStore> {
         &self.store
+    }
+
+    /// Copies the object at `key` into the local file `to`, streaming; answers its size.
+    pub async fn download(&self, key: &str, to: &std::path::Path) -> Result<u64, StorageError> {
+        use tokio::io::AsyncWriteExt;
+        let mut stream = self.store.get(&self.path(key)).await?.into_stream();
+        let mut file = tokio::fs::File::create(to).await.map_err(|e| io(to, e))?;
+        let mut size = 0;
+        while let Some(bytes) = stream.next().await {
+            let bytes = bytes?;
+            size += bytes.len() as u64;
+            file.write_all(&bytes).await.map_err(|e| io(to, e))?;
+        }
+        file.flush().await.map_err(|e| io(to, e))?;
+        Ok(size)
+    }
+
+    /// Copies the local file `from` to `key`, streaming in parts; the object appears complete or
+    /// not at all.
+    pub async fn upload(&self, from: &std::path::Path, key: &str) -> Result<u64, StorageError> {
+        use tokio::io::AsyncReadExt;
+        let mut file = tokio::fs::File::open(from).await.map_err(|e| io(from, e))?;
+        let upload = self.store.put_multipart(&self.path(key)).await?;
+        let mut writer = WriteMultipart::new_with_chunk_size(upload, PART_BYTES);
+        let mut buffer = vec![0; 256 * 1024];
+        let mut size = 0;
+        loop {
+            let read = match file.read(&mut buffer).await {
+                Ok(0) => break,
+                Ok(read) => read,
+                Err(e) => {
+                    let _ = writer.abort().await;
+                    return Err(io(from, e));
+                }
+            };
+            size += read as u64;
+            if let Err(e) = writer.wait_for_capacity(PARTS_IN_FLIGHT).await {
+                let _ = writer.abort().await;
+                return Err(e.into());
+            }
+            writer.write(&buffer[..read]);
+        }
+        writer.finish().await?;
+        Ok(size)
+    }
+
+    /// Deletes every object under `prefix` (a key ending at a `/` boundary); answers how many.
+    pub async fn delete_prefix(&self, prefix: &str) -> Result<usize, StorageError> {
+        let listed: Vec<object_store::ObjectMeta> = self
+            .store
+            .list(Some(&self.path(prefix)))
+            .try_collect()
+            .await?;
+        for meta in &listed {
+            match self.store.delete(&meta.location).await {
+                Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(listed.len())
     }
 
     /// Starts writing `key`; nothing is visible until [`Ingest::finish`].
@@ -137,6 +223,25 @@ impl MediaStore {
         if let Err(e) = self.store.delete(path).await {
             tracing::warn!(path = %path, error = %e, "could not delete a stored object");
         }
+    }
+}
+
+/// An object store or local file operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("object storage: {0}")]
+    Store(#[from] object_store::Error),
+    #[error("{path}: {source}")]
+    Io {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+}
+
+fn io(path: &std::path::Path, source: std::io::Error) -> StorageError {
+    StorageError::Io {
+        path: path.to_owned(),
+        source,
     }
 }
 

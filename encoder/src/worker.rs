@@ -1,0 +1,711 @@
+//! The encoder worker: every `VideoUploaded` of a video or trailer becomes an encoding job, run
+//! here from the stored upload to a ladder in the same object store.
+//!
+//! One job per upload (its id is the media id). The job aggregate is the worker's ledger and
+//! its fence: a worker starts an attempt at the version it read, and every later report of the
+//! attempt expects the version its previous report produced, so a worker that was taken over
+//! (after it was presumed dead) cannot finish a job another attempt owns.
+//!
+//! - A job already finished, or failed for good, is not run again (redelivery, replay, restart).
+//! - A job left running by a worker that died is taken over by the next worker that meets its
+//!   upload: a new attempt, in a fresh directory (`…/encoded/<attempt>/`). Objects of attempts
+//!   that never finished are deleted first; none of them is named by any event, so a half
+//!   output is never visible.
+//! - A failure another attempt may fix (ffmpeg crashed, storage unreachable) is retried with
+//!   backoff up to `max_attempts`; the last failure is final and the upload goes to the
+//!   dead-letter topic `<prefix>.projector.encoder.dlq`. A file that is not a video fails at once.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use codeflix_domain::catalog::video::{StorageLocation, VideoEvent, VideoUploaded};
+use codeflix_domain::encoding::{
+    EncodingCommand, EncodingError, EncodingJob, EncodingJobId, FailEncoding, FinishEncoding,
+    JobStatus, Percent, Rendition, ReportEncodingProgress, RequestEncoding, StartEncoding,
+    WorkerName,
+};
+use codeflix_domain::{
+    AggregateType, AnyEvent, CommandContext, EventMetadata, ExpectedVersion, Reason, Version,
+    catalog::video::Checksum,
+};
+use codeflix_eventlog::reader::RawRecord;
+use codeflix_eventlog::topics::{ensure_topics, event_topic};
+use codeflix_eventlog::{EventLog, EventLogError, ExecuteError};
+use codeflix_projectors::{Membership, dlq};
+use codeflix_storage::MediaStore;
+use rdkafka::consumer::Consumer;
+use rdkafka::message::Message;
+use tokio::sync::{Semaphore, mpsc, watch};
+use tokio::task::JoinSet;
+use uuid::Uuid;
+
+use crate::consume::{self, Tracker};
+use crate::metrics::EncoderMetrics;
+use crate::{EncodeError, Encoded, EncoderConfig};
+
+/// Names the worker's consumer group, dead-letter and redrive topics.
+pub const NAME: &str = "encoder";
+
+/// Something the worker cannot carry on without.
+#[derive(Debug, thiserror::Error)]
+pub enum WorkerError {
+    #[error("kafka: {0}")]
+    Kafka(String),
+    #[error(transparent)]
+    EventLog(#[from] EventLogError),
+    #[error(transparent)]
+    Dlq(#[from] codeflix_projectors::ProjectorError),
+    #[error("{0}")]
+    Config(String),
+}
+
+/// How the worker runs.
+#[derive(Debug, Clone)]
+pub struct WorkerSettings {
+    pub encoder: EncoderConfig,
+    /// Recorded in `EncodingStarted` (host or pod name).
+    pub name: String,
+    /// Encodings running at once, at most.
+    pub concurrency: usize,
+    /// Attempts per job before it fails for good and is dead-lettered.
+    pub max_attempts: u32,
+    /// The pause before attempt n+1 is n times this.
+    pub retry_backoff: Duration,
+    /// Progress is reported at most this often.
+    pub progress_interval: Duration,
+    /// Local scratch space for sources and outputs while they are encoded.
+    pub work_dir: PathBuf,
+    pub membership: Membership,
+    /// The consumer group whose offsets say which uploads were handled (`codeflix-encoder`);
+    /// another group re-reads every upload, and finished jobs are recognised and skipped.
+    pub group: String,
+}
+
+impl WorkerSettings {
+    pub fn new(work_dir: PathBuf) -> WorkerSettings {
+        WorkerSettings {
+            encoder: EncoderConfig::default(),
+            name: default_worker_name(),
+            concurrency: 1,
+            max_attempts: 3,
+            retry_backoff: Duration::from_secs(5),
+            progress_interval: Duration::from_secs(2),
+            work_dir,
+            membership: Membership::default(),
+            group: format!("codeflix-{NAME}"),
+        }
+    }
+}
+
+/// The host name and process id, e.g. `encoder-7f9c/4242`.
+pub fn default_worker_name() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".to_owned());
+    format!("{host}/{}", std::process::id())
+}
+
+/// Records queued (taken and not done) before the worker stops fetching more.
+const QUEUE_HIGH: usize = 1000;
+const QUEUE_LOW: usize = 500;
+
+/// Namespace of the command ids the worker derives (one request per upload).
+const COMMANDS: Uuid = Uuid::from_u128(0x0e7c_95d6_3b1a_4f0e_8d2c_6a4b_1f3e_9c70);
+
+/// Runs the worker until `shutdown` resolves. Running attempts are abandoned at shutdown (their
+/// ffmpeg is killed); the next worker takes them over.
+pub async fn run(
+    log: Arc<EventLog>,
+    media: MediaStore,
+    settings: WorkerSettings,
+    metrics: EncoderMetrics,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), WorkerError> {
+    let config = log.config().clone();
+    let prefix = &config.topics.prefix;
+    let topics = vec![
+        event_topic(prefix, AggregateType::Video),
+        dlq::redrive_topic(prefix, NAME),
+    ];
+    let admin: rdkafka::admin::AdminClient<rdkafka::client::DefaultClientContext> = config
+        .client(&[])
+        .create()
+        .map_err(|e| WorkerError::Kafka(e.to_string()))?;
+    let mut owned = topics.clone();
+    owned.push(dlq::dead_letter_topic(prefix, NAME));
+    ensure_topics(&admin, &owned, &config.topics).await?;
+    WorkerName::parse(&settings.name)
+        .map_err(|e| WorkerError::Config(format!("encoder worker name: {e}")))?;
+    std::fs::create_dir_all(&settings.work_dir)
+        .map_err(|e| WorkerError::Config(format!("{}: {e}", settings.work_dir.display())))?;
+    let consumer = consume::consumer(&config, &settings.group, &topics, settings.membership)?;
+    let worker = Arc::new(Worker {
+        decoder: dlq::Decoder::new(&config.schema_registry_url)?,
+        dead_letters: dlq::Sender::new(&config, NAME)?,
+        slots: Semaphore::new(settings.concurrency.max(1)),
+        log,
+        media,
+        settings,
+        metrics,
+    });
+    let (done_tx, mut done_rx) = mpsc::unbounded_channel::<(String, i32, i64)>();
+    let mut tracker = Tracker::default();
+    let mut jobs = JoinSet::new();
+    let mut paused = false;
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            () = &mut shutdown => break,
+            Some((topic, partition, offset)) = done_rx.recv() => {
+                if let Some(next) = tracker.done(&topic, partition, offset) {
+                    consume::commit(&consumer, &topic, partition, next);
+                }
+                if paused && tracker.pending() <= QUEUE_LOW {
+                    if let Ok(assignment) = consumer.assignment() {
+                        let _ = consumer.resume(&assignment);
+                    }
+                    paused = false;
+                }
+            }
+            message = consumer.recv() => {
+                let message = message.map_err(|e| WorkerError::Kafka(e.to_string()))?;
+                let raw = RawRecord::from_message(&message);
+                tracker.taken(message.topic(), message.partition(), message.offset());
+                let worker = Arc::clone(&worker);
+                let done = done_tx.clone();
+                jobs.spawn(async move {
+                    let at = (raw.topic.clone(), raw.partition, raw.offset);
+                    worker.handle(raw).await;
+                    let _ = done.send(at);
+                });
+                if !paused && tracker.pending() >= QUEUE_HIGH {
+                    if let Ok(assignment) = consumer.assignment() {
+                        let _ = consumer.pause(&assignment);
+                    }
+                    paused = true;
+                }
+            }
+            Some(joined) = jobs.join_next(), if !jobs.is_empty() => {
+                if let Err(error) = joined
+                    && error.is_panic()
+                {
+                    tracing::error!(%error, "an encoding job panicked");
+                }
+            }
+        }
+    }
+    jobs.shutdown().await;
+    Ok(())
+}
+
+struct Worker {
+    log: Arc<EventLog>,
+    media: MediaStore,
+    settings: WorkerSettings,
+    metrics: EncoderMetrics,
+    decoder: dlq::Decoder,
+    dead_letters: dlq::Sender,
+    slots: Semaphore,
+}
+
+/// A failure that is nobody's fault but the infrastructure's: the job is tried again later,
+/// without counting an attempt.
+#[derive(Debug)]
+struct Unavailable(String);
+
+impl<E: std::fmt::Display> From<ExecuteError<E>> for Unavailable {
+    fn from(error: ExecuteError<E>) -> Self {
+        Unavailable(error.to_string())
+    }
+}
+
+impl From<EventLogError> for Unavailable {
+    fn from(error: EventLogError) -> Self {
+        Unavailable(error.to_string())
+    }
+}
+
+/// What became of an upload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Handled {
+    Finished,
+    Failed,
+    DeadLettered,
+    Skipped,
+}
+
+/// Why an attempt did not finish.
+#[derive(Debug)]
+enum AttemptError {
+    /// The attempt failed; `retryable` says whether another may succeed.
+    Failed {
+        reason: String,
+        retryable: bool,
+    },
+    /// Another attempt took the job over: this one stops without reporting.
+    TakenOver,
+    Unavailable(Unavailable),
+}
+
+impl From<Unavailable> for AttemptError {
+    fn from(error: Unavailable) -> Self {
+        AttemptError::Unavailable(error)
+    }
+}
+
+impl From<EncodeError> for AttemptError {
+    fn from(error: EncodeError) -> Self {
+        AttemptError::Failed {
+            retryable: error.is_retryable(),
+            reason: error.to_string(),
+        }
+    }
+}
+
+impl From<codeflix_storage::StorageError> for AttemptError {
+    fn from(error: codeflix_storage::StorageError) -> Self {
+        AttemptError::Failed {
+            reason: error.to_string(),
+            retryable: true,
+        }
+    }
+}
+
+impl Worker {
+    /// Handles one record; infrastructure failures are waited out.
+    async fn handle(&self, raw: RawRecord) {
+        let envelope = match self.decoder.decode_patiently(&raw, NAME).await {
+            Ok(envelope) => envelope,
+            Err(reason) => {
+                self.dead_letter(&raw, reason).await;
+                return;
+            }
+        };
+        let AnyEvent::Video(VideoEvent::VideoUploaded(upload)) = envelope.event else {
+            return;
+        };
+        if !upload.slot.is_encoded() {
+            return;
+        }
+        let mut pause = Duration::from_millis(500);
+        loop {
+            match self.job(&envelope.metadata, &upload).await {
+                Ok(Handled::Finished) => self.metrics.job("finished"),
+                Ok(Handled::Failed) => self.metrics.job("failed"),
+                Ok(Handled::Skipped) => self.metrics.job("skipped"),
+                Ok(Handled::DeadLettered) => {
+                    let reason = format!(
+                        "encoding failed {} times; the last failure is in the job's EncodingFailed",
+                        self.settings.max_attempts
+                    );
+                    self.dead_letter(&raw, reason).await;
+                    self.metrics.job("dead_lettered");
+                }
+                Err(Unavailable(reason)) => {
+                    tracing::warn!(media = %upload.media_id, %reason, "encoder cannot proceed; retrying");
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(Duration::from_secs(30));
+                    continue;
+                }
+            }
+            return;
+        }
+    }
+
+    async fn dead_letter(&self, raw: &RawRecord, reason: String) {
+        let mut pause = Duration::from_millis(500);
+        loop {
+            let letter = dlq::DeadLetter::new(raw.clone(), reason.clone());
+            match self.dead_letters.send(NAME, vec![letter]).await {
+                Ok(()) => return,
+                Err(error) => {
+                    tracing::warn!(%error, "sending a dead letter; retrying");
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(Duration::from_secs(30));
+                }
+            }
+        }
+    }
+
+    fn context(&self, command_id: Uuid, cause: &EventMetadata) -> CommandContext {
+        CommandContext {
+            command_id,
+            correlation_id: cause.correlation_id,
+            actor: format!("encoder:{}", self.settings.name),
+            now: codeflix_eventlog::now(),
+        }
+    }
+
+    /// Runs the upload's job to an end: finished, failed, or not this worker's to run.
+    async fn job(
+        &self,
+        cause: &EventMetadata,
+        upload: &VideoUploaded,
+    ) -> Result<Handled, Unavailable> {
+        let id = EncodingJobId::new(upload.media_id.as_uuid());
+        let video_id: codeflix_domain::catalog::video::VideoId = cause
+            .aggregate_id
+            .parse()
+            .map_err(|e| Unavailable(format!("video id {}: {e}", cause.aggregate_id)))?;
+        loop {
+            let job = self.log.load::<EncodingJob>(&id).await?;
+            let version = job.version();
+            let state = job.state();
+            match state.status() {
+                None => {
+                    let request = RequestEncoding {
+                        video_id,
+                        media_id: upload.media_id,
+                        slot: upload.slot,
+                        source_location: location(&upload.raw_location)?,
+                        checksum: Checksum::parse(&upload.checksum)
+                            .map_err(|e| Unavailable(format!("checksum: {e}")))?,
+                    };
+                    let ctx = self.context(
+                        Uuid::new_v5(&COMMANDS, format!("request/{id}").as_bytes()),
+                        cause,
+                    );
+                    match self
+                        .log
+                        .execute::<EncodingJob>(
+                            &ctx,
+                            &id,
+                            ExpectedVersion::Exactly(version),
+                            request.into(),
+                        )
+                        .await
+                    {
+                        Ok(_) | Err(ExecuteError::Conflict { .. }) => continue,
+                        Err(ExecuteError::Rejected(EncodingError::AlreadyRequested)) => continue,
+                        Err(error) => return Err(error.into()),
+                    }
+                }
+                Some(JobStatus::Finished) => return Ok(Handled::Skipped),
+                Some(JobStatus::Failed) if !job_retryable(state) => return Ok(Handled::Skipped),
+                Some(JobStatus::Failed) if state.attempts() >= self.settings.max_attempts => {
+                    return Ok(Handled::DeadLettered);
+                }
+                Some(JobStatus::Failed) => {
+                    let wait = self.settings.retry_backoff * state.attempts();
+                    tokio::time::sleep(wait).await;
+                }
+                Some(JobStatus::Requested | JobStatus::Running) => {}
+            }
+            let _slot = self
+                .slots
+                .acquire()
+                .await
+                .map_err(|e| Unavailable(e.to_string()))?;
+            // Another worker may have moved the job while this one waited for a slot.
+            let job = self.log.load::<EncodingJob>(&id).await?;
+            if job.version() != version {
+                continue;
+            }
+            let attempt = job.state().attempts() + 1;
+            let ctx = self.context(Uuid::new_v4(), cause);
+            let start = StartEncoding {
+                worker: WorkerName::parse(&self.settings.name)
+                    .map_err(|e| Unavailable(e.to_string()))?,
+            };
+            let started = match self
+                .log
+                .execute::<EncodingJob>(&ctx, &id, ExpectedVersion::Exactly(version), start.into())
+                .await
+            {
+                Ok(appended) => appended.aggregate_version,
+                Err(ExecuteError::Conflict { .. }) => return Ok(Handled::Skipped),
+                Err(ExecuteError::Rejected(error)) => {
+                    tracing::info!(job = %id, %error, "not starting the job");
+                    return Ok(Handled::Skipped);
+                }
+                Err(error) => return Err(error.into()),
+            };
+            tracing::info!(job = %id, video = %video_id, slot = %upload.slot, attempt, "encoding");
+            let paths = Paths::new(&self.settings.work_dir, video_id, upload, attempt);
+            self.metrics.running().inc();
+            let began = Instant::now();
+            let mut fence = Fence {
+                log: &self.log,
+                id,
+                version: started,
+                ctx: self.context(Uuid::nil(), cause),
+            };
+            let outcome = self.attempt(&paths, upload, &mut fence).await;
+            self.metrics.running().dec();
+            self.metrics.attempt_took(began.elapsed().as_secs_f64());
+            let _ = tokio::fs::remove_dir_all(&paths.local).await;
+            match outcome {
+                Ok(()) => return Ok(Handled::Finished),
+                Err(AttemptError::TakenOver) => {
+                    tracing::warn!(job = %id, attempt, "another attempt took the job over");
+                    return Ok(Handled::Skipped);
+                }
+                Err(AttemptError::Unavailable(error)) => {
+                    // The attempt stays "running": the retry below takes it over.
+                    self.discard(&paths.prefix).await;
+                    return Err(error);
+                }
+                Err(AttemptError::Failed { reason, retryable }) => {
+                    self.discard(&paths.prefix).await;
+                    let last = attempt >= self.settings.max_attempts;
+                    let retry = retryable && !last;
+                    let reason = if retry {
+                        format!("attempt {attempt} failed, will retry: {reason}")
+                    } else if retryable {
+                        format!("attempt {attempt} of {attempt} failed, giving up: {reason}")
+                    } else {
+                        reason
+                    };
+                    tracing::warn!(job = %id, attempt, %reason, "encoding failed");
+                    let fail = FailEncoding {
+                        reason: Reason::parse(&truncate(&reason, 1000))
+                            .map_err(|e| Unavailable(e.to_string()))?,
+                        retryable: retry,
+                    };
+                    match fence.report(fail.into()).await {
+                        Ok(()) => {}
+                        Err(AttemptError::Unavailable(error)) => return Err(error),
+                        Err(_) => return Ok(Handled::Skipped),
+                    }
+                    if retry {
+                        self.metrics.job("retried");
+                        continue;
+                    }
+                    if retryable {
+                        return Ok(Handled::DeadLettered);
+                    }
+                    return Ok(Handled::Failed);
+                }
+            }
+        }
+    }
+
+    /// One attempt: fetch the upload, encode it, store the ladder, report it finished.
+    async fn attempt(
+        &self,
+        paths: &Paths,
+        upload: &VideoUploaded,
+        fence: &mut Fence<'_>,
+    ) -> Result<(), AttemptError> {
+        let Some(source_key) = self.media.key_of(&upload.raw_location) else {
+            return Err(AttemptError::Failed {
+                reason: format!(
+                    "the upload {} is not in the configured media store {}",
+                    upload.raw_location,
+                    self.media.url()
+                ),
+                retryable: false,
+            });
+        };
+        // Attempts that never finished left objects no event names: remove them.
+        self.discard(&paths.root).await;
+        let _ = tokio::fs::remove_dir_all(&paths.local).await;
+        tokio::fs::create_dir_all(&paths.local).await.map_err(|e| {
+            codeflix_storage::StorageError::Io {
+                path: paths.local.clone(),
+                source: e,
+            }
+        })?;
+        let source = paths.local.join("source");
+        self.media.download(&source_key, &source).await?;
+        let out = paths.local.join("out");
+        let encoded = self.encode_reporting(&source, &out, fence).await?;
+        for file in files(&out)? {
+            let relative = file
+                .strip_prefix(&out)
+                .map_err(|e| AttemptError::Failed {
+                    reason: e.to_string(),
+                    retryable: true,
+                })?
+                .to_string_lossy()
+                .replace('\\', "/");
+            self.media
+                .upload(&file, &format!("{}{relative}", paths.prefix))
+                .await?;
+        }
+        let at = |relative: &str| {
+            StorageLocation::parse(&self.media.location(&format!("{}{relative}", paths.prefix)))
+                .map_err(|e| AttemptError::Failed {
+                    reason: format!("location of {relative}: {e}"),
+                    retryable: false,
+                })
+        };
+        let renditions = encoded
+            .renditions
+            .iter()
+            .map(|r| {
+                Ok(Rendition {
+                    name: format!("{}p", r.height),
+                    width: r.width,
+                    height: r.height,
+                    bandwidth_bps: u32::try_from(r.bandwidth).unwrap_or(u32::MAX),
+                    codecs: r.codecs.clone(),
+                    playlist_location: at(&r.playlist)?.into_string(),
+                })
+            })
+            .collect::<Result<Vec<_>, AttemptError>>()?;
+        let finish = FinishEncoding {
+            renditions,
+            hls_manifest: at(&encoded.hls_master)?,
+            dash_manifest: at(&encoded.dash_manifest)?,
+            duration_ms: (encoded.duration_seconds * 1000.0).round().max(1.0) as u64,
+        };
+        fence.report(finish.into()).await
+    }
+
+    /// Encodes while a side task reports progress, throttled, through the fence.
+    async fn encode_reporting(
+        &self,
+        source: &std::path::Path,
+        out: &std::path::Path,
+        fence: &mut Fence<'_>,
+    ) -> Result<Encoded, AttemptError> {
+        let (percent_tx, mut percent_rx) = watch::channel(0u8);
+        let encoding = crate::encode(&self.settings.encoder, source, out, move |fraction| {
+            let percent = (fraction * 100.0).floor().clamp(0.0, 99.0) as u8;
+            percent_tx.send_if_modified(|current| {
+                let moved = percent > *current;
+                if moved {
+                    *current = percent;
+                }
+                moved
+            });
+        });
+        tokio::pin!(encoding);
+        let mut ticks = tokio::time::interval(self.settings.progress_interval);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut reported = 0u8;
+        loop {
+            tokio::select! {
+                result = &mut encoding => return Ok(result?),
+                _ = ticks.tick() => {
+                    let percent = *percent_rx.borrow_and_update();
+                    if percent > reported {
+                        let report = ReportEncodingProgress {
+                            percent: Percent::parse(i64::from(percent)).map_err(|e| AttemptError::Failed {
+                                reason: e.to_string(),
+                                retryable: false,
+                            })?,
+                        };
+                        fence.report(report.into()).await?;
+                        reported = percent;
+                    }
+                }
+            }
+        }
+    }
+
+    async fn discard(&self, prefix: &str) {
+        if let Err(error) = self.media.delete_prefix(prefix).await {
+            tracing::warn!(%error, prefix, "removing the objects of an unfinished attempt");
+        }
+    }
+}
+
+fn job_retryable(job: &EncodingJob) -> bool {
+    job.last_failure_retryable().unwrap_or(false)
+}
+
+fn location(text: &str) -> Result<StorageLocation, Unavailable> {
+    StorageLocation::parse(text).map_err(|e| Unavailable(format!("location {text}: {e}")))
+}
+
+fn truncate(text: &str, max: usize) -> String {
+    text.chars().take(max).collect()
+}
+
+/// An attempt's reports, each expecting the version the previous one produced.
+struct Fence<'a> {
+    log: &'a EventLog,
+    id: EncodingJobId,
+    version: Version,
+    ctx: CommandContext,
+}
+
+impl Fence<'_> {
+    async fn report(&mut self, command: EncodingCommand) -> Result<(), AttemptError> {
+        let ctx = CommandContext {
+            command_id: Uuid::new_v4(),
+            now: codeflix_eventlog::now(),
+            ..self.ctx.clone()
+        };
+        match self
+            .log
+            .execute::<EncodingJob>(
+                &ctx,
+                &self.id,
+                ExpectedVersion::Exactly(self.version),
+                command,
+            )
+            .await
+        {
+            Ok(appended) => {
+                self.version = appended.aggregate_version;
+                Ok(())
+            }
+            Err(ExecuteError::Conflict { .. }) => Err(AttemptError::TakenOver),
+            Err(ExecuteError::Rejected(error)) => Err(AttemptError::Failed {
+                reason: error.to_string(),
+                retryable: false,
+            }),
+            Err(error) => Err(AttemptError::Unavailable(error.into())),
+        }
+    }
+}
+
+/// Where an attempt works: locally, and in the object store.
+struct Paths {
+    /// Every attempt of the upload: `videos/<video>/<slot>/<media>/encoded/`.
+    root: String,
+    /// This attempt: `…/encoded/<attempt>/`.
+    prefix: String,
+    local: PathBuf,
+}
+
+impl Paths {
+    fn new(
+        work_dir: &std::path::Path,
+        video: codeflix_domain::catalog::video::VideoId,
+        upload: &VideoUploaded,
+        attempt: u32,
+    ) -> Paths {
+        let root = codeflix_storage::encoded_root(
+            &video.to_string(),
+            upload.slot.as_str(),
+            &upload.media_id.to_string(),
+        );
+        Paths {
+            prefix: format!("{root}{attempt}/"),
+            root,
+            local: work_dir.join(upload.media_id.to_string()),
+        }
+    }
+}
+
+/// Every file under `dir`, manifests last (so a store listing never shows a manifest before
+/// the segments it names).
+fn files(dir: &std::path::Path) -> Result<Vec<PathBuf>, AttemptError> {
+    let mut found = Vec::new();
+    let mut pending = vec![dir.to_owned()];
+    while let Some(next) = pending.pop() {
+        let entries = std::fs::read_dir(&next).map_err(|e| AttemptError::Failed {
+            reason: format!("{}: {e}", next.display()),
+            retryable: true,
+        })?;
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                found.push(path);
+            }
+        }
+    }
+    let manifest =
+        |p: &PathBuf| matches!(p.extension().and_then(|e| e.to_str()), Some("m3u8" | "mpd"));
+    found.sort_by_key(|p| (manifest(p), p.parent() == Some(dir), p.clone()));
+    Ok(found)
+}
