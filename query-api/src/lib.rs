@@ -9,9 +9,10 @@
 pub mod consistency;
 pub mod model;
 mod params;
+pub mod playback;
 mod routes;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use axum::extract::State;
@@ -48,6 +49,8 @@ pub struct Inner {
     pub http_metrics: HttpMetrics,
     /// Checks the bearer tokens of the admins' routes.
     pub verifier: Arc<Verifier>,
+    /// Where encoded media are served from; unset, playback answers 503.
+    pub playback: OnceLock<playback::Playback>,
 }
 
 impl std::ops::Deref for QueryState {
@@ -95,7 +98,16 @@ impl QueryState {
             registry: Arc::new(registry),
             http_metrics,
             verifier,
+            playback: OnceLock::new(),
         }))
+    }
+
+    /// Serves encoded media from `playback` (set once, before serving).
+    pub fn with_playback(self, playback: playback::Playback) -> QueryState {
+        if self.0.playback.set(playback).is_err() {
+            tracing::warn!("playback was configured twice; the first configuration stays");
+        }
+        self
     }
 }
 
@@ -111,12 +123,13 @@ impl QueryState {
     paths(
         routes::list_videos, routes::get_video, routes::search, routes::list_categories,
         routes::list_genres, routes::list_cast_members, routes::admin_list_videos,
-        routes::admin_get_video,
+        routes::admin_get_video, playback::stream,
     ),
     components(schemas(codeflix_http::problem::ProblemDetails, codeflix_http::problem::FieldError,
         routes::RatingParam, routes::SortParam)),
     modifiers(&Conventions),
-    tags((name = "videos"), (name = "catalog", description = "Categories, genres, cast"),
+    tags((name = "videos"), (name = "playback", description = "HLS and DASH ladders of published \
+            videos, with byte ranges; CORS open to web players"), (name = "catalog", description = "Categories, genres, cast"),
         (name = "admin", description = "Every video with its media, for admins (bearer token with \
             catalog-videos or catalog-admin)")),
 )]
@@ -204,6 +217,7 @@ pub fn router(state: QueryState) -> Router {
     Router::new()
         .route("/videos", get(routes::list_videos))
         .route("/videos/{id}", get(routes::get_video))
+        .route("/videos/{id}/stream/{slot}/{*path}", get(playback::stream))
         .route("/search", get(routes::search))
         .route("/categories", get(routes::list_categories))
         .route("/genres", get(routes::list_genres))
@@ -225,6 +239,30 @@ pub fn router(state: QueryState) -> Router {
         .merge(utoipa_scalar::Scalar::with_url("/docs", document()))
         .fallback(|| async { Problem::not_found("no such route; see /openapi.json") })
         .layer(middleware::from_fn(codeflix_http::correlate))
+        .layer(cors())
+}
+
+/// Web players on any origin may read the catalog and stream: the API is public and carries no
+/// cookies; admin routes still need their bearer token.
+fn cors() -> tower_http::cors::CorsLayer {
+    use axum::http::{Method, header};
+    tower_http::cors::CorsLayer::new()
+        .allow_origin(tower_http::cors::Any)
+        .allow_methods([Method::GET, Method::HEAD, Method::OPTIONS])
+        .allow_headers([
+            header::RANGE,
+            header::AUTHORIZATION,
+            header::IF_NONE_MATCH,
+            header::IF_RANGE,
+            header::HeaderName::from_static(consistency::HEADER),
+        ])
+        .expose_headers([
+            header::CONTENT_RANGE,
+            header::CONTENT_LENGTH,
+            header::ACCEPT_RANGES,
+            header::ETAG,
+        ])
+        .max_age(Duration::from_secs(3600))
 }
 
 /// Readiness: both read models answer; their positions say how far they are.

@@ -33,6 +33,17 @@ pub struct MediaState {
     pub status: String,
 }
 
+/// Where a slot's encoded ladder plays from (paths on this API).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Stream {
+    /// `VIDEO` or `TRAILER`.
+    pub slot: String,
+    /// The HLS master playlist.
+    pub hls: String,
+    /// The DASH manifest.
+    pub dash: String,
+}
+
 /// A published video.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Video {
@@ -51,6 +62,8 @@ pub struct Video {
     pub media: Vec<MediaState>,
     /// Whether the main video is encoded and can be streamed.
     pub playable: bool,
+    /// The encoded video and trailer, as HLS and DASH.
+    pub streams: Vec<Stream>,
     /// The video's version in the catalog.
     pub version: u64,
     pub updated_at: String,
@@ -141,7 +154,22 @@ impl Names {
             .media
             .iter()
             .any(|m| m.slot == "VIDEO" && m.status == "COMPLETED");
+        let streams = v
+            .media
+            .iter()
+            .filter(|m| (m.slot == "VIDEO" || m.slot == "TRAILER") && m.status == "COMPLETED")
+            .filter_map(|m| {
+                let (hls, dash) =
+                    crate::playback::stream_paths(v.id, &m.slot, m.encoded_location.as_deref()?);
+                Some(Stream {
+                    slot: m.slot.clone(),
+                    hls,
+                    dash,
+                })
+            })
+            .collect();
         Video {
+            streams,
             categories: self.named(DocKind::Category, &v.categories),
             genres: self.named(DocKind::Genre, &v.genres),
             cast_members: self.cast(&v.cast_members),

@@ -14,6 +14,7 @@ use codeflix_projectors::store::DocStore;
 use codeflix_projectors::store::sqlite::SqliteCatalog;
 use codeflix_projectors::{Membership, ProjectionSpec, ProjectorMetrics, dlq};
 use codeflix_query_api::QueryState;
+use codeflix_query_api::playback::{OpenPlayback, Playback};
 use prometheus_client::registry::Registry;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -111,9 +112,13 @@ pub(crate) fn spawn_projectors(
 }
 
 /// The query API's state over `stores`, its metrics in `registry`.
-pub(crate) fn query_state(settings: &Settings, stores: &Stores, registry: Registry) -> QueryState {
+pub(crate) fn query_state(
+    settings: &Settings,
+    stores: &Stores,
+    registry: Registry,
+) -> anyhow::Result<QueryState> {
     let prefix = &settings.kafka.topic_prefix;
-    QueryState::new(
+    Ok(QueryState::new(
         stores.catalog.clone(),
         ProjectionSpec::catalog().topics(prefix),
         stores.search.clone(),
@@ -122,6 +127,10 @@ pub(crate) fn query_state(settings: &Settings, stores: &Stores, registry: Regist
         registry,
         Arc::new(codeflix_auth::Verifier::new(settings.verifier())),
     )
+    .with_playback(Playback {
+        media: settings.media_store()?,
+        policy: Arc::new(OpenPlayback),
+    }))
 }
 
 /// `codeflix projectors`.
@@ -195,7 +204,7 @@ pub(crate) async fn serve_query_api(
     let listener = tokio::net::TcpListener::bind(settings.query_api.listen)
         .await
         .with_context(|| format!("listening on {}", settings.query_api.listen))?;
-    let router = codeflix_query_api::router(query_state(settings, stores, registry));
+    let router = codeflix_query_api::router(query_state(settings, stores, registry)?);
     Ok(tokio::spawn(codeflix_http::serve(
         listener, router, shutdown,
     )))

@@ -4,6 +4,7 @@
 
 mod encode;
 mod faults;
+mod playback;
 mod projectors;
 mod python;
 mod race;

@@ -10,14 +10,14 @@ use serde_json::{Value, json};
 
 use crate::support::{Process, Site, wait_for_port};
 
-fn start(site: &Site) -> Process {
+pub(crate) fn start(site: &Site) -> Process {
     let up = site.spawn("up", &["up"]);
     wait_for_port(site.api_port);
     up
 }
 
 /// SIGINT, as Ctrl-C; the process must exit by itself, successfully.
-fn interrupt(mut up: Process) {
+pub(crate) fn interrupt(mut up: Process) {
     let pid = up.0.id().to_string();
     assert!(
         Command::new("kill")
@@ -37,7 +37,7 @@ fn interrupt(mut up: Process) {
     }
 }
 
-fn token(site: &Site) -> String {
+pub(crate) fn token(site: &Site) -> String {
     let output = site.run(&["token", "--role", "catalog-admin"]);
     assert!(
         output.status.success(),
