@@ -157,7 +157,7 @@ pub(crate) fn wanted(range: Option<&str>, size: u64) -> Wanted {
     params(
         ("id" = Uuid, Path, description = "The video"),
         ("slot" = String, Path, description = "`video` (the feature) or `trailer`",
-            pattern = "^(?i)(video|trailer)$"),
+            pattern = "^(video|trailer)$"),
         ("path" = String, Path, description = "A file of the ladder: `master.m3u8`, \
             `manifest.mpd`, `v0/index.m3u8`, `v0/init_0.mp4`, `v0/seg_00000.m4s`, …"),
     ),
@@ -168,13 +168,14 @@ pub(crate) fn wanted(range: Option<&str>, size: u64) -> Wanted {
         (status = 206, description = "The requested byte range (Range: bytes=…)",
             content_type = "application/octet-stream", body = Vec<u8>),
         (status = 304, description = "Not modified: the If-None-Match ETag is current"),
-        (status = 400, description = "The path or slot breaks its rules",
+        (status = 400, description = "The id or slot breaks its rules",
             content_type = "application/problem+json", body = codeflix_http::problem::ProblemDetails),
         (status = 401, description = "A bearer token was sent and is not valid",
             content_type = "application/problem+json", body = codeflix_http::problem::ProblemDetails),
         (status = 403, description = "The playback policy refuses this viewer",
             content_type = "application/problem+json", body = codeflix_http::problem::ProblemDetails),
-        (status = 404, description = "No such published video, encoded slot or file",
+        (status = 404, description = "No such published video, encoded slot or file (a path \
+            outside the ladder's folder is never one)",
             content_type = "application/problem+json", body = codeflix_http::problem::ProblemDetails),
         (status = 416, description = "The range starts past the end of the file",
             content_type = "application/problem+json", body = codeflix_http::problem::ProblemDetails),
@@ -198,15 +199,16 @@ pub(crate) async fn stream(
     if slot != "VIDEO" && slot != "TRAILER" {
         errors.push(FieldError::new("slot", "must be video or trailer"));
     }
-    if !valid_path(&path) {
-        errors.push(FieldError::new(
-            "path",
-            "must be 1 to 8 segments of letters, digits, '.', '_' and '-', none of them '.' or '..'",
-        ));
-    }
     let Some(id) = id.filter(|_| errors.is_empty()) else {
         return Err(Problem::bad_parameters(errors));
     };
+    // A path that no ladder can hold is simply not there.
+    if !valid_path(&path) {
+        return Err(Problem::not_found(
+            "a ladder's files are 1 to 8 segments of letters, digits, '.', '_' and '-', none \
+             of them '.' or '..'",
+        ));
+    }
     let playback = state
         .playback
         .get()
