@@ -68,7 +68,7 @@ enum Command {
     /// Export the read models, or show how far each projection has read.
     #[command(subcommand)]
     Views(commands::views::ViewsCommand),
-    /// List or re-drive the events a projection could not apply.
+    /// List or re-drive what a projection could not apply or the encoder could not encode.
     #[command(subcommand)]
     Dlq(commands::views::DlqCommand),
     /// Encode a video file into an adaptive HLS/DASH ladder in a directory, as the encoder does

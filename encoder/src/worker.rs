@@ -292,18 +292,11 @@ impl Worker {
         }
         let mut pause = Duration::from_millis(500);
         loop {
-            match self.job(&envelope.metadata, &upload).await {
+            match self.job(&raw, &envelope.metadata, &upload).await {
                 Ok(Handled::Finished) => self.metrics.job("finished"),
                 Ok(Handled::Failed) => self.metrics.job("failed"),
                 Ok(Handled::Skipped) => self.metrics.job("skipped"),
-                Ok(Handled::DeadLettered) => {
-                    let reason = format!(
-                        "encoding failed {} times; the last failure is in the job's EncodingFailed",
-                        self.settings.max_attempts
-                    );
-                    self.dead_letter(&raw, reason).await;
-                    self.metrics.job("dead_lettered");
-                }
+                Ok(Handled::DeadLettered) => self.metrics.job("dead_lettered"),
                 Err(Unavailable(reason)) => {
                     tracing::warn!(media = %upload.media_id, %reason, "encoder cannot proceed; retrying");
                     tokio::time::sleep(pause).await;
@@ -342,10 +335,12 @@ impl Worker {
     /// Runs the upload's job to an end: finished, failed, or not this worker's to run.
     async fn job(
         &self,
+        raw: &RawRecord,
         cause: &EventMetadata,
         upload: &VideoUploaded,
     ) -> Result<Handled, Unavailable> {
         let id = EncodingJobId::new(upload.media_id.as_uuid());
+        let redriven = raw.topic.ends_with(".redrive");
         let video_id: codeflix_domain::catalog::video::VideoId = cause
             .aggregate_id
             .parse()
@@ -385,9 +380,13 @@ impl Worker {
                 }
                 Some(JobStatus::Finished) => return Ok(Handled::Skipped),
                 Some(JobStatus::Failed) if !job_retryable(state) => return Ok(Handled::Skipped),
-                Some(JobStatus::Failed) if state.attempts() >= self.settings.max_attempts => {
-                    return Ok(Handled::DeadLettered);
+                // Out of attempts: dead-lettered already. An operator's redrive buys one more.
+                Some(JobStatus::Failed)
+                    if state.attempts() >= self.settings.max_attempts && !redriven =>
+                {
+                    return Ok(Handled::Skipped);
                 }
+                Some(JobStatus::Failed) if state.attempts() >= self.settings.max_attempts => {}
                 Some(JobStatus::Failed) => {
                     let wait = self.settings.retry_backoff * state.attempts();
                     tokio::time::sleep(wait).await;
@@ -455,15 +454,23 @@ impl Worker {
                     let reason = if retry {
                         format!("attempt {attempt} failed, will retry: {reason}")
                     } else if retryable {
-                        format!("attempt {attempt} of {attempt} failed, giving up: {reason}")
+                        format!("attempt {attempt} failed, giving up: {reason}")
                     } else {
                         reason
                     };
                     tracing::warn!(job = %id, attempt, %reason, "encoding failed");
+                    if retryable && last {
+                        // Dead-lettered before the failure is recorded: a crash in between
+                        // repeats the letter (listed once), never loses it.
+                        self.dead_letter(raw, format!("encoding failed {attempt} times: {reason}"))
+                            .await;
+                    }
+                    // An exhausted job stays retryable: the cause may pass, and a redrive may try
+                    // again; the attempt budget is the worker's policy, not the job's.
                     let fail = FailEncoding {
                         reason: Reason::parse(&truncate(&reason, 1000))
                             .map_err(|e| Unavailable(e.to_string()))?,
-                        retryable: retry,
+                        retryable,
                     };
                     match fence.report(fail.into()).await {
                         Ok(()) => {}

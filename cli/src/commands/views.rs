@@ -278,20 +278,41 @@ pub(crate) async fn views(settings: &Settings, command: ViewsCommand) -> anyhow:
     Ok(ExitCode::SUCCESS)
 }
 
+/// Who dead-letters what it cannot handle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Consumer {
+    /// The catalog projection: events it cannot decode or apply.
+    Catalog,
+    /// The search projection: events it cannot decode or apply.
+    Search,
+    /// The encoder: uploads whose encoding failed every attempt (a redrive buys one more).
+    Encoder,
+}
+
+impl Consumer {
+    fn name(self) -> String {
+        match self {
+            Consumer::Catalog => Projection::Catalog.spec().name,
+            Consumer::Search => Projection::Search.spec().name,
+            Consumer::Encoder => codeflix_encoder::worker::NAME.to_owned(),
+        }
+    }
+}
+
 /// `codeflix dlq`.
 #[derive(Debug, Subcommand)]
 pub(crate) enum DlqCommand {
-    /// Print a projection's dead letters as JSON lines: where each came from, why it failed, and
-    /// whether it has been re-driven.
+    /// Print dead letters as JSON lines: where each came from, why it failed, and whether it has
+    /// been re-driven.
     List {
-        #[arg(long, value_enum, default_value_t = Projection::Catalog)]
-        projection: Projection,
+        #[arg(long, value_enum, default_value_t = Consumer::Catalog)]
+        projection: Consumer,
     },
-    /// Send every dead letter not re-driven yet back to the projection (in order, through its
+    /// Send every dead letter not re-driven yet back to its consumer (in order, through its
     /// redrive topic); what still fails is dead-lettered again.
     Redrive {
-        #[arg(long, value_enum, default_value_t = Projection::Catalog)]
-        projection: Projection,
+        #[arg(long, value_enum, default_value_t = Consumer::Catalog)]
+        projection: Consumer,
     },
 }
 
@@ -300,7 +321,7 @@ pub(crate) async fn dlq(settings: &Settings, command: DlqCommand) -> anyhow::Res
     match command {
         DlqCommand::List { projection } => {
             let mut out = std::io::stdout().lock();
-            for listed in dlq::list(&config, &projection.spec().name).await? {
+            for listed in dlq::list(&config, &projection.name()).await? {
                 let record = &listed.letter.record;
                 writeln!(
                     out,
@@ -319,7 +340,7 @@ pub(crate) async fn dlq(settings: &Settings, command: DlqCommand) -> anyhow::Res
             }
         }
         DlqCommand::Redrive { projection } => {
-            let count = dlq::redrive(&config, &projection.spec().name).await?;
+            let count = dlq::redrive(&config, &projection.name()).await?;
             println!("re-drove {count} dead letters");
         }
     }

@@ -452,8 +452,8 @@ async fn failures_another_attempt_may_fix_are_retried_then_dead_lettered() {
         .collect();
     assert_eq!(
         failures,
-        [(1, true), (2, false)],
-        "the last attempt's failure is final"
+        [(1, true), (2, true)],
+        "the cause may pass: still retryable"
     );
     assert!(errored.error.unwrap().contains("/nonexistent/ffmpeg"));
     let letters = dlq::list(env.log.config(), worker::NAME).await.unwrap();
@@ -467,6 +467,25 @@ async fn failures_another_attempt_may_fix_are_retried_then_dead_lettered() {
         "{}",
         letters[0].letter.reason
     );
+
+    // The cause is fixed and an operator re-drives the dead letter: one more attempt, which
+    // finishes.
+    let (_, metrics) = registered();
+    let (stop, task) = env.encoder(env.settings(), &metrics);
+    assert_eq!(
+        dlq::redrive(env.log.config(), worker::NAME).await.unwrap(),
+        1
+    );
+    env.media_reaches(video, MediaStatus::Completed).await;
+    stop.send(true).unwrap();
+    task.await.unwrap();
+    let events = env.job_events(media).await;
+    assert_eq!(
+        kinds(&events)[5..],
+        ["started", "finished"],
+        "the redriven attempt is the third"
+    );
+    assert!(dlq::list(env.log.config(), worker::NAME).await.unwrap()[0].redriven);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
