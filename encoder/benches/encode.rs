@@ -25,7 +25,9 @@ fn main() {
         .args(["-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i"])
         .arg("testsrc2=size=1280x720:rate=30")
         .args(["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000"])
-        .args(["-t", "10", "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p"])
+        .args([
+            "-t", "10", "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p",
+        ])
         .args(["-c:a", "aac", "-shortest"])
         .arg(&input)
         .status()
@@ -70,11 +72,20 @@ fn main() {
         remove(&out);
     }
     let (direct, pipeline) = (median(direct), median(pipeline));
-    println!("encoder: 10 s 1280x720 clip, ladder {} rungs, median of {ROUNDS}", rungs.len());
+    println!(
+        "encoder: 10 s 1280x720 clip, ladder {} rungs, median of {ROUNDS}",
+        rungs.len()
+    );
     println!("| run | wall time |");
     println!("|---|---|");
-    println!("| ffmpeg directly (same arguments) | {:.2} s |", direct.as_secs_f64());
-    println!("| codeflix-encoder `encode` | {:.2} s |", pipeline.as_secs_f64());
+    println!(
+        "| ffmpeg directly (same arguments) | {:.2} s |",
+        direct.as_secs_f64()
+    );
+    println!(
+        "| codeflix-encoder `encode` | {:.2} s |",
+        pipeline.as_secs_f64()
+    );
     println!(
         "| ratio | {:.3}× (target ≤ 1.05×) |",
         pipeline.as_secs_f64() / direct.as_secs_f64()
