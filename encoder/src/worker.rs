@@ -146,6 +146,7 @@ pub async fn run(
         decoder: dlq::Decoder::new(&config.schema_registry_url)?,
         dead_letters: dlq::Sender::new(&config, NAME)?,
         slots: Semaphore::new(settings.concurrency.max(1)),
+        running: std::sync::Mutex::new(std::collections::HashSet::new()),
         log,
         media,
         settings,
@@ -171,7 +172,15 @@ pub async fn run(
                 }
             }
             message = consumer.recv() => {
-                let message = message.map_err(|e| WorkerError::Kafka(e.to_string()))?;
+                // A consumer error (a broker restarting) is not worth killing running encodes.
+                let message = match message {
+                    Ok(message) => message,
+                    Err(error) => {
+                        tracing::warn!(%error, "reading uploads");
+                        tokio::time::sleep(Duration::from_millis(500)).await;
+                        continue;
+                    }
+                };
                 let raw = RawRecord::from_message(&message);
                 tracker.taken(message.topic(), message.partition(), message.offset());
                 let worker = Arc::clone(&worker);
@@ -209,6 +218,60 @@ struct Worker {
     decoder: dlq::Decoder,
     dead_letters: dlq::Sender,
     slots: Semaphore,
+    /// Jobs this process is running now: a duplicate record of an upload must not take over
+    /// its own live attempt.
+    running: std::sync::Mutex<std::collections::HashSet<EncodingJobId>>,
+}
+
+/// Marks a job as running in this process until dropped.
+struct Running<'a> {
+    jobs: &'a std::sync::Mutex<std::collections::HashSet<EncodingJobId>>,
+    id: EncodingJobId,
+}
+
+impl<'a> Running<'a> {
+    fn claim(
+        jobs: &'a std::sync::Mutex<std::collections::HashSet<EncodingJobId>>,
+        id: EncodingJobId,
+    ) -> Option<Running<'a>> {
+        let mut set = jobs.lock().unwrap_or_else(|e| e.into_inner());
+        set.insert(id).then_some(Running { jobs, id })
+    }
+}
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        let mut set = self.jobs.lock().unwrap_or_else(|e| e.into_inner());
+        set.remove(&self.id);
+    }
+}
+
+/// Whether the worker named `name` (`<host>/<pid>`, the default) is a process that is gone.
+/// Only a worker on this host can be known dead; one elsewhere is presumed alive.
+fn dead_here(name: &str) -> bool {
+    let Some((host, pid)) = name.rsplit_once('/') else {
+        return false;
+    };
+    let this_host = default_worker_name()
+        .rsplit_once('/')
+        .map(|(h, _)| h.to_owned())
+        .unwrap_or_default();
+    host == this_host
+        && pid.parse::<u32>().is_ok()
+        && !std::path::Path::new(&format!("/proc/{pid}")).exists()
+}
+
+/// `text` as a failure reason: control characters (but newlines) replaced, at most 1000
+/// characters, never blank.
+fn reason(text: &str) -> Reason {
+    let cleaned: String = text
+        .chars()
+        .map(|c| if c.is_control() && c != '\n' { ' ' } else { c })
+        .take(1000)
+        .collect();
+    Reason::parse(&cleaned)
+        .or_else(|_| Reason::parse("the encoder failed without a readable reason"))
+        .expect("a fixed reason is valid")
 }
 
 /// A failure that is nobody's fault but the infrastructure's: the job is tried again later,
@@ -241,19 +304,9 @@ enum Handled {
 #[derive(Debug)]
 enum AttemptError {
     /// The attempt failed; `retryable` says whether another may succeed.
-    Failed {
-        reason: String,
-        retryable: bool,
-    },
+    Failed { reason: String, retryable: bool },
     /// Another attempt took the job over: this one stops without reporting.
     TakenOver,
-    Unavailable(Unavailable),
-}
-
-impl From<Unavailable> for AttemptError {
-    fn from(error: Unavailable) -> Self {
-        AttemptError::Unavailable(error)
-    }
 }
 
 impl From<EncodeError> for AttemptError {
@@ -332,6 +385,56 @@ impl Worker {
         }
     }
 
+    /// What the upload asks of the encoding context; `Err` when the event cannot be turned into
+    /// a request (it never will be: dead-lettered, not retried).
+    fn request(cause: &EventMetadata, upload: &VideoUploaded) -> Result<RequestEncoding, String> {
+        Ok(RequestEncoding {
+            video_id: cause
+                .aggregate_id
+                .parse()
+                .map_err(|e| format!("video id {}: {e}", cause.aggregate_id))?,
+            media_id: upload.media_id,
+            slot: upload.slot,
+            source_location: StorageLocation::parse(&upload.raw_location)
+                .map_err(|e| format!("location {}: {e}", upload.raw_location))?,
+            checksum: Checksum::parse(&upload.checksum).map_err(|e| format!("checksum: {e}"))?,
+        })
+    }
+
+    /// Executes a job command, waiting out the log's outages with the same command id (so a
+    /// command stored before an outage is replayed, not repeated); answers the job's version.
+    async fn execute(
+        &self,
+        ctx: &CommandContext,
+        id: &EncodingJobId,
+        expected: Version,
+        command: EncodingCommand,
+    ) -> Result<Version, ExecuteError<EncodingError>> {
+        let mut pause = Duration::from_millis(200);
+        loop {
+            match self
+                .log
+                .execute::<EncodingJob>(
+                    ctx,
+                    id,
+                    ExpectedVersion::Exactly(expected),
+                    command.clone(),
+                )
+                .await
+            {
+                Ok(appended) => return Ok(appended.aggregate_version),
+                // Stored, and will reach Kafka: as good as appended for the fence.
+                Err(ExecuteError::Unconfirmed { version }) => return Ok(version),
+                Err(ExecuteError::Unavailable(error)) => {
+                    tracing::warn!(job = %id, %error, "the event log is unavailable; retrying");
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(Duration::from_secs(30));
+                }
+                Err(error) => return Err(error),
+            }
+        }
+    }
+
     /// Runs the upload's job to an end: finished, failed, or not this worker's to run.
     async fn job(
         &self,
@@ -341,55 +444,51 @@ impl Worker {
     ) -> Result<Handled, Unavailable> {
         let id = EncodingJobId::new(upload.media_id.as_uuid());
         let redriven = raw.topic.ends_with(".redrive");
-        let video_id: codeflix_domain::catalog::video::VideoId = cause
-            .aggregate_id
-            .parse()
-            .map_err(|e| Unavailable(format!("video id {}: {e}", cause.aggregate_id)))?;
+        let request = match Self::request(cause, upload) {
+            Ok(request) => request,
+            Err(why) => {
+                self.dead_letter(raw, format!("the upload cannot be encoded: {why}"))
+                    .await;
+                return Ok(Handled::DeadLettered);
+            }
+        };
+        let max = self.settings.max_attempts;
         loop {
             let job = self.log.load::<EncodingJob>(&id).await?;
             let version = job.version();
             let state = job.state();
             match state.status() {
                 None => {
-                    let request = RequestEncoding {
-                        video_id,
-                        media_id: upload.media_id,
-                        slot: upload.slot,
-                        source_location: location(&upload.raw_location)?,
-                        checksum: Checksum::parse(&upload.checksum)
-                            .map_err(|e| Unavailable(format!("checksum: {e}")))?,
-                    };
                     let ctx = self.context(
                         Uuid::new_v5(&COMMANDS, format!("request/{id}").as_bytes()),
                         cause,
                     );
                     match self
-                        .log
-                        .execute::<EncodingJob>(
-                            &ctx,
-                            &id,
-                            ExpectedVersion::Exactly(version),
-                            request.into(),
-                        )
+                        .execute(&ctx, &id, version, request.clone().into())
                         .await
                     {
-                        Ok(_) | Err(ExecuteError::Conflict { .. }) => continue,
-                        Err(ExecuteError::Rejected(EncodingError::AlreadyRequested)) => continue,
+                        Ok(_)
+                        | Err(ExecuteError::Conflict { .. })
+                        | Err(ExecuteError::Rejected(EncodingError::AlreadyRequested)) => continue,
                         Err(error) => return Err(error.into()),
                     }
                 }
                 Some(JobStatus::Finished) => return Ok(Handled::Skipped),
                 Some(JobStatus::Failed) if !job_retryable(state) => return Ok(Handled::Skipped),
                 // Out of attempts: dead-lettered already. An operator's redrive buys one more.
-                Some(JobStatus::Failed)
-                    if state.attempts() >= self.settings.max_attempts && !redriven =>
-                {
+                Some(JobStatus::Failed) if state.attempts() >= max && !redriven => {
                     return Ok(Handled::Skipped);
                 }
-                Some(JobStatus::Failed) if state.attempts() >= self.settings.max_attempts => {}
+                Some(JobStatus::Failed) if state.attempts() >= max => {}
                 Some(JobStatus::Failed) => {
-                    let wait = self.settings.retry_backoff * state.attempts();
-                    tokio::time::sleep(wait).await;
+                    tokio::time::sleep(self.settings.retry_backoff * state.attempts()).await;
+                }
+                Some(JobStatus::Running) if self.owner_may_be_alive(&id, state) => {
+                    // Its worker may be encoding it: wait for the end. The record stays
+                    // unfinished meanwhile, so if that worker dies, the upload comes back.
+                    tokio::time::sleep(self.settings.progress_interval.max(Duration::from_secs(1)))
+                        .await;
+                    continue;
                 }
                 Some(JobStatus::Requested | JobStatus::Running) => {}
             }
@@ -398,37 +497,44 @@ impl Worker {
                 .acquire()
                 .await
                 .map_err(|e| Unavailable(e.to_string()))?;
+            let Some(_running) = Running::claim(&self.running, id) else {
+                continue;
+            };
             // Another worker may have moved the job while this one waited for a slot.
             let job = self.log.load::<EncodingJob>(&id).await?;
             if job.version() != version {
                 continue;
             }
             let attempt = job.state().attempts() + 1;
-            let ctx = self.context(Uuid::new_v4(), cause);
             let start = StartEncoding {
                 worker: WorkerName::parse(&self.settings.name)
                     .map_err(|e| Unavailable(e.to_string()))?,
             };
-            let started = match self
-                .log
-                .execute::<EncodingJob>(&ctx, &id, ExpectedVersion::Exactly(version), start.into())
-                .await
-            {
-                Ok(appended) => appended.aggregate_version,
-                Err(ExecuteError::Conflict { .. }) => return Ok(Handled::Skipped),
+            let ctx = self.context(
+                Uuid::new_v5(
+                    &COMMANDS,
+                    format!("{id}/{attempt}/{}/start", self.settings.name).as_bytes(),
+                ),
+                cause,
+            );
+            let started = match self.execute(&ctx, &id, version, start.into()).await {
+                Ok(version) => version,
+                Err(ExecuteError::Conflict { .. }) => continue,
                 Err(ExecuteError::Rejected(error)) => {
                     tracing::info!(job = %id, %error, "not starting the job");
                     return Ok(Handled::Skipped);
                 }
                 Err(error) => return Err(error.into()),
             };
-            tracing::info!(job = %id, video = %video_id, slot = %upload.slot, attempt, "encoding");
-            let paths = Paths::new(&self.settings.work_dir, video_id, upload, attempt);
+            tracing::info!(job = %id, video = %request.video_id, slot = %upload.slot, attempt, "encoding");
+            let paths = Paths::new(&self.settings.work_dir, request.video_id, upload, attempt);
             self.metrics.running().inc();
             let began = Instant::now();
             let mut fence = Fence {
-                log: &self.log,
+                worker: self,
                 id,
+                attempt,
+                reports: 0,
                 version: started,
                 ctx: self.context(Uuid::nil(), cause),
             };
@@ -436,58 +542,68 @@ impl Worker {
             self.metrics.running().dec();
             self.metrics.attempt_took(began.elapsed().as_secs_f64());
             let _ = tokio::fs::remove_dir_all(&paths.local).await;
-            match outcome {
+            let (reason, retryable) = match outcome {
                 Ok(()) => return Ok(Handled::Finished),
                 Err(AttemptError::TakenOver) => {
                     tracing::warn!(job = %id, attempt, "another attempt took the job over");
+                    self.discard(&paths.prefix).await;
                     return Ok(Handled::Skipped);
                 }
-                Err(AttemptError::Unavailable(error)) => {
-                    // The attempt stays "running": the retry below takes it over.
-                    self.discard(&paths.prefix).await;
-                    return Err(error);
+                Err(AttemptError::Failed { reason, retryable }) => (reason, retryable),
+            };
+            // Nothing names this attempt's objects: the failure report comes first.
+            self.discard(&paths.prefix).await;
+            let last = attempt >= max;
+            let retry = retryable && !last;
+            let reason = if retry {
+                format!("attempt {attempt} failed, will retry: {reason}")
+            } else if retryable {
+                format!("attempt {attempt} failed, giving up: {reason}")
+            } else {
+                reason
+            };
+            tracing::warn!(job = %id, attempt, %reason, "encoding failed");
+            if retryable && last {
+                // Dead-lettered before the failure is recorded: a crash in between repeats the
+                // letter (listed once), never loses it.
+                self.dead_letter(raw, format!("encoding failed {attempt} times: {reason}"))
+                    .await;
+            }
+            // An exhausted job stays retryable: the cause may pass, and a redrive may try again;
+            // the attempt budget is the worker's policy, not the job's.
+            let fail = FailEncoding {
+                reason: self::reason(&reason),
+                retryable,
+            };
+            match fence.report(fail.into()).await {
+                Ok(()) if retry => {
+                    self.metrics.job("retried");
+                    continue;
                 }
-                Err(AttemptError::Failed { reason, retryable }) => {
-                    self.discard(&paths.prefix).await;
-                    let last = attempt >= self.settings.max_attempts;
-                    let retry = retryable && !last;
-                    let reason = if retry {
-                        format!("attempt {attempt} failed, will retry: {reason}")
-                    } else if retryable {
-                        format!("attempt {attempt} failed, giving up: {reason}")
-                    } else {
-                        reason
-                    };
-                    tracing::warn!(job = %id, attempt, %reason, "encoding failed");
-                    if retryable && last {
-                        // Dead-lettered before the failure is recorded: a crash in between
-                        // repeats the letter (listed once), never loses it.
-                        self.dead_letter(raw, format!("encoding failed {attempt} times: {reason}"))
-                            .await;
-                    }
-                    // An exhausted job stays retryable: the cause may pass, and a redrive may try
-                    // again; the attempt budget is the worker's policy, not the job's.
-                    let fail = FailEncoding {
-                        reason: Reason::parse(&truncate(&reason, 1000))
-                            .map_err(|e| Unavailable(e.to_string()))?,
-                        retryable,
-                    };
-                    match fence.report(fail.into()).await {
-                        Ok(()) => {}
-                        Err(AttemptError::Unavailable(error)) => return Err(error),
-                        Err(_) => return Ok(Handled::Skipped),
-                    }
-                    if retry {
-                        self.metrics.job("retried");
-                        continue;
-                    }
-                    if retryable {
-                        return Ok(Handled::DeadLettered);
-                    }
-                    return Ok(Handled::Failed);
-                }
+                Ok(()) if retryable => return Ok(Handled::DeadLettered),
+                Ok(()) => return Ok(Handled::Failed),
+                Err(_) => return Ok(Handled::Skipped),
             }
         }
+    }
+
+    /// Whether the worker running `job` might still be at it. This process knows its own jobs;
+    /// a worker of the same name is this worker's previous life; one on this host can be seen
+    /// dead; in a consumer group, holding the upload's partition means its previous holder lost
+    /// it. Anything else is presumed alive.
+    fn owner_may_be_alive(&self, id: &EncodingJobId, job: &EncodingJob) -> bool {
+        if self
+            .running
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(id)
+        {
+            return true;
+        }
+        let owner = job.worker().unwrap_or_default();
+        self.settings.membership == Membership::AllPartitions
+            && owner != self.settings.name
+            && !dead_here(owner)
     }
 
     /// One attempt: fetch the upload, encode it, store the ladder, report it finished.
@@ -509,7 +625,9 @@ impl Worker {
         };
         // Attempts that never finished left objects no event names: remove them.
         self.discard(&paths.root).await;
-        let _ = tokio::fs::remove_dir_all(&paths.local).await;
+        for dir in paths.earlier.iter().chain([&paths.local]) {
+            let _ = tokio::fs::remove_dir_all(dir).await;
+        }
         tokio::fs::create_dir_all(&paths.local).await.map_err(|e| {
             codeflix_storage::StorageError::Io {
                 path: paths.local.clone(),
@@ -616,49 +734,43 @@ fn job_retryable(job: &EncodingJob) -> bool {
     job.last_failure_retryable().unwrap_or(false)
 }
 
-fn location(text: &str) -> Result<StorageLocation, Unavailable> {
-    StorageLocation::parse(text).map_err(|e| Unavailable(format!("location {text}: {e}")))
-}
-
-fn truncate(text: &str, max: usize) -> String {
-    text.chars().take(max).collect()
-}
-
-/// An attempt's reports, each expecting the version the previous one produced.
+/// An attempt's reports, each expecting the version the previous one produced, each with a
+/// command id of its own (so a report retried after an outage is replayed, not repeated).
 struct Fence<'a> {
-    log: &'a EventLog,
+    worker: &'a Worker,
     id: EncodingJobId,
+    attempt: u32,
+    reports: u32,
     version: Version,
     ctx: CommandContext,
 }
 
 impl Fence<'_> {
     async fn report(&mut self, command: EncodingCommand) -> Result<(), AttemptError> {
+        self.reports += 1;
+        let name = format!(
+            "{}/{}/{}/{}",
+            self.id, self.attempt, self.worker.settings.name, self.reports
+        );
         let ctx = CommandContext {
-            command_id: Uuid::new_v4(),
+            command_id: Uuid::new_v5(&COMMANDS, name.as_bytes()),
             now: codeflix_eventlog::now(),
             ..self.ctx.clone()
         };
         match self
-            .log
-            .execute::<EncodingJob>(
-                &ctx,
-                &self.id,
-                ExpectedVersion::Exactly(self.version),
-                command,
-            )
+            .worker
+            .execute(&ctx, &self.id, self.version, command)
             .await
         {
-            Ok(appended) => {
-                self.version = appended.aggregate_version;
+            Ok(version) => {
+                self.version = version;
                 Ok(())
             }
             Err(ExecuteError::Conflict { .. }) => Err(AttemptError::TakenOver),
-            Err(ExecuteError::Rejected(error)) => Err(AttemptError::Failed {
+            Err(error) => Err(AttemptError::Failed {
                 reason: error.to_string(),
                 retryable: false,
             }),
-            Err(error) => Err(AttemptError::Unavailable(error.into())),
         }
     }
 }
@@ -670,6 +782,8 @@ struct Paths {
     /// This attempt: `…/encoded/<attempt>/`.
     prefix: String,
     local: PathBuf,
+    /// Where earlier attempts of the job worked (left behind if their worker died).
+    earlier: Vec<PathBuf>,
 }
 
 impl Paths {
@@ -684,10 +798,12 @@ impl Paths {
             upload.slot.as_str(),
             &upload.media_id.to_string(),
         );
+        let local = |attempt: u32| work_dir.join(format!("{}-{attempt}", upload.media_id));
         Paths {
             prefix: format!("{root}{attempt}/"),
             root,
-            local: work_dir.join(upload.media_id.to_string()),
+            earlier: (1..attempt).map(local).collect(),
+            local: local(attempt),
         }
     }
 }
@@ -702,8 +818,13 @@ fn files(dir: &std::path::Path) -> Result<Vec<PathBuf>, AttemptError> {
             reason: format!("{}: {e}", next.display()),
             retryable: true,
         })?;
-        for entry in entries.flatten() {
-            let path = entry.path();
+        for entry in entries {
+            let path = entry
+                .map_err(|e| AttemptError::Failed {
+                    reason: format!("{}: {e}", next.display()),
+                    retryable: true,
+                })?
+                .path();
             if path.is_dir() {
                 pending.push(path);
             } else {

@@ -81,6 +81,8 @@ struct JobState {
     attempt: u32,
     percent: u8,
     retryable: bool,
+    /// Who runs (or last ran) an attempt; empty before the first.
+    worker: String,
 }
 
 impl EncodingJob {
@@ -91,6 +93,14 @@ impl EncodingJob {
     /// How many attempts were started.
     pub fn attempts(&self) -> u32 {
         self.state.as_ref().map_or(0, |s| s.attempt)
+    }
+
+    /// The worker that started the current (or last) attempt.
+    pub fn worker(&self) -> Option<&str> {
+        self.state
+            .as_ref()
+            .map(|s| s.worker.as_str())
+            .filter(|w| !w.is_empty())
     }
 
     /// Whether the last attempt failed in a way another attempt may fix; `None` unless failed.
@@ -255,6 +265,7 @@ impl Aggregate for EncodingJob {
                 attempt: 0,
                 percent: 0,
                 retryable: false,
+                worker: String::new(),
             });
             return;
         }
@@ -265,6 +276,7 @@ impl Aggregate for EncodingJob {
                 s.status = JobStatus::Running;
                 s.attempt = e.attempt;
                 s.percent = 0;
+                s.worker.clone_from(&e.worker);
             }
             EncodingJobEvent::EncodingProgressed(e) => s.percent = e.percent,
             EncodingJobEvent::EncodingFinished(_) => {

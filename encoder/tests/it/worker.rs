@@ -556,3 +556,52 @@ async fn a_job_whose_worker_died_is_taken_over_without_leftovers() {
         1
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_workers_meeting_one_upload_encode_it_once() {
+    let env = Env::start().await;
+    let source = clip(env.dir.path(), "source.mp4", "320x240", 4, false);
+    let (video, media) = env.upload(std::fs::read(&source).unwrap()).await;
+    let (registry_a, metrics_a) = registered();
+    let (registry_b, metrics_b) = registered();
+    let mut a = env.settings();
+    a.name = "encoder-a.example/1".into();
+    let mut b = env.settings();
+    b.name = "encoder-b.example/2".into();
+    b.group = "codeflix-encoder-b".into();
+    // Neither can see the other's process: each presumes the other alive and waits for it.
+    let (stop_a, task_a) = env.encoder(a, &metrics_a);
+    let (stop_b, task_b) = env.encoder(b, &metrics_b);
+    env.media_reaches(video, MediaStatus::Completed).await;
+    let handled = |registry: &Registry| {
+        metric(
+            registry,
+            "codeflix_encoder_jobs_total{outcome=\"finished\"}",
+        ) + metric(registry, "codeflix_encoder_jobs_total{outcome=\"skipped\"}")
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while handled(&registry_a) + handled(&registry_b) < 2 {
+        assert!(
+            Instant::now() < deadline,
+            "both workers should be done with the upload"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    for (stop, task) in [(stop_a, task_a), (stop_b, task_b)] {
+        stop.send(true).unwrap();
+        task.await.unwrap();
+    }
+    let events = env.job_events(media).await;
+    assert_eq!(kinds(&events), ["requested", "started", "finished"]);
+    let finished = metric(
+        &registry_a,
+        "codeflix_encoder_jobs_total{outcome=\"finished\"}",
+    ) + metric(
+        &registry_b,
+        "codeflix_encoder_jobs_total{outcome=\"finished\"}",
+    );
+    assert_eq!(
+        finished, 1,
+        "one worker encoded, the other waited and skipped"
+    );
+}
