@@ -86,6 +86,14 @@ pub(crate) struct ViewsSettings {
     /// Where the embedded catalog store (SQLite) and search index (tantivy) live; unset means
     /// `views/` under the data directory.
     pub(crate) dir: Option<PathBuf>,
+    /// Keep the catalog views in ScyllaDB instead of SQLite:
+    /// `scylla://[user:password@]host[:port][,host…]/keyspace[?replication_factor=N]`
+    /// (keyspace `codeflix_catalog` if none is named; created with its tables if missing).
+    pub(crate) scylla_url: Option<String>,
+    /// Keep the search index in Elasticsearch instead of tantivy:
+    /// `http(s)://[user:password@]host[:port][/alias]` (alias `codeflix-videos` if none is
+    /// named; created with its first index if missing).
+    pub(crate) elasticsearch_url: Option<String>,
 }
 
 /// The projectors' role.

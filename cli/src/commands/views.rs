@@ -9,9 +9,12 @@ use anyhow::Context;
 use axum::Router;
 use axum::routing::get;
 use clap::{Args, Subcommand, ValueEnum};
+use codeflix_projectors::search::SearchReads;
+use codeflix_projectors::search::elastic::{ElasticSearch, ElasticUrl};
 use codeflix_projectors::search::tantivy::TantivySearch;
-use codeflix_projectors::store::DocStore;
+use codeflix_projectors::store::scylla::{ScyllaCatalog, ScyllaUrl};
 use codeflix_projectors::store::sqlite::SqliteCatalog;
+use codeflix_projectors::store::{CatalogReads, DocStore};
 use codeflix_projectors::{Membership, ProjectionSpec, ProjectorMetrics, dlq};
 use codeflix_query_api::QueryState;
 use codeflix_query_api::playback::{OpenPlayback, Playback};
@@ -21,27 +24,49 @@ use tokio::task::JoinHandle;
 
 use crate::settings::Settings;
 
-/// The embedded read models.
+/// The read models: embedded (SQLite, tantivy) unless `views.scylla_url` or
+/// `views.elasticsearch_url` name production engines.
 #[derive(Debug, Clone)]
 pub(crate) struct Stores {
-    pub(crate) catalog: Arc<SqliteCatalog>,
-    pub(crate) search: Arc<TantivySearch>,
+    pub(crate) catalog: Arc<dyn CatalogReads>,
+    pub(crate) search: Arc<dyn SearchReads>,
 }
 
 impl Stores {
     /// Opens both; `project` for the one process that writes them.
     pub(crate) async fn open(settings: &Settings, project: bool) -> anyhow::Result<Stores> {
         let dir = settings.views_dir();
-        let catalog = SqliteCatalog::open(&dir.join("catalog.db"))
-            .await
-            .with_context(|| format!("opening the catalog views in {}", dir.display()))?;
-        let search = TantivySearch::open(&dir.join("search"), project)
-            .await
-            .with_context(|| format!("opening the search index in {}", dir.display()))?;
-        Ok(Stores {
-            catalog: Arc::new(catalog),
-            search: Arc::new(search),
-        })
+        let catalog: Arc<dyn CatalogReads> = match &settings.views.scylla_url {
+            Some(url) => {
+                let url = ScyllaUrl::parse(url)?;
+                Arc::new(
+                    ScyllaCatalog::open(&url)
+                        .await
+                        .with_context(|| format!("opening the catalog views in {url:?}"))?,
+                )
+            }
+            None => Arc::new(
+                SqliteCatalog::open(&dir.join("catalog.db"))
+                    .await
+                    .with_context(|| format!("opening the catalog views in {}", dir.display()))?,
+            ),
+        };
+        let search: Arc<dyn SearchReads> = match &settings.views.elasticsearch_url {
+            Some(url) => {
+                let url = ElasticUrl::parse(url)?;
+                Arc::new(
+                    ElasticSearch::open(&url)
+                        .await
+                        .with_context(|| format!("opening the search index {url:?}"))?,
+                )
+            }
+            None => Arc::new(
+                TantivySearch::open(&dir.join("search"), project)
+                    .await
+                    .with_context(|| format!("opening the search index in {}", dir.display()))?,
+            ),
+        };
+        Ok(Stores { catalog, search })
     }
 
     fn of(&self, projection: Projection) -> Arc<dyn DocStore> {
@@ -55,9 +80,9 @@ impl Stores {
 /// The projections Codeflix runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum Projection {
-    /// Categories, genres, cast members and videos (SQLite).
+    /// Categories, genres, cast members and videos (SQLite, or ScyllaDB).
     Catalog,
-    /// The videos' search index (tantivy).
+    /// The videos' search index (tantivy, or Elasticsearch).
     Search,
 }
 

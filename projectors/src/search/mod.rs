@@ -6,6 +6,7 @@
 //! the search projection reads the video topic alone.
 
 pub mod conformance;
+pub mod elastic;
 pub mod tantivy;
 
 use async_trait::async_trait;
@@ -55,4 +56,20 @@ pub struct SearchResults {
 #[async_trait]
 pub trait SearchReads: DocStore {
     async fn search(&self, query: &SearchQuery) -> Result<SearchResults, StoreError>;
+}
+
+/// `text` with HTML's special characters escaped: what a highlight is made of.
+pub(crate) fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
 }

@@ -278,21 +278,6 @@ impl Inner {
     }
 }
 
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 fn highlight(
     generator: &SnippetGenerator,
     doc: &TantivyDocument,
@@ -301,7 +286,7 @@ fn highlight(
 ) -> String {
     let snippet = generator.snippet_from_doc(doc);
     if snippet.highlighted().is_empty() {
-        escape(&text.chars().take(max).collect::<String>())
+        super::escape(&text.chars().take(max).collect::<String>())
     } else {
         snippet.to_html()
     }

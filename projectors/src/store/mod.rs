@@ -6,6 +6,7 @@
 //! [`CatalogReads`] lists documents for the viewers and the admins.
 
 pub mod conformance;
+pub mod scylla;
 pub mod sqlite;
 
 use std::fmt;

@@ -42,3 +42,87 @@ async fn a_read_only_index_follows_the_writer() {
         writer.positions().await.unwrap()
     );
 }
+
+/// The engine URL a production adapter's test runs against, or `None` (the test is skipped,
+/// and says so) when the variable is unset.
+fn engine(variable: &str) -> Option<String> {
+    match std::env::var(variable) {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            eprintln!("SKIPPED: set {variable} to run this test against a real engine");
+            None
+        }
+    }
+}
+
+/// A name no other run uses.
+fn unique(prefix: &str) -> String {
+    format!("{prefix}{}", uuid::Uuid::new_v4().simple())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scylla_catalog_keeps_the_catalog_contract() {
+    use codeflix_projectors::store::scylla::{ScyllaCatalog, ScyllaUrl};
+    let Some(url) = engine("CODEFLIX_TEST_SCYLLA_URL") else {
+        return;
+    };
+    let url = ScyllaUrl {
+        keyspace: unique("codeflix_test_"),
+        ..ScyllaUrl::parse(&url).unwrap()
+    };
+    let store = ScyllaCatalog::open(&url).await.unwrap();
+    codeflix_projectors::store::conformance::run(&store).await;
+    // A second process opening the same keyspace finds the schema there and reads the same.
+    let again = ScyllaCatalog::open(&url).await.unwrap();
+    use codeflix_projectors::store::DocStore;
+    assert_eq!(again.export().await.unwrap(), store.export().await.unwrap());
+    store.drop_keyspace().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_elasticsearch_index_keeps_the_search_contract_and_swaps_in_a_rebuild() {
+    use codeflix_projectors::search::SearchReads;
+    use codeflix_projectors::search::elastic::{ElasticSearch, ElasticUrl};
+    use codeflix_projectors::store::DocStore;
+    let Some(url) = engine("CODEFLIX_TEST_ELASTICSEARCH_URL") else {
+        return;
+    };
+    let url = ElasticUrl {
+        alias: unique("codeflix-test-"),
+        ..ElasticUrl::parse(&url).unwrap()
+    };
+    let index = ElasticSearch::open(&url).await.unwrap();
+    codeflix_projectors::search::conformance::run(&index).await;
+    let first = index.aliased_indexes().await.unwrap();
+    assert_eq!(first.len(), 1, "{first:?}");
+
+    // A rebuild fills a new index while the alias keeps serving the old one, then swaps.
+    let served = index.export().await.unwrap();
+    let rebuild = ElasticSearch::create_rebuild(&url).await.unwrap();
+    let kept: Vec<_> = served.iter().take(3).cloned().collect();
+    rebuild
+        .commit(codeflix_projectors::store::Changes {
+            docs: kept.clone(),
+            positions: Vec::new(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        index.export().await.unwrap(),
+        served,
+        "the alias still serves the old index"
+    );
+    assert_eq!(rebuild.promote().await.unwrap(), first);
+    let reopened = ElasticSearch::open(&url).await.unwrap();
+    assert_eq!(reopened.export().await.unwrap(), kept);
+    assert_ne!(reopened.aliased_indexes().await.unwrap(), first);
+    let everything = codeflix_projectors::search::SearchQuery {
+        text: String::new(),
+        filter: Default::default(),
+        limit: 100,
+        offset: 0,
+    };
+    let visible = kept.iter().filter(|d| d.visible()).count();
+    assert_eq!(reopened.search(&everything).await.unwrap().total, visible);
+    reopened.delete().await.unwrap();
+}

@@ -1,0 +1,829 @@
+//! The search index on Elasticsearch, through the `elasticsearch` crate.
+//!
+//! Readers and the projector address an alias (`codeflix-videos` unless the URL names another);
+//! the alias points at one concrete index `<alias>-<created millis>` made from
+//! `schema/elasticsearch/videos.json`. A rebuild projects into a new index
+//! ([`ElasticSearch::create_rebuild`]) while the old one keeps serving, then
+//! [`ElasticSearch::promote`] swaps the alias in one atomic `_aliases` call and deletes the old
+//! index: no downtime, and a failed rebuild is just an index to delete.
+//!
+//! Writes are bulk requests with external versioning: a video's document carries the video's
+//! version and a position's document its next offset, so Elasticsearch itself refuses an older
+//! write (409, counted as done: what is stored is newer). Documents are written before the
+//! positions they bring the projection to, each bulk with `refresh=wait_for`, so a position is
+//! never searchable before the documents below it. The index has one primary shard (a catalog's
+//! videos fit easily), so one refresh makes a position and its documents visible together.
+
+use std::fmt;
+
+use async_trait::async_trait;
+use elasticsearch::auth::Credentials;
+use elasticsearch::http::Url;
+use elasticsearch::http::response::Response;
+use elasticsearch::http::transport::{SingleNodeConnectionPool, TransportBuilder};
+use elasticsearch::indices::{
+    IndicesCreateParts, IndicesDeleteParts, IndicesExistsAliasParts, IndicesGetAliasParts,
+};
+use elasticsearch::params::{Refresh, VersionType};
+use elasticsearch::{
+    BulkOperation, BulkOperations, BulkParts, Elasticsearch, MgetParts, SearchParts,
+};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::{Facets, SearchHit, SearchQuery, SearchReads, SearchResults, escape};
+use crate::store::{Changes, DocStore, StoreError, backend};
+use crate::views::{Doc, DocKey, DocKind, Position, VideoView};
+
+/// The index settings and mappings.
+pub const MAPPING: &str = include_str!("../../schema/elasticsearch/videos.json");
+
+/// How many values of each facet a search counts.
+const FACET_SIZE: usize = 1000;
+
+/// Documents per page of an export.
+const EXPORT_PAGE: usize = 1000;
+
+/// Where the index lives: `http(s)://[user:password@]host[:port][/alias]`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ElasticUrl {
+    pub node: Url,
+    pub alias: String,
+    pub credentials: Option<(String, String)>,
+}
+
+impl fmt::Debug for ElasticUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ElasticUrl")
+            .field("node", &self.node.as_str())
+            .field("alias", &self.alias)
+            .field("user", &self.credentials.as_ref().map(|(user, _)| user))
+            .finish()
+    }
+}
+
+impl ElasticUrl {
+    pub const DEFAULT_ALIAS: &'static str = "codeflix-videos";
+
+    pub fn parse(text: &str) -> Result<ElasticUrl, StoreError> {
+        let invalid =
+            |why: &str| StoreError::Backend(format!("invalid Elasticsearch URL {text:?}: {why}"));
+        let mut url = Url::parse(text).map_err(|e| invalid(&e.to_string()))?;
+        if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+            return Err(invalid("it must be http(s)://host[:port][/alias]"));
+        }
+        let credentials = if url.username().is_empty() {
+            None
+        } else {
+            Some((
+                percent_decode(url.username()),
+                percent_decode(url.password().unwrap_or_default()),
+            ))
+        };
+        let alias = url.path().trim_matches('/').to_owned();
+        let alias = if alias.is_empty() {
+            Self::DEFAULT_ALIAS.to_owned()
+        } else {
+            alias
+        };
+        let valid = alias.len() <= 200
+            && alias.starts_with(|c: char| c.is_ascii_lowercase())
+            && alias
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+        if !valid {
+            return Err(invalid(
+                "the alias must be a lowercase letter then lowercase letters, digits, - or _",
+            ));
+        }
+        url.set_path("/");
+        url.set_query(None);
+        let _ = url.set_username("");
+        let _ = url.set_password(None);
+        Ok(ElasticUrl {
+            node: url,
+            alias,
+            credentials,
+        })
+    }
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The production [`DocStore`] and [`SearchReads`].
+#[derive(Clone)]
+pub struct ElasticSearch {
+    client: Elasticsearch,
+    alias: String,
+    /// What reads and writes address: the alias, or the new index of a rebuild.
+    target: String,
+}
+
+impl fmt::Debug for ElasticSearch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ElasticSearch")
+            .field("alias", &self.alias)
+            .field("target", &self.target)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The body of a response, or the request's failure with what Elasticsearch said.
+async fn body(
+    response: Result<Response, elasticsearch::Error>,
+    allowed: &[u16],
+) -> Result<Value, StoreError> {
+    let response = response.map_err(backend)?;
+    let status = response.status_code().as_u16();
+    let text = response.text().await.map_err(backend)?;
+    if !(200..300).contains(&status) && !allowed.contains(&status) {
+        return Err(StoreError::Backend(format!(
+            "Elasticsearch answered {status}: {}",
+            text.chars().take(2000).collect::<String>()
+        )));
+    }
+    if text.is_empty() {
+        return Ok(Value::Null);
+    }
+    serde_json::from_str(&text).map_err(backend)
+}
+
+impl ElasticSearch {
+    fn client(url: &ElasticUrl) -> Result<Elasticsearch, StoreError> {
+        let mut transport = TransportBuilder::new(SingleNodeConnectionPool::new(url.node.clone()));
+        if let Some((user, password)) = &url.credentials {
+            transport = transport.auth(Credentials::Basic(user.clone(), password.clone()));
+        }
+        Ok(Elasticsearch::new(transport.build().map_err(backend)?))
+    }
+
+    /// Opens the index behind the URL's alias, creating both if there is none yet.
+    pub async fn open(url: &ElasticUrl) -> Result<ElasticSearch, StoreError> {
+        let client = Self::client(url)?;
+        let search = ElasticSearch {
+            client,
+            alias: url.alias.clone(),
+            target: url.alias.clone(),
+        };
+        if search.aliased_indexes().await?.is_empty() {
+            let index = search.new_index_name();
+            let mut settings: Value = serde_json::from_str(MAPPING).map_err(backend)?;
+            settings["aliases"] = json!({ &search.alias: {} });
+            let created = search
+                .client
+                .indices()
+                .create(IndicesCreateParts::Index(&index))
+                .body(settings)
+                .send()
+                .await;
+            // Another process may have created it first: then the alias exists now.
+            if let Err(error) = body(created, &[]).await
+                && search.aliased_indexes().await?.is_empty()
+            {
+                return Err(error);
+            }
+        }
+        Ok(search)
+    }
+
+    /// A new, empty index beside the one the alias points at, for a rebuild to project into
+    /// while the old index keeps serving; [`ElasticSearch::promote`] swaps it in.
+    pub async fn create_rebuild(url: &ElasticUrl) -> Result<ElasticSearch, StoreError> {
+        let client = Self::client(url)?;
+        let mut search = ElasticSearch {
+            client,
+            alias: url.alias.clone(),
+            target: String::new(),
+        };
+        search.target = search.new_index_name();
+        let settings: Value = serde_json::from_str(MAPPING).map_err(backend)?;
+        body(
+            search
+                .client
+                .indices()
+                .create(IndicesCreateParts::Index(&search.target))
+                .body(settings)
+                .send()
+                .await,
+            &[],
+        )
+        .await?;
+        Ok(search)
+    }
+
+    /// Points the alias at this (rebuilt) index in one atomic step and deletes the indexes it
+    /// pointed at before; returns their names.
+    pub async fn promote(&self) -> Result<Vec<String>, StoreError> {
+        let old: Vec<String> = self
+            .aliased_indexes()
+            .await?
+            .into_iter()
+            .filter(|index| *index != self.target)
+            .collect();
+        let mut actions: Vec<Value> = old
+            .iter()
+            .map(|index| json!({ "remove": { "index": index, "alias": self.alias } }))
+            .collect();
+        actions.push(json!({ "add": { "index": self.target, "alias": self.alias } }));
+        body(
+            self.client
+                .indices()
+                .update_aliases()
+                .body(json!({ "actions": actions }))
+                .send()
+                .await,
+            &[],
+        )
+        .await?;
+        if !old.is_empty() {
+            let names: Vec<&str> = old.iter().map(String::as_str).collect();
+            body(
+                self.client
+                    .indices()
+                    .delete(IndicesDeleteParts::Index(&names))
+                    .send()
+                    .await,
+                &[404],
+            )
+            .await?;
+        }
+        Ok(old)
+    }
+
+    /// Deletes every index behind the alias and this store's own index (tests, teardown).
+    pub async fn delete(self) -> Result<(), StoreError> {
+        let mut indexes = self.aliased_indexes().await?;
+        if self.target != self.alias {
+            indexes.push(self.target.clone());
+        }
+        if indexes.is_empty() {
+            return Ok(());
+        }
+        let names: Vec<&str> = indexes.iter().map(String::as_str).collect();
+        body(
+            self.client
+                .indices()
+                .delete(IndicesDeleteParts::Index(&names))
+                .send()
+                .await,
+            &[404],
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// The concrete index a reader of the alias sees right now (what a rebuild replaces).
+    pub async fn aliased_indexes(&self) -> Result<Vec<String>, StoreError> {
+        let exists = self
+            .client
+            .indices()
+            .exists_alias(IndicesExistsAliasParts::Name(&[&self.alias]))
+            .send()
+            .await
+            .map_err(backend)?;
+        if exists.status_code().as_u16() == 404 {
+            return Ok(Vec::new());
+        }
+        let found = body(
+            self.client
+                .indices()
+                .get_alias(IndicesGetAliasParts::Name(&[&self.alias]))
+                .send()
+                .await,
+            &[404],
+        )
+        .await?;
+        let mut names: Vec<String> = found
+            .as_object()
+            .map(|indexes| {
+                indexes
+                    .iter()
+                    .filter(|(_, v)| v.get("aliases").is_some())
+                    .map(|(k, _)| k.clone())
+                    .collect()
+            })
+            .unwrap_or_default();
+        names.sort();
+        Ok(names)
+    }
+
+    fn new_index_name(&self) -> String {
+        let millis = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis());
+        format!("{}-{millis}", self.alias)
+    }
+
+    async fn bulk(&self, operations: BulkOperations) -> Result<(), StoreError> {
+        let answer = body(
+            self.client
+                .bulk(BulkParts::Index(&self.target))
+                .refresh(Refresh::WaitFor)
+                .body(vec![operations])
+                .send()
+                .await,
+            &[],
+        )
+        .await?;
+        bulk_failures(&answer)
+    }
+
+    async fn search_body(&self, request: Value) -> Result<Value, StoreError> {
+        body(
+            self.client
+                .search(SearchParts::Index(&[&self.target]))
+                .body(request)
+                .send()
+                .await,
+            &[],
+        )
+        .await
+    }
+}
+
+/// The first item of a bulk answer that failed for another reason than a newer version.
+fn bulk_failures(answer: &Value) -> Result<(), StoreError> {
+    if answer.get("errors") != Some(&Value::Bool(true)) {
+        return Ok(());
+    }
+    let items = answer["items"].as_array().map(Vec::as_slice).unwrap_or(&[]);
+    for item in items {
+        let Some(result) = item.as_object().and_then(|o| o.values().next()) else {
+            continue;
+        };
+        let status = result["status"].as_u64().unwrap_or(0);
+        if status >= 300 && status != 409 {
+            return Err(StoreError::Backend(format!(
+                "Elasticsearch refused a write ({status}): {}",
+                result["error"]
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The indexed document of a video: the fields searches and filters use, and the view itself.
+fn video_source(video: &VideoView) -> Value {
+    json!({
+        "type": "video",
+        "id": video.id,
+        "visible": video.visible(),
+        "title": video.title,
+        "description": video.description,
+        "sort_title": video.title.to_lowercase(),
+        "categories": video.categories,
+        "genres": video.genres,
+        "cast_members": video.cast_members,
+        "launch_year": video.launch_year,
+        "rating": video.rating,
+        "doc": video,
+    })
+}
+
+fn position_id(position: &Position) -> String {
+    format!("position:{}:{}", position.topic, position.partition)
+}
+
+/// The search request for `query`.
+fn search_request(query: &SearchQuery) -> Value {
+    let mut filter = vec![
+        json!({ "term": { "type": "video" } }),
+        json!({ "term": { "visible": true } }),
+    ];
+    let f = &query.filter;
+    for (field, id) in [
+        ("categories", f.category),
+        ("genres", f.genre),
+        ("cast_members", f.cast_member),
+    ] {
+        if let Some(id) = id {
+            filter.push(json!({ "term": { field: id } }));
+        }
+    }
+    if let Some(year) = f.launch_year {
+        filter.push(json!({ "term": { "launch_year": year } }));
+    }
+    if let Some(rating) = &f.rating {
+        filter.push(json!({ "term": { "rating": rating } }));
+    }
+    let text = query.text.trim();
+    let (must, sort) = if text.is_empty() {
+        (
+            json!({ "match_all": {} }),
+            json!([{ "sort_title": "asc" }, { "id": "asc" }]),
+        )
+    } else {
+        (
+            json!({ "multi_match": {
+                "query": text,
+                "fields": ["title^3", "description"],
+                "fuzziness": "AUTO",
+            } }),
+            json!(["_score", { "id": "asc" }]),
+        )
+    };
+    let terms = |field: &str| json!({ "terms": { "field": field, "size": FACET_SIZE } });
+    json!({
+        "from": query.offset,
+        "size": query.limit,
+        "track_total_hits": true,
+        "query": { "bool": { "must": [must], "filter": filter } },
+        "sort": sort,
+        "_source": ["doc"],
+        "highlight": {
+            "pre_tags": ["<b>"],
+            "post_tags": ["</b>"],
+            "encoder": "html",
+            "number_of_fragments": 0,
+            "fields": { "title": {}, "description": {} },
+        },
+        "aggs": {
+            "categories": terms("categories"),
+            "genres": terms("genres"),
+            "cast_members": terms("cast_members"),
+            "launch_years": terms("launch_year"),
+            "ratings": terms("rating"),
+        },
+    })
+}
+
+fn corrupt(what: &str) -> StoreError {
+    StoreError::Corrupt(format!("Elasticsearch answered without {what}"))
+}
+
+fn video_of(hit: &Value) -> Result<VideoView, StoreError> {
+    serde_json::from_value(hit["_source"]["doc"].clone())
+        .map_err(|e| StoreError::Corrupt(format!("an indexed video: {e}")))
+}
+
+/// A search answer as [`SearchResults`].
+fn search_results(answer: &Value) -> Result<SearchResults, StoreError> {
+    let total = answer["hits"]["total"]["value"]
+        .as_u64()
+        .ok_or_else(|| corrupt("hits.total.value"))? as usize;
+    let mut hits = Vec::new();
+    for hit in answer["hits"]["hits"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or(&[])
+    {
+        let video = video_of(hit)?;
+        let marked = |field: &str, plain: &str| {
+            hit["highlight"][field][0]
+                .as_str()
+                .map_or_else(|| escape(plain), str::to_owned)
+        };
+        hits.push(SearchHit {
+            title_html: marked("title", &video.title),
+            description_html: marked("description", &video.description),
+            score: hit["_score"].as_f64().unwrap_or(0.0) as f32,
+            video,
+        });
+    }
+    let buckets = |name: &str| -> Vec<(String, u64)> {
+        answer["aggregations"][name]["buckets"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+            .iter()
+            .filter_map(|b| {
+                let key = match &b["key"] {
+                    Value::String(s) => s.clone(),
+                    Value::Number(n) => n.to_string(),
+                    _ => return None,
+                };
+                Some((key, b["doc_count"].as_u64()?))
+            })
+            .collect()
+    };
+    let ids = |name: &str| -> Vec<(Uuid, u64)> {
+        buckets(name)
+            .into_iter()
+            .filter_map(|(k, n)| Some((Uuid::parse_str(&k).ok()?, n)))
+            .collect()
+    };
+    Ok(SearchResults {
+        total,
+        hits,
+        facets: Facets {
+            categories: ids("categories"),
+            genres: ids("genres"),
+            cast_members: ids("cast_members"),
+            launch_years: buckets("launch_years")
+                .into_iter()
+                .filter_map(|(k, n)| Some((k.parse().ok()?, n)))
+                .collect(),
+            ratings: buckets("ratings"),
+        },
+    })
+}
+
+#[async_trait]
+impl DocStore for ElasticSearch {
+    async fn load(&self, keys: &[DocKey]) -> Result<Vec<Doc>, StoreError> {
+        let ids: Vec<String> = keys
+            .iter()
+            .filter(|k| k.kind == DocKind::Video)
+            .map(|k| k.id.to_string())
+            .collect();
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let answer = body(
+            self.client
+                .mget(MgetParts::Index(&self.target))
+                .body(json!({ "ids": ids }))
+                .send()
+                .await,
+            &[],
+        )
+        .await?;
+        let mut docs = Vec::new();
+        for found in answer["docs"].as_array().map(Vec::as_slice).unwrap_or(&[]) {
+            if found["found"] == Value::Bool(true) {
+                docs.push(Doc::Video(video_of(found)?));
+            }
+        }
+        Ok(docs)
+    }
+
+    async fn commit(&self, changes: Changes) -> Result<(), StoreError> {
+        let mut videos = BulkOperations::new();
+        let mut any = false;
+        for doc in &changes.docs {
+            let Doc::Video(video) = doc else { continue };
+            let version = i64::try_from(video.version).map_err(backend)?;
+            videos
+                .push(
+                    BulkOperation::index(video_source(video))
+                        .id(video.id.to_string())
+                        .version(version)
+                        .version_type(VersionType::External),
+                )
+                .map_err(backend)?;
+            any = true;
+        }
+        if any {
+            self.bulk(videos).await?;
+        }
+        if !changes.positions.is_empty() {
+            let mut positions = BulkOperations::new();
+            for position in &changes.positions {
+                positions
+                    .push(
+                        BulkOperation::index(json!({
+                            "type": "position",
+                            "topic": position.topic,
+                            "partition": position.partition,
+                            "next_offset": position.next_offset,
+                        }))
+                        .id(position_id(position))
+                        .version(position.next_offset)
+                        .version_type(VersionType::External),
+                    )
+                    .map_err(backend)?;
+            }
+            self.bulk(positions).await?;
+        }
+        Ok(())
+    }
+
+    async fn positions(&self) -> Result<Vec<Position>, StoreError> {
+        let answer = self
+            .search_body(json!({
+                "size": 10_000,
+                "query": { "term": { "type": "position" } },
+            }))
+            .await?;
+        let mut positions = Vec::new();
+        for hit in answer["hits"]["hits"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+        {
+            let source = &hit["_source"];
+            positions.push(Position {
+                topic: source["topic"]
+                    .as_str()
+                    .ok_or_else(|| corrupt("a position's topic"))?
+                    .to_owned(),
+                partition: source["partition"]
+                    .as_i64()
+                    .and_then(|p| i32::try_from(p).ok())
+                    .ok_or_else(|| corrupt("a position's partition"))?,
+                next_offset: source["next_offset"]
+                    .as_i64()
+                    .ok_or_else(|| corrupt("a position's offset"))?,
+            });
+        }
+        positions.sort();
+        Ok(positions)
+    }
+
+    async fn export(&self) -> Result<Vec<Doc>, StoreError> {
+        let mut docs = Vec::new();
+        let mut after: Option<Value> = None;
+        loop {
+            let mut request = json!({
+                "size": EXPORT_PAGE,
+                "query": { "term": { "type": "video" } },
+                "sort": [{ "id": "asc" }],
+                "_source": ["doc"],
+            });
+            if let Some(after) = after.take() {
+                request["search_after"] = after;
+            }
+            let answer = self.search_body(request).await?;
+            let hits = answer["hits"]["hits"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            for hit in &hits {
+                docs.push(Doc::Video(video_of(hit)?));
+            }
+            match hits.last() {
+                Some(last) if hits.len() == EXPORT_PAGE => after = Some(last["sort"].clone()),
+                _ => break,
+            }
+        }
+        docs.sort_by_key(Doc::key);
+        Ok(docs)
+    }
+}
+
+#[async_trait]
+impl SearchReads for ElasticSearch {
+    async fn search(&self, query: &SearchQuery) -> Result<SearchResults, StoreError> {
+        search_results(&self.search_body(search_request(query)).await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::VideoFilter;
+
+    #[test]
+    fn urls_name_the_node_the_alias_and_credentials() {
+        let url = ElasticUrl::parse("https://elastic:p%40ss@es.internal:9243/videos-v").unwrap();
+        assert_eq!(url.node.as_str(), "https://es.internal:9243/");
+        assert_eq!(url.alias, "videos-v");
+        assert_eq!(url.credentials, Some(("elastic".into(), "p@ss".into())));
+        assert!(!format!("{url:?}").contains("p@ss"));
+        let plain = ElasticUrl::parse("http://127.0.0.1:9200").unwrap();
+        assert_eq!(plain.alias, ElasticUrl::DEFAULT_ALIAS);
+        assert_eq!(plain.credentials, None);
+        for bad in ["es:9200", "ftp://es/x", "http://es/Upper", "http://es/a/b"] {
+            assert!(ElasticUrl::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_mapping_is_strict_and_has_every_field_the_adapter_writes() {
+        let mapping: Value = serde_json::from_str(MAPPING).unwrap();
+        assert_eq!(mapping["mappings"]["dynamic"], "strict");
+        let fields = mapping["mappings"]["properties"].as_object().unwrap();
+        let video = crate::store::conformance::catalog(1)
+            .into_iter()
+            .find_map(|d| match d {
+                Doc::Video(v) => Some(v),
+                _ => None,
+            })
+            .unwrap();
+        for written in video_source(&video).as_object().unwrap().keys() {
+            assert!(fields.contains_key(written), "{written} is not mapped");
+        }
+        for written in ["type", "topic", "partition", "next_offset"] {
+            assert!(fields.contains_key(written), "{written} is not mapped");
+        }
+    }
+
+    #[test]
+    fn a_search_filters_to_visible_videos_and_every_filter_given() {
+        let category = Uuid::from_u128(7);
+        let request = search_request(&SearchQuery {
+            text: "  galaxy quest ".into(),
+            filter: VideoFilter {
+                category: Some(category),
+                launch_year: Some(1999),
+                rating: Some("12".into()),
+                ..VideoFilter::default()
+            },
+            limit: 5,
+            offset: 10,
+        });
+        assert_eq!(request["from"], 10);
+        assert_eq!(request["size"], 5);
+        let filter = request["query"]["bool"]["filter"].as_array().unwrap();
+        for wanted in [
+            json!({ "term": { "visible": true } }),
+            json!({ "term": { "categories": category } }),
+            json!({ "term": { "launch_year": 1999 } }),
+            json!({ "term": { "rating": "12" } }),
+        ] {
+            assert!(filter.contains(&wanted), "{wanted} missing from {filter:?}");
+        }
+        let matching = &request["query"]["bool"]["must"][0]["multi_match"];
+        assert_eq!(matching["query"], "galaxy quest");
+        assert_eq!(matching["fuzziness"], "AUTO");
+        assert_eq!(request["sort"][0], "_score");
+
+        let browse = search_request(&SearchQuery {
+            text: " ".into(),
+            filter: VideoFilter::default(),
+            limit: 20,
+            offset: 0,
+        });
+        assert!(
+            browse["query"]["bool"]["must"][0]
+                .get("match_all")
+                .is_some()
+        );
+        assert_eq!(
+            browse["query"]["bool"]["filter"].as_array().unwrap().len(),
+            2
+        );
+    }
+
+    #[test]
+    fn an_answer_becomes_hits_with_highlights_and_facets() {
+        let video = crate::store::conformance::catalog(2)
+            .into_iter()
+            .find_map(|d| match d {
+                Doc::Video(v) => Some(v),
+                _ => None,
+            })
+            .unwrap();
+        let category = Uuid::from_u128(9);
+        let answer = json!({
+            "hits": {
+                "total": { "value": 42, "relation": "eq" },
+                "hits": [
+                    { "_id": video.id, "_score": 2.5, "_source": { "doc": video },
+                      "highlight": { "title": ["<b>The</b> Video"] } },
+                    { "_id": video.id, "_score": null, "_source": { "doc": video } },
+                ],
+            },
+            "aggregations": {
+                "categories": { "buckets": [{ "key": category.to_string(), "doc_count": 3 },
+                                            { "key": "not-a-uuid", "doc_count": 1 }] },
+                "genres": { "buckets": [] },
+                "cast_members": { "buckets": [] },
+                "launch_years": { "buckets": [{ "key": 1999, "doc_count": 2 }] },
+                "ratings": { "buckets": [{ "key": "L", "doc_count": 5 }] },
+            },
+        });
+        let results = search_results(&answer).unwrap();
+        assert_eq!(results.total, 42);
+        assert_eq!(results.hits.len(), 2);
+        assert_eq!(results.hits[0].video, video);
+        assert_eq!(results.hits[0].title_html, "<b>The</b> Video");
+        assert_eq!(results.hits[0].score, 2.5);
+        assert_eq!(results.hits[1].title_html, escape(&video.title));
+        assert_eq!(results.hits[1].description_html, escape(&video.description));
+        assert_eq!(results.facets.categories, vec![(category, 3)]);
+        assert_eq!(results.facets.launch_years, vec![(1999, 2)]);
+        assert_eq!(results.facets.ratings, vec![("L".to_owned(), 5)]);
+        assert!(search_results(&json!({ "hits": {} })).is_err());
+    }
+
+    #[test]
+    fn a_bulk_fails_only_on_errors_other_than_a_newer_version() {
+        assert!(bulk_failures(&json!({ "errors": false, "items": [] })).is_ok());
+        let conflict = json!({ "errors": true, "items": [
+            { "index": { "status": 201 } },
+            { "index": { "status": 409, "error": { "type": "version_conflict_engine_exception" } } },
+        ] });
+        assert!(bulk_failures(&conflict).is_ok());
+        let refused = json!({ "errors": true, "items": [
+            { "index": { "status": 409 } },
+            { "index": { "status": 400, "error": { "type": "strict_dynamic_mapping_exception" } } },
+        ] });
+        let error = bulk_failures(&refused).unwrap_err().to_string();
+        assert!(
+            error.contains("strict_dynamic_mapping_exception"),
+            "{error}"
+        );
+    }
+}
