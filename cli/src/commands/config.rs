@@ -17,8 +17,36 @@ pub(crate) fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
             *value = "<redacted>".into();
         }
     }
-    print!("{}", toml_like(&serde_json::to_value(&shown)?, ""));
+    let mut value = serde_json::to_value(&shown)?;
+    redact_urls(&mut value);
+    print!("{}", toml_like(&value, ""));
     Ok(ExitCode::SUCCESS)
+}
+
+/// Replaces the password of every `scheme://user:password@…` string with `<redacted>`.
+fn redact_urls(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => map.values_mut().for_each(redact_urls),
+        serde_json::Value::Array(items) => items.iter_mut().for_each(redact_urls),
+        serde_json::Value::String(text) => {
+            let Some(scheme_end) = text.find("://").map(|i| i + 3) else {
+                return;
+            };
+            let authority_end = text[scheme_end..]
+                .find(['/', '?', '#'])
+                .map_or(text.len(), |i| scheme_end + i);
+            let Some(at) = text[scheme_end..authority_end]
+                .rfind('@')
+                .map(|i| scheme_end + i)
+            else {
+                return;
+            };
+            if let Some(colon) = text[scheme_end..at].find(':').map(|i| scheme_end + i) {
+                text.replace_range(colon + 1..at, "<redacted>");
+            }
+        }
+        _ => {}
+    }
 }
 
 /// Renders nested settings as `section.key = value` lines.

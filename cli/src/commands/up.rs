@@ -21,11 +21,15 @@ use crate::settings::Settings;
 ///   CODEFLIX__MEDIA__STORAGE_URL=s3://bucket/media       S3 (or gs://, az://) instead of data/media
 ///   CODEFLIX__COMMAND_API__LISTEN=0.0.0.0:8080           where the command API listens
 ///   CODEFLIX__QUERY_API__LISTEN=0.0.0.0:8082             where the query API listens
-///   CODEFLIX__VIEWS__DIR=/var/lib/codeflix/views         where the read models are kept
+///   CODEFLIX__VIEWS__DIR=/var/lib/codeflix/views         where the embedded read models are kept
+///   CODEFLIX__VIEWS__SCYLLA_URL=scylla://db1,db2/codeflix_catalog?replication_factor=3
+///                                                        catalog views in ScyllaDB, not SQLite
+///   CODEFLIX__VIEWS__ELASTICSEARCH_URL=http://es:9200/codeflix-videos
+///                                                        search index in Elasticsearch, not tantivy
 ///   CODEFLIX__ENCODER__CONCURRENCY=2                     encodings at once
 ///
-/// ScyllaDB and Elasticsearch adapters for the read models are not wired yet: the read models are
-/// the embedded SQLite catalog and tantivy index under views.dir.
+/// A ScyllaDB keyspace or Elasticsearch alias that does not exist yet is created with its
+/// schema (schema/scylla/catalog.cql, schema/elasticsearch/videos.json in the projectors crate).
 ///
 /// Every part can also run alone: `codeflix broker`, `codeflix registry`, `codeflix command-api`,
 /// `codeflix projectors`, `codeflix query-api`, `codeflix encoder`.

@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod compose;
 mod encode;
 mod faults;
 mod playback;

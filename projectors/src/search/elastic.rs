@@ -154,7 +154,16 @@ async fn body(
     response: Result<Response, elasticsearch::Error>,
     allowed: &[u16],
 ) -> Result<Value, StoreError> {
-    let response = response.map_err(backend)?;
+    let response = response.map_err(|e| {
+        // The transport's error names the request; its causes say why (refused, TLS, timeout).
+        let mut message = e.to_string();
+        let mut cause = std::error::Error::source(&e);
+        while let Some(c) = cause {
+            message.push_str(&format!(": {c}"));
+            cause = c.source();
+        }
+        StoreError::Backend(message)
+    })?;
     let status = response.status_code().as_u16();
     let text = response.text().await.map_err(backend)?;
     if !(200..300).contains(&status) && !allowed.contains(&status) {
