@@ -118,16 +118,28 @@ fn media_key(video: Uuid, slot: MediaSlot, media: Uuid) -> String {
     codeflix_storage::original_key(&video.to_string(), slot.as_str(), &media.to_string())
 }
 
-/// Records a stored file on the video; deletes the file if the video refuses it.
+/// Records a stored file (at `key`) on the video; deletes the file if the video refuses it, or if
+/// the write replays an upload recorded before (whose own file is elsewhere).
 async fn record(
     state: &AppState,
-    write: Write,
+    mut write: Write,
     video: Uuid,
     slot: MediaSlot,
     media: Uuid,
+    key: String,
     ingested: Ingested,
 ) -> Result<Response, Problem> {
-    let key = media_key(video, slot, media);
+    // Keyed requests store into an object of their own (see `upload`); others into the media's
+    // one place, which a replay must keep.
+    let own_object = write.keyed;
+    if write.keyed {
+        // A retry with the same Idempotency-Key must carry the same file: the log compares this
+        // digest with the recorded one and refuses another file (422) instead of replaying.
+        write.digest = Some(format!(
+            "upload sha256={} size={} type={}",
+            ingested.sha256, ingested.size, ingested.content_type
+        ));
+    }
     let invalid = |e: codeflix_domain::TextError| Problem::bad_request(e.to_string());
     let command = UploadMedia {
         media_id: MediaId::new(media),
@@ -142,9 +154,16 @@ async fn record(
         .await;
     // Only a refusal means no event refers to the file. After a 5xx the command may have been
     // recorded (this may be the retry of an acknowledged upload, which wrote the same object).
-    if let Err(problem) = &result
-        && problem.status().is_client_error()
-    {
+    let surplus = match &result {
+        Err(problem) => problem.status().is_client_error(),
+        Ok(response) => {
+            own_object
+                && response
+                    .headers()
+                    .contains_key(crate::write::IDEMPOTENT_REPLAYED)
+        }
+    };
+    if surplus {
         state.media().delete(&state.media().path(&key)).await;
     }
     result
@@ -186,7 +205,13 @@ pub(crate) async fn upload(
     precheck(slot, length, declared)?;
     require_video(&state, id).await?;
     let media = Uuid::new_v5(&write.ctx.command_id, b"media");
-    let key = media_key(id, slot, media);
+    // A keyed request may be the retry of one already recorded: it gets its own object, so that
+    // it can never overwrite the file the recorded upload names.
+    let key = if write.keyed {
+        format!("{}-{}", media_key(id, slot, media), Uuid::new_v4().simple())
+    } else {
+        media_key(id, slot, media)
+    };
     let mut ingest = state
         .media()
         .ingest(&key, slot.max_size_bytes(), slot.media_kind())
@@ -204,7 +229,7 @@ pub(crate) async fn upload(
         }
     }
     let ingested = ingest.finish().await.map_err(|e| ingest_problem(&e))?;
-    record(&state, write, id, slot, media, ingested).await
+    record(&state, write, id, slot, media, key, ingested).await
 }
 
 /// A resumable upload's description, kept next to its chunks.
@@ -644,7 +669,7 @@ async fn complete(
         ExpectedVersion::Exactly(Version::new(v))
     });
     let write = Write::with_command_id(caller, command_id, expected);
-    let answer = record(state, write, info.video, slot, media_id, ingested).await;
+    let answer = record(state, write, info.video, slot, media_id, key, ingested).await;
     if answer.is_ok() {
         remove(store, id, chunks).await;
     }

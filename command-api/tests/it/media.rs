@@ -131,6 +131,63 @@ async fn an_upload_is_stored_hashed_sniffed_and_recorded_on_the_video() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retried_upload_must_carry_the_same_file() {
+    let api = Api::start().await;
+    let video = video(&api).await;
+    let token = api.admin();
+    let put = |file: Vec<u8>| {
+        api.http
+            .put(format!("{}/videos/{video}/media/video", api.base))
+            .bearer_auth(&token)
+            .header("idempotency-key", "film-upload-1")
+            .header("content-type", "video/mp4")
+            .body(file)
+            .send()
+    };
+    let file = mp4(256 * 1024);
+    let first = put(file.clone()).await.unwrap();
+    assert_eq!(first.status(), StatusCode::OK);
+    assert_eq!(first.headers().get("idempotent-replayed"), None);
+    let first: serde_json::Value = first.json().await.unwrap();
+
+    // The same file again (a client retrying after a lost answer): replayed, nothing new.
+    let again = put(file.clone()).await.unwrap();
+    assert_eq!(again.status(), StatusCode::OK);
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    let again: serde_json::Value = again.json().await.unwrap();
+    assert_eq!(again["version"], first["version"]);
+
+    // Another file under the same key: refused, and the recorded file is untouched.
+    let mut other = mp4(256 * 1024);
+    other.truncate(200 * 1024);
+    let refused = put(other).await.unwrap();
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let problem: serde_json::Value = refused.json().await.unwrap();
+    assert_eq!(
+        problem["errors"][0]["field"], "Idempotency-Key",
+        "{problem}"
+    );
+
+    let recorded = uploads(&api, &video).await;
+    assert_eq!(recorded.len(), 1, "one upload recorded, once");
+    assert_eq!(recorded[0].checksum, sha256(&file));
+    let path = url::Url::parse(&recorded[0].raw_location)
+        .unwrap()
+        .to_file_path()
+        .unwrap();
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        file,
+        "the recorded file is intact"
+    );
+    assert_eq!(
+        stored_files(&api),
+        vec![path],
+        "the replayed and the refused copies are removed"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_oversized_or_misplaced_files_are_refused_and_leave_nothing_behind() {
     let api = Api::start().await;
     let video = video(&api).await;
