@@ -17,7 +17,7 @@ use codeflix_domain::catalog::video::{
 use codeflix_domain::{ExpectedVersion, Version};
 use futures::StreamExt;
 use object_store::path::Path as StorePath;
-use object_store::{ObjectStoreExt, PutPayload};
+use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutPayload};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -233,7 +233,7 @@ pub(crate) async fn upload(
 }
 
 /// A resumable upload's description, kept next to its chunks.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct UploadInfo {
     video: Uuid,
     slot: String,
@@ -391,19 +391,38 @@ pub(crate) async fn create_upload(
         },
     };
     let bytes = serde_json::to_vec(&info).map_err(|e| Problem::bad_request(e.to_string()))?;
-    state
+    let info_path = state
+        .media()
+        .path(&format!("{}/info.json", upload_root(id)));
+    // Created only if absent: a retry with the same Idempotency-Key finds its upload (and its
+    // chunks) instead of resetting it, and a retry describing another upload is refused.
+    let created = state
         .media()
         .store()
-        .put(
-            &state
-                .media()
-                .path(&format!("{}/info.json", upload_root(id))),
-            PutPayload::from(bytes),
-        )
-        .await
-        .map_err(|e| Problem::unavailable(format!("object storage: {e}")))?;
+        .put_opts(&info_path, PutPayload::from(bytes), PutMode::Create.into())
+        .await;
+    let replayed = match created {
+        Ok(_) => false,
+        Err(object_store::Error::AlreadyExists { .. }) => {
+            let (existing, _) = load(state.media(), &caller, id).await?;
+            if existing != info {
+                return Err(Problem::validation(vec![FieldError::new(
+                    "Idempotency-Key",
+                    "was already used for this operation with a different request",
+                )]));
+            }
+            true
+        }
+        Err(e) => return Err(Problem::unavailable(format!("object storage: {e}"))),
+    };
     let mut response = StatusCode::CREATED.into_response();
     tus_headers(&mut response);
+    if replayed {
+        response.headers_mut().insert(
+            crate::write::IDEMPOTENT_REPLAYED,
+            HeaderValue::from_static("true"),
+        );
+    }
     if let Ok(location) = HeaderValue::from_str(&format!("/uploads/{id}")) {
         response.headers_mut().insert(header::LOCATION, location);
     }

@@ -280,6 +280,88 @@ async fn wrong_oversized_or_misplaced_files_are_refused_and_leave_nothing_behind
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retried_upload_creation_finds_its_upload_and_refuses_another() {
+    let api = Api::start().await;
+    let video = video(&api).await;
+    let token = api.admin();
+    let b64 = |s: &str| {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD.encode(s)
+    };
+    let create = |length: usize| {
+        api.http
+            .post(format!("{}/uploads", api.base))
+            .bearer_auth(&token)
+            .header("tus-resumable", "1.0.0")
+            .header("idempotency-key", "resumable-film-1")
+            .header("upload-length", length.to_string())
+            .header(
+                "upload-metadata",
+                format!("video_id {},slot {}", b64(&video), b64("video")),
+            )
+            .send()
+    };
+    let file = mp4(2 * 1024 * 1024);
+    let first = create(file.len()).await.unwrap();
+    assert_eq!(first.status(), StatusCode::CREATED);
+    let location = first.headers()["location"].to_str().unwrap().to_owned();
+    let url = format!("{}{location}", api.base);
+    let sent = api
+        .http
+        .patch(&url)
+        .bearer_auth(&token)
+        .header("tus-resumable", "1.0.0")
+        .header("upload-offset", "0")
+        .header("content-type", "application/offset+octet-stream")
+        .body(file[..1024 * 1024].to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), StatusCode::NO_CONTENT);
+
+    // The client lost the answer to its creation and sends it again.
+    let again = create(file.len()).await.unwrap();
+    assert_eq!(again.status(), StatusCode::CREATED);
+    assert_eq!(again.headers()["location"], location.as_str());
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    let head = api
+        .http
+        .head(&url)
+        .bearer_auth(&token)
+        .header("tus-resumable", "1.0.0")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        head.headers()["upload-offset"],
+        "1048576",
+        "the retry did not reset what was received"
+    );
+
+    // The same key describing another file is refused and changes nothing.
+    let other = create(file.len() + 1).await.unwrap();
+    assert_eq!(other.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let problem: serde_json::Value = other.json().await.unwrap();
+    assert_eq!(
+        problem["errors"][0]["field"], "Idempotency-Key",
+        "{problem}"
+    );
+    let head = api
+        .http
+        .head(&url)
+        .bearer_auth(&token)
+        .header("tus-resumable", "1.0.0")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        head.headers()["upload-length"],
+        file.len().to_string().as_str()
+    );
+    assert_eq!(head.headers()["upload-offset"], "1048576");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_broken_resumable_upload_resumes_from_its_offset() {
     let api = Api::start().await;
     let video = video(&api).await;

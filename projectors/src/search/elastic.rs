@@ -10,9 +10,10 @@
 //! Writes are bulk requests with external versioning: a video's document carries the video's
 //! version and a position's document its next offset, so Elasticsearch itself refuses an older
 //! write (409, counted as done: what is stored is newer). Documents are written before the
-//! positions they bring the projection to, each bulk with `refresh=wait_for`, so a position is
-//! never searchable before the documents below it. The index has one primary shard (a catalog's
-//! videos fit easily), so one refresh makes a position and its documents visible together.
+//! positions they bring the projection to, the positions' bulk with `refresh=wait_for`, so a
+//! position is never searchable before the documents below it: the index has one primary shard (a
+//! catalog's videos fit easily), so the refresh that shows a position shows every document written
+//! before it.
 
 use std::fmt;
 
@@ -76,8 +77,8 @@ impl ElasticUrl {
             None
         } else {
             Some((
-                percent_decode(url.username()),
-                percent_decode(url.password().unwrap_or_default()),
+                crate::store::percent_decode(url.username()),
+                crate::store::percent_decode(url.password().unwrap_or_default()),
             ))
         };
         let alias = url.path().trim_matches('/').to_owned();
@@ -106,29 +107,6 @@ impl ElasticUrl {
             credentials,
         })
     }
-}
-
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (bytes[i], hex) {
-            (b'%', Some(b)) => {
-                out.push(b);
-                i += 3;
-            }
-            (b, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// The production [`DocStore`] and [`SearchReads`].
@@ -196,7 +174,9 @@ impl ElasticSearch {
             target: url.alias.clone(),
         };
         if search.aliased_indexes().await?.is_empty() {
-            let index = search.new_index_name();
+            // A fixed name: of two processes opening a new alias at once, one creates the index
+            // and the other is refused and finds the alias.
+            let index = format!("{}-initial", search.alias);
             let mut settings: Value = serde_json::from_str(MAPPING).map_err(backend)?;
             settings["aliases"] = json!({ &search.alias: {} });
             let created = search
@@ -344,11 +324,17 @@ impl ElasticSearch {
         format!("{}-{millis}", self.alias)
     }
 
-    async fn bulk(&self, operations: BulkOperations) -> Result<(), StoreError> {
+    /// Writes `operations`; with `visible`, returns only once a search sees them (and everything
+    /// written before them: the index has one shard).
+    async fn bulk(&self, operations: BulkOperations, visible: bool) -> Result<(), StoreError> {
         let answer = body(
             self.client
                 .bulk(BulkParts::Index(&self.target))
-                .refresh(Refresh::WaitFor)
+                .refresh(if visible {
+                    Refresh::WaitFor
+                } else {
+                    Refresh::False
+                })
                 .body(vec![operations])
                 .send()
                 .await,
@@ -594,7 +580,8 @@ impl DocStore for ElasticSearch {
             any = true;
         }
         if any {
-            self.bulk(videos).await?;
+            // The positions' refresh below makes these visible too.
+            self.bulk(videos, changes.positions.is_empty()).await?;
         }
         if !changes.positions.is_empty() {
             let mut positions = BulkOperations::new();
@@ -613,7 +600,7 @@ impl DocStore for ElasticSearch {
                     )
                     .map_err(backend)?;
             }
-            self.bulk(positions).await?;
+            self.bulk(positions, true).await?;
         }
         Ok(())
     }
@@ -712,6 +699,12 @@ mod tests {
     fn the_mapping_is_strict_and_has_every_field_the_adapter_writes() {
         let mapping: Value = serde_json::from_str(MAPPING).unwrap();
         assert_eq!(mapping["mappings"]["dynamic"], "strict");
+        // The query API pages up to offset 10000 with up to 100 hits.
+        assert!(mapping["settings"]["max_result_window"].as_u64() >= Some(10_100));
+        assert_eq!(
+            mapping["settings"]["number_of_shards"], 1,
+            "positions rely on one shard"
+        );
         let fields = mapping["mappings"]["properties"].as_object().unwrap();
         let video = crate::store::conformance::catalog(1)
             .into_iter()

@@ -38,7 +38,8 @@ pub const SCHEMA: &str = include_str!("../../schema/scylla/catalog.cql");
 /// How many documents a commit writes at once.
 const WRITES_IN_FLIGHT: usize = 16;
 
-/// Where the store lives: `scylla://[user:password@]host[:port][,host[:port]…]/keyspace[?replication_factor=N]`.
+/// Where the store lives: `scylla://[user:password@]host[:port][,host[:port]…]/keyspace[?replication_factor=N]`
+/// (characters of the password such as `/`, `?` or `@` percent-encoded).
 #[derive(Clone, PartialEq, Eq)]
 pub struct ScyllaUrl {
     pub nodes: Vec<String>,
@@ -75,7 +76,10 @@ impl ScyllaUrl {
                 let (user, password) = userinfo
                     .split_once(':')
                     .ok_or_else(|| invalid("credentials must be user:password"))?;
-                (Some((user.to_owned(), password.to_owned())), hosts)
+                (
+                    Some((super::percent_decode(user), super::percent_decode(password))),
+                    hosts,
+                )
             }
             None => (None, authority),
         };
@@ -542,22 +546,28 @@ impl CatalogReads for ScyllaCatalog {
                 .collect::<Result<_, _>>()
                 .map_err(backend)?;
             let exhausted = rows.len() < fetch as usize;
-            let mut keys = Vec::with_capacity(rows.len());
-            for (_, id) in &rows {
-                let id = uuid::Uuid::parse_str(id)
-                    .map_err(|e| StoreError::Corrupt(format!("a list row's id: {e}")))?;
-                keys.push(DocKey {
-                    kind: query.kind,
-                    id,
-                });
-            }
-            let bodies = self.load_many(&keys).await?;
-            for ((sort_value, _), doc) in rows.iter().zip(bodies) {
-                let Some(doc) = doc else { continue };
-                if query.admits(&doc) && query.sort.value(&doc) == *sort_value {
-                    docs.push(doc);
-                    if docs.len() == want {
-                        break;
+            // Documents are read a few rows at a time, so a short page reads few of them.
+            let mut rest = rows.as_slice();
+            while !rest.is_empty() && docs.len() < want {
+                let (chunk, tail) = rest.split_at((want - docs.len()).max(8).min(rest.len()));
+                rest = tail;
+                let mut keys = Vec::with_capacity(chunk.len());
+                for (_, id) in chunk {
+                    let id = uuid::Uuid::parse_str(id)
+                        .map_err(|e| StoreError::Corrupt(format!("a list row's id: {e}")))?;
+                    keys.push(DocKey {
+                        kind: query.kind,
+                        id,
+                    });
+                }
+                let bodies = self.load_many(&keys).await?;
+                for ((sort_value, _), doc) in chunk.iter().zip(bodies) {
+                    let Some(doc) = doc else { continue };
+                    if query.admits(&doc) && query.sort.value(&doc) == *sort_value {
+                        docs.push(doc);
+                        if docs.len() == want {
+                            break;
+                        }
                     }
                 }
             }
@@ -591,13 +601,13 @@ mod tests {
     #[test]
     fn urls_name_nodes_keyspace_replication_and_credentials() {
         let url = ScyllaUrl::parse(
-            "scylla://app:s3cret@db1,db2:19042/codeflix_catalog?replication_factor=3",
+            "scylla://app:s3cret%2Fx@db1,db2:19042/codeflix_catalog?replication_factor=3",
         )
         .unwrap();
         assert_eq!(url.nodes, vec!["db1:9042", "db2:19042"]);
         assert_eq!(url.keyspace, "codeflix_catalog");
         assert_eq!(url.replication_factor, 3);
-        assert_eq!(url.credentials, Some(("app".into(), "s3cret".into())));
+        assert_eq!(url.credentials, Some(("app".into(), "s3cret/x".into())));
         assert!(!format!("{url:?}").contains("s3cret"), "{url:?}");
 
         let plain = ScyllaUrl::parse("scylla://127.0.0.1").unwrap();
