@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use codeflix_domain::catalog::video::{VideoEvent, VideoUploaded};
 use codeflix_domain::{AggregateType, AnyEvent};
-use futures::StreamExt;
+use futures::{FutureExt, StreamExt};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -306,6 +306,14 @@ async fn a_retried_upload_creation_finds_its_upload_and_refuses_another() {
     assert_eq!(first.status(), StatusCode::CREATED);
     let location = first.headers()["location"].to_str().unwrap().to_owned();
     let url = format!("{}{location}", api.base);
+    let status = || {
+        api.http
+            .head(&url)
+            .bearer_auth(&token)
+            .header("tus-resumable", "1.0.0")
+            .send()
+            .map(Result::unwrap)
+    };
     let sent = api
         .http
         .patch(&url)
@@ -324,14 +332,7 @@ async fn a_retried_upload_creation_finds_its_upload_and_refuses_another() {
     assert_eq!(again.status(), StatusCode::CREATED);
     assert_eq!(again.headers()["location"], location.as_str());
     assert_eq!(again.headers()["idempotent-replayed"], "true");
-    let head = api
-        .http
-        .head(&url)
-        .bearer_auth(&token)
-        .header("tus-resumable", "1.0.0")
-        .send()
-        .await
-        .unwrap();
+    let head = status().await;
     assert_eq!(
         head.headers()["upload-offset"],
         "1048576",
@@ -346,14 +347,7 @@ async fn a_retried_upload_creation_finds_its_upload_and_refuses_another() {
         problem["errors"][0]["field"], "Idempotency-Key",
         "{problem}"
     );
-    let head = api
-        .http
-        .head(&url)
-        .bearer_auth(&token)
-        .header("tus-resumable", "1.0.0")
-        .send()
-        .await
-        .unwrap();
+    let head = status().await;
     assert_eq!(
         head.headers()["upload-length"],
         file.len().to_string().as_str()

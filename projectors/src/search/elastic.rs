@@ -22,9 +22,7 @@ use elasticsearch::auth::Credentials;
 use elasticsearch::http::Url;
 use elasticsearch::http::response::Response;
 use elasticsearch::http::transport::{SingleNodeConnectionPool, TransportBuilder};
-use elasticsearch::indices::{
-    IndicesCreateParts, IndicesDeleteParts, IndicesExistsAliasParts, IndicesGetAliasParts,
-};
+use elasticsearch::indices::{IndicesCreateParts, IndicesDeleteParts, IndicesGetAliasParts};
 use elasticsearch::params::{Refresh, VersionType};
 use elasticsearch::{
     BulkOperation, BulkOperations, BulkParts, Elasticsearch, MgetParts, SearchParts,
@@ -132,16 +130,7 @@ async fn body(
     response: Result<Response, elasticsearch::Error>,
     allowed: &[u16],
 ) -> Result<Value, StoreError> {
-    let response = response.map_err(|e| {
-        // The transport's error names the request; its causes say why (refused, TLS, timeout).
-        let mut message = e.to_string();
-        let mut cause = std::error::Error::source(&e);
-        while let Some(c) = cause {
-            message.push_str(&format!(": {c}"));
-            cause = c.source();
-        }
-        StoreError::Backend(message)
-    })?;
+    let response = response.map_err(backend)?;
     let status = response.status_code().as_u16();
     let text = response.text().await.map_err(backend)?;
     if !(200..300).contains(&status) && !allowed.contains(&status) {
@@ -177,17 +166,8 @@ impl ElasticSearch {
             // A fixed name: of two processes opening a new alias at once, one creates the index
             // and the other is refused and finds the alias.
             let index = format!("{}-initial", search.alias);
-            let mut settings: Value = serde_json::from_str(MAPPING).map_err(backend)?;
-            settings["aliases"] = json!({ &search.alias: {} });
-            let created = search
-                .client
-                .indices()
-                .create(IndicesCreateParts::Index(&index))
-                .body(settings)
-                .send()
-                .await;
             // Another process may have created it first: then the alias exists now.
-            if let Err(error) = body(created, &[]).await
+            if let Err(error) = search.create_index(&index, true).await
                 && search.aliased_indexes().await?.is_empty()
             {
                 return Err(error);
@@ -206,19 +186,39 @@ impl ElasticSearch {
             target: String::new(),
         };
         search.target = search.new_index_name();
-        let settings: Value = serde_json::from_str(MAPPING).map_err(backend)?;
-        body(
-            search
-                .client
-                .indices()
-                .create(IndicesCreateParts::Index(&search.target))
-                .body(settings)
-                .send()
-                .await,
-            &[],
-        )
-        .await?;
+        search.create_index(&search.target, false).await?;
         Ok(search)
+    }
+
+    /// Creates index `name` from the mapping, carrying the alias if `aliased`.
+    async fn create_index(&self, name: &str, aliased: bool) -> Result<(), StoreError> {
+        let mut settings: Value = serde_json::from_str(MAPPING).map_err(backend)?;
+        if aliased {
+            settings["aliases"] = json!({ &self.alias: {} });
+        }
+        let created = self
+            .client
+            .indices()
+            .create(IndicesCreateParts::Index(name))
+            .body(settings)
+            .send()
+            .await;
+        body(created, &[]).await.map(drop)
+    }
+
+    /// Deletes the indexes named (those already gone are no error).
+    async fn delete_indexes(&self, names: &[String]) -> Result<(), StoreError> {
+        if names.is_empty() {
+            return Ok(());
+        }
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        let deleted = self
+            .client
+            .indices()
+            .delete(IndicesDeleteParts::Index(&names))
+            .send()
+            .await;
+        body(deleted, &[404]).await.map(drop)
     }
 
     /// Points the alias at this (rebuilt) index in one atomic step and deletes the indexes it
@@ -245,18 +245,7 @@ impl ElasticSearch {
             &[],
         )
         .await?;
-        if !old.is_empty() {
-            let names: Vec<&str> = old.iter().map(String::as_str).collect();
-            body(
-                self.client
-                    .indices()
-                    .delete(IndicesDeleteParts::Index(&names))
-                    .send()
-                    .await,
-                &[404],
-            )
-            .await?;
-        }
+        self.delete_indexes(&old).await?;
         Ok(old)
     }
 
@@ -266,34 +255,12 @@ impl ElasticSearch {
         if self.target != self.alias {
             indexes.push(self.target.clone());
         }
-        if indexes.is_empty() {
-            return Ok(());
-        }
-        let names: Vec<&str> = indexes.iter().map(String::as_str).collect();
-        body(
-            self.client
-                .indices()
-                .delete(IndicesDeleteParts::Index(&names))
-                .send()
-                .await,
-            &[404],
-        )
-        .await?;
-        Ok(())
+        self.delete_indexes(&indexes).await
     }
 
     /// The concrete index a reader of the alias sees right now (what a rebuild replaces).
     pub async fn aliased_indexes(&self) -> Result<Vec<String>, StoreError> {
-        let exists = self
-            .client
-            .indices()
-            .exists_alias(IndicesExistsAliasParts::Name(&[&self.alias]))
-            .send()
-            .await
-            .map_err(backend)?;
-        if exists.status_code().as_u16() == 404 {
-            return Ok(Vec::new());
-        }
+        // 404 (no such alias) answers `{"error": …, "status": 404}`: no index entries.
         let found = body(
             self.client
                 .indices()

@@ -35,8 +35,8 @@ use crate::views::{Doc, DocKey, DocKind, Position};
 /// The CQL schema, with `$keyspace` and `$replication` to fill in.
 pub const SCHEMA: &str = include_str!("../../schema/scylla/catalog.cql");
 
-/// How many documents a commit writes at once.
-const WRITES_IN_FLIGHT: usize = 16;
+/// How many documents are read or written at once.
+const IN_FLIGHT: usize = 16;
 
 /// Where the store lives: `scylla://[user:password@]host[:port][,host[:port]…]/keyspace[?replication_factor=N]`
 /// (characters of the password such as `/`, `?` or `@` percent-encoded).
@@ -363,7 +363,7 @@ impl ScyllaCatalog {
 
     async fn load_many(&self, keys: &[DocKey]) -> Result<Vec<Option<Doc>>, StoreError> {
         let mut docs = Vec::with_capacity(keys.len());
-        for chunk in keys.chunks(WRITES_IN_FLIGHT) {
+        for chunk in keys.chunks(IN_FLIGHT) {
             let loads: Vec<_> = chunk.iter().map(|key| self.load_one(*key)).collect();
             docs.extend(futures::future::try_join_all(loads).await?);
         }
@@ -450,7 +450,7 @@ impl DocStore for ScyllaCatalog {
 
     async fn commit(&self, changes: Changes) -> Result<(), StoreError> {
         stream::iter(latest(changes.docs).into_iter().map(|doc| self.write(doc)))
-            .buffer_unordered(WRITES_IN_FLIGHT)
+            .buffer_unordered(IN_FLIGHT)
             .try_collect::<Vec<()>>()
             .await?;
         // Only once every document is written: a position never runs ahead of its documents.
