@@ -220,6 +220,11 @@ pub(crate) struct EventLogSettings {
     /// request timeout).
     #[serde(with = "humantime_serde")]
     pub(crate) relay_quarantine: Duration,
+    /// The command store on ScyllaDB, for command-side processes on several hosts:
+    /// `scylla://[user:password@]host[:port][,host…]/keyspace[?replication_factor=N]`
+    /// (keyspace `codeflix_commands` when none); unset means the embedded SQLite file
+    /// `command-store.db` in the data directory, shared by the processes of one machine.
+    pub(crate) scylla_url: Option<String>,
 }
 
 impl Default for EventLogSettings {
@@ -229,6 +234,7 @@ impl Default for EventLogSettings {
             ack_timeout: Duration::from_secs(30),
             relay_lease_ttl: relay.lease_ttl,
             relay_quarantine: relay.quarantine,
+            scylla_url: None,
         }
     }
 }
@@ -444,6 +450,7 @@ impl Settings {
         config.ack_timeout = self.event_log.ack_timeout;
         config.relay.lease_ttl = self.event_log.relay_lease_ttl;
         config.relay.quarantine = self.event_log.relay_quarantine;
+        config.command_store_url = self.event_log.scylla_url.clone();
         config
     }
 }

@@ -16,8 +16,11 @@ pub struct EventLogConfig {
     /// Schema registry base URL, e.g. `http://127.0.0.1:8081`.
     pub schema_registry_url: String,
     pub topics: TopicSettings,
-    /// The command store file (embedded SQLite).
+    /// The command store file (embedded SQLite), used when `command_store_url` is `None`.
     pub store_path: PathBuf,
+    /// The command store on ScyllaDB, for command-side processes on several hosts:
+    /// `scylla://[user:password@]host[:port][,…]/keyspace[?replication_factor=N]` (ADR 0013).
+    pub command_store_url: Option<String>,
     /// Extra librdkafka properties for every client (security, timeouts), applied last.
     pub kafka: BTreeMap<String, String>,
     /// How long `execute` waits for its events to be confirmed in Kafka.
@@ -67,6 +70,7 @@ impl EventLogConfig {
                 retention_ms: crate::topics::RETENTION_FOREVER,
             },
             store_path,
+            command_store_url: None,
             kafka: BTreeMap::new(),
             ack_timeout: Duration::from_secs(30),
             relay: RelaySettings::default(),

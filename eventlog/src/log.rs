@@ -24,7 +24,8 @@ use crate::headers::event_headers;
 use crate::partition::partition_for;
 use crate::relay::{Relay, RelayHandle};
 use crate::store::{
-    AppendOutcome, CommandRecord, CommandStore, NewEvent, NewEvents, Position, SqliteStore,
+    AppendOutcome, CommandRecord, CommandStore, NewEvent, NewEvents, Position, ScyllaStore,
+    SqliteStore,
 };
 use crate::topics::{ensure_event_topics, event_topic};
 
@@ -88,6 +89,9 @@ impl std::fmt::Debug for EventLog {
 /// Attempts for a command that expects any version, when others keep winning the race.
 const ANY_VERSION_ATTEMPTS: usize = 8;
 
+/// How often a command waiting on this process's own relay asks the store for its positions.
+const LEADER_STORE_POLL: Duration = Duration::from_millis(250);
+
 /// Aggregates kept in memory as snapshots, at most.
 const SNAPSHOTS: usize = 10_000;
 
@@ -128,7 +132,10 @@ impl EventLog {
             .map_err(|e| EventLogError::Kafka(e.to_string()))?;
         let topics = ensure_event_topics(&admin, &config.topics).await?;
         let partitions = partition_counts(&admin, &topics)?;
-        let store: Arc<dyn CommandStore> = Arc::new(SqliteStore::open(&config.store_path).await?);
+        let store: Arc<dyn CommandStore> = match &config.command_store_url {
+            Some(url) => Arc::new(ScyllaStore::open(&ScyllaStore::url(url)?).await?),
+            None => Arc::new(SqliteStore::open(&config.store_path).await?),
+        };
         let codec = RegistryCodec::new(&config.schema_registry_url)?;
         let (shutdown, shutdown_rx) = watch::channel(false);
         let (relay, handle) = Relay::new(
@@ -237,14 +244,8 @@ impl EventLog {
         digest: Option<&str>,
     ) -> Result<Appended, ExecuteError<A::Error>> {
         let aggregate_id = id.to_string();
-        if let Some(record) = self
-            .store
-            .command(ctx.command_id)
-            .await
-            .map_err(EventLogError::from)?
-        {
-            return self.replay(record, A::TYPE, &aggregate_id, digest).await;
-        }
+        // A retried command is recognised by the store when it appends (`Duplicate`), or below
+        // when deciding again fails: its first result is the answer then, not the failure.
         for attempt in 0..ANY_VERSION_ATTEMPTS {
             // A snapshot at the expected version (or, for `Any`, on the first attempt) is decided
             // on without asking the store: if it is stale the gate refuses the append, which is
@@ -262,10 +263,22 @@ impl EventLog {
             };
             let decision = match aggregate.decide(expected, command.clone()) {
                 Ok(decision) => decision,
-                Err(CommandError::Conflict { expected, current }) => {
-                    return Err(ExecuteError::Conflict { expected, current });
+                Err(failure) => {
+                    if let Some(record) = self
+                        .store
+                        .command(ctx.command_id)
+                        .await
+                        .map_err(EventLogError::from)?
+                    {
+                        return self.replay(record, A::TYPE, &aggregate_id, digest).await;
+                    }
+                    return Err(match failure {
+                        CommandError::Conflict { expected, current } => {
+                            ExecuteError::Conflict { expected, current }
+                        }
+                        CommandError::Rejected(error) => ExecuteError::Rejected(error),
+                    });
                 }
-                Err(CommandError::Rejected(error)) => return Err(ExecuteError::Rejected(error)),
             };
             let base = decision.base();
             let new_version = decision.new_version();
@@ -409,15 +422,22 @@ impl EventLog {
         };
         let deadline = tokio::time::Instant::now() + self.config.ack_timeout;
         let mut confirmed = self.relay.confirmed.clone();
+        let mut store_read: Option<tokio::time::Instant> = None;
         loop {
             let local_leader = self.relay.leader.load(Ordering::SeqCst);
-            if local_leader && *confirmed.borrow() >= last {
+            let reached = *confirmed.borrow() >= last;
+            if local_leader && reached {
                 // This process's relay published them: it kept the positions in memory.
                 if let Some(positions) = self.relay.take_positions(seqs) {
                     return Ok(Some(positions));
                 }
             }
-            if !local_leader || *confirmed.borrow() >= last {
+            // Not in memory although the watermark passed them: another relay published them,
+            // or (in a store not numbered in commit order) they are not confirmed yet. The
+            // store is asked then, at most every LEADER_STORE_POLL.
+            let due = store_read.is_none_or(|at| at.elapsed() >= LEADER_STORE_POLL);
+            if !local_leader || (reached && due) {
+                store_read = Some(tokio::time::Instant::now());
                 let publications = self.store.publications(seqs).await?;
                 if let Some(positions) = publications
                     .into_iter()

@@ -43,6 +43,9 @@ pub struct RelayHandle {
 /// Recent confirmations kept in memory, at most; older ones are read from the store.
 const REMEMBERED_POSITIONS: usize = 100_000;
 
+/// The shortest idle poll for a store that is scanned whole each round.
+const UNORDERED_IDLE_POLL: Duration = Duration::from_millis(250);
+
 impl RelayHandle {
     /// The positions of `seqs` if this relay confirmed them all recently (forgetting them).
     pub fn take_positions(&self, seqs: &[i64]) -> Option<Vec<Position>> {
@@ -234,6 +237,14 @@ impl Relay {
         lease: &mut Lease,
     ) -> Result<(), EventLogError> {
         let settings = self.config.relay.clone();
+        let ordered = self.store.commit_ordered();
+        // A store whose numbers are not in commit order is scanned whole each round: look less
+        // often when idle (rows this process stores still wake the relay at once).
+        let idle_poll = if ordered {
+            settings.idle_poll
+        } else {
+            settings.idle_poll.max(UNORDERED_IDLE_POLL)
+        };
         let mut in_flight = FuturesOrdered::new();
         // Sent and not yet confirmed: seq → event id.
         let mut pending: BTreeMap<i64, uuid::Uuid> = BTreeMap::new();
@@ -244,8 +255,18 @@ impl Relay {
             let stopping = self.stopping();
             let mut sent = 0;
             if !stopping && lease.fresh() && in_flight.len() < settings.max_in_flight {
-                let rows = self.store.unpublished(last_sent, settings.batch).await?;
+                let rows = if ordered {
+                    self.store.unpublished(last_sent, settings.batch).await?
+                } else {
+                    self.store
+                        .unpublished(0, settings.batch + pending.len())
+                        .await?
+                };
                 for row in rows {
+                    if pending.contains_key(&row.seq) {
+                        // Sent, not confirmed yet (only a store not in commit order returns it).
+                        continue;
+                    }
                     let mut headers = OwnedHeaders::new_with_capacity(row.headers.len() + 1);
                     for (name, value) in &row.headers {
                         headers = headers.insert(Header {
@@ -283,7 +304,7 @@ impl Relay {
                     in_flight.push_back(delivery.map(move |result| (row.seq, result)));
                     pending.insert(row.seq, row.event_id);
                     topic_by_seq.insert(row.seq, row.topic.clone());
-                    last_sent = row.seq;
+                    last_sent = last_sent.max(row.seq);
                     sent += 1;
                 }
             }
@@ -296,7 +317,7 @@ impl Relay {
                 tokio::select! {
                     Some(done) = in_flight.next(), if !in_flight.is_empty() => confirmed.push(done),
                     _ = self.wake.notified() => {}
-                    _ = tokio::time::sleep(settings.idle_poll) => {}
+                    _ = tokio::time::sleep(idle_poll) => {}
                 }
             }
             while let Some(Some(done)) = in_flight.next().now_or_never() {

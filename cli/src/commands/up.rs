@@ -22,6 +22,9 @@ use crate::settings::Settings;
 ///   CODEFLIX__COMMAND_API__LISTEN=0.0.0.0:8080           where the command API listens
 ///   CODEFLIX__QUERY_API__LISTEN=0.0.0.0:8082             where the query API listens
 ///   CODEFLIX__VIEWS__DIR=/var/lib/codeflix/views         where the embedded read models are kept
+///   CODEFLIX__EVENT_LOG__SCYLLA_URL=scylla://db1,db2/codeflix_commands?replication_factor=3
+///                                                        command store in ScyllaDB (command APIs
+///                                                        on several hosts), not SQLite
 ///   CODEFLIX__VIEWS__SCYLLA_URL=scylla://db1,db2/codeflix_catalog?replication_factor=3
 ///                                                        catalog views in ScyllaDB, not SQLite
 ///   CODEFLIX__VIEWS__ELASTICSEARCH_URL=http://es:9200/codeflix-videos
@@ -29,7 +32,8 @@ use crate::settings::Settings;
 ///   CODEFLIX__ENCODER__CONCURRENCY=2                     encodings at once
 ///
 /// A ScyllaDB keyspace or Elasticsearch alias that does not exist yet is created with its
-/// schema (schema/scylla/catalog.cql, schema/elasticsearch/videos.json in the projectors crate).
+/// schema (schema/scylla/commands.cql in the eventlog crate; schema/scylla/catalog.cql,
+/// schema/elasticsearch/videos.json in the projectors crate).
 ///
 /// Every part can also run alone: `codeflix broker`, `codeflix registry`, `codeflix command-api`,
 /// `codeflix projectors`, `codeflix query-api`, `codeflix encoder`.

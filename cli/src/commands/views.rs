@@ -12,7 +12,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use codeflix_projectors::search::SearchReads;
 use codeflix_projectors::search::elastic::{ElasticSearch, ElasticUrl};
 use codeflix_projectors::search::tantivy::TantivySearch;
-use codeflix_projectors::store::scylla::{ScyllaCatalog, ScyllaUrl};
+use codeflix_projectors::store::scylla::ScyllaCatalog;
 use codeflix_projectors::store::sqlite::SqliteCatalog;
 use codeflix_projectors::store::{CatalogReads, DocStore};
 use codeflix_projectors::{Membership, ProjectionSpec, ProjectorMetrics, dlq};
@@ -38,7 +38,7 @@ impl Stores {
         let dir = settings.views_dir();
         let catalog: Arc<dyn CatalogReads> = match &settings.views.scylla_url {
             Some(url) => {
-                let url = ScyllaUrl::parse(url)?;
+                let url = ScyllaCatalog::url(url)?;
                 Arc::new(
                     ScyllaCatalog::open(&url)
                         .await

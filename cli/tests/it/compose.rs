@@ -85,6 +85,10 @@ fn passwords_in_engine_urls_are_not_shown() {
             "CODEFLIX__VIEWS__SCYLLA_URL".to_owned(),
             "scylla://app:hunter2@db1,db2/codeflix_catalog".to_owned(),
         ),
+        (
+            "CODEFLIX__EVENT_LOG__SCYLLA_URL".to_owned(),
+            "scylla://app:hunter2@db1/codeflix_commands".to_owned(),
+        ),
     ]);
     assert!(output.status.success());
     let shown = String::from_utf8_lossy(&output.stdout);
@@ -95,6 +99,10 @@ fn passwords_in_engine_urls_are_not_shown() {
     );
     assert!(
         shown.contains("scylla://app:<redacted>@db1,db2/codeflix_catalog"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("scylla://app:<redacted>@db1/codeflix_commands"),
         "{shown}"
     );
 }

@@ -5,12 +5,14 @@
 //! checks the expected version, stores the new events as unpublished outbox rows and records the
 //! command id; the relay then copies the rows to Kafka in order, exactly once.
 
+mod scylla;
 mod sqlite;
 
 use async_trait::async_trait;
 use codeflix_domain::{AggregateType, Version};
 use uuid::Uuid;
 
+pub use scylla::{INTENT_TIMEOUT, SEQ_BLOCK, ScyllaStore};
 pub use sqlite::SqliteStore;
 
 /// A command store that cannot do what was asked.
@@ -139,7 +141,18 @@ pub trait CommandStore: Send + Sync + 'static {
     /// What a command did, if it was stored.
     async fn command(&self, command_id: Uuid) -> Result<Option<CommandRecord>, StoreError>;
 
-    /// Unpublished rows with a sequence number above `after`, in sequence order.
+    /// Whether sequence numbers follow commit order: a row committed later never has a lower
+    /// number than one already visible (SQLite, whose writers are serialised). When they do not
+    /// (ScyllaDB, where each process numbers from its own block), [`CommandStore::unpublished`]
+    /// returns every waiting row, not just those after a cursor, and the relay skips the rows it
+    /// has sent.
+    fn commit_ordered(&self) -> bool {
+        true
+    }
+
+    /// Rows waiting for the relay, each aggregate's in version order: those with a sequence
+    /// number above `after`, in sequence order, when [`CommandStore::commit_ordered`]; every
+    /// waiting row otherwise (about `limit` at most either way).
     async fn unpublished(&self, after: i64, limit: usize) -> Result<Vec<OutboxRow>, StoreError>;
 
     /// How many rows are not confirmed in Kafka yet.

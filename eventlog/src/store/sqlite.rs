@@ -6,12 +6,15 @@
 //! commit), each still checked on its own; `BEGIN IMMEDIATE` serialises writers across processes.
 //! `synchronous=FULL` makes a commit durable before any of its rows can reach Kafka.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::path::Path;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use codeflix_domain::{AggregateType, Version};
-use libsql::{Connection, TransactionBehavior, params};
+use libsql::params::IntoParams;
+use libsql::{Connection, Statement, params};
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
@@ -85,6 +88,66 @@ fn backend(e: impl std::fmt::Display) -> StoreError {
     StoreError::Backend(e.to_string())
 }
 
+/// The store thread's connection, with its statements prepared once and reused.
+struct Db {
+    conn: Connection,
+    statements: RefCell<HashMap<&'static str, Statement>>,
+}
+
+impl Db {
+    async fn statement(&self, sql: &'static str) -> Result<Statement, StoreError> {
+        let cached = self.statements.borrow_mut().remove(sql);
+        match cached {
+            Some(statement) => Ok(statement),
+            None => self.conn.prepare(sql).await.map_err(backend),
+        }
+    }
+
+    fn keep(&self, sql: &'static str, statement: Statement) {
+        statement.reset();
+        self.statements.borrow_mut().insert(sql, statement);
+    }
+
+    /// Runs a statement that returns no rows; how many rows it changed.
+    async fn execute(&self, sql: &'static str, params: impl IntoParams) -> Result<u64, StoreError> {
+        let statement = self.statement(sql).await?;
+        let result = statement.execute(params).await.map_err(backend);
+        self.keep(sql, statement);
+        result.map(|changed| changed as u64)
+    }
+
+    /// Runs a query, reading each row with `read`.
+    async fn query<T>(
+        &self,
+        sql: &'static str,
+        params: impl IntoParams,
+        mut read: impl FnMut(&libsql::Row) -> Result<T, StoreError>,
+    ) -> Result<Vec<T>, StoreError> {
+        let statement = self.statement(sql).await?;
+        let result = async {
+            let mut rows = statement.query(params).await.map_err(backend)?;
+            let mut out = Vec::new();
+            while let Some(row) = rows.next().await.map_err(backend)? {
+                out.push(read(&row)?);
+            }
+            Ok(out)
+        }
+        .await;
+        self.keep(sql, statement);
+        result
+    }
+
+    /// The first row of a query, if any.
+    async fn query_one<T>(
+        &self,
+        sql: &'static str,
+        params: impl IntoParams,
+        read: impl FnMut(&libsql::Row) -> Result<T, StoreError>,
+    ) -> Result<Option<T>, StoreError> {
+        Ok(self.query(sql, params, read).await?.into_iter().next())
+    }
+}
+
 impl SqliteStore {
     /// Opens (creating if needed) the store file at `path`.
     pub async fn open(path: &Path) -> Result<SqliteStore, StoreError> {
@@ -108,7 +171,11 @@ impl SqliteStore {
                     match connect(&path).await {
                         Ok(conn) => {
                             let _ = ready.send(Ok(()));
-                            serve(conn, inbox).await;
+                            let db = Db {
+                                conn,
+                                statements: RefCell::default(),
+                            };
+                            serve(&db, inbox).await;
                         }
                         Err(e) => {
                             let _ = ready.send(Err(e));
@@ -169,10 +236,10 @@ async fn migrate(conn: &Connection) -> Result<(), StoreError> {
     Ok(())
 }
 
-async fn serve(conn: Connection, mut inbox: mpsc::UnboundedReceiver<Request>) {
+async fn serve(db: &Db, mut inbox: mpsc::UnboundedReceiver<Request>) {
     while let Some(first) = inbox.recv().await {
         let Request::Append(append, reply) = first else {
-            handle(&conn, first).await;
+            handle(db, first).await;
             continue;
         };
         let mut batch = vec![(append, reply)];
@@ -184,40 +251,28 @@ async fn serve(conn: Connection, mut inbox: mpsc::UnboundedReceiver<Request>) {
                 Err(_) => break,
             }
         }
-        append_batch(&conn, batch).await;
+        append_batch(db, batch).await;
         for request in others {
-            handle(&conn, request).await;
+            handle(db, request).await;
         }
     }
 }
 
-async fn append_batch(conn: &Connection, batch: Vec<(NewEvents, Reply<AppendOutcome>)>) {
+async fn append_batch(db: &Db, batch: Vec<(NewEvents, Reply<AppendOutcome>)>) {
     let result = async {
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .await
-            .map_err(backend)?;
+        db.execute("BEGIN IMMEDIATE", ()).await?;
         let mut outcomes = Vec::with_capacity(batch.len());
         for (append, _) in &batch {
             // Each append in its own savepoint: one that fails does not take the others down.
-            tx.execute("SAVEPOINT one_append", ())
-                .await
-                .map_err(backend)?;
-            let outcome = append_one(&tx, append).await;
-            let end = if outcome.is_ok() {
-                "RELEASE one_append"
-            } else {
-                "ROLLBACK TO one_append"
-            };
-            tx.execute(end, ()).await.map_err(backend)?;
+            db.execute("SAVEPOINT one_append", ()).await?;
+            let outcome = append_one(db, append).await;
             if outcome.is_err() {
-                tx.execute("RELEASE one_append", ())
-                    .await
-                    .map_err(backend)?;
+                db.execute("ROLLBACK TO one_append", ()).await?;
             }
+            db.execute("RELEASE one_append", ()).await?;
             outcomes.push(outcome);
         }
-        tx.commit().await.map_err(backend)?;
+        db.execute("COMMIT", ()).await?;
         Ok::<_, StoreError>(outcomes)
     }
     .await;
@@ -228,6 +283,9 @@ async fn append_batch(conn: &Connection, batch: Vec<(NewEvents, Reply<AppendOutc
             }
         }
         Err(e) => {
+            if !db.conn.is_autocommit() {
+                let _ = db.execute("ROLLBACK", ()).await;
+            }
             for (_, reply) in batch {
                 let _ = reply.send(Err(StoreError::Backend(e.to_string())));
             }
@@ -235,11 +293,11 @@ async fn append_batch(conn: &Connection, batch: Vec<(NewEvents, Reply<AppendOutc
     }
 }
 
-async fn append_one(conn: &Connection, append: &NewEvents) -> Result<AppendOutcome, StoreError> {
-    if let Some(record) = command(conn, append.command_id).await? {
+async fn append_one(db: &Db, append: &NewEvents) -> Result<AppendOutcome, StoreError> {
+    if let Some(record) = command(db, append.command_id).await? {
         return Ok(AppendOutcome::Duplicate(record));
     }
-    let current = version(conn, append.aggregate_type, &append.aggregate_id).await?;
+    let current = version(db, append.aggregate_type, &append.aggregate_id).await?;
     if current != append.base {
         return Ok(AppendOutcome::Conflict { current });
     }
@@ -253,7 +311,7 @@ async fn append_one(conn: &Connection, append: &NewEvents) -> Result<AppendOutco
             )));
         }
         let headers = serde_json::to_string(&event.headers).map_err(backend)?;
-        conn.execute(
+        db.execute(
             "INSERT INTO events (aggregate_type, aggregate_id, version, event_id, command_id,
                 topic, partition, key, value, headers)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
@@ -270,12 +328,11 @@ async fn append_one(conn: &Connection, append: &NewEvents) -> Result<AppendOutco
                 headers,
             ],
         )
-        .await
-        .map_err(backend)?;
-        seqs.push(conn.last_insert_rowid());
+        .await?;
+        seqs.push(db.conn.last_insert_rowid());
     }
     let new_version = Version::new(append.base.get() + append.events.len() as u64);
-    conn.execute(
+    db.execute(
         "INSERT INTO commands (command_id, aggregate_type, aggregate_id, base_version, new_version, seqs,
                                request_digest)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -289,292 +346,251 @@ async fn append_one(conn: &Connection, append: &NewEvents) -> Result<AppendOutco
             append.request_digest.clone(),
         ],
     )
-    .await
-    .map_err(backend)?;
+    .await?;
     Ok(AppendOutcome::Appended { seqs })
 }
 
 async fn version(
-    conn: &Connection,
+    db: &Db,
     aggregate_type: AggregateType,
     aggregate_id: &str,
 ) -> Result<Version, StoreError> {
-    let mut rows = conn
-        .query(
+    let current = db
+        .query_one(
             "SELECT COALESCE(MAX(version), 0) FROM events WHERE aggregate_type = ?1 AND aggregate_id = ?2",
             params![aggregate_type.as_str(), aggregate_id],
+            |row| row.get::<i64>(0).map_err(backend),
         )
-        .await
-        .map_err(backend)?;
-    let row = rows.next().await.map_err(backend)?;
-    let current: i64 = row.map_or(Ok(0), |r| r.get(0)).map_err(backend)?;
-    Ok(Version::new(current as u64))
+        .await?;
+    Ok(Version::new(current.unwrap_or(0) as u64))
 }
 
-async fn command(conn: &Connection, command_id: Uuid) -> Result<Option<CommandRecord>, StoreError> {
-    let mut rows = conn
-        .query(
-            "SELECT aggregate_type, aggregate_id, base_version, new_version, seqs, request_digest
-             FROM commands WHERE command_id = ?1",
-            params![command_id.to_string()],
-        )
-        .await
-        .map_err(backend)?;
-    let Some(row) = rows.next().await.map_err(backend)? else {
-        return Ok(None);
-    };
-    let aggregate_type: String = row.get(0).map_err(backend)?;
-    let seqs: String = row.get(4).map_err(backend)?;
-    Ok(Some(CommandRecord {
-        command_id,
-        aggregate_type: aggregate_type
-            .parse()
-            .map_err(|e| StoreError::Corrupt(format!("{e}")))?,
-        aggregate_id: row.get(1).map_err(backend)?,
-        base: Version::new(row.get::<i64>(2).map_err(backend)? as u64),
-        new_version: Version::new(row.get::<i64>(3).map_err(backend)? as u64),
-        seqs: serde_json::from_str(&seqs).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-        request_digest: row.get(5).map_err(backend)?,
-    }))
+async fn command(db: &Db, command_id: Uuid) -> Result<Option<CommandRecord>, StoreError> {
+    db.query_one(
+        "SELECT aggregate_type, aggregate_id, base_version, new_version, seqs, request_digest
+         FROM commands WHERE command_id = ?1",
+        params![command_id.to_string()],
+        |row| {
+            let aggregate_type: String = row.get(0).map_err(backend)?;
+            let seqs: String = row.get(4).map_err(backend)?;
+            Ok(CommandRecord {
+                command_id,
+                aggregate_type: aggregate_type
+                    .parse()
+                    .map_err(|e| StoreError::Corrupt(format!("{e}")))?,
+                aggregate_id: row.get(1).map_err(backend)?,
+                base: Version::new(row.get::<i64>(2).map_err(backend)? as u64),
+                new_version: Version::new(row.get::<i64>(3).map_err(backend)? as u64),
+                seqs: serde_json::from_str(&seqs)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                request_digest: row.get(5).map_err(backend)?,
+            })
+        },
+    )
+    .await
 }
 
-async fn handle(conn: &Connection, request: Request) {
+async fn handle(db: &Db, request: Request) {
     match request {
-        Request::Append(append, reply) => append_batch(conn, vec![(append, reply)]).await,
+        Request::Append(append, reply) => append_batch(db, vec![(append, reply)]).await,
         Request::Events(aggregate_type, aggregate_id, after, reply) => {
-            let _ = reply.send(events(conn, aggregate_type, &aggregate_id, after).await);
+            let _ = reply.send(events(db, aggregate_type, &aggregate_id, after).await);
         }
         Request::Version(aggregate_type, aggregate_id, reply) => {
-            let _ = reply.send(version(conn, aggregate_type, &aggregate_id).await);
+            let _ = reply.send(version(db, aggregate_type, &aggregate_id).await);
         }
         Request::Command(command_id, reply) => {
-            let _ = reply.send(command(conn, command_id).await);
+            let _ = reply.send(command(db, command_id).await);
         }
         Request::Unpublished(after, limit, reply) => {
-            let _ = reply.send(unpublished(conn, after, limit).await);
+            let _ = reply.send(unpublished(db, after, limit).await);
         }
         Request::UnpublishedCount(reply) => {
-            let _ = reply.send(unpublished_count(conn).await);
+            let _ = reply.send(unpublished_count(db).await);
         }
         Request::MarkPublished(published, reply) => {
-            let _ = reply.send(mark_published(conn, &published).await);
+            let _ = reply.send(mark_published(db, &published).await);
         }
         Request::Publications(seqs, reply) => {
-            let _ = reply.send(publications(conn, &seqs).await);
+            let _ = reply.send(publications(db, &seqs).await);
         }
         Request::LastPublished(topic, partition, reply) => {
-            let _ = reply.send(last_published(conn, &topic, partition).await);
+            let _ = reply.send(last_published(db, &topic, partition).await);
         }
         Request::TryLease(holder, now_ms, ttl_ms, reply) => {
-            let _ = reply.send(try_lease(conn, &holder, now_ms, ttl_ms).await);
+            let _ = reply.send(try_lease(db, &holder, now_ms, ttl_ms).await);
         }
         Request::RenewLease(holder, now_ms, ttl_ms, reply) => {
-            let result = conn
+            let result = db
                 .execute(
                     "UPDATE relay_lease SET expires_at_ms = ?2
                      WHERE id = 1 AND holder = ?1 AND expires_at_ms >= ?3",
                     params![holder, now_ms + ttl_ms, now_ms],
                 )
                 .await
-                .map(|changed| changed == 1)
-                .map_err(backend);
+                .map(|changed| changed == 1);
             let _ = reply.send(result);
         }
         Request::ReleaseLease(holder, reply) => {
-            let result = conn
+            let result = db
                 .execute(
                     "DELETE FROM relay_lease WHERE id = 1 AND holder = ?1",
                     params![holder],
                 )
                 .await
-                .map(|_| ())
-                .map_err(backend);
+                .map(|_| ());
             let _ = reply.send(result);
         }
     }
 }
 
 async fn events(
-    conn: &Connection,
+    db: &Db,
     aggregate_type: AggregateType,
     aggregate_id: &str,
     after: Version,
 ) -> Result<Vec<StoredEvent>, StoreError> {
-    let mut rows = conn
-        .query(
-            "SELECT version, value FROM events
-             WHERE aggregate_type = ?1 AND aggregate_id = ?2 AND version > ?3 ORDER BY version",
-            params![aggregate_type.as_str(), aggregate_id, after.get() as i64],
-        )
-        .await
-        .map_err(backend)?;
-    let mut events = Vec::new();
-    while let Some(row) = rows.next().await.map_err(backend)? {
-        events.push(StoredEvent {
-            version: Version::new(row.get::<i64>(0).map_err(backend)? as u64),
-            value: row.get(1).map_err(backend)?,
-        });
-    }
-    Ok(events)
+    db.query(
+        "SELECT version, value FROM events
+         WHERE aggregate_type = ?1 AND aggregate_id = ?2 AND version > ?3 ORDER BY version",
+        params![aggregate_type.as_str(), aggregate_id, after.get() as i64],
+        |row| {
+            Ok(StoredEvent {
+                version: Version::new(row.get::<i64>(0).map_err(backend)? as u64),
+                value: row.get(1).map_err(backend)?,
+            })
+        },
+    )
+    .await
 }
 
 fn uuid(text: &str) -> Result<Uuid, StoreError> {
     Uuid::parse_str(text).map_err(|e| StoreError::Corrupt(format!("{text:?}: {e}")))
 }
 
-async fn unpublished(
-    conn: &Connection,
-    after: i64,
-    limit: usize,
-) -> Result<Vec<OutboxRow>, StoreError> {
-    let mut rows = conn
-        .query(
-            "SELECT seq, event_id, topic, partition, key, value, headers FROM events
-             WHERE published_offset IS NULL AND seq > ?1 ORDER BY seq LIMIT ?2",
-            params![after, limit as i64],
-        )
-        .await
-        .map_err(backend)?;
-    let mut out = Vec::new();
-    while let Some(row) = rows.next().await.map_err(backend)? {
-        let headers: String = row.get(6).map_err(backend)?;
-        out.push(OutboxRow {
-            seq: row.get(0).map_err(backend)?,
-            event_id: uuid(&row.get::<String>(1).map_err(backend)?)?,
-            topic: row.get(2).map_err(backend)?,
-            partition: row.get(3).map_err(backend)?,
-            key: row.get(4).map_err(backend)?,
-            value: row.get(5).map_err(backend)?,
-            headers: serde_json::from_str(&headers)
-                .map_err(|e| StoreError::Corrupt(e.to_string()))?,
-        });
-    }
-    Ok(out)
+async fn unpublished(db: &Db, after: i64, limit: usize) -> Result<Vec<OutboxRow>, StoreError> {
+    db.query(
+        "SELECT seq, event_id, topic, partition, key, value, headers FROM events
+         WHERE published_offset IS NULL AND seq > ?1 ORDER BY seq LIMIT ?2",
+        params![after, limit as i64],
+        |row| {
+            let headers: String = row.get(6).map_err(backend)?;
+            Ok(OutboxRow {
+                seq: row.get(0).map_err(backend)?,
+                event_id: uuid(&row.get::<String>(1).map_err(backend)?)?,
+                topic: row.get(2).map_err(backend)?,
+                partition: row.get(3).map_err(backend)?,
+                key: row.get(4).map_err(backend)?,
+                value: row.get(5).map_err(backend)?,
+                headers: serde_json::from_str(&headers)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            })
+        },
+    )
+    .await
 }
 
-async fn unpublished_count(conn: &Connection) -> Result<u64, StoreError> {
-    let mut rows = conn
-        .query(
+async fn unpublished_count(db: &Db) -> Result<u64, StoreError> {
+    let count = db
+        .query_one(
             "SELECT COUNT(*) FROM events WHERE published_offset IS NULL",
             (),
+            |row| row.get::<i64>(0).map_err(backend),
         )
-        .await
-        .map_err(backend)?;
-    let row = rows.next().await.map_err(backend)?;
-    let count: i64 = row.map_or(Ok(0), |r| r.get(0)).map_err(backend)?;
-    Ok(count as u64)
+        .await?;
+    Ok(count.unwrap_or(0) as u64)
 }
 
-async fn mark_published(
-    conn: &Connection,
-    published: &[(i64, Uuid, i64)],
-) -> Result<usize, StoreError> {
+async fn mark_published(db: &Db, published: &[(i64, Uuid, i64)]) -> Result<usize, StoreError> {
     // A mark lost to a power failure is found again by the relay's recovery: no fsync needed.
-    conn.execute("PRAGMA synchronous=NORMAL", ())
-        .await
-        .map_err(backend)?;
-    let marked = mark_published_in_transaction(conn, published).await;
-    conn.execute("PRAGMA synchronous=FULL", ())
-        .await
-        .map_err(backend)?;
+    db.execute("PRAGMA synchronous=NORMAL", ()).await?;
+    let marked = mark_published_in_transaction(db, published).await;
+    db.execute("PRAGMA synchronous=FULL", ()).await?;
     marked
 }
 
 async fn mark_published_in_transaction(
-    conn: &Connection,
+    db: &Db,
     published: &[(i64, Uuid, i64)],
 ) -> Result<usize, StoreError> {
-    let tx = conn
-        .transaction_with_behavior(TransactionBehavior::Immediate)
-        .await
-        .map_err(backend)?;
-    let mut marked = 0;
-    for (seq, event_id, offset) in published {
-        marked += tx
-            .execute(
-                "UPDATE events SET published_offset = ?3 WHERE seq = ?1 AND event_id = ?2",
-                params![*seq, event_id.to_string(), *offset],
-            )
-            .await
-            .map_err(backend)? as usize;
+    db.execute("BEGIN IMMEDIATE", ()).await?;
+    let result = async {
+        let mut marked = 0;
+        for (seq, event_id, offset) in published {
+            marked += db
+                .execute(
+                    "UPDATE events SET published_offset = ?3 WHERE seq = ?1 AND event_id = ?2",
+                    params![*seq, event_id.to_string(), *offset],
+                )
+                .await? as usize;
+        }
+        db.execute("COMMIT", ()).await?;
+        Ok(marked)
     }
-    tx.commit().await.map_err(backend)?;
-    Ok(marked)
+    .await;
+    if result.is_err() && !db.conn.is_autocommit() {
+        let _ = db.execute("ROLLBACK", ()).await;
+    }
+    result
 }
 
-async fn publications(conn: &Connection, seqs: &[i64]) -> Result<Vec<Publication>, StoreError> {
+async fn publications(db: &Db, seqs: &[i64]) -> Result<Vec<Publication>, StoreError> {
     let mut out = Vec::with_capacity(seqs.len());
     for seq in seqs {
-        let mut rows = conn
-            .query(
+        let publication = db
+            .query_one(
                 "SELECT event_id, topic, partition, published_offset FROM events WHERE seq = ?1",
                 params![*seq],
+                |row| {
+                    let offset = match row.get_value(3).map_err(backend)? {
+                        libsql::Value::Integer(offset) => Some(offset),
+                        _ => None,
+                    };
+                    Ok(Publication {
+                        seq: *seq,
+                        event_id: uuid(&row.get::<String>(0).map_err(backend)?)?,
+                        position: match offset {
+                            Some(offset) => Some(Position {
+                                topic: row.get(1).map_err(backend)?,
+                                partition: row.get(2).map_err(backend)?,
+                                offset,
+                            }),
+                            None => None,
+                        },
+                    })
+                },
             )
-            .await
-            .map_err(backend)?;
-        let row = rows
-            .next()
-            .await
-            .map_err(backend)?
+            .await?
             .ok_or_else(|| StoreError::Corrupt(format!("no outbox row {seq}")))?;
-        let offset = match row.get_value(3).map_err(backend)? {
-            libsql::Value::Integer(offset) => Some(offset),
-            _ => None,
-        };
-        out.push(Publication {
-            seq: *seq,
-            event_id: uuid(&row.get::<String>(0).map_err(backend)?)?,
-            position: match offset {
-                Some(offset) => Some(Position {
-                    topic: row.get(1).map_err(backend)?,
-                    partition: row.get(2).map_err(backend)?,
-                    offset,
-                }),
-                None => None,
-            },
-        });
+        out.push(publication);
     }
     Ok(out)
 }
 
 async fn last_published(
-    conn: &Connection,
+    db: &Db,
     topic: &str,
     partition: i32,
 ) -> Result<Option<(i64, i64)>, StoreError> {
-    let mut rows = conn
-        .query(
-            "SELECT seq, published_offset FROM events
-             WHERE topic = ?1 AND partition = ?2 AND published_offset IS NOT NULL
-             ORDER BY published_offset DESC LIMIT 1",
-            params![topic, partition],
-        )
-        .await
-        .map_err(backend)?;
-    match rows.next().await.map_err(backend)? {
-        Some(row) => Ok(Some((
-            row.get(0).map_err(backend)?,
-            row.get(1).map_err(backend)?,
-        ))),
-        None => Ok(None),
-    }
+    db.query_one(
+        "SELECT seq, published_offset FROM events
+         WHERE topic = ?1 AND partition = ?2 AND published_offset IS NOT NULL
+         ORDER BY published_offset DESC LIMIT 1",
+        params![topic, partition],
+        |row| Ok((row.get(0).map_err(backend)?, row.get(1).map_err(backend)?)),
+    )
+    .await
 }
 
-async fn try_lease(
-    conn: &Connection,
-    holder: &str,
-    now_ms: i64,
-    ttl_ms: i64,
-) -> Result<bool, StoreError> {
-    let changed = conn
+async fn try_lease(db: &Db, holder: &str, now_ms: i64, ttl_ms: i64) -> Result<bool, StoreError> {
+    let changed = db
         .execute(
             "INSERT INTO relay_lease (id, holder, expires_at_ms) VALUES (1, ?1, ?2)
              ON CONFLICT (id) DO UPDATE SET holder = excluded.holder, expires_at_ms = excluded.expires_at_ms
              WHERE relay_lease.holder = excluded.holder OR relay_lease.expires_at_ms < ?3",
             params![holder, now_ms + ttl_ms, now_ms],
         )
-        .await
-        .map_err(backend)?;
+        .await?;
     Ok(changed == 1)
 }
 

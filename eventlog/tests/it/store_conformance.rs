@@ -1,9 +1,11 @@
 //! The contract of `CommandStore`, run against every implementation: the embedded SQLite store
-//! always; a ScyllaDB store will join when it exists (ADR 0005).
+//! always, the ScyllaDB store when `CODEFLIX_TEST_SCYLLA_URL` names a cluster (ADR 0013; each
+//! case in a keyspace of its own, dropped afterwards).
 
 use codeflix_domain::{AggregateType, Version};
+use codeflix_eventlog::scylla::ScyllaUrl;
 use codeflix_eventlog::store::{
-    AppendOutcome, CommandStore, NewEvent, NewEvents, SqliteStore, StoreError,
+    AppendOutcome, CommandStore, NewEvent, NewEvents, ScyllaStore, SqliteStore, StoreError,
 };
 use uuid::Uuid;
 
@@ -13,6 +15,23 @@ async fn sqlite() -> (tempfile::TempDir, SqliteStore) {
         .await
         .unwrap();
     (dir, store)
+}
+
+/// A ScyllaDB store in a fresh keyspace, or `None` (the case is skipped, and says so) when
+/// `CODEFLIX_TEST_SCYLLA_URL` is unset.
+async fn scylla() -> Option<ScyllaStore> {
+    let url = match std::env::var("CODEFLIX_TEST_SCYLLA_URL") {
+        Ok(url) if !url.is_empty() => url,
+        _ => {
+            eprintln!("SKIPPED: set CODEFLIX_TEST_SCYLLA_URL to run this case against ScyllaDB");
+            return None;
+        }
+    };
+    let url = ScyllaUrl {
+        keyspace: format!("codeflix_test_{}", Uuid::new_v4().simple()),
+        ..ScyllaStore::url(&url).unwrap()
+    };
+    Some(ScyllaStore::open(&url).await.unwrap())
 }
 
 fn events(aggregate: &str, base: u64, count: u64) -> Vec<NewEvent> {
@@ -266,6 +285,18 @@ macro_rules! conformance {
                 async fn $case() {
                     let (_dir, store) = super::sqlite().await;
                     super::$case(&store).await;
+                }
+            )*
+        }
+        mod scylla_store {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    let Some(store) = super::scylla().await else {
+                        return;
+                    };
+                    super::$case(&store).await;
+                    store.drop_keyspace().await.unwrap();
                 }
             )*
         }

@@ -29,29 +29,7 @@ pub(crate) fn backend(e: impl fmt::Display) -> StoreError {
     StoreError::Backend(e.to_string())
 }
 
-/// `text` with `%XX` escapes decoded (credentials in engine URLs).
-pub(crate) fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (bytes[i], hex) {
-            (b'%', Some(b)) => {
-                out.push(b);
-                i += 3;
-            }
-            (b, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
+pub(crate) use codeflix_eventlog::scylla::percent_decode;
 
 /// What one projection round writes: documents at their new versions, and how far the projection
 /// has read.

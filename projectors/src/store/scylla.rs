@@ -21,7 +21,6 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use futures::{StreamExt, TryStreamExt, stream};
 use scylla::client::session::Session;
-use scylla::client::session_builder::SessionBuilder;
 use scylla::statement::batch::{Batch, BatchType};
 use scylla::statement::prepared::PreparedStatement;
 use scylla::value::CqlValue;
@@ -38,120 +37,7 @@ pub const SCHEMA: &str = include_str!("../../schema/scylla/catalog.cql");
 /// How many documents are read or written at once.
 const IN_FLIGHT: usize = 16;
 
-/// Where the store lives: `scylla://[user:password@]host[:port][,host[:port]…]/keyspace[?replication_factor=N]`
-/// (characters of the password such as `/`, `?` or `@` percent-encoded).
-#[derive(Clone, PartialEq, Eq)]
-pub struct ScyllaUrl {
-    pub nodes: Vec<String>,
-    pub keyspace: String,
-    pub replication_factor: u32,
-    pub credentials: Option<(String, String)>,
-}
-
-impl fmt::Debug for ScyllaUrl {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ScyllaUrl")
-            .field("nodes", &self.nodes)
-            .field("keyspace", &self.keyspace)
-            .field("replication_factor", &self.replication_factor)
-            .field("user", &self.credentials.as_ref().map(|(user, _)| user))
-            .finish()
-    }
-}
-
-impl ScyllaUrl {
-    /// The keyspace of the catalog bounded context when the URL names none.
-    pub const DEFAULT_KEYSPACE: &'static str = "codeflix_catalog";
-
-    pub fn parse(text: &str) -> Result<ScyllaUrl, StoreError> {
-        let invalid = |why: &str| StoreError::Backend(format!("invalid ScyllaDB URL: {why}"));
-        let rest = text
-            .strip_prefix("scylla://")
-            .or_else(|| text.strip_prefix("cassandra://"))
-            .ok_or_else(|| invalid("it must start with scylla://"))?;
-        let (rest, query) = rest.split_once('?').unwrap_or((rest, ""));
-        let (authority, keyspace) = rest.split_once('/').unwrap_or((rest, ""));
-        let (credentials, hosts) = match authority.rsplit_once('@') {
-            Some((userinfo, hosts)) => {
-                let (user, password) = userinfo
-                    .split_once(':')
-                    .ok_or_else(|| invalid("credentials must be user:password"))?;
-                (
-                    Some((super::percent_decode(user), super::percent_decode(password))),
-                    hosts,
-                )
-            }
-            None => (None, authority),
-        };
-        let nodes: Vec<String> = hosts
-            .split(',')
-            .filter(|h| !h.is_empty())
-            .map(|h| {
-                if h.rsplit_once(':')
-                    .is_some_and(|(_, port)| port.parse::<u16>().is_ok())
-                {
-                    h.to_owned()
-                } else {
-                    format!("{h}:9042")
-                }
-            })
-            .collect();
-        if nodes.is_empty() {
-            return Err(invalid("it names no host"));
-        }
-        let keyspace = if keyspace.is_empty() {
-            Self::DEFAULT_KEYSPACE.to_owned()
-        } else {
-            keyspace.to_owned()
-        };
-        let valid_name = keyspace.len() <= 48
-            && keyspace.starts_with(|c: char| c.is_ascii_alphabetic())
-            && keyspace
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_');
-        if !valid_name {
-            return Err(invalid(
-                "the keyspace must be a letter then up to 47 letters, digits or underscores",
-            ));
-        }
-        let mut replication_factor = 1;
-        for pair in query.split('&').filter(|p| !p.is_empty()) {
-            match pair.split_once('=') {
-                Some(("replication_factor", n)) => {
-                    replication_factor =
-                        n.parse().ok().filter(|n| *n > 0).ok_or_else(|| {
-                            invalid("replication_factor must be a positive number")
-                        })?;
-                }
-                _ => return Err(invalid(&format!("unknown parameter {pair:?}"))),
-            }
-        }
-        Ok(ScyllaUrl {
-            nodes,
-            keyspace,
-            replication_factor,
-            credentials,
-        })
-    }
-
-    /// The schema's statements for this keyspace.
-    pub fn schema(&self) -> Vec<String> {
-        let filled = SCHEMA
-            .replace("$keyspace", &self.keyspace)
-            .replace("$replication", &self.replication_factor.to_string());
-        let without_comments: String = filled
-            .lines()
-            .filter(|line| !line.trim_start().starts_with("--"))
-            .collect::<Vec<_>>()
-            .join("\n");
-        without_comments
-            .split(';')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-            .collect()
-    }
-}
+pub use codeflix_eventlog::scylla::ScyllaUrl;
 
 /// One row of `doc_lists`: which list, and where in it.
 type ListRow = (String, String);
@@ -260,21 +146,19 @@ impl fmt::Debug for ScyllaCatalog {
 }
 
 impl ScyllaCatalog {
+    /// The keyspace of the catalog bounded context when the URL names none.
+    pub const DEFAULT_KEYSPACE: &'static str = "codeflix_catalog";
+
+    /// Parses a catalog store URL (keyspace [`ScyllaCatalog::DEFAULT_KEYSPACE`] when it names
+    /// none).
+    pub fn url(text: &str) -> Result<ScyllaUrl, StoreError> {
+        ScyllaUrl::parse(text, Self::DEFAULT_KEYSPACE).map_err(backend)
+    }
+
     /// Connects, creates the keyspace and tables if they are missing, and prepares every
     /// statement.
     pub async fn open(url: &ScyllaUrl) -> Result<ScyllaCatalog, StoreError> {
-        let mut builder = SessionBuilder::new().known_nodes(&url.nodes);
-        if let Some((user, password)) = &url.credentials {
-            builder = builder.user(user, password);
-        }
-        let session = builder.build().await.map_err(backend)?;
-        for statement in url.schema() {
-            session
-                .query_unpaged(statement, ())
-                .await
-                .map_err(backend)?;
-        }
-        session.await_schema_agreement().await.map_err(backend)?;
+        let session = url.open(SCHEMA).await.map_err(StoreError::Backend)?;
         let ks = &url.keyspace;
         let prepare = |cql: String| {
             let session = &session;
@@ -599,38 +483,9 @@ mod tests {
     use crate::store::conformance::catalog;
 
     #[test]
-    fn urls_name_nodes_keyspace_replication_and_credentials() {
-        let url = ScyllaUrl::parse(
-            "scylla://app:s3cret%2Fx@db1,db2:19042/codeflix_catalog?replication_factor=3",
-        )
-        .unwrap();
-        assert_eq!(url.nodes, vec!["db1:9042", "db2:19042"]);
-        assert_eq!(url.keyspace, "codeflix_catalog");
-        assert_eq!(url.replication_factor, 3);
-        assert_eq!(url.credentials, Some(("app".into(), "s3cret/x".into())));
-        assert!(!format!("{url:?}").contains("s3cret"), "{url:?}");
-
-        let plain = ScyllaUrl::parse("scylla://127.0.0.1").unwrap();
-        assert_eq!(plain.nodes, vec!["127.0.0.1:9042"]);
-        assert_eq!(plain.keyspace, ScyllaUrl::DEFAULT_KEYSPACE);
-        assert_eq!(plain.replication_factor, 1);
-
-        for bad in [
-            "http://db1/ks",
-            "scylla:///ks",
-            "scylla://db1/drop table",
-            "scylla://db1/ks?replication_factor=0",
-            "scylla://db1/ks?consistency=one",
-            "scylla://nopassword@db1/ks",
-        ] {
-            assert!(ScyllaUrl::parse(bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
     fn the_schema_creates_the_keyspace_then_its_tables() {
-        let url = ScyllaUrl::parse("scylla://db/ks_test?replication_factor=2").unwrap();
-        let statements = url.schema();
+        let url = ScyllaUrl::parse("scylla://db/ks_test?replication_factor=2", "ks").unwrap();
+        let statements = url.schema(SCHEMA);
         assert_eq!(statements.len(), 4, "{statements:#?}");
         assert!(statements[0].starts_with("CREATE KEYSPACE IF NOT EXISTS ks_test"));
         assert!(statements[0].contains("'replication_factor': 2"));

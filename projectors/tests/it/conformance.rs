@@ -68,7 +68,7 @@ async fn a_scylla_catalog_keeps_the_catalog_contract() {
     };
     let url = ScyllaUrl {
         keyspace: unique("codeflix_test_"),
-        ..ScyllaUrl::parse(&url).unwrap()
+        ..ScyllaCatalog::url(&url).unwrap()
     };
     let store = ScyllaCatalog::open(&url).await.unwrap();
     codeflix_projectors::store::conformance::run(&store).await;
