@@ -27,7 +27,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
 use codeflix_domain::{AggregateType, Version};
-use futures::{FutureExt, StreamExt, TryStreamExt, stream};
+use futures::{StreamExt, TryStreamExt, stream};
 use scylla::client::session::Session;
 use scylla::response::query_result::QueryResult;
 use scylla::statement::batch::{Batch, BatchType};
@@ -45,6 +45,13 @@ use crate::scylla::ScyllaUrl;
 
 /// The CQL schema, with `$keyspace` and `$replication` to fill in.
 pub(crate) const SCHEMA: &str = include_str!("../../schema/scylla/commands.cql");
+
+/// Lightweight transactions are not supported in tablet keyspaces (ScyllaDB 6 creates those by
+/// default).
+const TABLETS_OFF: &str = "AND tablets = {'enabled': false}";
+
+/// How long the gate's batch may take before the appender stops waiting for it.
+const GATE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Sequence numbers a process takes at once.
 pub const SEQ_BLOCK: i64 = 1024;
@@ -198,7 +205,15 @@ impl ScyllaStore {
     /// Connects, creates the keyspace and tables if they are missing, and prepares every
     /// statement.
     pub async fn open(url: &ScyllaUrl) -> Result<ScyllaStore, StoreError> {
-        let session = url.open(SCHEMA).await.map_err(StoreError::Backend)?;
+        let session = match url.open(&SCHEMA.replace("$tablets", TABLETS_OFF)).await {
+            Ok(session) => session,
+            // Cassandra and ScyllaDB before tablets refuse the option: they need none.
+            Err(e) if e.contains("tablets") => url
+                .open(&SCHEMA.replace("$tablets", ""))
+                .await
+                .map_err(StoreError::Backend)?,
+            Err(e) => return Err(StoreError::Backend(e)),
+        };
         let ks = &url.keyspace;
         let prepare = |cql: String, serial: bool| {
             let session = &session;
@@ -548,19 +563,20 @@ impl ScyllaStore {
         Ok(row.map(|row| Entry::from_row(seq, row)))
     }
 
-    /// Writes the outbox intents of an append (before its gate).
+    /// Writes the outbox intents of an append (before its gate): the entries first, then the
+    /// index rows the relay scans, so an index row always has its entry.
     async fn write_intents(
         &self,
         append: &NewEvents,
         seqs: &[i64],
         written_at_ms: i64,
     ) -> Result<(), StoreError> {
-        let writes: Vec<_> = append
+        let entries: Vec<_> = append
             .events
             .iter()
             .zip(seqs)
-            .flat_map(|(event, &seq)| {
-                let entry = self.session.execute_unpaged(
+            .map(|(event, &seq)| {
+                self.session.execute_unpaged(
                     &self.statements.write_seq,
                     (
                         seq,
@@ -572,45 +588,51 @@ impl ScyllaStore {
                         event.partition,
                         written_at_ms,
                     ),
-                );
-                let index = self
-                    .session
-                    .execute_unpaged(&self.statements.write_outbox, (bucket(seq), seq));
-                [entry.boxed(), index.boxed()]
+                )
             })
             .collect();
-        stream::iter(writes)
-            .buffer_unordered(IN_FLIGHT)
-            .try_for_each(|_| async { Ok(()) })
+        futures::future::try_join_all(entries)
             .await
-            .map_err(backend)
+            .map_err(backend)?;
+        let index: Vec<_> = seqs
+            .iter()
+            .map(|&seq| {
+                self.session
+                    .execute_unpaged(&self.statements.write_outbox, (bucket(seq), seq))
+            })
+            .collect();
+        futures::future::try_join_all(index)
+            .await
+            .map_err(backend)?;
+        Ok(())
     }
 
-    /// Removes outbox intents (their gate refused them, or their event is published).
+    /// Removes outbox intents (their gate refused them, or their event is published): the index
+    /// rows, then (`with_entries`) the entries.
     async fn drop_intents(&self, seqs: &[i64], with_entries: bool) -> Result<(), StoreError> {
-        let deletes: Vec<_> = seqs
+        let index: Vec<_> = seqs
             .iter()
-            .flat_map(|&seq| {
-                let mut ops = vec![
-                    self.session
-                        .execute_unpaged(&self.statements.delete_outbox, (bucket(seq), seq))
-                        .boxed(),
-                ];
-                if with_entries {
-                    ops.push(
-                        self.session
-                            .execute_unpaged(&self.statements.delete_seq, (seq,))
-                            .boxed(),
-                    );
-                }
-                ops
+            .map(|&seq| {
+                self.session
+                    .execute_unpaged(&self.statements.delete_outbox, (bucket(seq), seq))
             })
             .collect();
-        stream::iter(deletes)
-            .buffer_unordered(IN_FLIGHT)
-            .try_for_each(|_| async { Ok(()) })
+        futures::future::try_join_all(index)
             .await
-            .map_err(backend)
+            .map_err(backend)?;
+        if with_entries {
+            let entries: Vec<_> = seqs
+                .iter()
+                .map(|&seq| {
+                    self.session
+                        .execute_unpaged(&self.statements.delete_seq, (seq,))
+                })
+                .collect();
+            futures::future::try_join_all(entries)
+                .await
+                .map_err(backend)?;
+        }
+        Ok(())
     }
 
     /// The conditional batch: the gate, the command's row and the events, on one partition.
@@ -620,6 +642,7 @@ impl ScyllaStore {
         let new_version = append.base.get() + append.events.len() as u64;
         let mut batch = Batch::new(BatchType::Logged);
         batch.set_serial_consistency(Some(SerialConsistency::Serial));
+        batch.set_request_timeout(Some(GATE_TIMEOUT));
         let mut values: Vec<Vec<Option<CqlValue>>> = Vec::new();
         let text = |s: &str| Some(CqlValue::Text(s.to_owned()));
         let big = |n: i64| Some(CqlValue::BigInt(n));
@@ -830,7 +853,7 @@ impl CommandStore for ScyllaStore {
         );
         intents?;
         claim.map_err(backend)?;
-        if started.elapsed() > INTENT_TIMEOUT / 2 {
+        if started.elapsed() > INTENT_TIMEOUT / 4 {
             // The relay may drop intents older than INTENT_TIMEOUT: never commit that late.
             self.drop_intents(&seqs, true).await?;
             return Err(StoreError::Backend(
@@ -919,13 +942,27 @@ impl CommandStore for ScyllaStore {
         if !orphans.is_empty() {
             self.drop_intents(&orphans, false).await?;
         }
+        // Whole aggregates, until about `limit` rows: a round never grows past what it asked.
+        let mut wanted = 0;
+        let aggregates: Vec<(String, String)> = aggregates
+            .into_iter()
+            .take_while(|key| {
+                let take = wanted < limit;
+                wanted += intents.get(key).map_or(0, Vec::len);
+                take
+            })
+            .collect();
+        let tails: Vec<_> = aggregates
+            .iter()
+            .map(|key| self.waiting_events(&key.0, &key.1))
+            .collect();
+        let tails: Vec<Vec<TailRow>> = stream::iter(tails)
+            .buffered(IN_FLIGHT)
+            .try_collect()
+            .await?;
         let mut rows = Vec::new();
         let mut settled = Vec::new();
-        for key in aggregates {
-            if rows.len() >= limit {
-                break;
-            }
-            let waiting = self.waiting_events(&key.0, &key.1).await?;
+        for (key, waiting) in aggregates.into_iter().zip(tails) {
             let waiting_ids: BTreeMap<Uuid, i64> =
                 waiting.iter().map(|row| (row.2, row.1)).collect();
             for entry in intents.remove(&key).unwrap_or_default() {
@@ -974,44 +1011,80 @@ impl CommandStore for ScyllaStore {
         Ok(futures::future::try_join_all(counts).await?.iter().sum())
     }
 
+    /// Marks in three steps, so that a failure part-way leaves nothing recovery would miss:
+    /// each aggregate's event rows in the order given (Kafka order, so version order: a later
+    /// version is never marked without the earlier ones), then the highest offset per partition
+    /// in `published` (where recovery starts reading; written only once every mark below it
+    /// is), then the index rows.
     async fn mark_published(&self, published: &[(i64, Uuid, i64)]) -> Result<usize, StoreError> {
-        let marks: Vec<_> = published
+        let reads: Vec<_> = published
             .iter()
-            .map(|&(seq, event_id, offset)| async move {
-                let Some(entry) = self.entry(seq).await? else {
-                    return Ok::<_, StoreError>(0);
-                };
-                if entry.event_id != event_id {
-                    return Ok(0);
-                }
-                self.session
-                    .execute_unpaged(
-                        &self.statements.mark_event,
-                        (
-                            offset,
-                            entry.aggregate_type.as_str(),
-                            entry.aggregate_id.as_str(),
-                            entry.version,
-                        ),
-                    )
-                    .await
-                    .map_err(backend)?;
-                self.session
-                    .execute_unpaged(
-                        &self.statements.write_published,
-                        (entry.topic.as_str(), entry.partition, offset, seq),
-                    )
-                    .await
-                    .map_err(backend)?;
-                self.drop_intents(&[seq], false).await?;
-                Ok(1)
-            })
+            .map(|&(seq, _, _)| self.entry(seq))
             .collect();
-        let marked: Vec<usize> = stream::iter(marks)
-            .buffer_unordered(IN_FLIGHT)
+        let entries: Vec<Option<Entry>> = stream::iter(reads)
+            .buffered(IN_FLIGHT)
             .try_collect()
             .await?;
-        Ok(marked.iter().sum())
+        let mut by_aggregate: BTreeMap<(String, String), Vec<(Entry, i64)>> = BTreeMap::new();
+        for (entry, &(_, event_id, offset)) in entries.into_iter().zip(published) {
+            // A message from another store's history (same number, other event) marks nothing.
+            if let Some(entry) = entry.filter(|entry| entry.event_id == event_id) {
+                by_aggregate
+                    .entry((entry.aggregate_type.clone(), entry.aggregate_id.clone()))
+                    .or_default()
+                    .push((entry, offset));
+            }
+        }
+        let marks: Vec<_> = by_aggregate
+            .values()
+            .map(|marks| async move {
+                for (entry, offset) in marks {
+                    self.session
+                        .execute_unpaged(
+                            &self.statements.mark_event,
+                            (
+                                *offset,
+                                entry.aggregate_type.as_str(),
+                                entry.aggregate_id.as_str(),
+                                entry.version,
+                            ),
+                        )
+                        .await
+                        .map_err(backend)?;
+                }
+                Ok::<_, StoreError>(())
+            })
+            .collect();
+        stream::iter(marks)
+            .buffer_unordered(IN_FLIGHT)
+            .try_collect::<Vec<()>>()
+            .await?;
+        let mut highest: BTreeMap<(String, i32), (i64, i64)> = BTreeMap::new();
+        for (entry, offset) in by_aggregate.values().flatten() {
+            let top = highest
+                .entry((entry.topic.clone(), entry.partition))
+                .or_insert((*offset, entry.seq));
+            if *offset > top.0 {
+                *top = (*offset, entry.seq);
+            }
+        }
+        let tops: Vec<_> = highest
+            .iter()
+            .map(|((topic, partition), (offset, seq))| {
+                self.session.execute_unpaged(
+                    &self.statements.write_published,
+                    (topic.as_str(), *partition, *offset, *seq),
+                )
+            })
+            .collect();
+        futures::future::try_join_all(tops).await.map_err(backend)?;
+        let seqs: Vec<i64> = by_aggregate
+            .values()
+            .flatten()
+            .map(|(entry, _)| entry.seq)
+            .collect();
+        self.drop_intents(&seqs, false).await?;
+        Ok(seqs.len())
     }
 
     async fn publications(&self, seqs: &[i64]) -> Result<Vec<Publication>, StoreError> {
@@ -1133,9 +1206,13 @@ mod tests {
     fn the_schema_creates_the_keyspace_then_its_tables() {
         let url = ScyllaStore::url("scylla://db?replication_factor=3").unwrap();
         assert_eq!(url.keyspace, ScyllaStore::DEFAULT_KEYSPACE);
-        let statements = url.schema(SCHEMA);
+        let statements = url.schema(&SCHEMA.replace("$tablets", TABLETS_OFF));
         assert!(statements[0].starts_with("CREATE KEYSPACE IF NOT EXISTS codeflix_commands"));
         assert!(statements[0].contains("'replication_factor': 3"));
+        assert!(statements[0].ends_with("AND tablets = {'enabled': false}"));
+        let without = url.schema(&SCHEMA.replace("$tablets", ""));
+        assert!(!without[0].contains("tablets"), "{}", without[0]);
+        assert!(without.iter().all(|s| !s.contains('$')));
         let tables: Vec<&str> = statements[1..]
             .iter()
             .map(|s| {
