@@ -148,6 +148,15 @@ impl ScyllaUrl {
     }
 }
 
+/// Drops a keyspace and everything in it (tests; an operator's `DROP KEYSPACE` otherwise).
+pub async fn drop_keyspace(session: &Session, keyspace: &str) -> Result<(), String> {
+    session
+        .query_unpaged(format!("DROP KEYSPACE IF EXISTS {keyspace}"), ())
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(())
+}
+
 /// `text` with `%XX` escapes decoded (credentials in engine URLs).
 pub fn percent_decode(text: &str) -> String {
     let bytes = text.as_bytes();

@@ -53,6 +53,22 @@ pub struct NewEvents {
     pub request_digest: Option<String>,
 }
 
+impl NewEvents {
+    /// Refuses events that do not carry `base + 1`, `base + 2`, … in order.
+    pub fn check_versions(&self) -> Result<(), StoreError> {
+        for (offset, event) in (1..).zip(&self.events) {
+            let expected = Version::new(self.base.get() + offset);
+            if event.version != expected {
+                return Err(StoreError::Corrupt(format!(
+                    "event {} carries version {}, expected {expected}",
+                    event.event_id, event.version
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// The stored outcome of a command, returned again when the same command id comes back.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CommandRecord {

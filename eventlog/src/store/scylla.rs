@@ -424,11 +424,28 @@ impl ScyllaStore {
 
     /// Drops the whole keyspace (tests; an operator's `DROP KEYSPACE` otherwise).
     pub async fn drop_keyspace(self) -> Result<(), StoreError> {
-        self.session
-            .query_unpaged(format!("DROP KEYSPACE IF EXISTS {}", self.keyspace), ())
+        crate::scylla::drop_keyspace(&self.session, &self.keyspace)
             .await
-            .map_err(backend)?;
-        Ok(())
+            .map_err(StoreError::Backend)
+    }
+
+    /// The first row a statement answers, if any.
+    async fn first_row<T>(
+        &self,
+        statement: &PreparedStatement,
+        values: impl scylla::serialize::row::SerializeRow,
+    ) -> Result<Option<T>, StoreError>
+    where
+        T: for<'frame> scylla::deserialize::row::DeserializeRow<'frame, 'frame>,
+    {
+        self.session
+            .execute_unpaged(statement, values)
+            .await
+            .map_err(backend)?
+            .into_rows_result()
+            .map_err(backend)?
+            .maybe_first_row::<T>()
+            .map_err(backend)
     }
 
     /// `count` fresh sequence numbers, ascending.
@@ -447,14 +464,8 @@ impl ScyllaStore {
     async fn take_block(&self, size: i64) -> Result<Range<i64>, StoreError> {
         loop {
             let current = self
-                .session
-                .execute_unpaged(&self.statements.sequencer, ())
-                .await
-                .map_err(backend)?
-                .into_rows_result()
-                .map_err(backend)?
-                .maybe_first_row::<(i64,)>()
-                .map_err(backend)?;
+                .first_row::<(i64,)>(&self.statements.sequencer, ())
+                .await?;
             let (start, taken) = match current {
                 None => {
                     let result = self
@@ -480,14 +491,8 @@ impl ScyllaStore {
     }
 
     async fn claimed(&self, command_id: Uuid) -> Result<Option<(String, String)>, StoreError> {
-        self.session
-            .execute_unpaged(&self.statements.claimed, (command_id,))
+        self.first_row::<(String, String)>(&self.statements.claimed, (command_id,))
             .await
-            .map_err(backend)?
-            .into_rows_result()
-            .map_err(backend)?
-            .maybe_first_row::<(String, String)>()
-            .map_err(backend)
     }
 
     async fn command_row(
@@ -503,14 +508,11 @@ impl ScyllaStore {
             &self.statements.read_command
         };
         let row = self
-            .session
-            .execute_unpaged(statement, (aggregate_type, aggregate_id, command_id))
-            .await
-            .map_err(backend)?
-            .into_rows_result()
-            .map_err(backend)?
-            .maybe_first_row::<(i64, i64, Option<Vec<i64>>, Option<String>)>()
-            .map_err(backend)?;
+            .first_row::<(i64, i64, Option<Vec<i64>>, Option<String>)>(
+                statement,
+                (aggregate_type, aggregate_id, command_id),
+            )
+            .await?;
         let Some((base, new_version, seqs, request_digest)) = row else {
             return Ok(None);
         };
@@ -539,27 +541,15 @@ impl ScyllaStore {
             &self.statements.read_version
         };
         let row = self
-            .session
-            .execute_unpaged(statement, (aggregate_type, aggregate_id))
-            .await
-            .map_err(backend)?
-            .into_rows_result()
-            .map_err(backend)?
-            .maybe_first_row::<(Option<i64>,)>()
-            .map_err(backend)?;
+            .first_row::<(Option<i64>,)>(statement, (aggregate_type, aggregate_id))
+            .await?;
         version(row.and_then(|(v,)| v).unwrap_or(0))
     }
 
     async fn entry(&self, seq: i64) -> Result<Option<Entry>, StoreError> {
         let row = self
-            .session
-            .execute_unpaged(&self.statements.read_seq, (seq,))
-            .await
-            .map_err(backend)?
-            .into_rows_result()
-            .map_err(backend)?
-            .maybe_first_row::<EntryRow>()
-            .map_err(backend)?;
+            .first_row::<EntryRow>(&self.statements.read_seq, (seq,))
+            .await?;
         Ok(row.map(|row| Entry::from_row(seq, row)))
     }
 
@@ -735,8 +725,7 @@ impl ScyllaStore {
     /// gate still in flight).
     async fn committed(&self, entry: &Entry) -> Result<bool, StoreError> {
         let row = self
-            .session
-            .execute_unpaged(
+            .first_row::<(Option<Uuid>,)>(
                 &self.statements.read_event_serial,
                 (
                     entry.aggregate_type.as_str(),
@@ -744,12 +733,7 @@ impl ScyllaStore {
                     entry.version,
                 ),
             )
-            .await
-            .map_err(backend)?
-            .into_rows_result()
-            .map_err(backend)?
-            .maybe_first_row::<(Option<Uuid>,)>()
-            .map_err(backend)?;
+            .await?;
         Ok(row.and_then(|(id,)| id) == Some(entry.event_id))
     }
 
@@ -808,15 +792,7 @@ impl CommandStore for ScyllaStore {
     }
 
     async fn append(&self, append: NewEvents) -> Result<AppendOutcome, StoreError> {
-        for (offset, event) in (1..).zip(&append.events) {
-            let expected = Version::new(append.base.get() + offset);
-            if event.version != expected {
-                return Err(StoreError::Corrupt(format!(
-                    "event {} carries version {}, expected {expected}",
-                    event.event_id, event.version
-                )));
-            }
-        }
+        append.check_versions()?;
         let kind = append.aggregate_type.as_str();
         let id = append.aggregate_id.as_str();
         if let Some((other_type, other_id)) = self.claimed(append.command_id).await?
@@ -1096,8 +1072,7 @@ impl CommandStore for ScyllaStore {
                     .await?
                     .ok_or_else(|| StoreError::Corrupt(format!("no outbox entry {seq}")))?;
                 let row = self
-                    .session
-                    .execute_unpaged(
+                    .first_row::<(Option<Uuid>, Option<i64>)>(
                         &self.statements.read_publication,
                         (
                             entry.aggregate_type.as_str(),
@@ -1105,12 +1080,7 @@ impl CommandStore for ScyllaStore {
                             entry.version,
                         ),
                     )
-                    .await
-                    .map_err(backend)?
-                    .into_rows_result()
-                    .map_err(backend)?
-                    .maybe_first_row::<(Option<Uuid>, Option<i64>)>()
-                    .map_err(backend)?;
+                    .await?;
                 let offset = row
                     .filter(|(id, _)| *id == Some(entry.event_id))
                     .and_then(|(_, offset)| offset);
@@ -1133,26 +1103,14 @@ impl CommandStore for ScyllaStore {
         topic: &str,
         partition: i32,
     ) -> Result<Option<(i64, i64)>, StoreError> {
-        self.session
-            .execute_unpaged(&self.statements.last_published, (topic, partition))
+        self.first_row::<(i64, i64)>(&self.statements.last_published, (topic, partition))
             .await
-            .map_err(backend)?
-            .into_rows_result()
-            .map_err(backend)?
-            .maybe_first_row::<(i64, i64)>()
-            .map_err(backend)
     }
 
     async fn try_lease(&self, holder: &str, now_ms: i64, ttl_ms: i64) -> Result<bool, StoreError> {
         let current = self
-            .session
-            .execute_unpaged(&self.statements.lease, ())
-            .await
-            .map_err(backend)?
-            .into_rows_result()
-            .map_err(backend)?
-            .maybe_first_row::<(String, i64)>()
-            .map_err(backend)?;
+            .first_row::<(String, i64)>(&self.statements.lease, ())
+            .await?;
         let result = match current {
             None => {
                 self.session

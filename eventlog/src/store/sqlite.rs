@@ -301,15 +301,9 @@ async fn append_one(db: &Db, append: &NewEvents) -> Result<AppendOutcome, StoreE
     if current != append.base {
         return Ok(AppendOutcome::Conflict { current });
     }
+    append.check_versions()?;
     let mut seqs = Vec::with_capacity(append.events.len());
-    for (offset, event) in (1..).zip(&append.events) {
-        let expected = Version::new(append.base.get() + offset);
-        if event.version != expected {
-            return Err(StoreError::Corrupt(format!(
-                "event {} carries version {}, expected {expected}",
-                event.event_id, event.version
-            )));
-        }
+    for event in &append.events {
         let headers = serde_json::to_string(&event.headers).map_err(backend)?;
         db.execute(
             "INSERT INTO events (aggregate_type, aggregate_id, version, event_id, command_id,

@@ -223,11 +223,9 @@ impl ScyllaCatalog {
 
     /// Drops the keyspace and everything in it (tests, and a rebuild from scratch).
     pub async fn drop_keyspace(self) -> Result<(), StoreError> {
-        self.session
-            .query_unpaged(format!("DROP KEYSPACE IF EXISTS {}", self.keyspace), ())
+        codeflix_eventlog::scylla::drop_keyspace(&self.session, &self.keyspace)
             .await
-            .map_err(backend)?;
-        Ok(())
+            .map_err(StoreError::Backend)
     }
 
     async fn load_one(&self, key: DocKey) -> Result<Option<Doc>, StoreError> {
