@@ -1,7 +1,9 @@
 //! Sustained append rate through the event log against raw rdkafka producing the same bytes to the
 //! same broker, in the same run. Prints a Markdown table; asserts nothing.
 //!
-//! `cargo bench -p codeflix-eventlog --bench append` (`EVENTS`, `CONCURRENCY` override the size).
+//! `cargo bench -p codeflix-eventlog --bench append` (`EVENTS`, `CONCURRENCY`, `ROUNDS` override
+//! the size, `LINGER_MS` the producers' `linger.ms`). Besides the rates it prints the CPU time each
+//! group of this process's threads spent per event (broker, librdkafka, command store, Tokio).
 
 #![allow(clippy::unwrap_used)]
 
@@ -82,40 +84,127 @@ async fn main() {
         .unwrap();
     let rate = |n: usize, d: Duration| n as f64 / d.as_secs_f64();
     let mut results = Vec::new();
+    let mut profiles = Vec::new();
     println!(
-        "| round | EventLog::execute events/s | raw rdkafka, same bytes and headers, events/s | ratio | raw without headers (context) events/s |"
+        "| round | EventLog::execute events/s | raw rdkafka, same bytes and headers, events/s | ratio | raw paced per partition events/s | ratio to paced | raw without headers (context) events/s |"
     );
-    println!("|---:|---:|---:|---:|---:|");
+    println!("|---:|---:|---:|---:|---:|---:|---:|");
     for round in 1..=rounds {
         let before = last_seq(dir.path()).await;
+        let cpu_before = thread_cpu();
         let (appended, adapter) = adapter_round(&log, concurrency, events).await;
+        let adapter_cpu = cpu_since(&cpu_before, appended);
         // The renames only: the creates are the first `concurrency` rows after `before`.
         let messages = stored_messages(dir.path(), before + concurrency as i64).await;
+        let cpu_before = thread_cpu();
         let raw = produce_all(&producer, &messages, true).await;
+        let raw_cpu = cpu_since(&cpu_before, messages.len());
+        let paced = rate(messages.len(), produce_paced(&producer, &messages).await);
         let bare = produce_all(&producer, &messages, false).await;
         let (adapter_rate, raw_rate) = (rate(appended, adapter), rate(messages.len(), raw));
         println!(
-            "| {round} | {adapter_rate:.0} | {raw_rate:.0} | {:.1}% | {:.0} |",
+            "| {round} | {adapter_rate:.0} | {raw_rate:.0} | {:.1}% | {paced:.0} | {:.1}% | {:.0} |",
             100.0 * adapter_rate / raw_rate,
+            100.0 * adapter_rate / paced,
             rate(messages.len(), bare)
         );
-        results.push((adapter_rate, raw_rate));
+        results.push((adapter_rate, raw_rate, paced));
+        profiles.push((round, adapter_cpu, raw_cpu));
+    }
+    println!(
+        "\nCPU per event by thread, µs (user + system time of this process's threads per event sent):\n"
+    );
+    let groups: Vec<&String> = profiles
+        .iter()
+        .flat_map(|(_, adapter, raw)| adapter.keys().chain(raw.keys()))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let names: Vec<&str> = groups.iter().map(|g| g.as_str()).collect();
+    println!("| round | producing | {} |", names.join(" | "));
+    println!("|---:|---|{}", "---:|".repeat(groups.len()));
+    for (round, adapter, raw) in &profiles {
+        for (phase, figures) in [("EventLog::execute", adapter), ("raw rdkafka", raw)] {
+            let cells: Vec<String> = groups
+                .iter()
+                .map(|g| format!("{:.0}", figures.get(*g).copied().unwrap_or(0.0)))
+                .collect();
+            println!("| {round} | {phase} | {} |", cells.join(" | "));
+        }
     }
     let median = |mut v: Vec<f64>| {
         v.sort_by(f64::total_cmp);
         v[v.len() / 2]
     };
-    let ratios: Vec<f64> = results.iter().map(|(a, r)| a / r).collect();
     println!(
-        "\n{events} events per round, {concurrency} concurrent writers; medians: EventLog::execute {:.0}/s, raw {:.0}/s, adapter / raw = {:.1}%",
-        median(results.iter().map(|(a, _)| *a).collect()),
-        median(results.iter().map(|(_, r)| *r).collect()),
-        100.0 * median(ratios)
+        "\n{events} events per round, {concurrency} concurrent writers; medians: EventLog::execute {:.0}/s, raw {:.0}/s, adapter / raw = {:.1}%; raw paced {:.0}/s, adapter / paced = {:.1}%",
+        median(results.iter().map(|(a, _, _)| *a).collect()),
+        median(results.iter().map(|(_, r, _)| *r).collect()),
+        100.0 * median(results.iter().map(|(a, r, _)| a / r).collect()),
+        median(results.iter().map(|(_, _, p)| *p).collect()),
+        100.0 * median(results.iter().map(|(a, _, p)| a / p).collect()),
     );
     if let Ok(log) = Arc::try_unwrap(log) {
         log.shutdown().await;
     }
     broker.stop();
+}
+
+/// CPU time (user + system, in clock ticks) of each thread of this process by thread name group.
+fn thread_cpu() -> std::collections::BTreeMap<String, u64> {
+    let mut groups = std::collections::BTreeMap::new();
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return groups;
+    };
+    for task in tasks.flatten() {
+        let Ok(stat) = std::fs::read_to_string(task.path().join("stat")) else {
+            continue;
+        };
+        // `pid (comm) state …`: comm may hold spaces, so split at the last parenthesis.
+        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
+            continue;
+        };
+        let name = &stat[open + 1..close];
+        let fields: Vec<&str> = stat[close + 2..].split(' ').collect();
+        let ticks = |i: usize| {
+            fields
+                .get(i)
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or(0)
+        };
+        // Fields 14 and 15 of stat (utime, stime) are 11 and 12 after `state`.
+        let group = match name {
+            n if n.starts_with("embedded-broke") => "broker (tansu)",
+            n if n.starts_with("rdk:")
+                || n.starts_with("producer pollin")
+                || n.starts_with("admin client") =>
+            {
+                "librdkafka"
+            }
+            n if n.starts_with("command-store") => "command store",
+            n if n.starts_with("tokio-r") => "tokio workers",
+            n if n.starts_with("append") => "bench main",
+            other => other,
+        };
+        *groups.entry(group.to_owned()).or_insert(0) += ticks(11) + ticks(12);
+    }
+    groups
+}
+
+/// Microseconds of CPU per event in each thread group since `before`.
+fn cpu_since(
+    before: &std::collections::BTreeMap<String, u64>,
+    events: usize,
+) -> std::collections::BTreeMap<String, f64> {
+    // Linux reports thread times in USER_HZ, 100 ticks a second on every mainstream platform.
+    let micros_per_tick = 10_000.0;
+    thread_cpu()
+        .into_iter()
+        .map(|(group, ticks)| {
+            let spent = ticks.saturating_sub(before.get(&group).copied().unwrap_or(0));
+            (group, spent as f64 * micros_per_tick / events.max(1) as f64)
+        })
+        .collect()
 }
 
 /// Produces every message and waits for every delivery; the elapsed time.
@@ -125,28 +214,62 @@ async fn produce_all(
     with_headers: bool,
 ) -> Duration {
     let started = Instant::now();
-    let mut deliveries = FuturesUnordered::new();
-    for (key, value, headers, partition) in messages {
-        let mut owned = OwnedHeaders::new();
-        if with_headers {
-            for (name, value) in headers {
-                owned = owned.insert(Header {
-                    key: name,
-                    value: Some(value.as_bytes()),
-                });
-            }
-        }
-        let record = FutureRecord::to("bench.raw")
-            .partition(*partition)
-            .key(key)
-            .payload(value)
-            .headers(owned);
-        deliveries.push(producer.send(record, Duration::from_secs(60)));
-    }
+    let mut deliveries: FuturesUnordered<_> = messages
+        .iter()
+        .map(|message| send_raw(producer, message, with_headers))
+        .collect();
     while let Some(delivery) = deliveries.next().await {
-        delivery.unwrap();
+        delivery.unwrap().map_err(|(e, _)| e).unwrap();
     }
     started.elapsed()
+}
+
+/// Messages handed over at once per partition when pacing.
+const PACED_CHUNK: usize = 500;
+
+/// Like [`produce_all`] with headers, but each partition's messages go in chunks, the next once
+/// the last is confirmed: the relay's pacing applied to raw rdkafka (no busy-polling producer
+/// thread), as a stronger baseline.
+async fn produce_paced(producer: &FutureProducer, messages: &[Message]) -> Duration {
+    let started = Instant::now();
+    let mut partitions: std::collections::BTreeMap<i32, Vec<&Message>> = Default::default();
+    for message in messages {
+        partitions.entry(message.3).or_default().push(message);
+    }
+    futures::future::join_all(partitions.values().map(|queue| async move {
+        for chunk in queue.chunks(PACED_CHUNK) {
+            let deliveries = chunk
+                .iter()
+                .map(|message| send_raw(producer, message, true));
+            for delivery in futures::future::join_all(deliveries).await {
+                delivery.unwrap().map_err(|(e, _)| e).unwrap();
+            }
+        }
+    }))
+    .await;
+    started.elapsed()
+}
+
+fn send_raw(
+    producer: &FutureProducer,
+    (key, value, headers, partition): &Message,
+    with_headers: bool,
+) -> rdkafka::producer::DeliveryFuture {
+    let mut owned = OwnedHeaders::new();
+    if with_headers {
+        for (name, value) in headers {
+            owned = owned.insert(Header {
+                key: name,
+                value: Some(value.as_bytes()),
+            });
+        }
+    }
+    let record = FutureRecord::to("bench.raw")
+        .partition(*partition)
+        .key(key)
+        .payload(value)
+        .headers(owned);
+    producer.send_result(record).map_err(|(e, _)| e).unwrap()
 }
 
 /// One measured round: each writer renames its own fresh aggregate `events / concurrency` times

@@ -41,7 +41,7 @@ pub struct RelaySettings {
     pub idle_poll: Duration,
     /// Rows read from the store per round.
     pub batch: usize,
-    /// Messages sent and not yet confirmed, at most.
+    /// Rows read from the store and not yet confirmed (held back or sent), at most.
     pub max_in_flight: usize,
 }
 

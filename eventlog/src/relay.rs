@@ -1,13 +1,13 @@
 //! The relay: copies outbox rows from the command store to Kafka, in order, exactly once.
 //!
-//! Every event-log process runs one; the one holding the store's lease publishes. It sends rows in
-//! sequence order to explicit partitions with an idempotent producer (ordered, gapless, no
-//! duplicates within a producer session) and records each confirmed offset. When it starts — or
+//! Every event-log process runs one; the one holding the store's lease publishes. It sends each
+//! partition's rows in sequence order to that partition with an idempotent producer (ordered,
+//! gapless, no duplicates within a producer session) and records each confirmed offset. When it starts — or
 //! takes over from a relay that died — it first reads every partition past the last offset the
 //! store knows, finds the `codeflix_seq` header of each message and marks those rows published:
 //! rows that reached Kafka are never sent twice, rows that did not are sent now.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -17,7 +17,7 @@ use futures::stream::{FuturesOrdered, StreamExt};
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::{Header, Headers, Message, OwnedHeaders};
-use rdkafka::producer::{FutureProducer, FutureRecord, Producer, PurgeConfig};
+use rdkafka::producer::{DeliveryFuture, FutureProducer, FutureRecord, Producer, PurgeConfig};
 use rdkafka::{Offset, TopicPartitionList};
 use tokio::sync::{Notify, watch};
 use tracing::{debug, info, warn};
@@ -25,7 +25,7 @@ use tracing::{debug, info, warn};
 use crate::EventLogError;
 use crate::config::EventLogConfig;
 use crate::headers::SEQ;
-use crate::store::{CommandStore, Position};
+use crate::store::{CommandStore, OutboxRow, Position};
 
 /// What the rest of the process can see of its relay.
 #[derive(Debug, Clone)]
@@ -42,6 +42,14 @@ pub struct RelayHandle {
 
 /// Recent confirmations kept in memory, at most; older ones are read from the store.
 const REMEMBERED_POSITIONS: usize = 100_000;
+
+/// Messages of one partition in flight at which an idempotent librdkafka producer stops creating
+/// requests for it (`RD_KAFKA_IDEMP_MAX_INFLIGHT`, compared with the partition's in-flight
+/// *message* count). Rows handed over beyond it would wait in the producer's queue, and its broker
+/// thread busy-polls until the batch in flight is answered — CPU the broker and the store need.
+/// The relay holds a partition's rows back instead, and hands them over together once the
+/// partition's batch is confirmed: the same requests, the same order, without the spinning.
+const IDEMPOTENT_WINDOW: usize = 5;
 
 /// The shortest idle poll for a store that is scanned whole each round.
 const UNORDERED_IDLE_POLL: Duration = Duration::from_millis(250);
@@ -125,6 +133,50 @@ fn now_ms() -> i64 {
 
 fn kafka(e: impl std::fmt::Display) -> EventLogError {
     EventLogError::Kafka(e.to_string())
+}
+
+/// Hands one outbox row to the producer, waiting while its local queue is full.
+async fn send(producer: &FutureProducer, row: &OutboxRow) -> Result<DeliveryFuture, EventLogError> {
+    let mut headers = OwnedHeaders::new_with_capacity(row.headers.len() + 1);
+    for (name, value) in &row.headers {
+        headers = headers.insert(Header {
+            key: name,
+            value: Some(value.as_bytes()),
+        });
+    }
+    let seq = row.seq.to_string();
+    headers = headers.insert(Header {
+        key: SEQ,
+        value: Some(seq.as_bytes()),
+    });
+    let mut record = FutureRecord::to(&row.topic)
+        .partition(row.partition)
+        .key(&row.key)
+        .payload(&row.value)
+        .headers(headers);
+    loop {
+        match producer.send_result(record) {
+            Ok(delivery) => return Ok(delivery),
+            Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), returned)) => {
+                // The local queue is full: let deliveries drain, then retry.
+                debug!("producer queue full");
+                record = returned;
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+            Err((error, _)) => {
+                return Err(kafka(format!("producing row {}: {error}", row.seq)));
+            }
+        }
+    }
+}
+
+/// One partition's rows between the store and Kafka.
+#[derive(Default)]
+struct PartitionQueue {
+    /// Read from the store, not handed to the producer yet, in send order.
+    held: VecDeque<OutboxRow>,
+    /// Handed to the producer, not confirmed yet.
+    unconfirmed: usize,
 }
 
 impl Relay {
@@ -246,66 +298,50 @@ impl Relay {
             settings.idle_poll.max(UNORDERED_IDLE_POLL)
         };
         let mut in_flight = FuturesOrdered::new();
-        // Sent and not yet confirmed: seq → event id.
+        // Read and not yet confirmed (held back or sent): seq → event id.
         let mut pending: BTreeMap<i64, uuid::Uuid> = BTreeMap::new();
         let mut topic_by_seq: HashMap<i64, String> = HashMap::new();
-        let mut last_sent = 0_i64;
+        let mut partitions: HashMap<(String, i32), PartitionQueue> = HashMap::new();
+        let mut last_read = 0_i64;
         loop {
             lease.keep().await?;
             let stopping = self.stopping();
             let mut sent = 0;
-            if !stopping && lease.fresh() && in_flight.len() < settings.max_in_flight {
-                let rows = if ordered {
-                    self.store.unpublished(last_sent, settings.batch).await?
-                } else {
-                    self.store
-                        .unpublished(0, settings.batch + pending.len())
-                        .await?
-                };
-                for row in rows {
-                    if pending.contains_key(&row.seq) {
-                        // Sent, not confirmed yet (only a store not in commit order returns it).
+            if !stopping && lease.fresh() {
+                if pending.len() < settings.max_in_flight {
+                    let rows = if ordered {
+                        self.store.unpublished(last_read, settings.batch).await?
+                    } else {
+                        self.store
+                            .unpublished(0, settings.batch + pending.len())
+                            .await?
+                    };
+                    for row in rows {
+                        // Held or sent, not confirmed yet (only a store not in commit order
+                        // returns it again).
+                        if pending.insert(row.seq, row.event_id).is_some() {
+                            continue;
+                        }
+                        last_read = last_read.max(row.seq);
+                        topic_by_seq.insert(row.seq, row.topic.clone());
+                        partitions
+                            .entry((row.topic.clone(), row.partition))
+                            .or_default()
+                            .held
+                            .push_back(row);
+                    }
+                }
+                for ((topic, partition), queue) in &mut partitions {
+                    if queue.unconfirmed >= IDEMPOTENT_WINDOW {
                         continue;
                     }
-                    let mut headers = OwnedHeaders::new_with_capacity(row.headers.len() + 1);
-                    for (name, value) in &row.headers {
-                        headers = headers.insert(Header {
-                            key: name,
-                            value: Some(value.as_bytes()),
-                        });
+                    while let Some(row) = queue.held.pop_front() {
+                        let delivery = send(producer, &row).await?;
+                        let key = (topic.clone(), *partition);
+                        in_flight.push_back(delivery.map(move |result| (row.seq, key, result)));
+                        queue.unconfirmed += 1;
+                        sent += 1;
                     }
-                    let seq = row.seq.to_string();
-                    headers = headers.insert(Header {
-                        key: SEQ,
-                        value: Some(seq.as_bytes()),
-                    });
-                    let mut record = FutureRecord::to(&row.topic)
-                        .partition(row.partition)
-                        .key(&row.key)
-                        .payload(&row.value)
-                        .headers(headers);
-                    let delivery = loop {
-                        match producer.send_result(record) {
-                            Ok(delivery) => break delivery,
-                            Err((
-                                KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull),
-                                returned,
-                            )) => {
-                                // The local queue is full: let deliveries drain, then retry.
-                                debug!("producer queue full");
-                                record = returned;
-                                tokio::time::sleep(Duration::from_millis(5)).await;
-                            }
-                            Err((error, _)) => {
-                                return Err(kafka(format!("producing row {}: {error}", row.seq)));
-                            }
-                        }
-                    };
-                    in_flight.push_back(delivery.map(move |result| (row.seq, result)));
-                    pending.insert(row.seq, row.event_id);
-                    topic_by_seq.insert(row.seq, row.topic.clone());
-                    last_sent = last_sent.max(row.seq);
-                    sent += 1;
                 }
             }
             if stopping && in_flight.is_empty() {
@@ -329,7 +365,10 @@ impl Relay {
             let mut published = Vec::with_capacity(confirmed.len());
             let mut topics_of = Vec::with_capacity(confirmed.len());
             let mut failure = None;
-            for (seq, result) in confirmed {
+            for (seq, key, result) in confirmed {
+                if let Some(queue) = partitions.get_mut(&key) {
+                    queue.unconfirmed -= 1;
+                }
                 match result {
                     // A retried batch the broker already held is confirmed without a real offset
                     // (-1001, or tansu's -1): recovery finds the real one from the header.
@@ -363,7 +402,8 @@ impl Relay {
             if let Some(failure) = failure {
                 return Err(failure);
             }
-            let watermark = pending.keys().next().map_or(last_sent, |first| first - 1);
+            partitions.retain(|_, queue| queue.unconfirmed > 0 || !queue.held.is_empty());
+            let watermark = pending.keys().next().map_or(last_read, |first| first - 1);
             self.confirmed.send_replace(watermark);
         }
     }
