@@ -10,9 +10,10 @@
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+use std::task::Poll;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use futures::FutureExt;
+use futures::future::{self, FutureExt};
 use futures::stream::{FuturesOrdered, StreamExt};
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
@@ -170,13 +171,59 @@ async fn send(producer: &FutureProducer, row: &OutboxRow) -> Result<DeliveryFutu
     }
 }
 
+/// A row handed to the producer: its sequence number and its delivery.
+type Delivering = future::Join<future::Ready<i64>, DeliveryFuture>;
+
 /// One partition's rows between the store and Kafka.
 #[derive(Default)]
 struct PartitionQueue {
     /// Read from the store, not handed to the producer yet, in send order.
     held: VecDeque<OutboxRow>,
-    /// Handed to the producer, not confirmed yet.
-    unconfirmed: usize,
+    /// Handed to the producer, not confirmed yet, in send order.
+    in_flight: FuturesOrdered<Delivering>,
+}
+
+/// Hands each partition's held rows to the producer while fewer than [`IDEMPOTENT_WINDOW`] of
+/// its messages are unconfirmed, and while the lease is fresh; the number handed over.
+async fn release(
+    partitions: &mut HashMap<(String, i32), PartitionQueue>,
+    producer: &FutureProducer,
+    lease: &Lease,
+) -> Result<usize, EventLogError> {
+    let mut sent = 0;
+    for queue in partitions.values_mut() {
+        if queue.in_flight.len() >= IDEMPOTENT_WINDOW {
+            continue;
+        }
+        while let Some(row) = queue.held.pop_front() {
+            if !lease.fresh() {
+                queue.held.push_front(row);
+                return Ok(sent);
+            }
+            let delivery = send(producer, &row).await?;
+            queue
+                .in_flight
+                .push_back(future::join(future::ready(row.seq), delivery));
+            sent += 1;
+        }
+    }
+    Ok(sent)
+}
+
+/// The next confirmation of any partition (each partition's in its send order); never ready
+/// while nothing is in flight.
+async fn next_confirmation(
+    partitions: &mut HashMap<(String, i32), PartitionQueue>,
+) -> <Delivering as Future>::Output {
+    std::future::poll_fn(|cx| {
+        for queue in partitions.values_mut() {
+            if let Poll::Ready(Some(done)) = queue.in_flight.poll_next_unpin(cx) {
+                return Poll::Ready(done);
+            }
+        }
+        Poll::Pending
+    })
+    .await
 }
 
 impl Relay {
@@ -297,7 +344,6 @@ impl Relay {
         } else {
             settings.idle_poll.max(UNORDERED_IDLE_POLL)
         };
-        let mut in_flight = FuturesOrdered::new();
         // Read and not yet confirmed (held back or sent): seq → event id.
         let mut pending: BTreeMap<i64, uuid::Uuid> = BTreeMap::new();
         let mut topic_by_seq: HashMap<i64, String> = HashMap::new();
@@ -331,33 +377,31 @@ impl Relay {
                             .push_back(row);
                     }
                 }
-                for ((topic, partition), queue) in &mut partitions {
-                    if queue.unconfirmed >= IDEMPOTENT_WINDOW {
-                        continue;
-                    }
-                    while let Some(row) = queue.held.pop_front() {
-                        let delivery = send(producer, &row).await?;
-                        let key = (topic.clone(), *partition);
-                        in_flight.push_back(delivery.map(move |result| (row.seq, key, result)));
-                        queue.unconfirmed += 1;
-                        sent += 1;
-                    }
-                }
+                sent = release(&mut partitions, producer, lease).await?;
             }
-            if stopping && in_flight.is_empty() {
+            if stopping && partitions.values().all(|queue| queue.in_flight.is_empty()) {
+                let held: usize = partitions.values().map(|queue| queue.held.len()).sum();
+                debug!(
+                    held,
+                    "relay stopping; rows read but not sent are left to the next leader"
+                );
                 return Ok(());
             }
             let mut confirmed = Vec::new();
             if sent == 0 {
                 // Nothing new to send: wait for a confirmation, new rows, or the poll interval.
                 tokio::select! {
-                    Some(done) = in_flight.next(), if !in_flight.is_empty() => confirmed.push(done),
+                    done = next_confirmation(&mut partitions) => confirmed.push(done),
                     _ = self.wake.notified() => {}
                     _ = tokio::time::sleep(idle_poll) => {}
                 }
             }
-            while let Some(Some(done)) = in_flight.next().now_or_never() {
-                confirmed.push(done);
+            // Each partition's confirmations in its send order (the first one above came first
+            // in its partition too).
+            for queue in partitions.values_mut() {
+                while let Some(Some(done)) = queue.in_flight.next().now_or_never() {
+                    confirmed.push(done);
+                }
             }
             if confirmed.is_empty() {
                 continue;
@@ -365,10 +409,7 @@ impl Relay {
             let mut published = Vec::with_capacity(confirmed.len());
             let mut topics_of = Vec::with_capacity(confirmed.len());
             let mut failure = None;
-            for (seq, key, result) in confirmed {
-                if let Some(queue) = partitions.get_mut(&key) {
-                    queue.unconfirmed -= 1;
-                }
+            for (seq, result) in confirmed {
                 match result {
                     // A retried batch the broker already held is confirmed without a real offset
                     // (-1001, or tansu's -1): recovery finds the real one from the header.
@@ -377,9 +418,9 @@ impl Relay {
                             kafka(format!("row {seq} was confirmed without an offset"))
                         });
                     }
-                    // After a failure nothing later in send order is trusted: the rest of a
-                    // duplicate batch is numbered from the broker's -1 (0, 1, 2, …). Recovery
-                    // reads the real offsets from Kafka.
+                    // After a failure nothing later is trusted: the rest of a duplicate batch is
+                    // numbered from the broker's -1 (0, 1, 2, …). Recovery reads the real offsets
+                    // from Kafka.
                     Ok(Ok(_)) if failure.is_some() => {}
                     Ok(Ok(delivery)) => {
                         let event_id = pending.remove(&seq).unwrap_or_default();
@@ -397,12 +438,17 @@ impl Relay {
                     }
                 }
             }
+            if failure.is_none() && !stopping && lease.fresh() {
+                // The partitions these confirmations freed get their held rows now rather than
+                // after the store round trips below.
+                release(&mut partitions, producer, lease).await?;
+            }
             self.store.mark_published(&published).await?;
             self.remember(&mut topic_by_seq, topics_of);
             if let Some(failure) = failure {
                 return Err(failure);
             }
-            partitions.retain(|_, queue| queue.unconfirmed > 0 || !queue.held.is_empty());
+            partitions.retain(|_, queue| !queue.in_flight.is_empty() || !queue.held.is_empty());
             let watermark = pending.keys().next().map_or(last_read, |first| first - 1);
             self.confirmed.send_replace(watermark);
         }
