@@ -124,18 +124,28 @@ impl Snapshots {
 }
 
 impl EventLog {
-    /// Creates missing topics, opens the command store and starts this process's relay.
+    /// Creates missing topics, opens the command store the configuration names (ScyllaDB when
+    /// `command_store_url` is set, else SQLite at `store_path`) and starts this process's relay.
     pub async fn connect(config: EventLogConfig) -> Result<EventLog, EventLogError> {
+        let store: Arc<dyn CommandStore> = match &config.command_store_url {
+            Some(url) => Arc::new(ScyllaStore::open(&ScyllaStore::url(url)?).await?),
+            None => Arc::new(SqliteStore::open(&config.store_path).await?),
+        };
+        EventLog::connect_with_store(config, store).await
+    }
+
+    /// [`EventLog::connect`] on a command store opened by the caller (the configuration's store
+    /// settings are not used).
+    pub async fn connect_with_store(
+        config: EventLogConfig,
+        store: Arc<dyn CommandStore>,
+    ) -> Result<EventLog, EventLogError> {
         let admin: AdminClient<DefaultClientContext> = config
             .client(&[])
             .create()
             .map_err(|e| EventLogError::Kafka(e.to_string()))?;
         let topics = ensure_event_topics(&admin, &config.topics).await?;
         let partitions = partition_counts(&admin, &topics)?;
-        let store: Arc<dyn CommandStore> = match &config.command_store_url {
-            Some(url) => Arc::new(ScyllaStore::open(&ScyllaStore::url(url)?).await?),
-            None => Arc::new(SqliteStore::open(&config.store_path).await?),
-        };
         let codec = RegistryCodec::new(&config.schema_registry_url)?;
         let (shutdown, shutdown_rx) = watch::channel(false);
         let (relay, handle) = Relay::new(

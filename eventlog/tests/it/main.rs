@@ -9,3 +9,4 @@ mod partitioning;
 mod recovery;
 mod restart;
 mod store_conformance;
+mod unordered;
