@@ -2,9 +2,9 @@
 //!
 //! Every event-log process runs one; the one holding the store's lease publishes. It sends each
 //! partition's rows in sequence order to that partition with an idempotent producer (ordered,
-//! gapless, no duplicates within a producer session) and records each confirmed offset. When it starts — or
-//! takes over from a relay that died — it first reads every partition past the last offset the
-//! store knows, finds the `codeflix_seq` header of each message and marks those rows published:
+//! gapless, no duplicates within a producer session) and records each confirmed offset. When it
+//! starts — or takes over from a relay that died — it first reads every partition past the last
+//! offset the store knows, finds the `codeflix_seq` header of each message and marks those rows published:
 //! rows that reached Kafka are never sent twice, rows that did not are sent now.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -210,15 +210,18 @@ async fn release(
     Ok(sent)
 }
 
+/// A delivery's outcome with the topic it was sent to.
+type Confirmation = (String, <Delivering as Future>::Output);
+
 /// The next confirmation of any partition (each partition's in its send order); never ready
 /// while nothing is in flight.
 async fn next_confirmation(
     partitions: &mut HashMap<(String, i32), PartitionQueue>,
-) -> <Delivering as Future>::Output {
+) -> Confirmation {
     std::future::poll_fn(|cx| {
-        for queue in partitions.values_mut() {
+        for ((topic, _), queue) in partitions.iter_mut() {
             if let Poll::Ready(Some(done)) = queue.in_flight.poll_next_unpin(cx) {
-                return Poll::Ready(done);
+                return Poll::Ready((topic.clone(), done));
             }
         }
         Poll::Pending
@@ -346,7 +349,6 @@ impl Relay {
         };
         // Read and not yet confirmed (held back or sent): seq → event id.
         let mut pending: BTreeMap<i64, uuid::Uuid> = BTreeMap::new();
-        let mut topic_by_seq: HashMap<i64, String> = HashMap::new();
         let mut partitions: HashMap<(String, i32), PartitionQueue> = HashMap::new();
         let mut last_read = 0_i64;
         loop {
@@ -369,7 +371,6 @@ impl Relay {
                             continue;
                         }
                         last_read = last_read.max(row.seq);
-                        topic_by_seq.insert(row.seq, row.topic.clone());
                         partitions
                             .entry((row.topic.clone(), row.partition))
                             .or_default()
@@ -398,18 +399,18 @@ impl Relay {
             }
             // Each partition's confirmations in its send order (the first one above came first
             // in its partition too).
-            for queue in partitions.values_mut() {
+            for ((topic, _), queue) in partitions.iter_mut() {
                 while let Some(Some(done)) = queue.in_flight.next().now_or_never() {
-                    confirmed.push(done);
+                    confirmed.push((topic.clone(), done));
                 }
             }
             if confirmed.is_empty() {
                 continue;
             }
             let mut published = Vec::with_capacity(confirmed.len());
-            let mut topics_of = Vec::with_capacity(confirmed.len());
+            let mut positions = Vec::with_capacity(confirmed.len());
             let mut failure = None;
-            for (seq, result) in confirmed {
+            for (topic, (seq, result)) in confirmed {
                 match result {
                     // A retried batch the broker already held is confirmed without a real offset
                     // (-1001, or tansu's -1): recovery finds the real one from the header.
@@ -425,7 +426,14 @@ impl Relay {
                     Ok(Ok(delivery)) => {
                         let event_id = pending.remove(&seq).unwrap_or_default();
                         published.push((seq, event_id, delivery.offset));
-                        topics_of.push((seq, delivery.partition, delivery.offset));
+                        positions.push((
+                            seq,
+                            Position {
+                                topic,
+                                partition: delivery.partition,
+                                offset: delivery.offset,
+                            },
+                        ));
                     }
                     Ok(Err((error, _))) => {
                         failure
@@ -444,7 +452,7 @@ impl Relay {
                 release(&mut partitions, producer, lease).await?;
             }
             self.store.mark_published(&published).await?;
-            self.remember(&mut topic_by_seq, topics_of);
+            self.remember(positions);
             if let Some(failure) = failure {
                 return Err(failure);
             }
@@ -455,20 +463,9 @@ impl Relay {
     }
 
     /// Keeps the positions of confirmed rows for this process's waiting commands.
-    fn remember(&self, topics: &mut HashMap<i64, String>, confirmed: Vec<(i64, i32, i64)>) {
+    fn remember(&self, confirmed: Vec<(i64, Position)>) {
         let mut positions = self.positions.lock().unwrap_or_else(|e| e.into_inner());
-        for (seq, partition, offset) in confirmed {
-            if let Some(topic) = topics.remove(&seq) {
-                positions.insert(
-                    seq,
-                    Position {
-                        topic,
-                        partition,
-                        offset,
-                    },
-                );
-            }
-        }
+        positions.extend(confirmed);
         while positions.len() > REMEMBERED_POSITIONS {
             positions.pop_first();
         }
