@@ -5,6 +5,7 @@
 mod support;
 
 mod appending;
+mod broker;
 mod partitioning;
 mod recovery;
 mod restart;
