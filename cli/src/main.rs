@@ -25,6 +25,10 @@ use crate::settings::Settings;
 ///   "security.protocol" = "SASL_SSL"
 ///
 /// `codeflix config` prints the effective configuration, secrets redacted.
+///
+/// Logs go to standard error, filtered by CODEFLIX_LOG (default `info`; e.g.
+/// `CODEFLIX_LOG=info,codeflix_projectors=debug`; the embedded broker's own tracing stays at
+/// `warn` unless named: `CODEFLIX_LOG=info,tansu=debug`).
 #[derive(Debug, Parser)]
 #[command(name = "codeflix", version, max_term_width = 100, verbatim_doc_comment)]
 struct Cli {
@@ -90,10 +94,25 @@ enum Command {
     Config,
 }
 
+/// The log filter: `CODEFLIX_LOG` (tracing's `EnvFilter` syntax) if set and not empty, else
+/// `info`. The embedded broker (tansu) traces every frame it decodes at `info`, tens of
+/// megabytes a minute, so it stays at `warn` unless the filter names it
+/// (`CODEFLIX_LOG=info,tansu=debug`).
+fn log_filter(configured: Option<&str>) -> tracing_subscriber::EnvFilter {
+    let directives = configured
+        .filter(|d| !d.trim().is_empty())
+        .unwrap_or("info,librdkafka=warn,rdkafka=warn");
+    let mut filter = tracing_subscriber::EnvFilter::builder().parse_lossy(directives);
+    if !directives.contains("tansu")
+        && let Ok(quiet) = "tansu=warn".parse()
+    {
+        filter = filter.add_directive(quiet);
+    }
+    filter
+}
+
 fn init_logging(format: LogFormat) {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("CODEFLIX_LOG").unwrap_or_else(|_| {
-        tracing_subscriber::EnvFilter::new("info,librdkafka=warn,rdkafka=warn")
-    });
+    let filter = log_filter(std::env::var("CODEFLIX_LOG").ok().as_deref());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
