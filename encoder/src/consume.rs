@@ -33,7 +33,6 @@ pub(crate) fn consumer(
             ("auto.offset.reset", "earliest"),
             ("session.timeout.ms", "10000"),
             ("heartbeat.interval.ms", "1000"),
-            ("fetch.wait.max.ms", "100"),
         ])
         .create()
         .map_err(kafka)?;

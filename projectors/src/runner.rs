@@ -266,10 +266,9 @@ impl Projector {
                 // session times out (Kafka's default is 45 s).
                 ("session.timeout.ms", "10000"),
                 ("heartbeat.interval.ms", "1000"),
-                // Freshness: the embedded broker holds an empty fetch for the whole wait even when
-                // data arrives meanwhile, so librdkafka's 500 ms default was most of the
-                // command-to-visible time (docs/benchmarks.md).
-                ("fetch.wait.max.ms", "50"),
+                // fetch.wait.max.ms stays at librdkafka's 500 ms: Kafka, and the embedded broker
+                // since it long-polls (docs/adr/0014-embedded-broker-storage.md), answers a
+                // waiting fetch as soon as a record arrives, so the wait costs no freshness.
             ])
             .create_with_context(FromStore {
                 positions: Arc::clone(&positions),
@@ -302,6 +301,20 @@ impl Projector {
                     }
                 }
                 consumer.assign(&assignment).map_err(kafka)?;
+                // The group shows where the store is, whatever was committed or reset while
+                // the projector was away: resetting a group's offsets does not replay a
+                // projection (its positions live with its documents); rebuilding does.
+                let mut offsets = TopicPartitionList::new();
+                for ((topic, partition), next) in &stored {
+                    offsets
+                        .add_partition_offset(topic, *partition, Offset::Offset(*next))
+                        .map_err(kafka)?;
+                }
+                if offsets.count() > 0
+                    && let Err(error) = consumer.commit(&offsets, CommitMode::Async)
+                {
+                    tracing::debug!(%error, "committing the stored positions to the group");
+                }
             }
         }
         Ok(Projector {
