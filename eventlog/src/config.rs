@@ -37,8 +37,14 @@ pub struct RelaySettings {
     /// requests the old producer had sent are settled (see ADR 0005); also the producer's request
     /// timeout (at least one second).
     pub quarantine: Duration,
-    /// How often an idle relay looks for rows written by other processes.
+    /// How soon a relay looks again for rows written by other processes after a round that
+    /// found or sent something. Each round that finds nothing doubles the wait, up to
+    /// `idle_poll_max` (rows this process stores wake the relay at once either way).
     pub idle_poll: Duration,
+    /// The longest an idle relay waits before looking for other processes' rows: what a command
+    /// taken by another process may wait extra after a quiet spell, against polling the store a
+    /// hundred times a second while nothing happens.
+    pub idle_poll_max: Duration,
     /// Rows read from the store per round.
     pub batch: usize,
     /// Rows read from the store and not yet confirmed (held back or sent), at most.
@@ -51,6 +57,7 @@ impl Default for RelaySettings {
             lease_ttl: Duration::from_secs(10),
             quarantine: Duration::from_secs(10),
             idle_poll: Duration::from_millis(10),
+            idle_poll_max: Duration::from_millis(100),
             batch: 2000,
             max_in_flight: 20_000,
         }

@@ -347,6 +347,8 @@ impl Relay {
         } else {
             settings.idle_poll.max(UNORDERED_IDLE_POLL)
         };
+        let idle_poll_max = settings.idle_poll_max.max(idle_poll);
+        let mut idle_wait = idle_poll;
         // Read and not yet confirmed (held back or sent): seq → event id.
         let mut pending: BTreeMap<i64, uuid::Uuid> = BTreeMap::new();
         let mut partitions: HashMap<(String, i32), PartitionQueue> = HashMap::new();
@@ -370,6 +372,7 @@ impl Relay {
                         if pending.insert(row.seq, row.event_id).is_some() {
                             continue;
                         }
+                        idle_wait = idle_poll;
                         last_read = last_read.max(row.seq);
                         partitions
                             .entry((row.topic.clone(), row.partition))
@@ -390,11 +393,14 @@ impl Relay {
             }
             let mut confirmed = Vec::new();
             if sent == 0 {
-                // Nothing new to send: wait for a confirmation, new rows, or the poll interval.
+                // Nothing new to send: wait for a confirmation, new rows, or the poll interval
+                // (longer after each round that finds nothing).
                 tokio::select! {
                     done = next_confirmation(&mut partitions) => confirmed.push(done),
-                    _ = self.wake.notified() => {}
-                    _ = tokio::time::sleep(idle_poll) => {}
+                    _ = self.wake.notified() => idle_wait = idle_poll,
+                    _ = tokio::time::sleep(idle_wait) => {
+                        idle_wait = (idle_wait * 2).min(idle_poll_max);
+                    }
                 }
             }
             // Each partition's confirmations in its send order (the first one above came first
