@@ -5,6 +5,7 @@
 mod compose;
 mod encode;
 mod faults;
+mod operators;
 mod playback;
 mod projectors;
 mod python;

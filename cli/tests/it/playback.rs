@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use crate::support::{Site, wait_for_port};
 use crate::up::{interrupt, start, token};
 
-fn clip(site: &Site) -> Vec<u8> {
+pub(crate) fn clip(site: &Site) -> Vec<u8> {
     let path = site.path("clip.mp4");
     let status = Command::new("ffmpeg")
         .args(["-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i"])
@@ -30,7 +30,7 @@ fn clip(site: &Site) -> Vec<u8> {
     std::fs::read(path).unwrap()
 }
 
-fn create_video(http: &Client, site: &Site, token: &str, title: &str) -> String {
+pub(crate) fn create_video(http: &Client, site: &Site, token: &str, title: &str) -> String {
     let created = http
         .post(format!("{}/videos", site.api()))
         .bearer_auth(token)
@@ -45,7 +45,7 @@ fn create_video(http: &Client, site: &Site, token: &str, title: &str) -> String 
         .to_owned()
 }
 
-fn upload(http: &Client, site: &Site, token: &str, video: &str, bytes: Vec<u8>) {
+pub(crate) fn upload(http: &Client, site: &Site, token: &str, video: &str, bytes: Vec<u8>) {
     let uploaded = http
         .put(format!("{}/videos/{video}/media/video", site.api()))
         .bearer_auth(token)
@@ -62,7 +62,13 @@ fn upload(http: &Client, site: &Site, token: &str, video: &str, bytes: Vec<u8>) 
 }
 
 /// Waits until the admins' view shows the VIDEO media in `status`; answers that media.
-fn media_reaches(http: &Client, site: &Site, token: &str, video: &str, status: &str) -> Value {
+pub(crate) fn media_reaches(
+    http: &Client,
+    site: &Site,
+    token: &str,
+    video: &str,
+    status: &str,
+) -> Value {
     let deadline = Instant::now() + Duration::from_secs(180);
     loop {
         let answer = http

@@ -9,7 +9,7 @@ use serde_json::Value;
 use crate::support::{Site, kill};
 
 /// The interpreter with confluent-kafka: `CODEFLIX_PYTHON` (set by `.ci/run`), else `python3`.
-fn python() -> Option<String> {
+pub(crate) fn python() -> Option<String> {
     let configured = std::env::var("CODEFLIX_PYTHON").ok();
     let candidate = configured.clone().unwrap_or_else(|| "python3".into());
     let importable = Command::new(&candidate)
