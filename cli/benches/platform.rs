@@ -1,0 +1,352 @@
+//! The platform as users run it: create-video commands per second at 64 in flight through the
+//! `codeflix` binary's command API — first with only the write path running (`codeflix broker`,
+//! `registry`, `command-api`), then under `codeflix up` with every consumer active (projectors,
+//! encoder worker, reaction, query API) — on a log that already holds `PRELOAD` events; the
+//! projectors' catch-up over that log; and what an idle `codeflix up` costs in CPU and log bytes.
+//! Prints Markdown tables (ratios in the same run); asserts nothing.
+//!
+//! `cargo bench -p codeflix --bench platform` (`PRELOAD`, `REQUESTS`, `CONCURRENCY`, `ROUNDS`,
+//! `IDLE_SECONDS`).
+
+#![allow(clippy::unwrap_used)]
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use futures::stream::{FuturesUnordered, StreamExt};
+use serde_json::{Value, json};
+
+fn env(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+struct Ports {
+    broker: u16,
+    registry: u16,
+    api: u16,
+    query: u16,
+    projectors: u16,
+    encoder: u16,
+}
+
+struct Platform<'a> {
+    dir: &'a Path,
+    ports: &'a Ports,
+}
+
+impl Platform<'_> {
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_codeflix"));
+        let p = self.ports;
+        command
+            .args(["--data-dir", self.dir.to_str().unwrap()])
+            .args(args)
+            .env("CODEFLIX__KAFKA__LISTEN", format!("127.0.0.1:{}", p.broker))
+            .env(
+                "CODEFLIX__SCHEMA_REGISTRY__LISTEN",
+                format!("127.0.0.1:{}", p.registry),
+            )
+            .env(
+                "CODEFLIX__COMMAND_API__LISTEN",
+                format!("127.0.0.1:{}", p.api),
+            )
+            .env(
+                "CODEFLIX__QUERY_API__LISTEN",
+                format!("127.0.0.1:{}", p.query),
+            )
+            .env(
+                "CODEFLIX__PROJECTORS__LISTEN",
+                format!("127.0.0.1:{}", p.projectors),
+            )
+            .env(
+                "CODEFLIX__ENCODER__LISTEN",
+                format!("127.0.0.1:{}", p.encoder),
+            )
+            .env_remove("CODEFLIX_LOG")
+            .stdin(Stdio::null());
+        command
+    }
+
+    /// Starts a role; its standard error goes to `<name>.log` in the data directory.
+    fn spawn(&self, name: &str, args: &[&str]) -> Child {
+        let log = std::fs::File::create(self.dir.join(format!("{name}.log"))).unwrap();
+        self.command(args)
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap()
+    }
+
+    fn run(&self, args: &[&str]) -> String {
+        let output = self.command(args).output().unwrap();
+        assert!(
+            output.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap()
+    }
+
+    /// Total lag of every projection, from `codeflix views status`.
+    fn lag(&self) -> i64 {
+        self.run(&["views", "status"])
+            .lines()
+            .map(|line| {
+                serde_json::from_str::<Value>(line).unwrap()["lag"]
+                    .as_i64()
+                    .unwrap()
+            })
+            .sum()
+    }
+}
+
+fn wait_for_port(port: u16) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "nothing listens on {port}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Ctrl-C, then waits for the process to exit.
+fn interrupt(mut child: Child) {
+    Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// CPU seconds (user + system) a process has used so far.
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    // Fields after the command name (which may hold spaces) start at the state, field 3.
+    let fields: Vec<&str> = stat[stat.rfind(')').unwrap() + 2..].split(' ').collect();
+    let ticks: f64 = fields[11].parse::<f64>().unwrap() + fields[12].parse::<f64>().unwrap();
+    // USER_HZ is 100 on Linux.
+    ticks / 100.0
+}
+
+struct Round {
+    rate: f64,
+    p50: f64,
+    p99: f64,
+}
+
+/// `requests` create-video commands with `concurrency` in flight.
+async fn creates(
+    client: &reqwest::Client,
+    url: &str,
+    token: &str,
+    requests: usize,
+    concurrency: usize,
+    label: &str,
+) -> Round {
+    let started = Instant::now();
+    let mut latencies = Vec::with_capacity(requests);
+    let mut in_flight = FuturesUnordered::new();
+    let mut sent = 0;
+    while sent < requests || !in_flight.is_empty() {
+        while sent < requests && in_flight.len() < concurrency {
+            let request = client
+                .post(url)
+                .bearer_auth(token)
+                .json(&json!({
+                    "title": format!("{label} {sent}"),
+                    "description": "A film made to be counted.",
+                    "launch_year": 2026, "duration": 90, "rating": "L",
+                }))
+                .send();
+            in_flight.push(async move {
+                let at = Instant::now();
+                let response = request.await.unwrap();
+                assert_eq!(response.status(), reqwest::StatusCode::CREATED);
+                at.elapsed()
+            });
+            sent += 1;
+        }
+        if let Some(latency) = in_flight.next().await {
+            latencies.push(latency);
+        }
+    }
+    let elapsed = started.elapsed();
+    latencies.sort();
+    let percentile = |p: f64| {
+        let at = ((latencies.len() as f64 * p) as usize).min(latencies.len() - 1);
+        latencies[at].as_secs_f64() * 1000.0
+    };
+    Round {
+        rate: requests as f64 / elapsed.as_secs_f64(),
+        p50: percentile(0.50),
+        p99: percentile(0.99),
+    }
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let preload = env("PRELOAD", 100_000);
+    let requests = env("REQUESTS", 4000);
+    let concurrency = env("CONCURRENCY", 64);
+    let rounds = env("ROUNDS", 3);
+    let idle_seconds = env("IDLE_SECONDS", 30);
+    let dir = tempfile::tempdir().unwrap();
+    let ports = Ports {
+        broker: free_port(),
+        registry: free_port(),
+        api: free_port(),
+        query: free_port(),
+        projectors: free_port(),
+        encoder: free_port(),
+    };
+    let platform = Platform {
+        dir: dir.path(),
+        ports: &ports,
+    };
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(concurrency)
+        .build()
+        .unwrap();
+    let url = format!("http://127.0.0.1:{}/videos", ports.api);
+
+    // The write path alone, on a log of `preload` events.
+    let broker = platform.spawn("broker", &["broker"]);
+    wait_for_port(ports.broker);
+    let registry = platform.spawn("registry", &["registry"]);
+    wait_for_port(ports.registry);
+    let api = platform.spawn("command-api", &["command-api"]);
+    wait_for_port(ports.api);
+    let token = platform
+        .run(&["token", "--role", "catalog-admin"])
+        .trim()
+        .to_owned();
+    let loading = Instant::now();
+    let mut loaded = 0;
+    while loaded < preload {
+        let batch = (preload - loaded).min(20_000);
+        creates(&client, &url, &token, batch, concurrency, "Preload").await;
+        loaded += batch;
+        eprintln!("preloaded {loaded}/{preload} events");
+    }
+    let preload_took = loading.elapsed();
+    let mut write_path = Vec::new();
+    for round in 1..=rounds {
+        write_path.push(
+            creates(
+                &client,
+                &url,
+                &token,
+                requests,
+                concurrency,
+                &format!("Write {round}"),
+            )
+            .await,
+        );
+    }
+    interrupt(api);
+    interrupt(registry);
+    interrupt(broker);
+    let stored = preload + rounds * requests;
+
+    // Everything, as `codeflix up` runs it, on the same data directory.
+    let up = platform.spawn("up", &["up"]);
+    let up_pid = up.id();
+    wait_for_port(ports.api);
+    wait_for_port(ports.query);
+    let catching_up = Instant::now();
+    while platform.lag() > 0 {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let catch_up = catching_up.elapsed();
+
+    let log_before = std::fs::metadata(dir.path().join("up.log")).unwrap().len();
+    let cpu_before = cpu_seconds(up_pid);
+    tokio::time::sleep(Duration::from_secs(idle_seconds as u64)).await;
+    let idle_cpu = (cpu_seconds(up_pid) - cpu_before) / idle_seconds as f64;
+    let idle_log = std::fs::metadata(dir.path().join("up.log")).unwrap().len() - log_before;
+
+    let mut all_roles = Vec::new();
+    for round in 1..=rounds {
+        all_roles.push(
+            creates(
+                &client,
+                &url,
+                &token,
+                requests,
+                concurrency,
+                &format!("Up {round}"),
+            )
+            .await,
+        );
+    }
+    let caught = Instant::now();
+    while platform.lag() > 0 {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let drained = caught.elapsed();
+    interrupt(up);
+
+    println!(
+        "{requests} create-video requests per round, {concurrency} in flight, on a log of \
+         {preload}+ events\n"
+    );
+    println!(
+        "| round | write path only: creates/s | p50 ms | p99 ms | `codeflix up`: creates/s | p50 ms | p99 ms | up / write path |"
+    );
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for (round, (w, u)) in write_path.iter().zip(&all_roles).enumerate() {
+        println!(
+            "| {} | {:.0} | {:.1} | {:.1} | {:.0} | {:.1} | {:.1} | {:.1}% |",
+            round + 1,
+            w.rate,
+            w.p50,
+            w.p99,
+            u.rate,
+            u.p50,
+            u.p99,
+            100.0 * u.rate / w.rate
+        );
+    }
+    println!();
+    println!("| measure | value |");
+    println!("|---|---:|");
+    println!(
+        "| preload through the write path | {preload} events in {:.0} s ({:.0}/s) |",
+        preload_took.as_secs_f64(),
+        preload as f64 / preload_took.as_secs_f64()
+    );
+    println!(
+        "| projectors' catch-up at start of `up` ({stored} video events, catalog and search) | {:.1} s ({:.0} events/s per projection) |",
+        catch_up.as_secs_f64(),
+        stored as f64 / catch_up.as_secs_f64()
+    );
+    println!(
+        "| idle `codeflix up`, CPU ({idle_seconds} s) | {:.1}% of one core |",
+        100.0 * idle_cpu
+    );
+    println!(
+        "| idle `codeflix up`, standard error ({idle_seconds} s, default log filter) | {idle_log} bytes |"
+    );
+    println!(
+        "| projections caught up after the last round | {:.2} s |",
+        drained.as_secs_f64()
+    );
+}
