@@ -64,7 +64,8 @@ impl Produced {
     }
 }
 
-/// tansu's storage engine with produce signals and readable group details.
+/// tansu's storage engine with produce signals, remembered watermarks and topics, and readable
+/// group details.
 #[derive(Clone, Debug)]
 pub(crate) struct BrokerStorage<S> {
     inner: S,
@@ -73,6 +74,34 @@ pub(crate) struct BrokerStorage<S> {
     /// The engine's SQLite database, when it is one (the only engine whose group detail needs
     /// reading around tansu).
     db: Option<BrokerDb>,
+    remembered: Arc<Mutex<Remembered>>,
+}
+
+/// What every waiting fetch asks again and again, and only a write through this storage changes:
+/// each partition's watermarks and each topic's metadata. tansu prepares and plans an SQL
+/// statement for every such question, which was most of what an idle broker did.
+///
+/// A write forgets what it may change and counts a generation; an answer read from the engine
+/// is remembered only if no write happened while it was read, so a read that raced a write never
+/// leaves a stale answer behind.
+#[derive(Debug, Default)]
+struct Remembered {
+    generation: u64,
+    stages: HashMap<Topition, OffsetStage>,
+    topics: HashMap<TopicId, MetadataResponse>,
+}
+
+impl Remembered {
+    fn forget_stage(&mut self, topition: &Topition) {
+        self.generation += 1;
+        self.stages.remove(topition);
+    }
+
+    fn forget_all(&mut self) {
+        self.generation += 1;
+        self.stages.clear();
+        self.topics.clear();
+    }
 }
 
 impl<S: Storage> BrokerStorage<S> {
@@ -82,7 +111,19 @@ impl<S: Storage> BrokerStorage<S> {
             cluster: cluster.to_owned(),
             produced: Arc::default(),
             db,
+            remembered: Arc::default(),
         }
+    }
+
+    fn remembered(&self) -> std::sync::MutexGuard<'_, Remembered> {
+        self.remembered.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Forgets everything remembered, after `write` (whatever its outcome).
+    async fn writing<T>(&self, write: impl Future<Output = Result<T>>) -> Result<T> {
+        let result = write.await;
+        self.remembered().forget_all();
+        result
     }
 
     pub(crate) fn produced(&self) -> Arc<Produced> {
@@ -101,29 +142,31 @@ impl<S: Storage> BrokerStorage<S> {
 #[async_trait]
 impl<S: Storage> Storage for BrokerStorage<S> {
     async fn register_broker(&self, registration: BrokerRegistrationRequest) -> Result<()> {
-        self.inner.register_broker(registration).await
+        self.writing(self.inner.register_broker(registration)).await
     }
 
     async fn create_topic(&self, topic: CreatableTopic, validate_only: bool) -> Result<Uuid> {
-        self.inner.create_topic(topic, validate_only).await
+        self.writing(self.inner.create_topic(topic, validate_only))
+            .await
     }
 
     async fn incremental_alter_resource(
         &self,
         resource: AlterConfigsResource,
     ) -> Result<AlterConfigsResourceResponse> {
-        self.inner.incremental_alter_resource(resource).await
+        self.writing(self.inner.incremental_alter_resource(resource))
+            .await
     }
 
     async fn delete_records(
         &self,
         topics: &[DeleteRecordsTopic],
     ) -> Result<Vec<DeleteRecordsTopicResult>> {
-        self.inner.delete_records(topics).await
+        self.writing(self.inner.delete_records(topics)).await
     }
 
     async fn delete_topic(&self, topic: &TopicId) -> Result<ErrorCode> {
-        self.inner.delete_topic(topic).await
+        self.writing(self.inner.delete_topic(topic)).await
     }
 
     async fn brokers(&self) -> Result<Vec<DescribeClusterBroker>> {
@@ -136,7 +179,9 @@ impl<S: Storage> Storage for BrokerStorage<S> {
         topition: &Topition,
         batch: deflated::Batch,
     ) -> Result<i64> {
-        let offset = self.inner.produce(transaction_id, topition, batch).await?;
+        let produced = self.inner.produce(transaction_id, topition, batch).await;
+        self.remembered().forget_stage(topition);
+        let offset = produced?;
         self.produced.record(topition.topic());
         Ok(offset)
     }
@@ -155,7 +200,19 @@ impl<S: Storage> Storage for BrokerStorage<S> {
     }
 
     async fn offset_stage(&self, topition: &Topition) -> Result<OffsetStage> {
-        self.inner.offset_stage(topition).await
+        let generation = {
+            let remembered = self.remembered();
+            if let Some(stage) = remembered.stages.get(topition) {
+                return Ok(*stage);
+            }
+            remembered.generation
+        };
+        let stage = self.inner.offset_stage(topition).await?;
+        let mut remembered = self.remembered();
+        if remembered.generation == generation {
+            remembered.stages.insert(topition.clone(), stage);
+        }
+        Ok(stage)
     }
 
     async fn list_offsets(
@@ -192,8 +249,30 @@ impl<S: Storage> Storage for BrokerStorage<S> {
         self.inner.committed_offset_topitions(group_id).await
     }
 
+    /// One topic's metadata is remembered once the topic exists (fetches resolve their topics
+    /// through it); other requests go to the engine.
     async fn metadata(&self, topics: Option<&[TopicId]>) -> Result<MetadataResponse> {
-        self.inner.metadata(topics).await
+        let Some([topic]) = topics else {
+            return self.inner.metadata(topics).await;
+        };
+        let generation = {
+            let remembered = self.remembered();
+            if let Some(metadata) = remembered.topics.get(topic) {
+                return Ok(metadata.clone());
+            }
+            remembered.generation
+        };
+        let metadata = self.inner.metadata(topics).await?;
+        let exists = !metadata.topics().is_empty()
+            && metadata
+                .topics()
+                .iter()
+                .all(|t| t.error_code == i16::from(ErrorCode::None));
+        let mut remembered = self.remembered();
+        if exists && remembered.generation == generation {
+            remembered.topics.insert(topic.clone(), metadata.clone());
+        }
+        Ok(metadata)
     }
 
     async fn upsert_user_scram_credential(
@@ -343,7 +422,8 @@ impl<S: Storage> Storage for BrokerStorage<S> {
         &self,
         partitions: TxnAddPartitionsRequest,
     ) -> Result<TxnAddPartitionsResponse> {
-        self.inner.txn_add_partitions(partitions).await
+        self.writing(self.inner.txn_add_partitions(partitions))
+            .await
     }
 
     async fn txn_offset_commit(
@@ -360,13 +440,15 @@ impl<S: Storage> Storage for BrokerStorage<S> {
         producer_epoch: i16,
         committed: bool,
     ) -> Result<ErrorCode> {
-        self.inner
-            .txn_end(transaction_id, producer_id, producer_epoch, committed)
-            .await
+        self.writing(
+            self.inner
+                .txn_end(transaction_id, producer_id, producer_epoch, committed),
+        )
+        .await
     }
 
     async fn maintain(&self, now: SystemTime) -> Result<()> {
-        self.inner.maintain(now).await
+        self.writing(self.inner.maintain(now)).await
     }
 
     async fn cluster_id(&self) -> Result<String> {
