@@ -267,8 +267,8 @@ impl Projector {
                 ("session.timeout.ms", "10000"),
                 ("heartbeat.interval.ms", "1000"),
                 // fetch.wait.max.ms stays at librdkafka's 500 ms: Kafka, and the embedded broker
-                // since it long-polls (docs/adr/0014-embedded-broker-storage.md), answers a
-                // waiting fetch as soon as a record arrives, so the wait costs no freshness.
+                // since it long-polls (ADR 0014), answers a waiting fetch as soon as a record
+                // arrives, so the wait costs no freshness.
             ])
             .create_with_context(FromStore {
                 positions: Arc::clone(&positions),

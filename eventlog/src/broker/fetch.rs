@@ -4,9 +4,9 @@
 //! tansu 0.6.0's own fetch reads every partition, then sleeps out the consumer's whole wait even
 //! when it found records, and reads again. Consumers therefore either waited up to
 //! `fetch.wait.max.ms` for each new event or polled the broker dozens of times a second to stay
-//! fresh, which kept an idle platform busy (docs/adr/0014-embedded-broker-storage.md). This one
-//! reads each partition's watermark first and its records only when there are some, and sleeps
-//! on the produce signal of the topics it was asked for.
+//! fresh, which kept an idle platform busy (docs/adr/0014-embedded-broker-serving-and-storage.md).
+//! This one reads each partition's watermark first and its records only when there are some, and
+//! sleeps on the produce signal of the topics it was asked for.
 
 use std::sync::Arc;
 use std::time::Duration;

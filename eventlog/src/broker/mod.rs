@@ -2,7 +2,8 @@
 //! compiled in, served by our own listener with two parts of our own: a fetch that answers as
 //! soon as there is something to read ([`fetch`]) and storage that indexes what tansu's fetch
 //! reads and describes consumer groups correctly ([`storage`], [`sqlite`])
-//! (docs/adr/0007-embedded-broker-and-registry.md, docs/adr/0014-embedded-broker-storage.md).
+//! (docs/adr/0007-embedded-broker-and-registry.md,
+//! docs/adr/0014-embedded-broker-serving-and-storage.md).
 
 mod fetch;
 mod sqlite;

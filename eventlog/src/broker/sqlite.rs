@@ -26,9 +26,8 @@ impl std::fmt::Debug for BrokerDb {
 
 /// tansu 0.6.0 stores each record's headers in `header` without an index. A fetch reads the
 /// headers of every record it returns by `(topition, offset_id)`, so each read scanned every
-/// header ever written: fetch cost grew with the log until the broker wedged
-/// (docs/adr/0014-embedded-broker-storage.md). Deleting a record (retention) cascades to its
-/// headers by the same key.
+/// header ever written: fetch cost grew with the log until the broker wedged (ADR 0014).
+/// Deleting a record (retention) cascades to its headers by the same key.
 const HEADER_INDEX: &str =
     "create index if not exists codeflix_header_record on header (topition, offset_id)";
 
