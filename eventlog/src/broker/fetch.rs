@@ -20,7 +20,7 @@ use tansu_sans_io::{ErrorCode, FetchRequest, FetchResponse, IsolationLevel};
 use tansu_storage::{Result, Storage, TopicId, Topition};
 use tokio::time::Instant;
 
-use super::storage::Produced;
+use super::storage::{BrokerStorage, Produced};
 
 /// The most a response carries, whatever the consumer allows (tansu's own limit).
 const MAX_RESPONSE_BYTES: u32 = 5 * 1024 * 1024;
@@ -41,11 +41,15 @@ enum Asked<'a> {
     Unknown(&'a FetchTopic),
 }
 
-impl<G: Storage> Service<G, FetchRequest> for LongPollFetch {
+impl<S: Storage> Service<BrokerStorage<S>, FetchRequest> for LongPollFetch {
     type Response = FetchResponse;
     type Error = tansu_storage::Error;
 
-    async fn serve(&self, ctx: Context<G>, req: FetchRequest) -> Result<FetchResponse> {
+    async fn serve(
+        &self,
+        ctx: Context<BrokerStorage<S>>,
+        req: FetchRequest,
+    ) -> Result<FetchResponse> {
         let storage = ctx.state();
         let topics = req.topics.unwrap_or_default();
         let isolation = req.isolation_level.map_or(
@@ -130,8 +134,8 @@ async fn resolve<'a, G: Storage>(storage: &G, fetch: &'a FetchTopic) -> Result<A
 
 /// Reads every asked partition once: its watermarks, then its records if it has any past the
 /// fetch offset, within `max_bytes` for the whole response.
-async fn read<G: Storage>(
-    storage: &G,
+async fn read<S: Storage>(
+    storage: &BrokerStorage<S>,
     asked: &[Asked<'_>],
     isolation: IsolationLevel,
     max_bytes: u32,
@@ -166,8 +170,8 @@ async fn read<G: Storage>(
     Ok((responses, total))
 }
 
-async fn read_partition<G: Storage>(
-    storage: &G,
+async fn read_partition<S: Storage>(
+    storage: &BrokerStorage<S>,
     topic: &str,
     partition: &FetchPartition,
     isolation: IsolationLevel,
@@ -185,7 +189,7 @@ async fn read_partition<G: Storage>(
     let mut bytes = 0u64;
     while offset < end && allowed > 0 {
         let fetched = storage
-            .fetch(&topition, offset, 1, allowed, isolation)
+            .records(&topition, offset, end, allowed, isolation)
             .await?;
         let records: i64 = fetched.iter().map(|b| i64::from(b.record_count)).sum();
         if records == 0 {

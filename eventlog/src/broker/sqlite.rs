@@ -1,10 +1,13 @@
 //! What the embedded broker needs from its SQLite file beyond tansu 0.6.0's own queries: the
 //! index a fetch needs, and consumer-group details read back as tansu wrote them.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
 use libsql::{Connection, params};
-use tansu_storage::GroupDetail;
+use tansu_sans_io::record::{Record, deflated, header, inflated};
+use tansu_storage::{GroupDetail, Topition};
 
 use crate::EventLogError;
 
@@ -12,11 +15,29 @@ fn sqlite_error(e: impl std::fmt::Display) -> EventLogError {
     EventLogError::Kafka(format!("embedded broker database: {e}"))
 }
 
-/// A connection of our own to the broker's database, beside tansu's.
+/// Connections of our own to the broker's database, beside tansu's: one for group details and
+/// a few for reading records, which readers of different partitions use side by side (SQLite in
+/// WAL mode lets readers run beside tansu's writes).
 #[derive(Clone)]
 pub(crate) struct BrokerDb {
     connection: Connection,
+    readers: std::sync::Arc<Readers>,
 }
+
+struct Readers {
+    connections: Vec<Connection>,
+    next: AtomicUsize,
+}
+
+impl Readers {
+    fn any(&self) -> &Connection {
+        let n = self.next.fetch_add(1, Ordering::Relaxed);
+        &self.connections[n % self.connections.len()]
+    }
+}
+
+/// Connections for reading records: as many as the broker's runtime has threads.
+const READERS: usize = 2;
 
 impl std::fmt::Debug for BrokerDb {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -52,7 +73,125 @@ impl BrokerDb {
         if took > Duration::from_secs(1) {
             tracing::info!(?took, "embedded broker: indexed the stored headers");
         }
-        Ok(BrokerDb { connection })
+        let mut connections = Vec::with_capacity(READERS);
+        for _ in 0..READERS {
+            let reader = db.connect().map_err(sqlite_error)?;
+            reader
+                .busy_timeout(Duration::from_secs(30))
+                .map_err(sqlite_error)?;
+            connections.push(reader);
+        }
+        Ok(BrokerDb {
+            connection,
+            readers: std::sync::Arc::new(Readers {
+                connections,
+                next: AtomicUsize::new(0),
+            }),
+        })
+    }
+
+    /// The records of `topition` from `offset` and below `end`, keys and values adding up to at
+    /// most `max_bytes` (but at least one record, as Kafka answers), with their headers: one
+    /// query for the records and one for their headers, both by index and stopping where the
+    /// answer does. (tansu 0.6.0 sums the sizes of every record up to the end of the partition
+    /// before it limits, and reads each record's headers with a query of its own, so reading a
+    /// large partition from its start cost more with every record behind the fetch offset.)
+    pub(crate) async fn records(
+        &self,
+        cluster: &str,
+        topition: &Topition,
+        offset: i64,
+        end: i64,
+        max_bytes: u32,
+    ) -> Result<Vec<deflated::Batch>, tansu_storage::Error> {
+        let connection = self.readers.any();
+        let mut ids = connection
+            .query(
+                "select tp.id from cluster c join topic t on t.cluster = c.id \
+                 join topition tp on tp.topic = t.id \
+                 where c.name = ?1 and t.name = ?2 and tp.partition = ?3",
+                params![cluster, topition.topic(), topition.partition()],
+            )
+            .await
+            .map_err(storage_error)?;
+        let Some(id) = ids.next().await.map_err(storage_error)? else {
+            return Ok(Vec::new());
+        };
+        let id: i64 = id.get(0).map_err(storage_error)?;
+
+        let mut rows = connection
+            .query(
+                "select offset_id, attributes, timestamp, k, v, producer_id, producer_epoch \
+                 from record where topition = ?1 and offset_id >= ?2 and offset_id < ?3 \
+                 order by offset_id",
+                params![id, offset, end],
+            )
+            .await
+            .map_err(storage_error)?;
+        let mut records = Vec::new();
+        let mut bytes = 0u64;
+        while let Some(row) = rows.next().await.map_err(storage_error)? {
+            let stored = Stored {
+                offset: row.get(0).map_err(storage_error)?,
+                attributes: row
+                    .get::<Option<i64>>(1)
+                    .map_err(storage_error)?
+                    .unwrap_or(0),
+                timestamp: row
+                    .get::<Option<i64>>(2)
+                    .map_err(storage_error)?
+                    .unwrap_or(0),
+                key: row.get::<Option<Vec<u8>>>(3).map_err(storage_error)?,
+                value: row.get::<Option<Vec<u8>>>(4).map_err(storage_error)?,
+                producer_id: row
+                    .get::<Option<i64>>(5)
+                    .map_err(storage_error)?
+                    .unwrap_or(-1),
+                producer_epoch: row
+                    .get::<Option<i64>>(6)
+                    .map_err(storage_error)?
+                    .unwrap_or(-1),
+                headers: Vec::new(),
+            };
+            let size = (stored.key.as_ref().map_or(0, Vec::len)
+                + stored.value.as_ref().map_or(0, Vec::len)) as u64;
+            if !records.is_empty() && bytes + size > u64::from(max_bytes) {
+                break;
+            }
+            bytes += size;
+            records.push(stored);
+        }
+        drop(rows);
+        let (Some(first), Some(last)) = (records.first(), records.last()) else {
+            return Ok(Vec::new());
+        };
+        let (first, last) = (first.offset, last.offset);
+
+        let mut headers = connection
+            .query(
+                "select offset_id, k, v from header \
+                 where topition = ?1 and offset_id >= ?2 and offset_id <= ?3 \
+                 order by offset_id, rowid",
+                params![id, first, last],
+            )
+            .await
+            .map_err(storage_error)?;
+        let mut at = 0;
+        while let Some(row) = headers.next().await.map_err(storage_error)? {
+            let offset: i64 = row.get(0).map_err(storage_error)?;
+            while records.get(at).is_some_and(|r| r.offset < offset) {
+                at += 1;
+            }
+            if let Some(record) = records.get_mut(at)
+                && record.offset == offset
+            {
+                record.headers.push((
+                    row.get::<Option<Vec<u8>>>(1).map_err(storage_error)?,
+                    row.get::<Option<Vec<u8>>>(2).map_err(storage_error)?,
+                ));
+            }
+        }
+        batches(records)
     }
 
     /// The stored detail of each named group of `cluster`: `None` for a group that does not
@@ -109,6 +248,78 @@ impl BrokerDb {
         }
         Ok(names)
     }
+}
+
+/// A stored record with its headers, as read.
+struct Stored {
+    offset: i64,
+    attributes: i64,
+    timestamp: i64,
+    key: Option<Vec<u8>>,
+    value: Option<Vec<u8>>,
+    producer_id: i64,
+    producer_epoch: i64,
+    headers: Vec<StoredHeader>,
+}
+
+/// A header's key and value, either of which may be null.
+type StoredHeader = (Option<Vec<u8>>, Option<Vec<u8>>);
+
+/// Consecutive records of one producer and the same attributes become one batch.
+fn batches(records: Vec<Stored>) -> Result<Vec<deflated::Batch>, tansu_storage::Error> {
+    let mut batches = Vec::new();
+    let mut current: Option<(inflated::Builder, (i64, i64, i64))> = None;
+    for record in records {
+        let group = (record.attributes, record.producer_id, record.producer_epoch);
+        if let Some((builder, open)) = current.take() {
+            if open == group {
+                current = Some((builder, open));
+            } else {
+                batches.push(deflate(builder)?);
+            }
+        }
+        let (builder, _) = current.get_or_insert_with(|| {
+            (
+                inflated::Batch::builder()
+                    .base_offset(record.offset)
+                    .base_timestamp(record.timestamp)
+                    .max_timestamp(record.timestamp)
+                    .attributes(i16::try_from(record.attributes).unwrap_or(0))
+                    .producer_id(record.producer_id)
+                    .producer_epoch(i16::try_from(record.producer_epoch).unwrap_or(-1)),
+                group,
+            )
+        });
+        let offset_delta = i32::try_from(record.offset - builder.base_offset)?;
+        let mut built = Record::builder()
+            .offset_delta(offset_delta)
+            .timestamp_delta(record.timestamp - builder.base_timestamp)
+            .key(record.key.map(Bytes::from))
+            .value(record.value.map(Bytes::from));
+        for (key, value) in record.headers {
+            let mut header = header::Header::builder();
+            if let Some(key) = key {
+                header = header.key(Bytes::from(key));
+            }
+            if let Some(value) = value {
+                header = header.value(Bytes::from(value));
+            }
+            built = built.header(header);
+        }
+        let max_timestamp = builder.max_timestamp.max(record.timestamp);
+        *builder = std::mem::take(builder)
+            .record(built)
+            .last_offset_delta(offset_delta)
+            .max_timestamp(max_timestamp);
+    }
+    if let Some((builder, _)) = current {
+        batches.push(deflate(builder)?);
+    }
+    Ok(batches)
+}
+
+fn deflate(builder: inflated::Builder) -> Result<deflated::Batch, tansu_storage::Error> {
+    Ok(deflated::Batch::try_from(builder.build()?)?)
 }
 
 fn storage_error(e: libsql::Error) -> tansu_storage::Error {

@@ -130,6 +130,30 @@ impl<S: Storage> BrokerStorage<S> {
         Arc::clone(&self.produced)
     }
 
+    /// The records of `topition` from `offset` below `end` (a watermark), keys and values
+    /// adding up to at most `max_bytes` but at least one record: read around tansu on SQLite
+    /// ([`BrokerDb::records`]), through the engine otherwise.
+    pub(crate) async fn records(
+        &self,
+        topition: &Topition,
+        offset: i64,
+        end: i64,
+        max_bytes: u32,
+        isolation: IsolationLevel,
+    ) -> Result<Vec<deflated::Batch>> {
+        match &self.db {
+            Some(db) => {
+                db.records(&self.cluster, topition, offset, end, max_bytes)
+                    .await
+            }
+            None => {
+                self.inner
+                    .fetch(topition, offset, 1, max_bytes, isolation)
+                    .await
+            }
+        }
+    }
+
     async fn details(
         &self,
         db: &BrokerDb,
