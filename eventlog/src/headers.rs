@@ -1,8 +1,11 @@
-//! Envelope fields as Kafka headers, so tools can filter without decoding Avro.
+//! Envelope fields as Kafka headers, so tools can route and filter without decoding Avro.
 //!
-//! Names follow the CloudEvents Kafka binding (binary mode, `ce_` prefix), with Codeflix's own
-//! fields as lowercase extension attributes. `codeflix_seq` is the outbox sequence number the
-//! relay needs for exactly-once recovery; it is not part of the event.
+//! Names follow the CloudEvents Kafka binding (binary mode, `ce_` prefix): its four required
+//! attributes, the event time and the content type. Everything else about an event — aggregate
+//! type and version, correlation, causation, actor — is in the Avro envelope, and the aggregate id
+//! is the record key; the embedded broker stores every header as a row, so each one costs appends
+//! (ADR 0015). `codeflix_seq` is the outbox sequence number the relay needs for exactly-once
+//! recovery; it is not part of the event.
 
 use codeflix_domain::EventMetadata;
 
@@ -18,17 +21,8 @@ pub fn event_headers(metadata: &EventMetadata, event_type: &str) -> Vec<(String,
             format!("/codeflix/{}", metadata.aggregate_type),
         ),
         ("ce_type", event_type.to_owned()),
-        ("ce_subject", metadata.aggregate_id.clone()),
         ("ce_time", metadata.occurred_at.to_string()),
         ("content-type", "application/avro".to_owned()),
-        ("ce_aggregatetype", metadata.aggregate_type.to_string()),
-        (
-            "ce_aggregateversion",
-            metadata.aggregate_version.to_string(),
-        ),
-        ("ce_correlationid", metadata.correlation_id.to_string()),
-        ("ce_causationid", metadata.causation_id.to_string()),
-        ("ce_actor", metadata.actor.clone()),
     ]
     .into_iter()
     .map(|(name, value)| (name.to_owned(), value))

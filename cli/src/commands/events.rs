@@ -66,12 +66,10 @@ impl Filter {
             .collect()
     }
 
-    /// Filters on headers, so that only matching events are decoded.
-    fn matches(&self, headers: &[(String, String)]) -> bool {
-        let id_matches = self
-            .id
-            .as_ref()
-            .is_none_or(|id| header(headers, "ce_subject") == Some(id.as_str()));
+    /// Filters on the key (the aggregate id) and headers, so that only matching events are
+    /// decoded.
+    fn matches(&self, key: Option<&[u8]>, headers: &[(String, String)]) -> bool {
+        let id_matches = self.id.as_ref().is_none_or(|id| key == Some(id.as_bytes()));
         let time = header(headers, "ce_time").and_then(|t| t.parse::<Timestamp>().ok());
         let after_since = self
             .since
@@ -118,7 +116,7 @@ async fn dump(
         read_snapshot(&settings.event_log(), &filter.topics(settings))
             .await?
             .into_iter()
-            .filter(|r| filter.matches(&r.headers))
+            .filter(|r| filter.matches(r.key.as_deref(), &r.headers))
             .collect();
     records.sort_by(|a, b| {
         let time = |r: &RawRecord| header(&r.headers, "ce_time").map(str::to_owned);
@@ -184,7 +182,7 @@ async fn tail(
                     .collect()
             })
             .unwrap_or_default();
-        if !filter.matches(&headers) {
+        if !filter.matches(message.key(), &headers) {
             continue;
         }
         let record = RawRecord {

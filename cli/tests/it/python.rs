@@ -55,7 +55,7 @@ fn pythons_confluent_kafka_reads_our_events_through_our_registry() {
     );
 
     let dump = site.run(&["events", "dump"]);
-    let ours: BTreeSet<String> = String::from_utf8(dump.stdout)
+    let ours: BTreeSet<String> = String::from_utf8(dump.stdout.clone())
         .unwrap()
         .lines()
         .map(|line| {
@@ -67,6 +67,34 @@ fn pythons_confluent_kafka_reads_our_events_through_our_registry() {
         })
         .collect();
     assert_eq!(ours.len(), 30);
+
+    // `events dump --id` keeps one aggregate's events: those whose key is its id.
+    let all: Vec<Value> = String::from_utf8(dump.stdout)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let aggregate = all[0]["event"]["metadata"]["aggregate_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let expected = all
+        .iter()
+        .filter(|r| r["event"]["metadata"]["aggregate_id"] == aggregate.as_str())
+        .count();
+    let one = site.run(&["events", "dump", "--id", &aggregate]);
+    let dumped: Vec<Value> = String::from_utf8(one.stdout)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(dumped.len(), expected, "{aggregate}");
+    assert!(expected > 0 && expected < all.len());
+    assert!(
+        dumped
+            .iter()
+            .all(|r| r["event"]["metadata"]["aggregate_id"] == aggregate.as_str())
+    );
 
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/read_events.py");
     let output = Command::new(python)

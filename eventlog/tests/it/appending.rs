@@ -62,9 +62,19 @@ async fn an_accepted_command_is_in_kafka_once_with_its_envelope_in_headers() {
         "codeflix.catalog.category.CategoryCreated"
     );
     assert_eq!(headers["ce_id"], appended.event_ids[0].to_string());
-    assert_eq!(headers["ce_subject"], id.to_string());
-    assert_eq!(headers["ce_aggregateversion"], "1");
-    assert_eq!(headers["ce_causationid"], context.command_id.to_string());
+    assert_eq!(headers["ce_source"], "/codeflix/catalog.category");
+    assert_eq!(headers["ce_specversion"], "1.0");
+    assert_eq!(headers["content-type"], "application/avro");
+    assert!(headers.contains_key("ce_time"));
+    assert!(headers.contains_key("codeflix_seq"));
+    assert_eq!(
+        headers.len(),
+        7,
+        "the envelope's other fields are in the payload: {headers:?}"
+    );
+    assert_eq!(record.raw.key.as_deref(), Some(id.to_string().as_bytes()));
+    assert_eq!(record.envelope.metadata.aggregate_version.get(), 1);
+    assert_eq!(record.envelope.metadata.causation_id, context.command_id);
     log.shutdown().await;
 }
 
