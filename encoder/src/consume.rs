@@ -105,18 +105,6 @@ impl Tracker {
     }
 }
 
-/// Commits `next` for one partition to the consumer's group, without waiting.
-pub(crate) fn commit(consumer: &StreamConsumer, topic: &str, partition: i32, next: i64) {
-    let mut offsets = TopicPartitionList::new();
-    if offsets
-        .add_partition_offset(topic, partition, Offset::Offset(next))
-        .is_ok()
-        && let Err(error) = consumer.commit(&offsets, rdkafka::consumer::CommitMode::Async)
-    {
-        tracing::warn!(%error, topic, partition, next, "committing an offset");
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,7 +1,8 @@
 //! The catalog's reaction to encoding: each attempt started, finished or failed moves the
 //! video's media to PROCESSING, COMPLETED (with the master playlist) or ERROR.
 //!
-//! It reads the encoding job topic in its own consumer group and commits after each event.
+//! It reads the encoding job topic in its own consumer group and commits what it has done once a
+//! second.
 //! Commands carry ids derived from the event id, so an event met again (a restart before the
 //! commit, a replay) is recognised by the command store and changes nothing. A report about
 //! media the slot no longer holds (a newer upload replaced it) is stale and ignored.
@@ -18,6 +19,7 @@ use codeflix_domain::{AggregateType, AnyEvent, CommandContext, ExpectedVersion, 
 use codeflix_eventlog::reader::RawRecord;
 use codeflix_eventlog::topics::event_topic;
 use codeflix_eventlog::{EventLog, ExecuteError};
+use codeflix_projectors::commits::{COMMIT_EVERY, GroupCommits};
 use codeflix_projectors::{Membership, dlq};
 use rdkafka::consumer::StreamConsumer;
 use rdkafka::message::Message;
@@ -49,10 +51,19 @@ pub async fn run(
         membership,
     )?;
     let decoder = dlq::Decoder::new(&config.schema_registry_url)?;
+    let mut commits = GroupCommits::default();
+    let mut committing = tokio::time::interval(COMMIT_EVERY);
     tokio::pin!(shutdown);
     loop {
         let message = tokio::select! {
-            () = &mut shutdown => return Ok(()),
+            () = &mut shutdown => {
+                commits.commit(&consumer);
+                return Ok(());
+            }
+            _ = committing.tick() => {
+                commits.commit(&consumer);
+                continue;
+            }
             message = consumer.recv() => message.map_err(|e| WorkerError::Kafka(e.to_string()))?,
         };
         let raw = RawRecord::from_message(&message);
@@ -70,12 +81,7 @@ pub async fn run(
                 }
             }
         }
-        consume::commit(
-            &consumer,
-            message.topic(),
-            message.partition(),
-            message.offset() + 1,
-        );
+        commits.note(message.topic(), message.partition(), message.offset() + 1);
     }
 }
 

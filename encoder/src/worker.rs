@@ -32,6 +32,7 @@ use codeflix_domain::{
 use codeflix_eventlog::reader::RawRecord;
 use codeflix_eventlog::topics::{ensure_topics, event_topic};
 use codeflix_eventlog::{EventLog, EventLogError, ExecuteError};
+use codeflix_projectors::commits::{COMMIT_EVERY, GroupCommits};
 use codeflix_projectors::{Membership, dlq};
 use codeflix_storage::MediaStore;
 use rdkafka::consumer::Consumer;
@@ -156,13 +157,16 @@ pub async fn run(
     let mut tracker = Tracker::default();
     let mut jobs = JoinSet::new();
     let mut paused = false;
+    let mut commits = GroupCommits::default();
+    let mut committing = tokio::time::interval(COMMIT_EVERY);
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
             () = &mut shutdown => break,
+            _ = committing.tick() => commits.commit(&consumer),
             Some((topic, partition, offset)) = done_rx.recv() => {
                 if let Some(next) = tracker.done(&topic, partition, offset) {
-                    consume::commit(&consumer, &topic, partition, next);
+                    commits.note(&topic, partition, next);
                 }
                 if paused && tracker.pending() <= QUEUE_LOW {
                     if let Ok(assignment) = consumer.assignment() {
@@ -207,6 +211,7 @@ pub async fn run(
         }
     }
     jobs.shutdown().await;
+    commits.commit(&consumer);
     Ok(())
 }
 

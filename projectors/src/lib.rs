@@ -7,6 +7,7 @@
 //! decoded or applied go to the projection's dead-letter topic ([`dlq`]). ADR 0010 explains the
 //! choices.
 
+pub mod commits;
 pub mod dlq;
 pub mod metrics;
 pub mod project;

@@ -5,7 +5,8 @@
 //! version), so the store — not the consumer group — says what has been applied: a record below
 //! the stored position is skipped, a redelivered event is a duplicate by version, and a projector
 //! killed at any point resumes to exactly the read model of an uninterrupted run. The group's
-//! offsets are committed to Kafka after the store, so ordinary Kafka tools show the lag.
+//! offsets are committed to Kafka after the store (once a second, [`crate::commits`]), so
+//! ordinary Kafka tools show the lag.
 
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
@@ -23,6 +24,7 @@ use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Str
 use rdkafka::types::RDKafkaRespErr;
 use rdkafka::{Offset, TopicPartitionList};
 
+use crate::commits::{COMMIT_EVERY, GroupCommits};
 use crate::dlq::{self, DeadLetter};
 use crate::metrics::ProjectorMetrics;
 use crate::project::{Step, apply, doc_key};
@@ -232,6 +234,8 @@ struct Projector {
     metrics: ProjectorMetrics,
     /// Shared with the consumer's rebalances and the lag watcher.
     positions: Positions,
+    /// Positions the store has, for the group (which only shows them to Kafka tools).
+    commits: GroupCommits,
 }
 
 impl Projector {
@@ -325,6 +329,7 @@ impl Projector {
             dead_letters: dlq::Sender::new(config, &spec.name)?,
             metrics,
             positions,
+            commits: GroupCommits::default(),
         })
     }
 
@@ -337,11 +342,17 @@ impl Projector {
         })
     }
 
-    /// Reads a batch, applies it and commits it.
+    /// Reads a batch, applies it and commits it; with nothing to read for a second, commits the
+    /// store's positions to the group instead.
     async fn round(&mut self) -> Result<(), ProjectorError> {
-        let mut records = vec![RawRecord::from_message(
-            &self.consumer.recv().await.map_err(kafka)?,
-        )];
+        let first = match tokio::time::timeout(COMMIT_EVERY, self.consumer.recv()).await {
+            Ok(message) => message.map_err(kafka)?,
+            Err(_) => {
+                self.commits.commit(&self.consumer);
+                return Ok(());
+            }
+        };
+        let mut records = vec![RawRecord::from_message(&first)];
         while records.len() < self.spec.batch {
             match tokio::time::timeout(self.spec.linger, self.consumer.recv()).await {
                 Ok(message) => records.push(RawRecord::from_message(&message.map_err(kafka)?)),
@@ -403,21 +414,16 @@ impl Projector {
         self.metrics.events(name, "applied", outcome.applied);
         self.metrics.events(name, "duplicate", outcome.duplicates);
         self.metrics.events(name, "skipped", skipped);
-        let mut offsets = TopicPartitionList::new();
         {
             let mut stored = self.positions.lock().unwrap_or_else(|e| e.into_inner());
             for p in positions {
-                offsets
-                    .add_partition_offset(&p.topic, p.partition, Offset::Offset(p.next_offset))
-                    .map_err(kafka)?;
+                self.commits.note(&p.topic, p.partition, p.next_offset);
                 let entry = stored.entry((p.topic, p.partition)).or_insert(0);
                 *entry = (*entry).max(p.next_offset);
             }
         }
-        if let Err(error) = self.consumer.commit(&offsets, CommitMode::Async) {
-            // The store has the positions; the group's offsets only save rereading.
-            tracing::debug!(%error, "committing offsets to the group");
-        }
+        // The store has the positions; the group's offsets only show them to Kafka tools.
+        self.commits.commit_if_due(&self.consumer);
         Ok(())
     }
 

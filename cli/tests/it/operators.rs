@@ -85,6 +85,18 @@ fn committed(groups: &Value, group: &str) -> BTreeMap<(String, i64), Value> {
         .collect()
 }
 
+/// Retries `check` until it answers, for up to thirty seconds.
+fn eventually<T>(mut check: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(found) = check() {
+            return found;
+        }
+        assert!(Instant::now() < deadline, "never happened");
+        std::thread::sleep(Duration::from_millis(300));
+    }
+}
+
 fn reactions_applied(http: &Client, site: &Site) -> u64 {
     let metrics = http
         .get(format!("{}/metrics", site.query()))
@@ -127,8 +139,22 @@ fn kafka_admin_tools_describe_groups_read_lag_and_reset_offsets() {
     let views = caught_up_views(&site);
 
     // Every group describes, with a state Kafka knows; the projectors' committed offsets and
-    // lag per partition are what the projectors themselves report.
-    let groups = admin(&python, &site, &["groups"]);
+    // lag per partition are what the projectors themselves report (consumers commit once a
+    // second, so the check is repeated until then).
+    let groups = eventually(|| {
+        let groups = admin(&python, &site, &["groups"]);
+        let matching = ["catalog", "search"].iter().all(|projection| {
+            let group = committed(&groups, &format!("codeflix-projector-{projection}"));
+            views.iter().filter(|((p, ..), _)| p == projection).all(
+                |((_, topic, partition), (applied, _))| {
+                    group
+                        .get(&(topic.clone(), *partition))
+                        .is_some_and(|p| p["committed"] == *applied)
+                },
+            )
+        });
+        matching.then_some(groups)
+    });
     for group in [
         "codeflix-projector-catalog",
         "codeflix-projector-search",
@@ -189,18 +215,16 @@ fn kafka_admin_tools_describe_groups_read_lag_and_reset_offsets() {
         );
         std::thread::sleep(Duration::from_millis(250));
     }
-    let again = admin(&python, &site, &["groups"]);
-    assert_eq!(
-        committed(&again, "codeflix-encoding-reaction")
-            .values()
+    // The reaction is back where it was.
+    eventually(|| {
+        let again = admin(&python, &site, &["groups"]);
+        let now: Vec<Value> = committed(&again, "codeflix-encoding-reaction")
+            .into_values()
             .map(|p| p["committed"].clone())
-            .collect::<Vec<_>>(),
-        reaction
-            .values()
-            .map(|p| p["committed"].clone())
-            .collect::<Vec<_>>(),
-        "the reaction is back where it was"
-    );
+            .collect();
+        let before: Vec<Value> = reaction.values().map(|p| p["committed"].clone()).collect();
+        (now == before).then_some(())
+    });
     interrupt(up);
 }
 
