@@ -2,12 +2,13 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::str::FromStr;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::Deserialize;
+use sha2::{Digest, Sha256};
 use tokio::sync::{Mutex, RwLock};
 use tokio::time::Instant;
 use tracing::{info, warn};
@@ -97,7 +98,21 @@ pub struct Verifier {
     http: reqwest::Client,
     keys: RwLock<HashMap<String, Key>>,
     last_fetch: Mutex<Option<Instant>>,
+    verified: std::sync::Mutex<HashMap<[u8; 32], Verified>>,
 }
+
+/// A token whose signature and claims were checked, by the SHA-256 of its exact bytes: a client
+/// sends the same token with every request until it expires, and checking an ES256 signature
+/// was the largest single cost of a command. Expiry is checked again at every use; the whole
+/// memory goes when the issuer's keys are fetched again (a key may have been withdrawn).
+#[derive(Clone)]
+struct Verified {
+    principal: Principal,
+    expires: SystemTime,
+}
+
+/// Verified tokens remembered at most; all are forgotten when it is reached.
+const VERIFIED_MAX: usize = 10_000;
 
 impl std::fmt::Debug for Verifier {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -110,6 +125,7 @@ impl std::fmt::Debug for Verifier {
 #[derive(Deserialize)]
 struct Claims {
     sub: String,
+    exp: u64,
     preferred_username: Option<String>,
     #[serde(default)]
     realm_access: Option<RoleList>,
@@ -139,6 +155,7 @@ impl Verifier {
             http,
             keys: RwLock::new(HashMap::new()),
             last_fetch: Mutex::new(None),
+            verified: std::sync::Mutex::new(HashMap::new()),
         }
     }
 
@@ -158,6 +175,36 @@ impl Verifier {
 
     /// Checks the token's signature, expiry, issuer and audience, and reads its roles.
     pub async fn verify(&self, token: &str) -> Result<Principal, AuthError> {
+        let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+        let known = self
+            .verified
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&digest)
+            .cloned();
+        if let Some(known) = known {
+            if SystemTime::now() > known.expires + self.config.leeway {
+                return Err(AuthError::Expired);
+            }
+            return Ok(known.principal);
+        }
+        let (principal, expires) = self.check(token).await?;
+        let mut verified = self.verified.lock().unwrap_or_else(|e| e.into_inner());
+        if verified.len() >= VERIFIED_MAX {
+            verified.clear();
+        }
+        verified.insert(
+            digest,
+            Verified {
+                principal: principal.clone(),
+                expires,
+            },
+        );
+        Ok(principal)
+    }
+
+    /// Verifies the token's signature and claims; answers its principal and expiry.
+    async fn check(&self, token: &str) -> Result<(Principal, SystemTime), AuthError> {
         let header =
             jsonwebtoken::decode_header(token).map_err(|e| AuthError::Malformed(e.to_string()))?;
         if !ACCEPTED.contains(&header.alg) {
@@ -211,11 +258,15 @@ impl Verifier {
         if let Some(client) = claims.resource_access.get(&self.config.client_id) {
             roles.extend(client.roles.iter().cloned());
         }
-        Ok(Principal {
+        let principal = Principal {
             subject: claims.sub,
             username: claims.preferred_username,
             roles,
-        })
+        };
+        Ok((
+            principal,
+            SystemTime::UNIX_EPOCH + Duration::from_secs(claims.exp),
+        ))
     }
 
     /// Fetches the issuer's keys again, at most once per `min_refresh_interval` (so that tokens
@@ -255,6 +306,10 @@ impl Verifier {
         }
         info!(issuer = %self.config.issuer, keys = keys.len(), "loaded the issuer's signing keys");
         *self.keys.write().await = keys;
+        self.verified
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
         Ok(())
     }
 

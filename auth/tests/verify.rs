@@ -232,3 +232,35 @@ async fn the_key_survives_a_restart() {
         assert_eq!(mode & 0o777, 0o600);
     }
 }
+
+/// A token verified once is recognised by its bytes afterwards, until it expires; a withdrawn
+/// key's tokens stop working once the keys are fetched again.
+#[tokio::test]
+async fn a_verified_token_is_remembered_until_it_expires_or_its_key_goes() {
+    let dir = tempfile::tempdir().unwrap();
+    let served = serve(JwkSet { keys: vec![] }).await;
+    let issuer_url = format!("{}/realms/codeflix", served.base);
+    let old = DevIssuer::open(&dir.path().join("old"), &issuer_url).unwrap();
+    *served.jwks.lock().unwrap() = old.jwks();
+    let verifier = Verifier::new(config(&served.base));
+
+    let short = old
+        .mint(&admin(Duration::from_secs(1)), SystemTime::now())
+        .unwrap();
+    assert_eq!(verifier.verify(&short).await.unwrap().subject, "user-1");
+    assert_eq!(verifier.verify(&short).await.unwrap().subject, "user-1");
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    assert_eq!(verifier.verify(&short).await, Err(AuthError::Expired));
+
+    let long = old
+        .mint(&admin(Duration::from_secs(60)), SystemTime::now())
+        .unwrap();
+    verifier.verify(&long).await.unwrap();
+    let new = DevIssuer::open(&dir.path().join("new"), &issuer_url).unwrap();
+    *served.jwks.lock().unwrap() = new.jwks();
+    verifier.refresh().await.unwrap();
+    assert!(matches!(
+        verifier.verify(&long).await,
+        Err(AuthError::UnknownKey(_))
+    ));
+}
