@@ -335,6 +335,12 @@ impl From<codeflix_storage::StorageError> for AttemptError {
 impl Worker {
     /// Handles one record; infrastructure failures are waited out.
     async fn handle(&self, raw: RawRecord) {
+        // Only uploads matter: other events are passed over by their type header, undecoded.
+        if codeflix_eventlog::headers::header(&raw.headers, "ce_type")
+            .is_some_and(|event_type| !event_type.ends_with(".VideoUploaded"))
+        {
+            return;
+        }
         let envelope = match self.decoder.decode_patiently(&raw, NAME).await {
             Ok(envelope) => envelope,
             Err(reason) => {
