@@ -10,7 +10,7 @@ mod sqlite;
 mod storage;
 
 use std::net::{SocketAddr, TcpListener};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -72,12 +72,41 @@ pub fn free_port() -> Result<u16, EventLogError> {
     Ok(listener.local_addr().map_err(broker_error)?.port())
 }
 
+/// Where an embedded broker keeps its log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BrokerStore {
+    /// `broker.db` in this directory: tansu's SQLite engine, read around where it is slow and
+    /// wrong (the default; docs/adr/0014-embedded-broker-serving-and-storage.md).
+    Sqlite(PathBuf),
+    /// Another of tansu 0.6's storage engines, by its URL, served as tansu serves it: `memory://`
+    /// (nothing survives a restart); with this crate's `engines` feature also `slatedb://memory`,
+    /// `turso://<path>` and `postgres://…` (a database holding tansu 0.6's schema). Compared in
+    /// docs/benchmarks.md; not for production use.
+    Url(Url),
+}
+
 impl EmbeddedBroker {
     /// Starts a broker listening on `addr` (IPv4), storing in `data_dir/broker.db`, and waits
     /// until it accepts connections.
     pub async fn start(data_dir: &Path, addr: SocketAddr) -> Result<EmbeddedBroker, EventLogError> {
-        std::fs::create_dir_all(data_dir).map_err(broker_error)?;
-        let db_path = std::path::absolute(data_dir.join("broker.db")).map_err(broker_error)?;
+        Self::start_on(BrokerStore::Sqlite(data_dir.to_path_buf()), addr).await
+    }
+
+    /// Starts a broker listening on `addr` (IPv4), storing in `store`, and waits until it accepts
+    /// connections.
+    pub async fn start_on(
+        store: BrokerStore,
+        addr: SocketAddr,
+    ) -> Result<EmbeddedBroker, EventLogError> {
+        let store = match store {
+            BrokerStore::Sqlite(data_dir) => {
+                std::fs::create_dir_all(&data_dir).map_err(broker_error)?;
+                BrokerStore::Sqlite(
+                    std::path::absolute(data_dir.join("broker.db")).map_err(broker_error)?,
+                )
+            }
+            other => other,
+        };
         let listener = TcpListener::bind(addr)
             .map_err(|e| broker_error(format!("cannot listen on {addr}: {e}")))?;
         listener.set_nonblocking(true).map_err(broker_error)?;
@@ -100,7 +129,7 @@ impl EmbeddedBroker {
                 };
                 runtime.block_on(async move {
                     let cancellation = CancellationToken::new();
-                    let served = match Served::open(addr, &db_path, cancellation.clone()).await {
+                    let served = match Served::open(addr, &store, cancellation.clone()).await {
                         Ok(served) => served,
                         Err(e) => {
                             let _ = started_tx.send(Err(e));
@@ -172,14 +201,21 @@ struct Served {
 }
 
 impl Served {
+    /// Opens `store`; a [`BrokerStore::Sqlite`] names the database file itself here.
     async fn open(
         addr: SocketAddr,
-        db_path: &Path,
+        store: &BrokerStore,
         cancellation: CancellationToken,
     ) -> Result<Served, EventLogError> {
         let advertised = Url::parse(&format!("tcp://{addr}")).map_err(broker_error)?;
-        // tansu joins the URL path to its working directory unless it starts with two slashes.
-        let url = Url::parse(&format!("sqlite:///{}", db_path.display())).map_err(broker_error)?;
+        let url = match store {
+            // tansu joins the URL path to its working directory unless it starts with two
+            // slashes.
+            BrokerStore::Sqlite(db_path) => {
+                Url::parse(&format!("sqlite:///{}", db_path.display())).map_err(broker_error)?
+            }
+            BrokerStore::Url(url) => url.clone(),
+        };
         let container = StorageContainer::builder()
             .cluster_id(CLUSTER_ID)
             .node_id(NODE_ID)
@@ -190,8 +226,11 @@ impl Served {
             .build()
             .await
             .map_err(broker_error)?;
-        let db = BrokerDb::open(db_path).await?;
-        let storage = BrokerStorage::new(container, CLUSTER_ID, Some(db));
+        let db = match store {
+            BrokerStore::Sqlite(db_path) => Some(BrokerDb::open(db_path).await?),
+            BrokerStore::Url(_) => None,
+        };
+        let storage = BrokerStorage::new(container, CLUSTER_ID, db);
         storage
             .register_broker(BrokerRegistrationRequest {
                 broker_id: NODE_ID,
