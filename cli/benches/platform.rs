@@ -2,7 +2,8 @@
 //! `codeflix` binary's command API — first with only the write path running (`codeflix broker`,
 //! `registry`, `command-api`), then under `codeflix up` with every consumer active (projectors,
 //! encoder worker, reaction, query API) — on a log that already holds `PRELOAD` events; the
-//! projectors' catch-up over that log; and what an idle `codeflix up` costs in CPU and log bytes.
+//! projectors' catch-up over that log; CPU per create in both setups; and what an idle
+//! `codeflix up` costs in CPU and log bytes.
 //! Prints Markdown tables (ratios in the same run); asserts nothing.
 //!
 //! `cargo bench -p codeflix --bench platform` (`PRELOAD`, `REQUESTS`, `CONCURRENCY`, `ROUNDS`,
@@ -146,6 +147,40 @@ fn cpu_seconds(pid: u32) -> f64 {
     ticks / 100.0
 }
 
+/// CPU the platform's processes and this client used over some creates.
+struct CpuUse {
+    server: f64,
+    client: f64,
+    started: Instant,
+}
+
+struct CpuPerCreate {
+    server_ms: f64,
+    client_ms: f64,
+    /// Cores busy on average (server and client) while measured.
+    cores: f64,
+}
+
+impl CpuUse {
+    fn start(pids: &[u32]) -> CpuUse {
+        CpuUse {
+            server: pids.iter().map(|pid| cpu_seconds(*pid)).sum(),
+            client: cpu_seconds(std::process::id()),
+            started: Instant::now(),
+        }
+    }
+
+    fn stop(self, pids: &[u32], creates: usize) -> CpuPerCreate {
+        let server = pids.iter().map(|pid| cpu_seconds(*pid)).sum::<f64>() - self.server;
+        let client = cpu_seconds(std::process::id()) - self.client;
+        CpuPerCreate {
+            server_ms: 1000.0 * server / creates as f64,
+            client_ms: 1000.0 * client / creates as f64,
+            cores: (server + client) / self.started.elapsed().as_secs_f64(),
+        }
+    }
+}
+
 struct Round {
     rate: f64,
     p50: f64,
@@ -251,6 +286,8 @@ async fn main() {
         eprintln!("preloaded {loaded}/{preload} events");
     }
     let preload_took = loading.elapsed();
+    let write_pids = [broker.id(), registry.id(), api.id()];
+    let measuring = CpuUse::start(&write_pids);
     let mut write_path = Vec::new();
     for round in 1..=rounds {
         write_path.push(
@@ -265,6 +302,7 @@ async fn main() {
             .await,
         );
     }
+    let write_cpu = measuring.stop(&write_pids, rounds * requests);
     interrupt(api);
     interrupt(registry);
     interrupt(broker);
@@ -299,6 +337,7 @@ async fn main() {
     let idle_cpu = (cpu_seconds(up_pid) - cpu_before) / idle_seconds as f64;
     let idle_log = std::fs::metadata(dir.join("up.log")).unwrap().len() - log_before;
 
+    let measuring = CpuUse::start(&[up_pid]);
     let mut all_roles = Vec::new();
     for round in 1..=rounds {
         all_roles.push(
@@ -318,6 +357,8 @@ async fn main() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     let drained = caught.elapsed();
+    // Until the projections caught up: the consumers' work for these creates is done by then.
+    let up_cpu = measuring.stop(&[up_pid], rounds * requests);
     interrupt(up);
 
     println!(
@@ -339,6 +380,20 @@ async fn main() {
             u.p50,
             u.p99,
             100.0 * u.rate / w.rate
+        );
+    }
+    println!();
+    println!(
+        "| CPU over the rounds | server processes, ms per create | this client, ms per create | cores busy |"
+    );
+    println!("|---|---:|---:|---:|");
+    for (name, cpu) in [
+        ("write path only", &write_cpu),
+        ("`codeflix up`, until the projections caught up", &up_cpu),
+    ] {
+        println!(
+            "| {name} | {:.2} | {:.2} | {:.2} |",
+            cpu.server_ms, cpu.client_ms, cpu.cores
         );
     }
     println!();
