@@ -271,8 +271,12 @@ async fn run_ffmpeg(
     rungs: &[Rung],
     progress: &mut impl FnMut(f64),
 ) -> Result<(), EncodeError> {
+    // ffmpeg runs in the output directory: a relative input (a relative data directory, a
+    // file named on the command line) is resolved against ours first.
+    let input = std::path::absolute(input)
+        .map_err(|e| EncodeError::Tool(format!("{}: {e}", input.display())))?;
     let mut child = Command::new(&config.ffmpeg)
-        .args(ffmpeg_args(config, input, probe, rungs))
+        .args(ffmpeg_args(config, &input, probe, rungs))
         .current_dir(dir)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

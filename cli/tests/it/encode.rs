@@ -56,3 +56,28 @@ fn encode_writes_the_ladder_and_reports_it() {
         String::from_utf8_lossy(&refused.stderr)
     );
 }
+
+/// Paths as a user types them: relative to the working directory (ffmpeg runs elsewhere).
+#[test]
+fn encode_takes_paths_relative_to_the_working_directory() {
+    let site = Site::new();
+    let status = Command::new("ffmpeg")
+        .args(["-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i"])
+        .arg("testsrc2=size=640x360:rate=25")
+        .args(["-t", "2", "-c:v", "libx264", "-pix_fmt", "yuv420p"])
+        .arg(site.path("film.mp4"))
+        .status()
+        .expect("ffmpeg is needed (.ci/run installs it)");
+    assert!(status.success());
+    let output = site
+        .command(&["encode", "film.mp4", "--out", "ladder"])
+        .current_dir(site.dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(site.path("ladder/master.m3u8").is_file());
+}
