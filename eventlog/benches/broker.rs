@@ -1,5 +1,5 @@
 //! The embedded broker on a growing log: what a fetch costs at 10k, 100k and 1M stored events (it
-//! must not grow with the log), what tansu 0.6.0's unindexed header lookup cost at the same sizes,
+//! must not grow with the log), what it costs without the header index at the same sizes,
 //! disk per event, and what the 13 headers of an event cost against fewer. Prints Markdown tables
 //! (ratios against the smallest log of the same run); asserts nothing.
 //!
