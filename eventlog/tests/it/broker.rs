@@ -285,3 +285,110 @@ async fn fetches_find_headers_by_index() {
         "no scan or sort of every header: {plan:?}"
     );
 }
+
+/// Records a consumer reads in `responsive_while_consumers_read_a_large_log`.
+const LARGE_LOG: usize = 15_000;
+
+/// The broker keeps answering writers while several consumers read a large log from its start
+/// (tansu 0.6.0 as shipped wedged here: every fetch scanned every stored header, so a new
+/// producer's InitProducerId and its records timed out and the command API answered "not
+/// confirmed"). A new idempotent producer gets all its records acknowledged within the command
+/// API's own 30-second confirmation wait, and every consumer reads the whole log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn responsive_while_consumers_read_a_large_log() {
+    use futures::stream::{FuturesUnordered, StreamExt};
+
+    let cluster = Cluster::start().await;
+    create_topic(&cluster, "large", 3).await;
+    let loader = client(&cluster)
+        .set("enable.idempotence", "true")
+        .set("linger.ms", "5")
+        .create::<FutureProducer>()
+        .unwrap();
+    let value = vec![0x5a_u8; 420];
+    let mut pending = FuturesUnordered::new();
+    for n in 0..LARGE_LOG {
+        let key = format!("{n:08}");
+        let mut headers = OwnedHeaders::new_with_capacity(7);
+        for name in [
+            "ce_specversion",
+            "ce_id",
+            "ce_source",
+            "ce_type",
+            "ce_time",
+            "content-type",
+            "codeflix_seq",
+        ] {
+            headers = headers.insert(Header {
+                key: name,
+                value: Some(key.as_bytes()),
+            });
+        }
+        let record = FutureRecord::to("large")
+            .key(&key)
+            .payload(&value)
+            .partition(i32::try_from(n % 3).unwrap())
+            .headers(headers);
+        pending.push(loader.send_result(record).map_err(|(e, _)| e).unwrap());
+        if pending.len() >= 2_000 {
+            pending.next().await.unwrap().unwrap().unwrap();
+        }
+    }
+    while let Some(done) = pending.next().await {
+        done.unwrap().unwrap();
+    }
+
+    let readers: Vec<_> = (0..4)
+        .map(|r| {
+            let consumer: StreamConsumer = client(&cluster)
+                .set("group.id", format!("large-reader-{r}"))
+                .set("enable.auto.commit", "false")
+                .create()
+                .unwrap();
+            let mut assignment = TopicPartitionList::new();
+            for partition in 0..3 {
+                assignment
+                    .add_partition_offset("large", partition, Offset::Beginning)
+                    .unwrap();
+            }
+            consumer.assign(&assignment).unwrap();
+            tokio::spawn(async move {
+                let mut read = 0;
+                while read < LARGE_LOG {
+                    tokio::time::timeout(Duration::from_secs(120), consumer.recv())
+                        .await
+                        .expect("the log keeps arriving")
+                        .unwrap();
+                    read += 1;
+                }
+                read
+            })
+        })
+        .collect();
+
+    // Meanwhile a writer starts, as the command API's relay does, and writes.
+    let writer = client(&cluster)
+        .set("enable.idempotence", "true")
+        .set("message.timeout.ms", "30000")
+        .create::<FutureProducer>()
+        .unwrap();
+    let mut acknowledged = 0;
+    for n in 0..50 {
+        let key = format!("late-{n}");
+        writer
+            .send(
+                FutureRecord::to("large")
+                    .key(&key)
+                    .payload(&key)
+                    .partition(n % 3),
+                Duration::from_secs(30),
+            )
+            .await
+            .unwrap_or_else(|(e, _)| panic!("record {n} not acknowledged: {e}"));
+        acknowledged += 1;
+    }
+    assert_eq!(acknowledged, 50);
+    for reader in readers {
+        assert_eq!(reader.await.unwrap(), LARGE_LOG);
+    }
+}
