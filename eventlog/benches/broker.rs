@@ -8,6 +8,8 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod support;
+
 use std::net::SocketAddr;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -16,10 +18,10 @@ use codeflix_eventlog::broker::{EmbeddedBroker, free_port};
 use futures::stream::{FuturesUnordered, StreamExt};
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
-use rdkafka::consumer::{Consumer, StreamConsumer};
+
+use rdkafka::ClientConfig;
 use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{FutureProducer, FutureRecord};
-use rdkafka::{ClientConfig, Offset, TopicPartitionList};
 
 const PARTITIONS: i32 = 3;
 /// A catalog event's Avro payload is a few hundred bytes.
@@ -124,27 +126,18 @@ async fn produce(
     (to - from) as f64 / started.elapsed().as_secs_f64()
 }
 
-/// Reads `count` records of `partition` from `offset` with a fresh consumer; answers the time
-/// from assignment to the last record.
+/// A measured read: `count` records of `partition` from `offset`.
 async fn read(bootstrap: &str, topic: &str, partition: i32, offset: i64, count: usize) -> Duration {
-    let consumer: StreamConsumer = client(bootstrap)
-        .set("group.id", "bench-reader")
-        .set("enable.auto.commit", "false")
-        .create()
-        .unwrap();
-    let mut assignment = TopicPartitionList::new();
-    assignment
-        .add_partition_offset(topic, partition, Offset::Offset(offset))
-        .unwrap();
-    let started = Instant::now();
-    consumer.assign(&assignment).unwrap();
-    for _ in 0..count {
-        tokio::time::timeout(Duration::from_secs(600), consumer.recv())
-            .await
-            .expect("records arrive")
-            .unwrap();
-    }
-    started.elapsed()
+    support::read(
+        client(bootstrap),
+        topic,
+        partition,
+        offset,
+        count,
+        Duration::from_secs(600),
+    )
+    .await
+    .unwrap()
 }
 
 fn millis(d: Duration) -> f64 {

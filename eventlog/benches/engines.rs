@@ -17,6 +17,8 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -316,8 +318,8 @@ async fn produce(
     (acknowledged, failed)
 }
 
-/// Reads `count` records of `partition` from `offset` with a fresh consumer; answers the time
-/// from assignment to the last record, or how many had arrived when reading stalled for 30 s.
+/// A measured read: `count` records of `partition` from `offset`, or why they did not come
+/// (a 30-second stall).
 async fn read(
     bootstrap: &str,
     topic: &str,
@@ -325,25 +327,15 @@ async fn read(
     offset: i64,
     count: usize,
 ) -> Result<Duration, String> {
-    let consumer: StreamConsumer = client(bootstrap)
-        .set("group.id", "engines.bench")
-        .set("enable.auto.commit", "false")
-        .create()
-        .unwrap();
-    let mut assignment = TopicPartitionList::new();
-    assignment
-        .add_partition_offset(topic, partition, Offset::Offset(offset))
-        .unwrap();
-    let started = Instant::now();
-    consumer.assign(&assignment).unwrap();
-    for read in 0..count {
-        match tokio::time::timeout(Duration::from_secs(30), consumer.recv()).await {
-            Ok(Ok(_)) => {}
-            Ok(Err(e)) => return Err(format!("✗ {e}")),
-            Err(_) => return Err(format!("✗ stalled after {read} of {count} records")),
-        }
-    }
-    Ok(started.elapsed())
+    support::read(
+        client(bootstrap),
+        topic,
+        partition,
+        offset,
+        count,
+        Duration::from_secs(30),
+    )
+    .await
 }
 
 /// Every key stored in `topic`, by partition and offset, read from the start to the end.
