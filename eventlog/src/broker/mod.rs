@@ -6,6 +6,7 @@
 //! docs/adr/0014-embedded-broker-serving-and-storage.md).
 
 mod fetch;
+mod produce;
 mod sqlite;
 mod storage;
 

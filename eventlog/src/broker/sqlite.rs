@@ -9,6 +9,7 @@ use libsql::{Connection, params};
 use tansu_sans_io::record::{Record, deflated, header, inflated};
 use tansu_storage::{GroupDetail, Topition};
 
+use super::produce::Writer;
 use crate::EventLogError;
 
 fn sqlite_error(e: impl std::fmt::Display) -> EventLogError {
@@ -22,6 +23,7 @@ fn sqlite_error(e: impl std::fmt::Display) -> EventLogError {
 pub(crate) struct BrokerDb {
     connection: Connection,
     readers: std::sync::Arc<Readers>,
+    writer: std::sync::Arc<tokio::sync::Mutex<Writer>>,
 }
 
 struct Readers {
@@ -81,13 +83,30 @@ impl BrokerDb {
                 .map_err(sqlite_error)?;
             connections.push(reader);
         }
+        let writer = Writer::open(&db).await.map_err(sqlite_error)?;
         Ok(BrokerDb {
             connection,
             readers: std::sync::Arc::new(Readers {
                 connections,
                 next: AtomicUsize::new(0),
             }),
+            writer: std::sync::Arc::new(tokio::sync::Mutex::new(writer)),
         })
+    }
+
+    /// Appends a batch outside any transaction to `topition` and answers its first offset
+    /// ([`Writer::produce`]).
+    pub(crate) async fn produce(
+        &self,
+        cluster: &str,
+        topition: &Topition,
+        batch: deflated::Batch,
+    ) -> Result<i64, tansu_storage::Error> {
+        self.writer
+            .lock()
+            .await
+            .produce(cluster, topition, batch)
+            .await
     }
 
     /// The records of `topition` from `offset` and below `end`, keys and values adding up to at
@@ -322,6 +341,6 @@ fn deflate(builder: inflated::Builder) -> Result<deflated::Batch, tansu_storage:
     Ok(deflated::Batch::try_from(builder.build()?)?)
 }
 
-fn storage_error(e: libsql::Error) -> tansu_storage::Error {
+pub(super) fn storage_error(e: libsql::Error) -> tansu_storage::Error {
     tansu_storage::Error::Message(format!("embedded broker database: {e}"))
 }

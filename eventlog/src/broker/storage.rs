@@ -1,7 +1,9 @@
-//! The embedded broker's storage: tansu's engine, told apart from it in two ways. Every produce
-//! signals its topic, so a waiting fetch answers as soon as there is something to read; and on
-//! SQLite, consumer groups are listed and described from the stored detail, which tansu 0.6.0
-//! reads back as a JSON string and then fails to decode (dropping the operator's connection).
+//! The embedded broker's storage: tansu's engine, told apart from it in three ways. Every produce
+//! signals its topic, so a waiting fetch answers as soon as there is something to read; on
+//! SQLite, a produce outside a transaction is written with statements prepared once
+//! ([`super::produce`]); and on SQLite, consumer groups are listed and described from the stored
+//! detail, which tansu 0.6.0 reads back as a JSON string and then fails to decode (dropping the
+//! operator's connection).
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
@@ -203,7 +205,14 @@ impl<S: Storage> Storage for BrokerStorage<S> {
         topition: &Topition,
         batch: deflated::Batch,
     ) -> Result<i64> {
-        let produced = self.inner.produce(transaction_id, topition, batch).await;
+        let produced = match &self.db {
+            Some(db)
+                if transaction_id.is_none() && !batch.is_transactional() && !batch.is_control() =>
+            {
+                db.produce(&self.cluster, topition, batch).await
+            }
+            _ => self.inner.produce(transaction_id, topition, batch).await,
+        };
         self.remembered().forget_stage(topition);
         let offset = produced?;
         self.produced.record(topition.topic());
