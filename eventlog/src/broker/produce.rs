@@ -8,7 +8,7 @@
 //! in one immediate transaction, as tansu does. Transactional and control batches (which touch
 //! tansu's transaction tables) still go through tansu.
 
-use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use libsql::{Connection, Row, Statement, params};
@@ -16,13 +16,13 @@ use tansu_sans_io::ErrorCode;
 use tansu_sans_io::record::{deflated, inflated};
 use tansu_storage::{Error, Topition};
 
-use super::sqlite::storage_error;
+use super::sqlite::{Topitions, storage_error};
 
-/// The writer connection, its statements, and the row id of each partition it has written.
+/// The writer connection and its statements.
 pub(crate) struct Writer {
     connection: Connection,
     statements: Option<Statements>,
-    topitions: HashMap<Topition, i64>,
+    topitions: Arc<Topitions>,
 }
 
 /// Every statement a produce runs, prepared on first use and kept.
@@ -125,7 +125,10 @@ async fn run(
 
 impl Writer {
     /// A connection of its own to the database at `db`, set up as tansu sets up its own.
-    pub(crate) async fn open(db: &libsql::Database) -> libsql::Result<Writer> {
+    pub(crate) async fn open(
+        db: &libsql::Database,
+        topitions: Arc<Topitions>,
+    ) -> libsql::Result<Writer> {
         let connection = db.connect()?;
         connection.busy_timeout(Duration::from_secs(30))?;
         // Pragmas that answer with a row are run as queries.
@@ -140,7 +143,7 @@ impl Writer {
         Ok(Writer {
             connection,
             statements: None,
-            topitions: HashMap::new(),
+            topitions,
         })
     }
 
@@ -160,7 +163,12 @@ impl Writer {
             count: batch.last_offset_delta + 1,
         });
         let inflated = inflated::Batch::try_from(batch)?;
-        let Some(id) = self.topition(cluster, topition).await? else {
+        let Some(id) = self
+            .topitions
+            .id(&self.connection, cluster, topition)
+            .await
+            .map_err(storage_error)?
+        else {
             return Err(Error::Api(ErrorCode::UnknownTopicOrPartition));
         };
         if self.statements.is_none() {
@@ -182,35 +190,12 @@ impl Writer {
                     tracing::warn!(%rollback, "embedded broker: rolling back a produce");
                 }
                 if matches!(error, Error::Api(ErrorCode::UnknownTopicOrPartition)) {
-                    // Deleted since it was looked up (row ids are never reused).
-                    self.topitions.remove(topition);
+                    // Deleted since it was looked up.
+                    self.topitions.forget();
                 }
                 Err(error)
             }
         }
-    }
-
-    /// The row id of `topition`, looked up once.
-    async fn topition(&mut self, cluster: &str, topition: &Topition) -> Result<Option<i64>, Error> {
-        if let Some(id) = self.topitions.get(topition) {
-            return Ok(Some(*id));
-        }
-        let mut rows = self
-            .connection
-            .query(
-                "select tp.id from cluster c join topic t on t.cluster = c.id \
-                 join topition tp on tp.topic = t.id \
-                 where c.name = ?1 and t.name = ?2 and tp.partition = ?3",
-                params![cluster, topition.topic(), topition.partition()],
-            )
-            .await
-            .map_err(storage_error)?;
-        let Some(row) = rows.next().await.map_err(storage_error)? else {
-            return Ok(None);
-        };
-        let id: i64 = row.get(0).map_err(storage_error)?;
-        self.topitions.insert(topition.clone(), id);
-        Ok(Some(id))
     }
 }
 
@@ -544,5 +529,65 @@ mod tests {
             .await;
         assert_eq!(answer(answered), Err("UnknownTopicOrPartition".to_owned()));
         assert_eq!(rows(&path).await, before);
+    }
+
+    /// Partitions' row ids are remembered; a topic deleted and created again under its name
+    /// has new ones, and both writes and reads find them.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_topic_created_again_starts_afresh() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("again.db");
+        let storage = open(&path, true).await;
+        let topition = Topition::new("again", 0);
+        let create = || {
+            CreatableTopic::default()
+                .name("again".into())
+                .num_partitions(1)
+                .replication_factor(1)
+                .assignments(Some([].into()))
+                .configs(Some([].into()))
+        };
+        storage.create_topic(create(), false).await.unwrap();
+        for first in [0, 3] {
+            let answered = storage
+                .produce(None, &topition, batch(None, first, 3))
+                .await;
+            assert_eq!(answer(answered), Ok(i64::try_from(first).unwrap()));
+        }
+        let read = storage
+            .records(
+                &topition,
+                0,
+                6,
+                1 << 20,
+                tansu_sans_io::IsolationLevel::ReadUncommitted,
+            )
+            .await
+            .unwrap();
+        assert_eq!(read.iter().map(|b| b.record_count).sum::<u32>(), 6);
+
+        storage
+            .delete_topic(&tansu_storage::TopicId::Name("again".into()))
+            .await
+            .unwrap();
+        storage.create_topic(create(), false).await.unwrap();
+        let answered = storage.produce(None, &topition, batch(None, 10, 2)).await;
+        assert_eq!(answer(answered), Ok(0), "the new topic starts at offset 0");
+        let read = storage
+            .records(
+                &topition,
+                0,
+                2,
+                1 << 20,
+                tansu_sans_io::IsolationLevel::ReadUncommitted,
+            )
+            .await
+            .unwrap();
+        let records: Vec<_> = read
+            .into_iter()
+            .flat_map(|b| inflated::Batch::try_from(b).unwrap().records)
+            .collect();
+        assert_eq!(records.len(), 2);
+        assert_eq!(records[0].key.as_deref(), Some(&b"key-10"[..]));
     }
 }

@@ -1,11 +1,12 @@
 //! What the embedded broker needs from its SQLite file beyond tansu 0.6.0's own queries: the
 //! index a fetch needs, and consumer-group details read back as tansu wrote them.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use libsql::{Connection, params};
+use libsql::{Connection, Statement, params};
 use tansu_sans_io::record::{Record, deflated, header, inflated};
 use tansu_storage::{GroupDetail, Topition};
 
@@ -16,30 +17,130 @@ fn sqlite_error(e: impl std::fmt::Display) -> EventLogError {
     EventLogError::Kafka(format!("embedded broker database: {e}"))
 }
 
-/// Connections of our own to the broker's database, beside tansu's: one for group details and
-/// a few for reading records, which readers of different partitions use side by side (SQLite in
-/// WAL mode lets readers run beside tansu's writes).
+/// Connections of our own to the broker's database, beside tansu's: one for group details, one
+/// that writes ([`Writer`]), and a few for reading records, which readers of different
+/// partitions use side by side (SQLite in WAL mode lets readers run beside writes). Each keeps
+/// its statements prepared; every connection shares what it learnt of partitions' row ids.
 #[derive(Clone)]
 pub(crate) struct BrokerDb {
     connection: Connection,
     readers: std::sync::Arc<Readers>,
     writer: std::sync::Arc<tokio::sync::Mutex<Writer>>,
+    topitions: std::sync::Arc<Topitions>,
 }
 
 struct Readers {
-    connections: Vec<Connection>,
+    readers: Vec<tokio::sync::Mutex<Reader>>,
     next: AtomicUsize,
 }
 
 impl Readers {
-    fn any(&self) -> &Connection {
+    /// A reader no one is using, or else the next one in turn once it is free.
+    async fn any(&self) -> tokio::sync::MutexGuard<'_, Reader> {
         let n = self.next.fetch_add(1, Ordering::Relaxed);
-        &self.connections[n % self.connections.len()]
+        let count = self.readers.len();
+        for i in 0..count {
+            if let Ok(reader) = self.readers[(n + i) % count].try_lock() {
+                return reader;
+            }
+        }
+        self.readers[n % count].lock().await
+    }
+}
+
+/// A reading connection and its statements, prepared on first use.
+struct Reader {
+    connection: Connection,
+    statements: Option<ReadStatements>,
+}
+
+struct ReadStatements {
+    records: Statement,
+    headers: Statement,
+}
+
+impl Reader {
+    async fn statements(&mut self) -> libsql::Result<&ReadStatements> {
+        if self.statements.is_none() {
+            self.statements = Some(ReadStatements {
+                records: self
+                    .connection
+                    .prepare(
+                        "select offset_id, attributes, timestamp, k, v, producer_id, \
+                         producer_epoch from record \
+                         where topition = ?1 and offset_id >= ?2 and offset_id < ?3 \
+                         order by offset_id",
+                    )
+                    .await?,
+                headers: self
+                    .connection
+                    .prepare(
+                        "select offset_id, k, v from header \
+                         where topition = ?1 and offset_id >= ?2 and offset_id <= ?3 \
+                         order by offset_id, rowid",
+                    )
+                    .await?,
+            });
+        }
+        Ok(self.statements.as_ref().expect("prepared above"))
     }
 }
 
 /// Connections for reading records: as many as the broker's runtime has threads.
 const READERS: usize = 2;
+
+/// The row id of each partition looked up so far. Row ids are never reused, but a topic deleted
+/// and created again has new ones: creating or deleting a topic forgets them all, and counts a
+/// generation, so that a lookup that raced it is not remembered.
+#[derive(Default)]
+pub(crate) struct Topitions {
+    known: std::sync::Mutex<(u64, HashMap<Topition, i64>)>,
+}
+
+impl Topitions {
+    fn known(&self) -> std::sync::MutexGuard<'_, (u64, HashMap<Topition, i64>)> {
+        self.known.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn forget(&self) {
+        let mut known = self.known();
+        known.0 += 1;
+        known.1.clear();
+    }
+
+    /// The row id of `topition` of `cluster`, read through `connection` unless known.
+    pub(crate) async fn id(
+        &self,
+        connection: &Connection,
+        cluster: &str,
+        topition: &Topition,
+    ) -> libsql::Result<Option<i64>> {
+        let generation = {
+            let known = self.known();
+            if let Some(id) = known.1.get(topition) {
+                return Ok(Some(*id));
+            }
+            known.0
+        };
+        let mut rows = connection
+            .query(
+                "select tp.id from cluster c join topic t on t.cluster = c.id \
+                 join topition tp on tp.topic = t.id \
+                 where c.name = ?1 and t.name = ?2 and tp.partition = ?3",
+                params![cluster, topition.topic(), topition.partition()],
+            )
+            .await?;
+        let Some(row) = rows.next().await? else {
+            return Ok(None);
+        };
+        let id: i64 = row.get(0)?;
+        let mut known = self.known();
+        if known.0 == generation {
+            known.1.insert(topition.clone(), id);
+        }
+        Ok(Some(id))
+    }
+}
 
 impl std::fmt::Debug for BrokerDb {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -75,23 +176,35 @@ impl BrokerDb {
         if took > Duration::from_secs(1) {
             tracing::info!(?took, "embedded broker: indexed the stored headers");
         }
-        let mut connections = Vec::with_capacity(READERS);
+        let mut readers = Vec::with_capacity(READERS);
         for _ in 0..READERS {
             let reader = db.connect().map_err(sqlite_error)?;
             reader
                 .busy_timeout(Duration::from_secs(30))
                 .map_err(sqlite_error)?;
-            connections.push(reader);
+            readers.push(tokio::sync::Mutex::new(Reader {
+                connection: reader,
+                statements: None,
+            }));
         }
-        let writer = Writer::open(&db).await.map_err(sqlite_error)?;
+        let topitions = std::sync::Arc::<Topitions>::default();
+        let writer = Writer::open(&db, std::sync::Arc::clone(&topitions))
+            .await
+            .map_err(sqlite_error)?;
         Ok(BrokerDb {
             connection,
             readers: std::sync::Arc::new(Readers {
-                connections,
+                readers,
                 next: AtomicUsize::new(0),
             }),
             writer: std::sync::Arc::new(tokio::sync::Mutex::new(writer)),
+            topitions,
         })
+    }
+
+    /// Forgets the partitions' row ids, when a topic was created or deleted.
+    pub(crate) fn forget_topitions(&self) {
+        self.topitions.forget();
     }
 
     /// Appends a batch outside any transaction to `topition` and answers its first offset
@@ -123,28 +236,20 @@ impl BrokerDb {
         end: i64,
         max_bytes: u32,
     ) -> Result<Vec<deflated::Batch>, tansu_storage::Error> {
-        let connection = self.readers.any();
-        let mut ids = connection
-            .query(
-                "select tp.id from cluster c join topic t on t.cluster = c.id \
-                 join topition tp on tp.topic = t.id \
-                 where c.name = ?1 and t.name = ?2 and tp.partition = ?3",
-                params![cluster, topition.topic(), topition.partition()],
-            )
+        let mut reader = self.readers.any().await;
+        let Some(id) = self
+            .topitions
+            .id(&reader.connection, cluster, topition)
             .await
-            .map_err(storage_error)?;
-        let Some(id) = ids.next().await.map_err(storage_error)? else {
+            .map_err(storage_error)?
+        else {
             return Ok(Vec::new());
         };
-        let id: i64 = id.get(0).map_err(storage_error)?;
-
-        let mut rows = connection
-            .query(
-                "select offset_id, attributes, timestamp, k, v, producer_id, producer_epoch \
-                 from record where topition = ?1 and offset_id >= ?2 and offset_id < ?3 \
-                 order by offset_id",
-                params![id, offset, end],
-            )
+        let statements = reader.statements().await.map_err(storage_error)?;
+        statements.records.reset();
+        let mut rows = statements
+            .records
+            .query(params![id, offset, end])
             .await
             .map_err(storage_error)?;
         let mut records = Vec::new();
@@ -181,18 +286,16 @@ impl BrokerDb {
             records.push(stored);
         }
         drop(rows);
+        statements.records.reset();
         let (Some(first), Some(last)) = (records.first(), records.last()) else {
             return Ok(Vec::new());
         };
         let (first, last) = (first.offset, last.offset);
 
-        let mut headers = connection
-            .query(
-                "select offset_id, k, v from header \
-                 where topition = ?1 and offset_id >= ?2 and offset_id <= ?3 \
-                 order by offset_id, rowid",
-                params![id, first, last],
-            )
+        statements.headers.reset();
+        let mut headers = statements
+            .headers
+            .query(params![id, first, last])
             .await
             .map_err(storage_error)?;
         let mut at = 0;
@@ -210,6 +313,8 @@ impl BrokerDb {
                 ));
             }
         }
+        drop(headers);
+        statements.headers.reset();
         batches(records)
     }
 

@@ -172,8 +172,13 @@ impl<S: Storage> Storage for BrokerStorage<S> {
     }
 
     async fn create_topic(&self, topic: CreatableTopic, validate_only: bool) -> Result<Uuid> {
-        self.writing(self.inner.create_topic(topic, validate_only))
-            .await
+        let created = self
+            .writing(self.inner.create_topic(topic, validate_only))
+            .await;
+        if let Some(db) = &self.db {
+            db.forget_topitions();
+        }
+        created
     }
 
     async fn incremental_alter_resource(
@@ -192,7 +197,11 @@ impl<S: Storage> Storage for BrokerStorage<S> {
     }
 
     async fn delete_topic(&self, topic: &TopicId) -> Result<ErrorCode> {
-        self.writing(self.inner.delete_topic(topic)).await
+        let deleted = self.writing(self.inner.delete_topic(topic)).await;
+        if let Some(db) = &self.db {
+            db.forget_topitions();
+        }
+        deleted
     }
 
     async fn brokers(&self) -> Result<Vec<DescribeClusterBroker>> {
