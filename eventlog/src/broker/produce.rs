@@ -381,8 +381,8 @@ mod tests {
             let mut record = Record::builder()
                 .offset_delta(i32::try_from(delta).unwrap())
                 .timestamp_delta(i64::try_from(delta).unwrap())
-                .key((n % 3 != 0).then(|| Bytes::from(format!("key-{n}"))))
-                .value((n % 5 != 0).then(|| Bytes::from(format!("value-{n}"))));
+                .key((!n.is_multiple_of(3)).then(|| Bytes::from(format!("key-{n}"))))
+                .value((!n.is_multiple_of(5)).then(|| Bytes::from(format!("value-{n}"))));
             for h in 0..n % 4 {
                 let mut built = header::Header::builder().key(Bytes::from(format!("h{h}")));
                 if h != 1 {
