@@ -10,6 +10,12 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::settings::Settings;
 
+/// mimalloc instead of the C library's allocator: under load `codeflix up` spent about an
+/// eighth of its CPU inside glibc's malloc and free (much of it consolidating and unlinking
+/// fragmented chunks), for the many short-lived buffers of requests, records and documents.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Codeflix: an event-sourced video streaming platform on Kafka.
 ///
 /// Every part runs on embedded engines by default: a Kafka-protocol broker, a schema registry and
