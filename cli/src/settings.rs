@@ -414,9 +414,9 @@ impl Settings {
             worker.name = name.clone();
         }
         worker.membership = if e.consumer_groups {
-            codeflix_projectors::Membership::ConsumerGroup
+            codeflix_consumer::Membership::ConsumerGroup
         } else {
-            codeflix_projectors::Membership::AllPartitions
+            codeflix_consumer::Membership::AllPartitions
         };
         worker
     }

@@ -229,14 +229,6 @@ pub fn reference_problem(field: &str, detail: impl Into<String>) -> Problem {
     problem
 }
 
-/// The consistency token of a position.
-pub fn consistency_token(position: &codeflix_eventlog::store::Position) -> String {
-    format!(
-        "{}:{}:{}",
-        position.topic, position.partition, position.offset
-    )
-}
-
 impl AppState {
     /// Decides and appends `command`, answering as HTTP: 200/201 with the new version, or the
     /// problem; `location` is set for creates.
@@ -325,7 +317,7 @@ fn etag(version: u64) -> [(axum::http::HeaderName, HeaderValue); 1] {
 }
 
 fn written(id: Uuid, appended: Appended, location: Option<String>) -> Response {
-    let token = appended.positions.last().map(consistency_token);
+    let token = appended.positions.last().map(ToString::to_string);
     let body = Written {
         id,
         version: appended.aggregate_version.get(),

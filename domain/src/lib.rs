@@ -18,6 +18,7 @@ pub mod encoding;
 mod event;
 mod macros;
 pub mod notifications;
+mod position;
 mod range;
 mod reference;
 pub mod subscriptions;
@@ -35,6 +36,7 @@ pub use event::{
     AggregateType, AnyEvent, CommandContext, DomainEvent, Envelope, EventId, EventMetadata,
     UnknownAggregateType, WrongAggregate,
 };
+pub use position::{InvalidPosition, Position};
 pub use range::RangeError;
 pub use reference::{Reference, ReferenceStatus};
 pub use text::{Reason, TextError};

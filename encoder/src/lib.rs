@@ -12,7 +12,6 @@
 //! it and records the job's life as `Encoding*` events; the [`reaction`] moves the video's media
 //! status along with them.
 
-mod consume;
 pub mod dash;
 pub mod ladder;
 pub mod metrics;

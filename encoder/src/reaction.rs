@@ -10,6 +10,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use codeflix_consumer::commits::{COMMIT_EVERY, GroupCommits};
+use codeflix_consumer::{Membership, dlq};
 use codeflix_domain::catalog::video::{
     CompleteMediaProcessing, FailMediaProcessing, StartMediaProcessing, StorageLocation, Video,
     VideoCommand,
@@ -19,13 +21,10 @@ use codeflix_domain::{AggregateType, AnyEvent, CommandContext, ExpectedVersion, 
 use codeflix_eventlog::reader::RawRecord;
 use codeflix_eventlog::topics::event_topic;
 use codeflix_eventlog::{EventLog, ExecuteError};
-use codeflix_projectors::commits::{COMMIT_EVERY, GroupCommits};
-use codeflix_projectors::{Membership, dlq};
 use rdkafka::consumer::StreamConsumer;
 use rdkafka::message::Message;
 use uuid::Uuid;
 
-use crate::consume;
 use crate::metrics::EncoderMetrics;
 use crate::worker::WorkerError;
 
@@ -44,7 +43,7 @@ pub async fn run(
 ) -> Result<(), WorkerError> {
     let config = log.config().clone();
     let topic = event_topic(&config.topics.prefix, AggregateType::EncodingJob);
-    let consumer: StreamConsumer = consume::consumer(
+    let consumer: StreamConsumer = codeflix_consumer::consumer(
         &config,
         &format!("codeflix-{NAME}"),
         std::slice::from_ref(&topic),

@@ -19,6 +19,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use codeflix_consumer::commits::{COMMIT_EVERY, GroupCommits};
+use codeflix_consumer::{Membership, Tracker, dlq};
 use codeflix_domain::catalog::video::{StorageLocation, VideoEvent, VideoUploaded};
 use codeflix_domain::encoding::{
     EncodingCommand, EncodingError, EncodingJob, EncodingJobId, FailEncoding, FinishEncoding,
@@ -32,8 +34,6 @@ use codeflix_domain::{
 use codeflix_eventlog::reader::RawRecord;
 use codeflix_eventlog::topics::{ensure_topics, event_topic};
 use codeflix_eventlog::{EventLog, EventLogError, ExecuteError};
-use codeflix_projectors::commits::{COMMIT_EVERY, GroupCommits};
-use codeflix_projectors::{Membership, dlq};
 use codeflix_storage::MediaStore;
 use rdkafka::consumer::Consumer;
 use rdkafka::message::Message;
@@ -41,7 +41,6 @@ use tokio::sync::{Semaphore, mpsc, watch};
 use tokio::task::JoinSet;
 use uuid::Uuid;
 
-use crate::consume::{self, Tracker};
 use crate::metrics::EncoderMetrics;
 use crate::{EncodeError, Encoded, EncoderConfig};
 
@@ -56,7 +55,7 @@ pub enum WorkerError {
     #[error(transparent)]
     EventLog(#[from] EventLogError),
     #[error(transparent)]
-    Dlq(#[from] codeflix_projectors::ProjectorError),
+    Consumer(#[from] codeflix_consumer::ConsumerError),
     #[error("{0}")]
     Config(String),
 }
@@ -142,7 +141,8 @@ pub async fn run(
         .map_err(|e| WorkerError::Config(format!("encoder worker name: {e}")))?;
     std::fs::create_dir_all(&settings.work_dir)
         .map_err(|e| WorkerError::Config(format!("{}: {e}", settings.work_dir.display())))?;
-    let consumer = consume::consumer(&config, &settings.group, &topics, settings.membership)?;
+    let consumer =
+        codeflix_consumer::consumer(&config, &settings.group, &topics, settings.membership)?;
     let worker = Arc::new(Worker {
         decoder: dlq::Decoder::new(&config.schema_registry_url)?,
         dead_letters: dlq::Sender::new(&config, NAME)?,

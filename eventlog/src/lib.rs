@@ -23,7 +23,6 @@ mod log;
 pub mod partition;
 pub mod reader;
 pub mod relay;
-pub mod scylla;
 pub mod store;
 pub mod topics;
 

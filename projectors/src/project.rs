@@ -14,7 +14,7 @@ use codeflix_domain::catalog::video::{MediaSlot, MediaStatus, VideoEvent};
 use codeflix_domain::{AnyEvent, Envelope, EventMetadata, Timestamp};
 use uuid::Uuid;
 
-use crate::views::{
+use codeflix_readmodel::views::{
     CastMemberView, CategoryView, Doc, DocKey, DocKind, GenreView, MediaView, VideoView,
 };
 

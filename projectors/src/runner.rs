@@ -5,7 +5,7 @@
 //! version), so the store — not the consumer group — says what has been applied: a record below
 //! the stored position is skipped, a redelivered event is a duplicate by version, and a projector
 //! killed at any point resumes to exactly the read model of an uninterrupted run. The group's
-//! offsets are committed to Kafka after the store (once a second, [`crate::commits`]), so
+//! offsets are committed to Kafka after the store (once a second, [`codeflix_consumer::commits`]), so
 //! ordinary Kafka tools show the lag.
 
 use std::collections::{BTreeMap, HashMap};
@@ -24,12 +24,14 @@ use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Str
 use rdkafka::types::RDKafkaRespErr;
 use rdkafka::{Offset, TopicPartitionList};
 
-use crate::commits::{COMMIT_EVERY, GroupCommits};
-use crate::dlq::{self, DeadLetter};
 use crate::metrics::ProjectorMetrics;
 use crate::project::{Step, apply, doc_key};
-use crate::store::{Changes, DocStore, StoreError};
-use crate::views::{Doc, DocKey, Position};
+use codeflix_consumer::commits::{COMMIT_EVERY, GroupCommits};
+use codeflix_consumer::dlq::{self, DeadLetter};
+use codeflix_consumer::{ConsumerError, Membership, ends, membership, watermarks};
+use codeflix_readmodel::Position;
+use codeflix_readmodel::store::{Changes, DocStore, StoreError};
+use codeflix_readmodel::views::{Doc, DocKey};
 
 /// Something that stops a projector.
 #[derive(Debug, thiserror::Error)]
@@ -40,6 +42,8 @@ pub enum ProjectorError {
     Store(#[from] StoreError),
     #[error(transparent)]
     EventLog(#[from] codeflix_eventlog::EventLogError),
+    #[error(transparent)]
+    Consumer(#[from] ConsumerError),
 }
 
 fn kafka(e: impl std::fmt::Display) -> ProjectorError {
@@ -62,21 +66,6 @@ pub struct ProjectionSpec {
     pub max_batch_age: Duration,
     /// How the projection gets its partitions.
     pub membership: Membership,
-}
-
-/// How a projector gets partitions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Membership {
-    /// It reads every partition itself (assigned, not subscribed). Several projectors of one
-    /// projection may run: application is deterministic and version-guarded, so they write the
-    /// same documents, and a restarted projector resumes at once. The default, because the
-    /// embedded broker (tansu 0.6) never evicts a group member that died without leaving, so a
-    /// projector restarted after a crash would wait for its partitions forever.
-    #[default]
-    AllPartitions,
-    /// It joins the projection's consumer group, which spreads partitions over the projectors
-    /// (scale-out on real Kafka).
-    ConsumerGroup,
 }
 
 impl ProjectionSpec {
@@ -220,22 +209,6 @@ pub async fn catch_up(
     Ok(())
 }
 
-/// The end of every non-empty partition of `topics`: the offset the next message will take.
-pub async fn ends(
-    config: &EventLogConfig,
-    topics: &[String],
-) -> Result<Vec<Position>, ProjectorError> {
-    let client: BaseConsumer = config.reader("codeflix-ends").create().map_err(kafka)?;
-    let topics = topics.to_vec();
-    let highs = tokio::task::spawn_blocking(move || watermarks(&client, &topics))
-        .await
-        .map_err(kafka)??;
-    Ok(highs
-        .into_iter()
-        .filter(|end| end.next_offset > 0)
-        .collect())
-}
-
 struct Projector {
     spec: ProjectionSpec,
     store: Arc<dyn DocStore>,
@@ -268,68 +241,40 @@ impl Projector {
                 .positions()
                 .await?
                 .into_iter()
-                .map(|p| ((p.topic, p.partition), p.next_offset))
+                .map(|p| ((p.topic, p.partition), p.offset))
                 .collect(),
         ));
         let consumer: StreamConsumer<FromStore> = config
-            .client(&[
-                ("group.id", &spec.group_id()),
-                ("enable.auto.commit", "false"),
-                ("enable.auto.offset.store", "false"),
-                ("auto.offset.reset", "earliest"),
-                // A projector killed without leaving the group holds its partitions until its
-                // session times out (Kafka's default is 45 s).
-                ("session.timeout.ms", "10000"),
-                ("heartbeat.interval.ms", "1000"),
-                // fetch.wait.max.ms stays at librdkafka's 500 ms: Kafka, and the embedded broker
-                // since it long-polls (ADR 0014), answers a waiting fetch as soon as a record
-                // arrives, so the wait costs no freshness.
-            ])
+            .client(&membership::settings(&spec.group_id()))
             .create_with_context(FromStore {
                 positions: Arc::clone(&positions),
             })
             .map_err(kafka)?;
-        let topics = spec.topics(prefix);
-        match spec.membership {
-            Membership::ConsumerGroup => {
-                let names: Vec<&str> = topics.iter().map(String::as_str).collect();
-                consumer.subscribe(&names).map_err(kafka)?;
-            }
-            Membership::AllPartitions => {
-                let metadata = consumer
-                    .fetch_metadata(None, Duration::from_secs(30))
+        let stored = positions.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        membership::join(
+            &consumer,
+            &spec.topics(prefix),
+            spec.membership,
+            |topic, partition| {
+                stored
+                    .get(&(topic.to_owned(), partition))
+                    .map_or(Offset::Beginning, |&next| Offset::Offset(next))
+            },
+        )?;
+        if spec.membership == Membership::AllPartitions {
+            // The group shows where the store is, whatever was committed or reset while the
+            // projector was away: resetting a group's offsets does not replay a projection (its
+            // positions live with its documents); rebuilding does.
+            let mut offsets = TopicPartitionList::new();
+            for ((topic, partition), next) in &stored {
+                offsets
+                    .add_partition_offset(topic, *partition, Offset::Offset(*next))
                     .map_err(kafka)?;
-                let stored = positions.lock().unwrap_or_else(|e| e.into_inner()).clone();
-                let mut assignment = TopicPartitionList::new();
-                for topic in metadata
-                    .topics()
-                    .iter()
-                    .filter(|t| topics.iter().any(|n| n == t.name()))
-                {
-                    for partition in topic.partitions() {
-                        let start = stored
-                            .get(&(topic.name().to_owned(), partition.id()))
-                            .map_or(Offset::Beginning, |&next| Offset::Offset(next));
-                        assignment
-                            .add_partition_offset(topic.name(), partition.id(), start)
-                            .map_err(kafka)?;
-                    }
-                }
-                consumer.assign(&assignment).map_err(kafka)?;
-                // The group shows where the store is, whatever was committed or reset while
-                // the projector was away: resetting a group's offsets does not replay a
-                // projection (its positions live with its documents); rebuilding does.
-                let mut offsets = TopicPartitionList::new();
-                for ((topic, partition), next) in &stored {
-                    offsets
-                        .add_partition_offset(topic, *partition, Offset::Offset(*next))
-                        .map_err(kafka)?;
-                }
-                if offsets.count() > 0
-                    && let Err(error) = consumer.commit(&offsets, CommitMode::Async)
-                {
-                    tracing::debug!(%error, "committing the stored positions to the group");
-                }
+            }
+            if offsets.count() > 0
+                && let Err(error) = consumer.commit(&offsets, CommitMode::Async)
+            {
+                tracing::debug!(%error, "committing the stored positions to the group");
             }
         }
         Ok(Projector {
@@ -349,7 +294,7 @@ impl Projector {
         ends.iter().all(|end| {
             positions
                 .get(&(end.topic.clone(), end.partition))
-                .is_some_and(|&next| next >= end.next_offset)
+                .is_some_and(|&next| next >= end.offset)
         })
     }
 
@@ -414,7 +359,7 @@ impl Projector {
             .map(|((topic, partition), &next_offset)| Position {
                 topic: topic.clone(),
                 partition: *partition,
-                next_offset,
+                offset: next_offset,
             })
             .collect();
         self.store
@@ -430,9 +375,9 @@ impl Projector {
         {
             let mut stored = self.positions.lock().unwrap_or_else(|e| e.into_inner());
             for p in positions {
-                self.commits.note(&p.topic, p.partition, p.next_offset);
+                self.commits.note(&p.topic, p.partition, p.offset);
                 let entry = stored.entry((p.topic, p.partition)).or_insert(0);
-                *entry = (*entry).max(p.next_offset);
+                *entry = (*entry).max(p.offset);
             }
         }
         // The store has the positions; the group's offsets only show them to Kafka tools.
@@ -512,7 +457,7 @@ impl Projector {
                 for Position {
                     topic,
                     partition,
-                    next_offset: high,
+                    offset: high,
                 } in highs
                 {
                     let next = positions
@@ -531,27 +476,4 @@ struct Outcome {
     applied: u64,
     duplicates: u64,
     rejected: Vec<(RawRecord, String)>,
-}
-
-fn watermarks(client: &BaseConsumer, topics: &[String]) -> Result<Vec<Position>, ProjectorError> {
-    let timeout = Duration::from_secs(10);
-    let metadata = client.fetch_metadata(None, timeout).map_err(kafka)?;
-    let mut highs = Vec::new();
-    for topic in metadata
-        .topics()
-        .iter()
-        .filter(|t| topics.iter().any(|n| n == t.name()))
-    {
-        for partition in topic.partitions() {
-            let (_, high) = client
-                .fetch_watermarks(topic.name(), partition.id(), timeout)
-                .map_err(kafka)?;
-            highs.push(Position {
-                topic: topic.name().to_owned(),
-                partition: partition.id(),
-                next_offset: high,
-            });
-        }
-    }
-    Ok(highs)
 }

@@ -29,12 +29,13 @@ use codeflix_domain::{
 use codeflix_eventlog::EventLog;
 use codeflix_eventlog::embedded::EmbeddedStack;
 use codeflix_eventlog::topics::event_topic;
-use codeflix_projectors::search::tantivy::TantivySearch;
-use codeflix_projectors::store::sqlite::SqliteCatalog;
-use codeflix_projectors::store::{Changes, DocStore, StoreError};
-use codeflix_projectors::views::{Doc, DocKey, Position};
 use codeflix_projectors::{ProjectionSpec, ProjectorMetrics};
 use codeflix_query_api::QueryState;
+use codeflix_readmodel::Position;
+use codeflix_readmodel::search::tantivy::TantivySearch;
+use codeflix_readmodel::store::sqlite::SqliteCatalog;
+use codeflix_readmodel::store::{Changes, DocReads, DocStore, StoreError};
+use codeflix_readmodel::views::{Doc, DocKey};
 use futures::stream::{FuturesUnordered, StreamExt};
 use prometheus_client::registry::Registry;
 use rdkafka::producer::{FutureProducer, FutureRecord};
@@ -414,14 +415,14 @@ async fn main() {
         assert!(response.status().is_success(), "{}", response.status());
         latencies.push(started.elapsed());
         let stored = catalog
-            .load(&[codeflix_projectors::views::DocKey {
-                kind: codeflix_projectors::views::DocKind::Video,
+            .load(&[codeflix_readmodel::views::DocKey {
+                kind: codeflix_readmodel::views::DocKind::Video,
                 id: video.as_uuid(),
             }])
             .await
             .unwrap();
         assert!(
-            matches!(stored.as_slice(), [codeflix_projectors::views::Doc::Video(v)] if v.title == title),
+            matches!(stored.as_slice(), [codeflix_readmodel::views::Doc::Video(v)] if v.title == title),
             "the write is visible once the token is"
         );
     }
@@ -458,23 +459,10 @@ struct MemoryStore {
 }
 
 #[async_trait::async_trait]
-impl DocStore for MemoryStore {
+impl DocReads for MemoryStore {
     async fn load(&self, keys: &[DocKey]) -> Result<Vec<Doc>, StoreError> {
         let docs = self.docs.lock().unwrap();
         Ok(keys.iter().filter_map(|k| docs.get(k).cloned()).collect())
-    }
-
-    async fn commit(&self, changes: Changes) -> Result<(), StoreError> {
-        let mut docs = self.docs.lock().unwrap();
-        for doc in changes.docs {
-            docs.insert(doc.key(), doc);
-        }
-        let mut positions = self.positions.lock().unwrap();
-        for p in changes.positions {
-            let next = positions.entry((p.topic, p.partition)).or_insert(0);
-            *next = (*next).max(p.next_offset);
-        }
-        Ok(())
     }
 
     async fn positions(&self) -> Result<Vec<Position>, StoreError> {
@@ -486,7 +474,7 @@ impl DocStore for MemoryStore {
             .map(|((topic, partition), &next_offset)| Position {
                 topic: topic.clone(),
                 partition: *partition,
-                next_offset,
+                offset: next_offset,
             })
             .collect())
     }
@@ -495,5 +483,21 @@ impl DocStore for MemoryStore {
         let mut docs: Vec<Doc> = self.docs.lock().unwrap().values().cloned().collect();
         docs.sort_by_key(Doc::key);
         Ok(docs)
+    }
+}
+
+#[async_trait::async_trait]
+impl DocStore for MemoryStore {
+    async fn commit(&self, changes: Changes) -> Result<(), StoreError> {
+        let mut docs = self.docs.lock().unwrap();
+        for doc in changes.docs {
+            docs.insert(doc.key(), doc);
+        }
+        let mut positions = self.positions.lock().unwrap();
+        for p in changes.positions {
+            let next = positions.entry((p.topic, p.partition)).or_insert(0);
+            *next = (*next).max(p.offset);
+        }
+        Ok(())
     }
 }

@@ -7,19 +7,12 @@ use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
 use codeflix_http::problem::{FieldError, Problem};
-use codeflix_projectors::store::DocStore;
+use codeflix_readmodel::Position;
+use codeflix_readmodel::store::DocReads;
 
 /// The header (and, lowercase with underscores, the parameter) that carries tokens.
 pub const HEADER: &str = "codeflix-consistency-token";
 pub(crate) const PARAMETER: &str = "consistency_token";
-
-/// A position a request must see: the event at `offset` and everything before it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Token {
-    pub topic: String,
-    pub partition: i32,
-    pub offset: i64,
-}
 
 const RULE: &str = "must be consistency tokens as the command API returns them: \
     topic:partition:offset, comma-separated";
@@ -28,45 +21,26 @@ const RULE: &str = "must be consistency tokens as the command API returns them: 
 pub const PATTERN: &str =
     "^[A-Za-z0-9._-]+:[0-9]{1,9}:[0-9]{1,18}(,[A-Za-z0-9._-]+:[0-9]{1,9}:[0-9]{1,18})*$";
 
-fn digits(text: &str, max: usize) -> Option<&str> {
-    (!text.is_empty() && text.len() <= max && text.bytes().all(|b| b.is_ascii_digit()))
-        .then_some(text)
-}
-
-/// Parses `a:0:12,b:1:3`.
-pub fn parse(text: &str, field: &str) -> Result<Vec<Token>, FieldError> {
+/// Parses `a:0:12,b:1:3`: the positions of the events a request must see.
+pub fn parse(text: &str, field: &str) -> Result<Vec<Position>, FieldError> {
     text.split(',')
-        .map(|token| {
-            let mut parts = token.rsplitn(3, ':');
-            let offset = digits(parts.next()?, 18)?.parse().ok()?;
-            let partition = digits(parts.next()?, 9)?.parse().ok()?;
-            let topic = parts.next().filter(|t| {
-                !t.is_empty()
-                    && t.bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
-            })?;
-            Some(Token {
-                topic: topic.to_owned(),
-                partition,
-                offset,
-            })
-        })
-        .collect::<Option<_>>()
-        .ok_or_else(|| FieldError::new(field, RULE))
+        .map(str::parse)
+        .collect::<Result<_, _>>()
+        .map_err(|_| FieldError::new(field, RULE))
 }
 
 /// A projection a request reads from: its store and the topics it consumes.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Projection<'a> {
     pub(crate) name: &'a str,
-    pub(crate) store: &'a dyn DocStore,
+    pub(crate) store: &'a dyn DocReads,
     pub(crate) topics: &'a [String],
 }
 
 /// Waits until every projection has applied every token of a topic it consumes.
 pub(crate) async fn wait(
     projections: &[Projection<'_>],
-    tokens: &[Token],
+    tokens: &[Position],
     bound: Duration,
 ) -> Result<(), Problem> {
     if tokens.is_empty() {
@@ -86,11 +60,11 @@ pub(crate) async fn wait(
                 .iter()
                 .filter(|t| projection.topics.contains(&t.topic))
             {
-                let reached = positions
-                    .iter()
-                    .find(|p| p.topic == token.topic && p.partition == token.partition)
-                    .map_or(0, |p| p.next_offset);
-                if reached <= token.offset {
+                if !positions.iter().any(|p| p.covers(token)) {
+                    let reached = positions
+                        .iter()
+                        .find(|p| p.topic == token.topic && p.partition == token.partition)
+                        .map_or(0, |p| p.offset);
                     behind = Some((projection.name, token, reached));
                     break;
                 }
@@ -136,12 +110,12 @@ mod tests {
             )
             .unwrap(),
             vec![
-                Token {
+                Position {
                     topic: "codeflix.catalog.video.events".into(),
                     partition: 2,
                     offset: 41
                 },
-                Token {
+                Position {
                     topic: "codeflix.catalog.category.events".into(),
                     partition: 0,
                     offset: 0
@@ -160,5 +134,11 @@ mod tests {
         ] {
             assert!(parse(bad, "t").is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn the_documented_pattern_is_a_list_of_positions() {
+        let one = Position::PATTERN;
+        assert_eq!(PATTERN, format!("^{one}(,{one})*$"));
     }
 }

@@ -1,6 +1,6 @@
 //! The viewers' query API: browse, filter and search the catalog's read models over HTTP.
 //!
-//! Reads go to the projections' stores ([`codeflix_projectors`]): the catalog views for lists and
+//! Reads go to the projections' stores (`codeflix_readmodel`): the catalog views for lists and
 //! lookups, the search index for search. Every answer carries a strong ETag (304 on
 //! `If-None-Match`), bad parameters are 400 problem details listing every broken rule, and a
 //! request carrying the command API's consistency tokens waits, bounded, until the projections it
@@ -23,9 +23,9 @@ use axum::{Json, Router, middleware};
 use codeflix_auth::Verifier;
 use codeflix_http::metrics::HttpMetrics;
 use codeflix_http::problem::Problem;
-use codeflix_projectors::search::SearchReads;
-use codeflix_projectors::store::{CatalogReads, StoreError};
-use codeflix_projectors::views::Position;
+use codeflix_readmodel::Position;
+use codeflix_readmodel::search::SearchReads;
+use codeflix_readmodel::store::{CatalogReads, StoreError};
 use prometheus_client::registry::Registry;
 use serde_json::json;
 use utoipa::OpenApi;
@@ -270,7 +270,12 @@ async fn readyz(State(state): State<QueryState>) -> Response {
     let catalog = state.catalog.positions().await;
     let search = state.search.positions().await;
     let describe = |r: &Result<Vec<Position>, StoreError>| match r {
-        Ok(positions) => json!({ "status": "ok", "positions": positions }),
+        Ok(positions) => json!({
+            "status": "ok",
+            "positions": positions.iter().map(|p| json!({
+                "topic": p.topic, "partition": p.partition, "next_offset": p.offset,
+            })).collect::<Vec<_>>(),
+        }),
         Err(e) => json!({ "status": e.to_string() }),
     };
     let ready = catalog.is_ok() && search.is_ok();

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use codeflix_projectors::views::{Doc, DocKey, DocKind, MediaView, VideoView};
+use codeflix_readmodel::views::{Doc, DocKey, DocKind, MediaView, VideoView};
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;

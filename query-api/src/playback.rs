@@ -16,7 +16,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use codeflix_auth::Principal;
 use codeflix_http::problem::{FieldError, Problem};
-use codeflix_projectors::views::{Doc, DocKey, DocKind, VideoView};
+use codeflix_readmodel::views::{Doc, DocKey, DocKind, VideoView};
 use codeflix_storage::MediaStore;
 use object_store::{GetOptions, GetRange, ObjectStoreExt};
 use uuid::Uuid;

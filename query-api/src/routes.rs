@@ -5,9 +5,10 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use codeflix_auth::Role;
 use codeflix_http::problem::Problem;
-use codeflix_projectors::search::SearchQuery;
-use codeflix_projectors::store::{Audience, Cursor, ListQuery, SortKey, StoreError, VideoFilter};
-use codeflix_projectors::views::{Doc, DocKey, DocKind, VideoView};
+use codeflix_readmodel::Position;
+use codeflix_readmodel::search::SearchQuery;
+use codeflix_readmodel::store::{Audience, Cursor, ListQuery, SortKey, StoreError, VideoFilter};
+use codeflix_readmodel::views::{Doc, DocKey, DocKind, VideoView};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
@@ -211,7 +212,7 @@ fn cached<T: Serialize>(headers: &HeaderMap, body: &T) -> Response {
 }
 
 /// The request's consistency tokens, from the header and the parameter.
-fn tokens(headers: &HeaderMap, params: &mut Params) -> Vec<consistency::Token> {
+fn tokens(headers: &HeaderMap, params: &mut Params) -> Vec<Position> {
     let mut tokens = Vec::new();
     for value in headers.get_all(consistency::HEADER) {
         // A header that is not text parses as an empty list, which is refused with the rule.

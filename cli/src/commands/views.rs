@@ -9,15 +9,16 @@ use anyhow::Context;
 use axum::Router;
 use axum::routing::get;
 use clap::{Args, Subcommand, ValueEnum};
-use codeflix_projectors::search::SearchReads;
-use codeflix_projectors::search::elastic::{ElasticSearch, ElasticUrl};
-use codeflix_projectors::search::tantivy::TantivySearch;
-use codeflix_projectors::store::scylla::ScyllaCatalog;
-use codeflix_projectors::store::sqlite::SqliteCatalog;
-use codeflix_projectors::store::{CatalogReads, DocStore};
-use codeflix_projectors::{Membership, ProjectionSpec, ProjectorMetrics, dlq};
+use codeflix_consumer::{Membership, dlq};
+use codeflix_projectors::{ProjectionSpec, ProjectorMetrics};
 use codeflix_query_api::QueryState;
 use codeflix_query_api::playback::{OpenPlayback, Playback};
+use codeflix_readmodel::search::SearchIndex;
+use codeflix_readmodel::search::elastic::{ElasticSearch, ElasticUrl};
+use codeflix_readmodel::search::tantivy::TantivySearch;
+use codeflix_readmodel::store::scylla::ScyllaCatalog;
+use codeflix_readmodel::store::sqlite::SqliteCatalog;
+use codeflix_readmodel::store::{Catalog, DocStore};
 use prometheus_client::registry::Registry;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -28,15 +29,15 @@ use crate::settings::Settings;
 /// `views.elasticsearch_url` name production engines.
 #[derive(Debug, Clone)]
 pub(crate) struct Stores {
-    pub(crate) catalog: Arc<dyn CatalogReads>,
-    pub(crate) search: Arc<dyn SearchReads>,
+    pub(crate) catalog: Arc<dyn Catalog>,
+    pub(crate) search: Arc<dyn SearchIndex>,
 }
 
 impl Stores {
     /// Opens both; `project` for the one process that writes them.
     pub(crate) async fn open(settings: &Settings, project: bool) -> anyhow::Result<Stores> {
         let dir = settings.views_dir();
-        let catalog: Arc<dyn CatalogReads> = match &settings.views.scylla_url {
+        let catalog: Arc<dyn Catalog> = match &settings.views.scylla_url {
             Some(url) => {
                 let url = ScyllaCatalog::url(url)?;
                 Arc::new(
@@ -51,7 +52,7 @@ impl Stores {
                     .with_context(|| format!("opening the catalog views in {}", dir.display()))?,
             ),
         };
-        let search: Arc<dyn SearchReads> = match &settings.views.elasticsearch_url {
+        let search: Arc<dyn SearchIndex> = match &settings.views.elasticsearch_url {
             Some(url) => {
                 let url = ElasticUrl::parse(url)?;
                 Arc::new(
@@ -71,8 +72,8 @@ impl Stores {
 
     fn of(&self, projection: Projection) -> Arc<dyn DocStore> {
         match projection {
-            Projection::Catalog => self.catalog.clone(),
-            Projection::Search => self.search.clone(),
+            Projection::Catalog => self.catalog.clone() as Arc<dyn DocStore>,
+            Projection::Search => self.search.clone() as Arc<dyn DocStore>,
         }
     }
 }
@@ -277,13 +278,13 @@ pub(crate) async fn views(settings: &Settings, command: ViewsCommand) -> anyhow:
                 let spec = projection.spec();
                 let config = settings.event_log();
                 let ends =
-                    codeflix_projectors::ends(&config, &spec.topics(&config.topics.prefix)).await?;
+                    codeflix_consumer::ends(&config, &spec.topics(&config.topics.prefix)).await?;
                 let positions = stores.of(projection).positions().await?;
                 for end in ends {
                     let at = positions
                         .iter()
                         .find(|p| p.topic == end.topic && p.partition == end.partition)
-                        .map_or(0, |p| p.next_offset);
+                        .map_or(0, |p| p.offset);
                     writeln!(
                         out,
                         "{}",
@@ -292,8 +293,8 @@ pub(crate) async fn views(settings: &Settings, command: ViewsCommand) -> anyhow:
                             "topic": end.topic,
                             "partition": end.partition,
                             "applied_up_to": at,
-                            "end": end.next_offset,
-                            "lag": end.next_offset - at,
+                            "end": end.offset,
+                            "lag": end.offset - at,
                         })
                     )?;
                 }

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use codeflix_consumer::dlq;
 use codeflix_domain::catalog::video::{
     Checksum, ContentType, CreateVideo, DurationMinutes, LaunchYear, MediaId, MediaSlot,
     MediaStatus, Rating, StorageLocation, Title, UploadMedia, Video, VideoDescription,
@@ -21,7 +22,6 @@ use codeflix_eventlog::EventLog;
 use codeflix_eventlog::embedded::EmbeddedStack;
 use codeflix_eventlog::reader::{decode_all, read_snapshot};
 use codeflix_eventlog::topics::event_topic;
-use codeflix_projectors::dlq;
 use codeflix_storage::MediaStore;
 use object_store::ObjectStoreExt;
 use prometheus_client::registry::Registry;

@@ -114,12 +114,7 @@ pub struct OutboxRow {
 }
 
 /// Where an event landed in Kafka.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Position {
-    pub topic: String,
-    pub partition: i32,
-    pub offset: i64,
-}
+pub use codeflix_domain::Position;
 
 /// Publication state of one outbox row.
 #[derive(Debug, Clone, PartialEq, Eq)]

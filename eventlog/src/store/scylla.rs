@@ -41,7 +41,7 @@ use super::{
     AppendOutcome, CommandRecord, CommandStore, NewEvents, OutboxRow, Position, Publication,
     StoreError, StoredEvent,
 };
-use crate::scylla::ScyllaUrl;
+use codeflix_scylla::ScyllaUrl;
 
 /// The CQL schema, with `$keyspace` and `$replication` to fill in.
 pub(crate) const SCHEMA: &str = include_str!("../../schema/scylla/commands.cql");
@@ -424,7 +424,7 @@ impl ScyllaStore {
 
     /// Drops the whole keyspace (tests; an operator's `DROP KEYSPACE` otherwise).
     pub async fn drop_keyspace(self) -> Result<(), StoreError> {
-        crate::scylla::drop_keyspace(&self.session, &self.keyspace)
+        codeflix_scylla::drop_keyspace(&self.session, &self.keyspace)
             .await
             .map_err(StoreError::Backend)
     }

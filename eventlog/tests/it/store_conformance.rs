@@ -3,10 +3,10 @@
 //! case in a keyspace of its own, dropped afterwards).
 
 use codeflix_domain::{AggregateType, Version};
-use codeflix_eventlog::scylla::ScyllaUrl;
 use codeflix_eventlog::store::{
     AppendOutcome, CommandStore, NewEvent, NewEvents, ScyllaStore, SqliteStore, StoreError,
 };
+use codeflix_scylla::ScyllaUrl;
 use uuid::Uuid;
 
 async fn sqlite() -> (tempfile::TempDir, SqliteStore) {

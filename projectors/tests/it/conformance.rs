@@ -1,8 +1,8 @@
 //! The ports' contracts against the embedded adapters (the production adapters run the same
 //! contracts in their own tests when their engines' URLs are set).
 
-use codeflix_projectors::search::tantivy::TantivySearch;
-use codeflix_projectors::store::sqlite::SqliteCatalog;
+use codeflix_readmodel::search::tantivy::TantivySearch;
+use codeflix_readmodel::store::sqlite::SqliteCatalog;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_sqlite_catalog_keeps_the_catalog_contract() {
@@ -10,7 +10,7 @@ async fn the_sqlite_catalog_keeps_the_catalog_contract() {
     let store = SqliteCatalog::open(&dir.path().join("catalog.db"))
         .await
         .unwrap();
-    codeflix_projectors::store::conformance::run(&store).await;
+    codeflix_readmodel::store::conformance::run(&store).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -19,7 +19,7 @@ async fn the_tantivy_index_keeps_the_search_contract() {
     let index = TantivySearch::open(&dir.path().join("search"), true)
         .await
         .unwrap();
-    codeflix_projectors::search::conformance::run(&index).await;
+    codeflix_readmodel::search::conformance::run(&index).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -31,8 +31,8 @@ async fn a_read_only_index_follows_the_writer() {
     let reader = TantivySearch::open(&dir.path().join("search"), false)
         .await
         .unwrap();
-    codeflix_projectors::search::conformance::run(&writer).await;
-    use codeflix_projectors::store::DocStore;
+    codeflix_readmodel::search::conformance::run(&writer).await;
+    use codeflix_readmodel::store::DocReads;
     assert_eq!(
         reader.export().await.unwrap(),
         writer.export().await.unwrap()
@@ -62,7 +62,7 @@ fn unique(prefix: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_scylla_catalog_keeps_the_catalog_contract() {
-    use codeflix_projectors::store::scylla::{ScyllaCatalog, ScyllaUrl};
+    use codeflix_readmodel::store::scylla::{ScyllaCatalog, ScyllaUrl};
     let Some(url) = engine("CODEFLIX_TEST_SCYLLA_URL") else {
         return;
     };
@@ -71,19 +71,19 @@ async fn a_scylla_catalog_keeps_the_catalog_contract() {
         ..ScyllaCatalog::url(&url).unwrap()
     };
     let store = ScyllaCatalog::open(&url).await.unwrap();
-    codeflix_projectors::store::conformance::run(&store).await;
+    codeflix_readmodel::store::conformance::run(&store).await;
     // A second process opening the same keyspace finds the schema there and reads the same.
     let again = ScyllaCatalog::open(&url).await.unwrap();
-    use codeflix_projectors::store::DocStore;
+    use codeflix_readmodel::store::DocReads;
     assert_eq!(again.export().await.unwrap(), store.export().await.unwrap());
     store.drop_keyspace().await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_elasticsearch_index_keeps_the_search_contract_and_swaps_in_a_rebuild() {
-    use codeflix_projectors::search::SearchReads;
-    use codeflix_projectors::search::elastic::{ElasticSearch, ElasticUrl};
-    use codeflix_projectors::store::DocStore;
+    use codeflix_readmodel::search::SearchReads;
+    use codeflix_readmodel::search::elastic::{ElasticSearch, ElasticUrl};
+    use codeflix_readmodel::store::{DocReads, DocStore};
     let Some(url) = engine("CODEFLIX_TEST_ELASTICSEARCH_URL") else {
         return;
     };
@@ -92,7 +92,7 @@ async fn an_elasticsearch_index_keeps_the_search_contract_and_swaps_in_a_rebuild
         ..ElasticUrl::parse(&url).unwrap()
     };
     let index = ElasticSearch::open(&url).await.unwrap();
-    codeflix_projectors::search::conformance::run(&index).await;
+    codeflix_readmodel::search::conformance::run(&index).await;
     let first = index.aliased_indexes().await.unwrap();
     assert_eq!(first.len(), 1, "{first:?}");
 
@@ -101,7 +101,7 @@ async fn an_elasticsearch_index_keeps_the_search_contract_and_swaps_in_a_rebuild
     let rebuild = ElasticSearch::create_rebuild(&url).await.unwrap();
     let kept: Vec<_> = served.iter().take(3).cloned().collect();
     rebuild
-        .commit(codeflix_projectors::store::Changes {
+        .commit(codeflix_readmodel::store::Changes {
             docs: kept.clone(),
             positions: Vec::new(),
         })
@@ -116,7 +116,7 @@ async fn an_elasticsearch_index_keeps_the_search_contract_and_swaps_in_a_rebuild
     let reopened = ElasticSearch::open(&url).await.unwrap();
     assert_eq!(reopened.export().await.unwrap(), kept);
     assert_ne!(reopened.aliased_indexes().await.unwrap(), first);
-    let everything = codeflix_projectors::search::SearchQuery {
+    let everything = codeflix_readmodel::search::SearchQuery {
         text: String::new(),
         filter: Default::default(),
         limit: 100,

@@ -3,18 +3,20 @@
 
 use std::sync::Arc;
 
+use codeflix_consumer::dlq;
 use codeflix_domain::catalog::video::{Rating, VideoCreated, VideoEvent, VideoUpdated};
 use codeflix_domain::{
     AggregateType, AnyEvent, Envelope, EventId, EventMetadata, Timestamp, Version,
 };
 use codeflix_eventlog::topics::event_topic;
 use codeflix_projectors::ProjectionSpec;
-use codeflix_projectors::dlq;
-use codeflix_projectors::search::tantivy::TantivySearch;
-use codeflix_projectors::search::{SearchQuery, SearchReads};
-use codeflix_projectors::store::sqlite::SqliteCatalog;
-use codeflix_projectors::store::{CatalogReads, Changes, DocStore, ListQuery, VideoFilter};
-use codeflix_projectors::views::{Doc, DocKey, DocKind};
+use codeflix_readmodel::search::tantivy::TantivySearch;
+use codeflix_readmodel::search::{SearchQuery, SearchReads};
+use codeflix_readmodel::store::sqlite::SqliteCatalog;
+use codeflix_readmodel::store::{
+    CatalogReads, Changes, DocReads, DocStore, ListQuery, VideoFilter,
+};
+use codeflix_readmodel::views::{Doc, DocKey, DocKind};
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use rdkafka::util::Timeout;
 use uuid::Uuid;
@@ -43,7 +45,7 @@ async fn what_admins_did_shows_in_the_views_and_the_search_index() {
     // The search projection joins its consumer group (the catalog reads every partition).
     let search = env.project(
         ProjectionSpec {
-            membership: codeflix_projectors::Membership::ConsumerGroup,
+            membership: codeflix_consumer::Membership::ConsumerGroup,
             ..ProjectionSpec::search()
         },
         index.clone(),
@@ -74,7 +76,7 @@ async fn what_admins_did_shows_in_the_views_and_the_search_index() {
     );
     let admins = store
         .list(&ListQuery {
-            audience: codeflix_projectors::store::Audience::Admins,
+            audience: codeflix_readmodel::store::Audience::Admins,
             ..ListQuery::new(DocKind::Video)
         })
         .await

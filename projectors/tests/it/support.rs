@@ -18,9 +18,9 @@ use codeflix_domain::catalog::video::{
 use codeflix_domain::{Aggregate, CommandContext, ExpectedVersion, Reference, Timestamp};
 use codeflix_eventlog::embedded::EmbeddedStack;
 use codeflix_eventlog::{EventLog, EventLogConfig};
-use codeflix_projectors::store::DocStore;
-use codeflix_projectors::views::Position;
 use codeflix_projectors::{ProjectionSpec, ProjectorMetrics};
+use codeflix_readmodel::Position;
+use codeflix_readmodel::store::{DocReads, DocStore};
 use tokio::sync::oneshot;
 use uuid::Uuid;
 
@@ -100,8 +100,8 @@ impl Drop for Running {
 }
 
 /// Waits until `store` has applied everything in `topics` as of now.
-pub(crate) async fn caught_up(config: &EventLogConfig, store: &dyn DocStore, topics: &[String]) {
-    let ends = codeflix_projectors::ends(config, topics).await.unwrap();
+pub(crate) async fn caught_up(config: &EventLogConfig, store: &dyn DocReads, topics: &[String]) {
+    let ends = codeflix_consumer::ends(config, topics).await.unwrap();
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let positions = store.positions().await.unwrap();
@@ -109,9 +109,7 @@ pub(crate) async fn caught_up(config: &EventLogConfig, store: &dyn DocStore, top
             .iter()
             .filter(|end| {
                 !positions.iter().any(|p| {
-                    p.topic == end.topic
-                        && p.partition == end.partition
-                        && p.next_offset >= end.next_offset
+                    p.topic == end.topic && p.partition == end.partition && p.offset >= end.offset
                 })
             })
             .collect();

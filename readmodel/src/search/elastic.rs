@@ -31,8 +31,9 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::{Facets, SearchHit, SearchQuery, SearchReads, SearchResults, escape};
-use crate::store::{Changes, DocStore, StoreError, backend};
-use crate::views::{Doc, DocKey, DocKind, Position, VideoView};
+use crate::Position;
+use crate::store::{Changes, DocReads, DocStore, StoreError, backend};
+use crate::views::{Doc, DocKey, DocKind, VideoView};
 
 /// The index settings and mappings.
 pub const MAPPING: &str = include_str!("../../schema/elasticsearch/videos.json");
@@ -61,6 +62,13 @@ impl fmt::Debug for ElasticUrl {
     }
 }
 
+/// A URL's user or password with its `%XX` escapes decoded.
+fn decoded(text: &str) -> String {
+    percent_encoding::percent_decode_str(text)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
 impl ElasticUrl {
     pub const DEFAULT_ALIAS: &'static str = "codeflix-videos";
 
@@ -75,8 +83,8 @@ impl ElasticUrl {
             None
         } else {
             Some((
-                crate::store::percent_decode(url.username()),
-                crate::store::percent_decode(url.password().unwrap_or_default()),
+                decoded(url.username()),
+                decoded(url.password().unwrap_or_default()),
             ))
         };
         let alias = url.path().trim_matches('/').to_owned();
@@ -502,7 +510,7 @@ fn search_results(answer: &Value) -> Result<SearchResults, StoreError> {
 }
 
 #[async_trait]
-impl DocStore for ElasticSearch {
+impl DocReads for ElasticSearch {
     async fn load(&self, keys: &[DocKey]) -> Result<Vec<Doc>, StoreError> {
         let ids: Vec<String> = keys
             .iter()
@@ -530,48 +538,6 @@ impl DocStore for ElasticSearch {
         Ok(docs)
     }
 
-    async fn commit(&self, changes: Changes) -> Result<(), StoreError> {
-        let mut videos = BulkOperations::new();
-        let mut any = false;
-        for doc in &changes.docs {
-            let Doc::Video(video) = doc else { continue };
-            let version = i64::try_from(video.version).map_err(backend)?;
-            videos
-                .push(
-                    BulkOperation::index(video_source(video))
-                        .id(video.id.to_string())
-                        .version(version)
-                        .version_type(VersionType::External),
-                )
-                .map_err(backend)?;
-            any = true;
-        }
-        if any {
-            // The positions' refresh below makes these visible too.
-            self.bulk(videos, changes.positions.is_empty()).await?;
-        }
-        if !changes.positions.is_empty() {
-            let mut positions = BulkOperations::new();
-            for position in &changes.positions {
-                positions
-                    .push(
-                        BulkOperation::index(json!({
-                            "type": "position",
-                            "topic": position.topic,
-                            "partition": position.partition,
-                            "next_offset": position.next_offset,
-                        }))
-                        .id(position_id(position))
-                        .version(position.next_offset)
-                        .version_type(VersionType::External),
-                    )
-                    .map_err(backend)?;
-            }
-            self.bulk(positions, true).await?;
-        }
-        Ok(())
-    }
-
     async fn positions(&self) -> Result<Vec<Position>, StoreError> {
         let answer = self
             .search_body(json!({
@@ -595,7 +561,7 @@ impl DocStore for ElasticSearch {
                     .as_i64()
                     .and_then(|p| i32::try_from(p).ok())
                     .ok_or_else(|| corrupt("a position's partition"))?,
-                next_offset: source["next_offset"]
+                offset: source["next_offset"]
                     .as_i64()
                     .ok_or_else(|| corrupt("a position's offset"))?,
             });
@@ -632,6 +598,51 @@ impl DocStore for ElasticSearch {
         }
         docs.sort_by_key(Doc::key);
         Ok(docs)
+    }
+}
+
+#[async_trait]
+impl DocStore for ElasticSearch {
+    async fn commit(&self, changes: Changes) -> Result<(), StoreError> {
+        let mut videos = BulkOperations::new();
+        let mut any = false;
+        for doc in &changes.docs {
+            let Doc::Video(video) = doc else { continue };
+            let version = i64::try_from(video.version).map_err(backend)?;
+            videos
+                .push(
+                    BulkOperation::index(video_source(video))
+                        .id(video.id.to_string())
+                        .version(version)
+                        .version_type(VersionType::External),
+                )
+                .map_err(backend)?;
+            any = true;
+        }
+        if any {
+            // The positions' refresh below makes these visible too.
+            self.bulk(videos, changes.positions.is_empty()).await?;
+        }
+        if !changes.positions.is_empty() {
+            let mut positions = BulkOperations::new();
+            for position in &changes.positions {
+                positions
+                    .push(
+                        BulkOperation::index(json!({
+                            "type": "position",
+                            "topic": position.topic,
+                            "partition": position.partition,
+                            "next_offset": position.offset,
+                        }))
+                        .id(position_id(position))
+                        .version(position.offset)
+                        .version_type(VersionType::External),
+                    )
+                    .map_err(backend)?;
+            }
+            self.bulk(positions, true).await?;
+        }
+        Ok(())
     }
 }
 

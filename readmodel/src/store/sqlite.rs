@@ -13,10 +13,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use super::{
-    Audience, CatalogReads, Changes, Cursor, DocStore, ListQuery, Page, SortKey, StoreError,
-    backend, links,
+    Audience, CatalogReads, Changes, Cursor, DocReads, DocStore, ListQuery, Page, SortKey,
+    StoreError, backend, links,
 };
-use crate::views::{Doc, DocKey, DocKind, Position};
+use crate::Position;
+use crate::views::{Doc, DocKey, DocKind};
 use async_trait::async_trait;
 use libsql::{Connection, TransactionBehavior, Value};
 
@@ -157,7 +158,7 @@ fn sort_column(key: SortKey) -> &'static str {
 }
 
 #[async_trait]
-impl DocStore for SqliteCatalog {
+impl DocReads for SqliteCatalog {
     async fn load(&self, keys: &[DocKey]) -> Result<Vec<Doc>, StoreError> {
         let keys = keys.to_vec();
         on(self.reader(), move |conn| async move {
@@ -179,6 +180,45 @@ impl DocStore for SqliteCatalog {
         .await
     }
 
+    async fn positions(&self) -> Result<Vec<Position>, StoreError> {
+        on(self.reader(), |conn| async move {
+            let mut rows = conn
+                .query(
+                    "SELECT topic, partition, next_offset FROM positions ORDER BY topic, partition",
+                    (),
+                )
+                .await
+                .map_err(backend)?;
+            let mut positions = Vec::new();
+            while let Some(row) = rows.next().await.map_err(backend)? {
+                positions.push(Position {
+                    topic: row.get(0).map_err(backend)?,
+                    partition: row.get::<i64>(1).map_err(backend)? as i32,
+                    offset: row.get(2).map_err(backend)?,
+                });
+            }
+            Ok(positions)
+        })
+        .await
+    }
+
+    async fn export(&self) -> Result<Vec<Doc>, StoreError> {
+        let mut docs = on(self.reader(), |conn| async move {
+            bodies(
+                conn.query("SELECT body FROM docs", ())
+                    .await
+                    .map_err(backend)?,
+            )
+            .await
+        })
+        .await?;
+        docs.sort_by_key(Doc::key);
+        Ok(docs)
+    }
+}
+
+#[async_trait]
+impl DocStore for SqliteCatalog {
     async fn commit(&self, changes: Changes) -> Result<(), StoreError> {
         on(self.inner.writer.clone(), move |conn| async move {
             let tx = conn
@@ -252,11 +292,7 @@ impl DocStore for SqliteCatalog {
                     "INSERT INTO positions (topic, partition, next_offset) VALUES (?1, ?2, ?3)
                      ON CONFLICT (topic, partition) DO UPDATE
                          SET next_offset = max(next_offset, excluded.next_offset)",
-                    (
-                        position.topic.as_str(),
-                        position.partition,
-                        position.next_offset,
-                    ),
+                    (position.topic.as_str(), position.partition, position.offset),
                 )
                 .await
                 .map_err(backend)?;
@@ -264,42 +300,6 @@ impl DocStore for SqliteCatalog {
             tx.commit().await.map_err(backend)
         })
         .await
-    }
-
-    async fn positions(&self) -> Result<Vec<Position>, StoreError> {
-        on(self.reader(), |conn| async move {
-            let mut rows = conn
-                .query(
-                    "SELECT topic, partition, next_offset FROM positions ORDER BY topic, partition",
-                    (),
-                )
-                .await
-                .map_err(backend)?;
-            let mut positions = Vec::new();
-            while let Some(row) = rows.next().await.map_err(backend)? {
-                positions.push(Position {
-                    topic: row.get(0).map_err(backend)?,
-                    partition: row.get::<i64>(1).map_err(backend)? as i32,
-                    next_offset: row.get(2).map_err(backend)?,
-                });
-            }
-            Ok(positions)
-        })
-        .await
-    }
-
-    async fn export(&self) -> Result<Vec<Doc>, StoreError> {
-        let mut docs = on(self.reader(), |conn| async move {
-            bodies(
-                conn.query("SELECT body FROM docs", ())
-                    .await
-                    .map_err(backend)?,
-            )
-            .await
-        })
-        .await?;
-        docs.sort_by_key(Doc::key);
-        Ok(docs)
     }
 }
 

@@ -1,10 +1,11 @@
 //! The ports projections write to and the query API reads from.
 //!
-//! [`DocStore`] is what a projection needs: load documents, and commit documents together with
-//! the positions they bring the projection to — atomically (SQLite, tantivy) or idempotently by
-//! version (ScyllaDB, Elasticsearch), so that a redelivered event changes nothing.
+//! [`DocStore`] is what a projection needs: load documents ([`DocReads`]), and commit documents
+//! together with the positions they bring the projection to — atomically (SQLite, tantivy) or
+//! idempotently by version (ScyllaDB, Elasticsearch), so that a redelivered event changes nothing.
 //! [`CatalogReads`] lists documents for the viewers and the admins.
 
+#[cfg(any(test, feature = "testsuite"))]
 pub mod conformance;
 pub mod scylla;
 pub mod sqlite;
@@ -14,7 +15,8 @@ use std::fmt;
 use async_trait::async_trait;
 use uuid::Uuid;
 
-use crate::views::{Doc, DocKey, DocKind, Position};
+use crate::Position;
+use crate::views::{Doc, DocKey, DocKind};
 
 /// Something a store could not do.
 #[derive(Debug, thiserror::Error)]
@@ -29,8 +31,6 @@ pub(crate) fn backend(e: impl fmt::Display) -> StoreError {
     StoreError::Backend(e.to_string())
 }
 
-pub(crate) use codeflix_eventlog::scylla::percent_decode;
-
 /// What one projection round writes: documents at their new versions, and how far the projection
 /// has read.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -39,21 +39,27 @@ pub struct Changes {
     pub positions: Vec<Position>,
 }
 
-/// A projection's store.
+/// What every store and index answers: documents by key, positions, exports. The query API
+/// holds stores through this port (and the richer [`CatalogReads`] and
+/// [`crate::search::SearchReads`] built on it), so it cannot write.
 #[async_trait]
-pub trait DocStore: Send + Sync + fmt::Debug {
+pub trait DocReads: Send + Sync + fmt::Debug {
     /// The documents of `keys` that exist, in any order.
     async fn load(&self, keys: &[DocKey]) -> Result<Vec<Doc>, StoreError>;
 
-    /// Writes documents and positions. A document is only replaced by a higher version, so
-    /// committing the same changes twice changes nothing.
-    async fn commit(&self, changes: Changes) -> Result<(), StoreError>;
-
-    /// How far the projection has read each partition.
+    /// How far the projection has read each partition: the next offset it will read.
     async fn positions(&self) -> Result<Vec<Position>, StoreError>;
 
     /// Every document, sorted by key: for exports and for comparing two builds.
     async fn export(&self) -> Result<Vec<Doc>, StoreError>;
+}
+
+/// A projection's store: the writing port, held only by projections.
+#[async_trait]
+pub trait DocStore: DocReads {
+    /// Writes documents and positions. A document is only replaced by a higher version, so
+    /// committing the same changes twice changes nothing.
+    async fn commit(&self, changes: Changes) -> Result<(), StoreError>;
 }
 
 /// Who is looking.
@@ -205,9 +211,15 @@ pub struct Page {
 
 /// The catalog's reads.
 #[async_trait]
-pub trait CatalogReads: DocStore {
+pub trait CatalogReads: DocReads {
     async fn list(&self, query: &ListQuery) -> Result<Page, StoreError>;
 }
+
+/// A catalog store as the process that projects into it holds it: the reads and the writing
+/// port (the query API is handed only the [`CatalogReads`] of it).
+pub trait Catalog: CatalogReads + DocStore {}
+
+impl<T: CatalogReads + DocStore + ?Sized> Catalog for T {}
 
 /// The ids a document refers to, by the kind they are of: what lists filter on.
 pub fn links(doc: &Doc) -> Vec<(DocKind, Uuid)> {

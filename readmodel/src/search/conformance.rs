@@ -6,9 +6,10 @@ use std::collections::BTreeMap;
 use uuid::Uuid;
 
 use super::{SearchQuery, SearchReads};
+use crate::Position;
 use crate::store::conformance::catalog;
-use crate::store::{Changes, VideoFilter};
-use crate::views::{Doc, DocKey, DocKind, Position, VideoView};
+use crate::store::{Changes, DocStore, VideoFilter};
+use crate::views::{Doc, DocKey, DocKind, VideoView};
 
 fn video(n: u128, title: &str, description: &str) -> VideoView {
     VideoView {
@@ -40,7 +41,7 @@ fn query(text: &str) -> SearchQuery {
     }
 }
 
-async fn commit(index: &dyn SearchReads, videos: Vec<VideoView>) {
+async fn commit<S: SearchReads + DocStore>(index: &S, videos: Vec<VideoView>) {
     index
         .commit(Changes {
             docs: videos.into_iter().map(Doc::Video).collect(),
@@ -51,7 +52,7 @@ async fn commit(index: &dyn SearchReads, videos: Vec<VideoView>) {
 }
 
 /// Runs the whole contract against an empty index.
-pub async fn run(index: &dyn SearchReads) {
+pub async fn run<S: SearchReads + DocStore>(index: &S) {
     let galaxy = video(1, "Galaxy Quest", "A comedy about actors in space.");
     let mentions = video(2, "Space Comedy", "Not unlike Galaxy Quest, but worse.");
     let hidden = VideoView {
@@ -211,7 +212,7 @@ pub async fn run(index: &dyn SearchReads) {
     let at = |partition, next_offset| Position {
         topic: "codeflix.catalog.video.events".to_owned(),
         partition,
-        next_offset,
+        offset: next_offset,
     };
     for positions in [vec![at(0, 5)], vec![at(0, 3), at(1, 2)]] {
         index

@@ -1,6 +1,6 @@
 //! Reaching ScyllaDB (or Cassandra): the URL every Codeflix store on it is configured by, and
-//! opening a session with a schema applied. Shared by the command store here and the read models
-//! in `codeflix-projectors`.
+//! opening a session with a schema applied. Shared by the event log's command store and the read
+//! models in `codeflix-readmodel`.
 
 use std::fmt;
 

@@ -26,10 +26,11 @@ use scylla::statement::prepared::PreparedStatement;
 use scylla::value::CqlValue;
 
 use super::{
-    Audience, CatalogReads, Changes, Cursor, DocStore, ListQuery, Page, SortKey, StoreError,
-    backend, links,
+    Audience, CatalogReads, Changes, Cursor, DocReads, DocStore, ListQuery, Page, SortKey,
+    StoreError, backend, links,
 };
-use crate::views::{Doc, DocKey, DocKind, Position};
+use crate::Position;
+use crate::views::{Doc, DocKey, DocKind};
 
 /// The CQL schema, with `$keyspace` and `$replication` to fill in.
 pub const SCHEMA: &str = include_str!("../../schema/scylla/catalog.cql");
@@ -37,7 +38,7 @@ pub const SCHEMA: &str = include_str!("../../schema/scylla/catalog.cql");
 /// How many documents are read or written at once.
 const IN_FLIGHT: usize = 16;
 
-pub use codeflix_eventlog::scylla::ScyllaUrl;
+pub use codeflix_scylla::ScyllaUrl;
 
 /// One row of `doc_lists`: which list, and where in it.
 type ListRow = (String, String);
@@ -223,7 +224,7 @@ impl ScyllaCatalog {
 
     /// Drops the keyspace and everything in it (tests, and a rebuild from scratch).
     pub async fn drop_keyspace(self) -> Result<(), StoreError> {
-        codeflix_eventlog::scylla::drop_keyspace(&self.session, &self.keyspace)
+        codeflix_scylla::drop_keyspace(&self.session, &self.keyspace)
             .await
             .map_err(StoreError::Backend)
     }
@@ -325,32 +326,9 @@ fn latest(docs: Vec<Doc>) -> Vec<Doc> {
 }
 
 #[async_trait]
-impl DocStore for ScyllaCatalog {
+impl DocReads for ScyllaCatalog {
     async fn load(&self, keys: &[DocKey]) -> Result<Vec<Doc>, StoreError> {
         Ok(self.load_many(keys).await?.into_iter().flatten().collect())
-    }
-
-    async fn commit(&self, changes: Changes) -> Result<(), StoreError> {
-        stream::iter(latest(changes.docs).into_iter().map(|doc| self.write(doc)))
-            .buffer_unordered(IN_FLIGHT)
-            .try_collect::<Vec<()>>()
-            .await?;
-        // Only once every document is written: a position never runs ahead of its documents.
-        for position in changes.positions {
-            self.session
-                .execute_unpaged(
-                    &self.statements.write_position,
-                    (
-                        timestamp(position.next_offset)?,
-                        position.next_offset,
-                        position.topic,
-                        position.partition,
-                    ),
-                )
-                .await
-                .map_err(backend)?;
-        }
-        Ok(())
     }
 
     async fn positions(&self) -> Result<Vec<Position>, StoreError> {
@@ -364,7 +342,7 @@ impl DocStore for ScyllaCatalog {
             .map_ok(|(topic, partition, next_offset)| Position {
                 topic,
                 partition,
-                next_offset,
+                offset: next_offset,
             })
             .map_err(backend)
             .try_collect()
@@ -390,6 +368,32 @@ impl DocStore for ScyllaCatalog {
             .collect::<Result<Vec<_>, _>>()?;
         docs.sort_by_key(Doc::key);
         Ok(docs)
+    }
+}
+
+#[async_trait]
+impl DocStore for ScyllaCatalog {
+    async fn commit(&self, changes: Changes) -> Result<(), StoreError> {
+        stream::iter(latest(changes.docs).into_iter().map(|doc| self.write(doc)))
+            .buffer_unordered(IN_FLIGHT)
+            .try_collect::<Vec<()>>()
+            .await?;
+        // Only once every document is written: a position never runs ahead of its documents.
+        for position in changes.positions {
+            self.session
+                .execute_unpaged(
+                    &self.statements.write_position,
+                    (
+                        timestamp(position.offset)?,
+                        position.offset,
+                        position.topic,
+                        position.partition,
+                    ),
+                )
+                .await
+                .map_err(backend)?;
+        }
+        Ok(())
     }
 }
 

@@ -7,8 +7,9 @@
 
 use uuid::Uuid;
 
-use super::{Audience, CatalogReads, Changes, ListQuery, SortKey, VideoFilter};
-use crate::views::{CastMemberView, CategoryView, Doc, DocKey, DocKind, Position, VideoView};
+use super::{Audience, CatalogReads, Changes, DocStore, ListQuery, SortKey, VideoFilter};
+use crate::Position;
+use crate::views::{CastMemberView, CategoryView, Doc, DocKey, DocKind, VideoView};
 
 /// A small deterministic generator, so that a failure names a reproducible catalog.
 struct Lcg(u64);
@@ -124,7 +125,7 @@ async fn all_pages(store: &dyn CatalogReads, query: &ListQuery) -> Vec<Doc> {
 }
 
 /// Runs the whole contract against an empty store.
-pub async fn run(store: &dyn CatalogReads) {
+pub async fn run<S: CatalogReads + DocStore>(store: &S) {
     commits_are_idempotent_and_never_go_back(store).await;
     positions_only_move_forward(store).await;
     store
@@ -137,7 +138,7 @@ pub async fn run(store: &dyn CatalogReads) {
     lists_match_the_reference(store).await;
 }
 
-async fn commits_are_idempotent_and_never_go_back(store: &dyn CatalogReads) {
+async fn commits_are_idempotent_and_never_go_back<S: CatalogReads + DocStore>(store: &S) {
     let key = DocKey {
         kind: DocKind::Category,
         id: id(9_000),
@@ -194,11 +195,11 @@ async fn commits_are_idempotent_and_never_go_back(store: &dyn CatalogReads) {
     );
 }
 
-async fn positions_only_move_forward(store: &dyn CatalogReads) {
+async fn positions_only_move_forward<S: CatalogReads + DocStore>(store: &S) {
     let at = |partition: i32, next_offset: i64| Position {
         topic: "codeflix.catalog.video.events".to_owned(),
         partition,
-        next_offset,
+        offset: next_offset,
     };
     for positions in [vec![at(0, 10), at(2, 3)], vec![at(0, 4), at(1, 7)]] {
         store
@@ -215,7 +216,7 @@ async fn positions_only_move_forward(store: &dyn CatalogReads) {
     );
 }
 
-async fn lists_match_the_reference(store: &dyn CatalogReads) {
+async fn lists_match_the_reference<S: CatalogReads + DocStore>(store: &S) {
     let before = store.export().await.expect("export");
     let docs = catalog(7);
     for chunk in docs.chunks(25) {

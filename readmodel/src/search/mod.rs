@@ -2,9 +2,10 @@
 //! tolerance and highlighting, filters and facet counts by category, genre, cast member, launch
 //! year and rating.
 //!
-//! A search store is a [`DocStore`] that keeps video documents only (other documents are ignored):
+//! A search store is a [`crate::store::DocStore`] that keeps video documents only (other documents are ignored):
 //! the search projection reads the video topic alone.
 
+#[cfg(any(test, feature = "testsuite"))]
 pub mod conformance;
 pub mod elastic;
 pub mod tantivy;
@@ -12,7 +13,7 @@ pub mod tantivy;
 use async_trait::async_trait;
 use uuid::Uuid;
 
-use crate::store::{DocStore, StoreError, VideoFilter};
+use crate::store::{DocReads, DocStore, StoreError, VideoFilter};
 use crate::views::VideoView;
 
 /// A search.
@@ -54,9 +55,15 @@ pub struct SearchResults {
 
 /// The search side's reads.
 #[async_trait]
-pub trait SearchReads: DocStore {
+pub trait SearchReads: DocReads {
     async fn search(&self, query: &SearchQuery) -> Result<SearchResults, StoreError>;
 }
+
+/// A search index as the process that projects into it holds it: the reads and the writing port
+/// (the query API is handed only the [`SearchReads`] of it).
+pub trait SearchIndex: SearchReads + DocStore {}
+
+impl<T: SearchReads + DocStore + ?Sized> SearchIndex for T {}
 
 /// `text` with HTML's special characters escaped: what a highlight is made of.
 pub(crate) fn escape(text: &str) -> String {

@@ -11,6 +11,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
 use tantivy::collector::{Count, FacetCollector, FacetCounts, TopDocs};
 use tantivy::directory::MmapDirectory;
 use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, TermQuery};
@@ -24,8 +25,9 @@ use tantivy::{
 use uuid::Uuid;
 
 use super::{Facets, SearchHit, SearchQuery, SearchReads, SearchResults};
-use crate::store::{Changes, DocStore, StoreError, backend};
-use crate::views::{Doc, DocKey, DocKind, Position, VideoView};
+use crate::Position;
+use crate::store::{Changes, DocReads, DocStore, StoreError, backend};
+use crate::views::{Doc, DocKey, DocKind, VideoView};
 
 #[derive(Debug, Clone, Copy)]
 struct Fields {
@@ -75,9 +77,17 @@ struct Writer {
     positions: BTreeMap<(String, i32), i64>,
 }
 
+/// A position as the index's commit payload keeps it (JSON).
+#[derive(Serialize, Deserialize)]
+struct Stored {
+    topic: String,
+    partition: i32,
+    next_offset: i64,
+}
+
 fn positions_of(index: &Index) -> Result<BTreeMap<(String, i32), i64>, StoreError> {
     let payload = index.load_metas().map_err(backend)?.payload;
-    let positions: Vec<Position> = match payload {
+    let positions: Vec<Stored> = match payload {
         Some(json) => {
             serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(e.to_string()))?
         }
@@ -307,7 +317,7 @@ fn counts<T>(facets: &FacetCounts, kind: &str, parse: impl Fn(&str) -> Option<T>
 }
 
 #[async_trait]
-impl DocStore for TantivySearch {
+impl DocReads for TantivySearch {
     async fn load(&self, keys: &[DocKey]) -> Result<Vec<Doc>, StoreError> {
         let ids: Vec<Uuid> = keys
             .iter()
@@ -327,6 +337,41 @@ impl DocStore for TantivySearch {
         .await
     }
 
+    async fn positions(&self) -> Result<Vec<Position>, StoreError> {
+        self.blocking(|inner| {
+            Ok(positions_of(&inner.index)?
+                .into_iter()
+                .map(|((topic, partition), next_offset)| Position {
+                    topic,
+                    partition,
+                    offset: next_offset,
+                })
+                .collect())
+        })
+        .await
+    }
+
+    async fn export(&self) -> Result<Vec<Doc>, StoreError> {
+        let mut docs = self
+            .blocking(|inner| {
+                let searcher = inner.reader.searcher();
+                let all = searcher.num_docs().max(1) as usize;
+                let found = searcher
+                    .search(&AllQuery, &TopDocs::with_limit(all).order_by_score())
+                    .map_err(backend)?;
+                found
+                    .into_iter()
+                    .map(|(_, at)| inner.video_at(&searcher, at).map(Doc::Video))
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .await?;
+        docs.sort_by_key(Doc::key);
+        Ok(docs)
+    }
+}
+
+#[async_trait]
+impl DocStore for TantivySearch {
     async fn commit(&self, changes: Changes) -> Result<(), StoreError> {
         self.blocking(move |inner| {
             let writer = inner
@@ -352,12 +397,12 @@ impl DocStore for TantivySearch {
             }
             for p in changes.positions {
                 let next = writer.positions.entry((p.topic, p.partition)).or_insert(0);
-                *next = (*next).max(p.next_offset);
+                *next = (*next).max(p.offset);
             }
-            let payload: Vec<Position> = writer
+            let payload: Vec<Stored> = writer
                 .positions
                 .iter()
-                .map(|((topic, partition), &next_offset)| Position {
+                .map(|((topic, partition), &next_offset)| Stored {
                     topic: topic.clone(),
                     partition: *partition,
                     next_offset,
@@ -370,38 +415,6 @@ impl DocStore for TantivySearch {
             inner.reader.reload().map_err(backend)
         })
         .await
-    }
-
-    async fn positions(&self) -> Result<Vec<Position>, StoreError> {
-        self.blocking(|inner| {
-            Ok(positions_of(&inner.index)?
-                .into_iter()
-                .map(|((topic, partition), next_offset)| Position {
-                    topic,
-                    partition,
-                    next_offset,
-                })
-                .collect())
-        })
-        .await
-    }
-
-    async fn export(&self) -> Result<Vec<Doc>, StoreError> {
-        let mut docs = self
-            .blocking(|inner| {
-                let searcher = inner.reader.searcher();
-                let all = searcher.num_docs().max(1) as usize;
-                let found = searcher
-                    .search(&AllQuery, &TopDocs::with_limit(all).order_by_score())
-                    .map_err(backend)?;
-                found
-                    .into_iter()
-                    .map(|(_, at)| inner.video_at(&searcher, at).map(Doc::Video))
-                    .collect::<Result<Vec<_>, _>>()
-            })
-            .await?;
-        docs.sort_by_key(Doc::key);
-        Ok(docs)
     }
 }
 

@@ -26,7 +26,7 @@ use rdkafka::producer::{FutureProducer, FutureRecord};
 use rdkafka::util::Timeout;
 use rdkafka::{Offset, TopicPartitionList};
 
-use crate::runner::ProjectorError;
+use crate::{ConsumerError, kafka};
 
 pub const REASON: &str = "codeflix_dlq_reason";
 pub const SOURCE_TOPIC: &str = "codeflix_dlq_topic";
@@ -44,10 +44,6 @@ pub fn redrive_topic(prefix: &str, projection: &str) -> String {
 
 fn redrive_group(projection: &str) -> String {
     format!("codeflix-dlq-redrive-{projection}")
-}
-
-fn kafka(e: impl std::fmt::Display) -> ProjectorError {
-    ProjectorError::Kafka(e.to_string())
 }
 
 /// An event that cannot be applied, and why.
@@ -177,7 +173,7 @@ impl std::fmt::Debug for Sender {
 }
 
 impl Sender {
-    pub fn new(config: &EventLogConfig, projection: &str) -> Result<Sender, ProjectorError> {
+    pub fn new(config: &EventLogConfig, projection: &str) -> Result<Sender, ConsumerError> {
         Ok(Sender {
             config: config.producer(),
             producer: tokio::sync::OnceCell::new(),
@@ -189,7 +185,7 @@ impl Sender {
         &self,
         projection: &str,
         letters: Vec<DeadLetter>,
-    ) -> Result<(), ProjectorError> {
+    ) -> Result<(), ConsumerError> {
         for letter in &letters {
             tracing::warn!(
                 projection,
@@ -227,7 +223,7 @@ async fn send_copy(
     topic: &str,
     record: &RawRecord,
     extra: &[(&str, &str)],
-) -> Result<(), ProjectorError> {
+) -> Result<(), ConsumerError> {
     let mut headers = OwnedHeaders::new();
     for (key, value) in &record.headers {
         if !key.starts_with("codeflix_dlq_") {
@@ -268,10 +264,7 @@ pub struct Listed {
 }
 
 /// Every dead letter of `projection` by source position, each source position once.
-pub async fn list(
-    config: &EventLogConfig,
-    projection: &str,
-) -> Result<Vec<Listed>, ProjectorError> {
+pub async fn list(config: &EventLogConfig, projection: &str) -> Result<Vec<Listed>, ConsumerError> {
     let topic = dead_letter_topic(&config.topics.prefix, projection);
     let records = read_snapshot(config, std::slice::from_ref(&topic)).await?;
     let committed = committed(config, projection, &topic).await?;
@@ -316,7 +309,7 @@ async fn committed(
     config: &EventLogConfig,
     projection: &str,
     topic: &str,
-) -> Result<Vec<(i32, i64)>, ProjectorError> {
+) -> Result<Vec<(i32, i64)>, ConsumerError> {
     let consumer: BaseConsumer = config
         .reader(&redrive_group(projection))
         .create()
@@ -349,7 +342,7 @@ async fn committed(
 
 /// Copies every dead letter of `projection` not re-driven yet onto its redrive topic, in order,
 /// and records that they were; returns how many.
-pub async fn redrive(config: &EventLogConfig, projection: &str) -> Result<usize, ProjectorError> {
+pub async fn redrive(config: &EventLogConfig, projection: &str) -> Result<usize, ConsumerError> {
     let prefix = &config.topics.prefix;
     let letters: Vec<Listed> = list(config, projection)
         .await?

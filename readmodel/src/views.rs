@@ -205,11 +205,3 @@ impl Doc {
         }
     }
 }
-
-/// How far a projection has read one partition: every offset below `next_offset` is applied.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct Position {
-    pub topic: String,
-    pub partition: i32,
-    pub next_offset: i64,
-}

@@ -1,0 +1,33 @@
+//! Codeflix's consumer runtime: what every role that reads event topics shares — the
+//! projections, the encoder's worker and its reaction, and the consumers still to come.
+//!
+//! - [`membership`]: assigned partitions or group membership, and the client settings;
+//! - [`commits`]: offsets committed to the group at most once a second, only past finished
+//!   work ([`tracker`] when work finishes out of order);
+//! - [`dlq`]: decoding through the schema registry, dead-letter topics and redrive;
+//! - [`ends`]: where topics end, for catch-ups and lag.
+//!
+//! It knows the event log's configuration and records, never a read model or a role's work.
+
+pub mod commits;
+pub mod dlq;
+pub mod ends;
+pub mod membership;
+pub mod tracker;
+
+pub use ends::{ends, watermarks};
+pub use membership::{Membership, consumer};
+pub use tracker::Tracker;
+
+/// Something that stops a consumer.
+#[derive(Debug, thiserror::Error)]
+pub enum ConsumerError {
+    #[error("kafka: {0}")]
+    Kafka(String),
+    #[error(transparent)]
+    EventLog(#[from] codeflix_eventlog::EventLogError),
+}
+
+pub(crate) fn kafka(e: impl std::fmt::Display) -> ConsumerError {
+    ConsumerError::Kafka(e.to_string())
+}
