@@ -3,9 +3,11 @@
 //! Every write is authenticated (bearer JWT, [`codeflix_auth`]), parsed into the domain's value
 //! objects with every broken rule reported at once ([`input`]), decided against the aggregate's
 //! current version and appended ([`codeflix_eventlog::EventLog::execute`]), and answered with the
-//! new version, the event ids and a consistency token ([`write`]). Rejected requests append
+//! new version, the event ids and a consistency token ([`write`]). The preamble every command
+//! shares (role, path ids, `If-Match`, `Idempotency-Key`) is an extractor ([`command`]). Rejected requests append
 //! nothing.
 
+pub mod command;
 pub mod input;
 pub use codeflix_storage as media;
 pub mod metrics;

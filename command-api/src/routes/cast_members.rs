@@ -1,7 +1,6 @@
 //! Cast members: create, update, delete.
 
-use axum::extract::{Path, State};
-use axum::http::HeaderMap;
+use axum::extract::State;
 use axum::response::Response;
 use codeflix_auth::Role;
 use codeflix_domain::catalog::cast_member::{
@@ -10,11 +9,13 @@ use codeflix_domain::catalog::cast_member::{
 };
 use serde::Deserialize;
 use utoipa::ToSchema;
+use uuid::Uuid;
 
 use crate::AppState;
-use crate::input::{Fields, JsonObject, path_id};
+use crate::command::{Command, Create, Resource};
+use crate::input::{Fields, JsonObject};
 use crate::problem::Problem;
-use crate::write::{Caller, DomainProblem, Write, gone, state_conflict};
+use crate::write::{DomainProblem, gone, state_conflict};
 
 /// An actor or director.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -65,22 +66,16 @@ fn read(body: JsonObject) -> Result<(CastMemberName, CastMemberType), Problem> {
     responses((status = 201, description = "Created", body = crate::write::Written)))]
 pub(crate) async fn create(
     State(state): State<AppState>,
-    caller: Caller,
-    headers: HeaderMap,
+    create: Create<CastMember>,
     body: JsonObject,
 ) -> Result<Response, Problem> {
-    caller.require(Role::CastMembers)?;
-    let write = Write::from_headers(&caller, &headers, "POST /cast-members")?;
-    let write = write.for_body(&body);
+    let create = create.with_body(&body);
     let (name, kind) = read(body)?;
-    let id = write.new_id();
-    state
-        .execute::<CastMember>(
-            write,
-            id,
-            &CastMemberId::new(id),
+    create
+        .run(
+            &state,
+            "/cast-members",
             CreateCastMember { name, kind }.into(),
-            Some(format!("/cast-members/{id}")),
         )
         .await
 }
@@ -92,24 +87,13 @@ pub(crate) async fn create(
     responses((status = 200, description = "Updated", body = crate::write::Written)))]
 pub(crate) async fn update(
     State(state): State<AppState>,
-    caller: Caller,
-    headers: HeaderMap,
-    Path(id): Path<String>,
+    request: Command<CastMember>,
     body: JsonObject,
 ) -> Result<Response, Problem> {
-    caller.require(Role::CastMembers)?;
-    let id = path_id(&id)?;
-    let write = Write::from_headers(&caller, &headers, &format!("PUT /cast-members/{id}"))?;
-    let write = write.for_body(&body);
+    let request = request.with_body(&body);
     let (name, kind) = read(body)?;
-    state
-        .execute::<CastMember>(
-            write,
-            id,
-            &CastMemberId::new(id),
-            UpdateCastMember { name, kind }.into(),
-            None,
-        )
+    request
+        .run(&state, UpdateCastMember { name, kind }.into())
         .await
 }
 
@@ -119,20 +103,15 @@ pub(crate) async fn update(
     responses((status = 200, description = "Deleted (or already deleted)", body = crate::write::Written)))]
 pub(crate) async fn delete(
     State(state): State<AppState>,
-    caller: Caller,
-    headers: HeaderMap,
-    Path(id): Path<String>,
+    request: Command<CastMember>,
 ) -> Result<Response, Problem> {
-    caller.require(Role::CastMembers)?;
-    let id = path_id(&id)?;
-    let write = Write::from_headers(&caller, &headers, &format!("DELETE /cast-members/{id}"))?;
-    state
-        .execute::<CastMember>(
-            write,
-            id,
-            &CastMemberId::new(id),
-            DeleteCastMember.into(),
-            None,
-        )
-        .await
+    request.run(&state, DeleteCastMember.into()).await
+}
+
+impl Resource for CastMember {
+    const ROLE: Role = Role::CastMembers;
+
+    fn id(id: Uuid) -> CastMemberId {
+        CastMemberId::new(id)
+    }
 }

@@ -1,20 +1,21 @@
 //! Categories: create, update, activate, deactivate, delete.
 
-use axum::extract::{Path, State};
-use axum::http::HeaderMap;
+use axum::extract::State;
 use axum::response::Response;
 use codeflix_auth::Role;
 use codeflix_domain::catalog::category::{
-    ActivateCategory, Category, CategoryCommand, CategoryDescription, CategoryError, CategoryId,
-    CategoryName, CreateCategory, DeactivateCategory, DeleteCategory, UpdateCategory,
+    ActivateCategory, Category, CategoryDescription, CategoryError, CategoryId, CategoryName,
+    CreateCategory, DeactivateCategory, DeleteCategory, UpdateCategory,
 };
 use serde::Deserialize;
 use utoipa::ToSchema;
+use uuid::Uuid;
 
 use crate::AppState;
-use crate::input::{Fields, JsonObject, path_id};
+use crate::command::{Command, Create, Resource};
+use crate::input::{Fields, JsonObject};
 use crate::problem::Problem;
-use crate::write::{Caller, DomainProblem, Write, gone, state_conflict};
+use crate::write::{DomainProblem, gone, state_conflict};
 
 /// A new category.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -77,13 +78,10 @@ impl DomainProblem for CategoryError {
     responses((status = 201, description = "Created", body = crate::write::Written)))]
 pub(crate) async fn create(
     State(state): State<AppState>,
-    caller: Caller,
-    headers: HeaderMap,
+    create: Create<Category>,
     body: JsonObject,
 ) -> Result<Response, Problem> {
-    caller.require(Role::Categories)?;
-    let write = Write::from_headers(&caller, &headers, "POST /categories")?;
-    let write = write.for_body(&body);
+    let create = create.with_body(&body);
     let mut fields = Fields::new(body);
     let name = fields.text("name", CategoryName::MAX_CHARS, CategoryName::parse);
     let description = fields.optional_text(
@@ -96,21 +94,12 @@ pub(crate) async fn create(
     let (Some(name), Some(description), Some(active)) = (name, description, active) else {
         return Err(Problem::bad_request("invalid body"));
     };
-    let id = write.new_id();
     let command = CreateCategory {
         name,
         description,
         active,
     };
-    state
-        .execute::<Category>(
-            write,
-            id,
-            &CategoryId::new(id),
-            command.into(),
-            Some(format!("/categories/{id}")),
-        )
-        .await
+    create.run(&state, "/categories", command.into()).await
 }
 
 /// Replace a category's name and description
@@ -120,15 +109,10 @@ pub(crate) async fn create(
     responses((status = 200, description = "Updated", body = crate::write::Written)))]
 pub(crate) async fn update(
     State(state): State<AppState>,
-    caller: Caller,
-    headers: HeaderMap,
-    Path(id): Path<String>,
+    request: Command<Category>,
     body: JsonObject,
 ) -> Result<Response, Problem> {
-    caller.require(Role::Categories)?;
-    let id = path_id(&id)?;
-    let write = Write::from_headers(&caller, &headers, &format!("PUT /categories/{id}"))?;
-    let write = write.for_body(&body);
+    let request = request.with_body(&body);
     let mut fields = Fields::new(body);
     let name = fields.text("name", CategoryName::MAX_CHARS, CategoryName::parse);
     let description = fields.optional_text(
@@ -141,25 +125,7 @@ pub(crate) async fn update(
         return Err(Problem::bad_request("invalid body"));
     };
     let command = UpdateCategory { name, description };
-    state
-        .execute::<Category>(write, id, &CategoryId::new(id), command.into(), None)
-        .await
-}
-
-async fn simple(
-    state: AppState,
-    caller: Caller,
-    headers: HeaderMap,
-    id: String,
-    action: &str,
-    command: CategoryCommand,
-) -> Result<Response, Problem> {
-    caller.require(Role::Categories)?;
-    let id = path_id(&id)?;
-    let write = Write::from_headers(&caller, &headers, &format!("{action} /categories/{id}"))?;
-    state
-        .execute::<Category>(write, id, &CategoryId::new(id), command, None)
-        .await
+    request.run(&state, command.into()).await
 }
 
 /// Activate a category: videos and genres may refer to it again
@@ -168,19 +134,9 @@ async fn simple(
     responses((status = 200, description = "Active", body = crate::write::Written)))]
 pub(crate) async fn activate(
     State(state): State<AppState>,
-    caller: Caller,
-    headers: HeaderMap,
-    Path(id): Path<String>,
+    request: Command<Category>,
 ) -> Result<Response, Problem> {
-    simple(
-        state,
-        caller,
-        headers,
-        id,
-        "POST activate",
-        ActivateCategory.into(),
-    )
-    .await
+    request.run(&state, ActivateCategory.into()).await
 }
 
 /// Deactivate a category: it stays, but nothing new may refer to it
@@ -189,19 +145,9 @@ pub(crate) async fn activate(
     responses((status = 200, description = "Inactive", body = crate::write::Written)))]
 pub(crate) async fn deactivate(
     State(state): State<AppState>,
-    caller: Caller,
-    headers: HeaderMap,
-    Path(id): Path<String>,
+    request: Command<Category>,
 ) -> Result<Response, Problem> {
-    simple(
-        state,
-        caller,
-        headers,
-        id,
-        "POST deactivate",
-        DeactivateCategory.into(),
-    )
-    .await
+    request.run(&state, DeactivateCategory.into()).await
 }
 
 /// Delete a category (softly: its history stays in the log)
@@ -210,9 +156,15 @@ pub(crate) async fn deactivate(
     responses((status = 200, description = "Deleted (or already deleted)", body = crate::write::Written)))]
 pub(crate) async fn delete(
     State(state): State<AppState>,
-    caller: Caller,
-    headers: HeaderMap,
-    Path(id): Path<String>,
+    request: Command<Category>,
 ) -> Result<Response, Problem> {
-    simple(state, caller, headers, id, "DELETE", DeleteCategory.into()).await
+    request.run(&state, DeleteCategory.into()).await
+}
+
+impl Resource for Category {
+    const ROLE: Role = Role::Categories;
+
+    fn id(id: Uuid) -> CategoryId {
+        CategoryId::new(id)
+    }
 }

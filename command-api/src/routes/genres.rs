@@ -1,24 +1,22 @@
 //! Genres: create, update, activate, deactivate, delete.
 
-use axum::extract::{Path, State};
-use axum::http::HeaderMap;
+use axum::extract::State;
 use axum::response::Response;
 use codeflix_auth::Role;
 use codeflix_domain::catalog::category::{Category, CategoryId};
 use codeflix_domain::catalog::genre::{
-    ActivateGenre, CreateGenre, DeactivateGenre, DeleteGenre, Genre, GenreCommand, GenreError,
-    GenreId, GenreName, UpdateGenre,
+    ActivateGenre, CreateGenre, DeactivateGenre, DeleteGenre, Genre, GenreError, GenreId,
+    GenreName, UpdateGenre,
 };
 use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::input::{Fields, JsonObject, path_id};
+use crate::command::{Command, Create, Resource};
+use crate::input::{Fields, JsonObject};
 use crate::problem::Problem;
-use crate::write::{
-    Caller, DomainProblem, Write, gone, reference_problem, references, state_conflict,
-};
+use crate::write::{DomainProblem, gone, reference_problem, references, state_conflict};
 
 /// A new genre.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -103,29 +101,17 @@ async fn read(
     responses((status = 201, description = "Created", body = crate::write::Written)))]
 pub(crate) async fn create(
     State(state): State<AppState>,
-    caller: Caller,
-    headers: HeaderMap,
+    create: Create<Genre>,
     body: JsonObject,
 ) -> Result<Response, Problem> {
-    caller.require(Role::Genres)?;
-    let write = Write::from_headers(&caller, &headers, "POST /genres")?;
-    let write = write.for_body(&body);
+    let create = create.with_body(&body);
     let (name, active, categories) = read(&state, body, true).await?;
-    let id = write.new_id();
     let command = CreateGenre {
         name,
         active,
         categories,
     };
-    state
-        .execute::<Genre>(
-            write,
-            id,
-            &GenreId::new(id),
-            command.into(),
-            Some(format!("/genres/{id}")),
-        )
-        .await
+    create.run(&state, "/genres", command.into()).await
 }
 
 /// Replace a genre's name and categories
@@ -135,36 +121,13 @@ pub(crate) async fn create(
     responses((status = 200, description = "Updated", body = crate::write::Written)))]
 pub(crate) async fn update(
     State(state): State<AppState>,
-    caller: Caller,
-    headers: HeaderMap,
-    Path(id): Path<String>,
+    request: Command<Genre>,
     body: JsonObject,
 ) -> Result<Response, Problem> {
-    caller.require(Role::Genres)?;
-    let id = path_id(&id)?;
-    let write = Write::from_headers(&caller, &headers, &format!("PUT /genres/{id}"))?;
-    let write = write.for_body(&body);
+    let request = request.with_body(&body);
     let (name, _, categories) = read(&state, body, false).await?;
     let command = UpdateGenre { name, categories };
-    state
-        .execute::<Genre>(write, id, &GenreId::new(id), command.into(), None)
-        .await
-}
-
-async fn simple(
-    state: AppState,
-    caller: Caller,
-    headers: HeaderMap,
-    id: String,
-    action: &str,
-    command: GenreCommand,
-) -> Result<Response, Problem> {
-    caller.require(Role::Genres)?;
-    let id = path_id(&id)?;
-    let write = Write::from_headers(&caller, &headers, &format!("{action} /genres/{id}"))?;
-    state
-        .execute::<Genre>(write, id, &GenreId::new(id), command, None)
-        .await
+    request.run(&state, command.into()).await
 }
 
 /// Activate a genre
@@ -173,19 +136,9 @@ async fn simple(
     responses((status = 200, description = "Active", body = crate::write::Written)))]
 pub(crate) async fn activate(
     State(state): State<AppState>,
-    caller: Caller,
-    headers: HeaderMap,
-    Path(id): Path<String>,
+    request: Command<Genre>,
 ) -> Result<Response, Problem> {
-    simple(
-        state,
-        caller,
-        headers,
-        id,
-        "POST activate",
-        ActivateGenre.into(),
-    )
-    .await
+    request.run(&state, ActivateGenre.into()).await
 }
 
 /// Deactivate a genre
@@ -194,19 +147,9 @@ pub(crate) async fn activate(
     responses((status = 200, description = "Inactive", body = crate::write::Written)))]
 pub(crate) async fn deactivate(
     State(state): State<AppState>,
-    caller: Caller,
-    headers: HeaderMap,
-    Path(id): Path<String>,
+    request: Command<Genre>,
 ) -> Result<Response, Problem> {
-    simple(
-        state,
-        caller,
-        headers,
-        id,
-        "POST deactivate",
-        DeactivateGenre.into(),
-    )
-    .await
+    request.run(&state, DeactivateGenre.into()).await
 }
 
 /// Delete a genre (softly)
@@ -215,9 +158,15 @@ pub(crate) async fn deactivate(
     responses((status = 200, description = "Deleted (or already deleted)", body = crate::write::Written)))]
 pub(crate) async fn delete(
     State(state): State<AppState>,
-    caller: Caller,
-    headers: HeaderMap,
-    Path(id): Path<String>,
+    request: Command<Genre>,
 ) -> Result<Response, Problem> {
-    simple(state, caller, headers, id, "DELETE", DeleteGenre.into()).await
+    request.run(&state, DeleteGenre.into()).await
+}
+
+impl Resource for Genre {
+    const ROLE: Role = Role::Genres;
+
+    fn id(id: Uuid) -> GenreId {
+        GenreId::new(id)
+    }
 }

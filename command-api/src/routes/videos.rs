@@ -1,7 +1,7 @@
 //! Videos: create, update, delete, publish, unpublish, and their categories, genres and cast.
 
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::Response;
 use codeflix_auth::Role;
 use codeflix_domain::catalog::cast_member::{CastMember, CastMemberId};
@@ -18,10 +18,11 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::input::{Fields, JsonObject, path_id};
+use crate::command::{Command, Create, Resource};
+use crate::input::{Fields, JsonObject};
 use crate::problem::Problem;
 use crate::write::{
-    Caller, DomainProblem, Write, field_rule, gone, reference_problem, references, state_conflict,
+    DomainProblem, field_rule, gone, reference_problem, references, state_conflict,
 };
 
 /// The ClassInd advisory rating.
@@ -171,13 +172,10 @@ fn details(fields: &mut Fields) -> Option<VideoDetails> {
     responses((status = 201, description = "Created", body = crate::write::Written)))]
 pub(crate) async fn create(
     State(state): State<AppState>,
-    caller: Caller,
-    headers: HeaderMap,
+    create: Create<Video>,
     body: JsonObject,
 ) -> Result<Response, Problem> {
-    caller.require(Role::Videos)?;
-    let write = Write::from_headers(&caller, &headers, "POST /videos")?;
-    let write = write.for_body(&body);
+    let create = create.with_body(&body);
     let mut fields = Fields::new(body);
     let details = details(&mut fields);
     let categories = fields.ids("categories");
@@ -208,16 +206,7 @@ pub(crate) async fn create(
         )
         .await?,
     };
-    let id = write.new_id();
-    state
-        .execute::<Video>(
-            write,
-            id,
-            &VideoId::new(id),
-            command.into(),
-            Some(format!("/videos/{id}")),
-        )
-        .await
+    create.run(&state, "/videos", command.into()).await
 }
 
 /// Replace a video's descriptive fields
@@ -227,43 +216,15 @@ pub(crate) async fn create(
     responses((status = 200, description = "Updated", body = crate::write::Written)))]
 pub(crate) async fn update(
     State(state): State<AppState>,
-    caller: Caller,
-    headers: HeaderMap,
-    Path(id): Path<String>,
+    request: Command<Video>,
     body: JsonObject,
 ) -> Result<Response, Problem> {
-    caller.require(Role::Videos)?;
-    let id = path_id(&id)?;
-    let write = Write::from_headers(&caller, &headers, &format!("PUT /videos/{id}"))?;
-    let write = write.for_body(&body);
+    let request = request.with_body(&body);
     let mut fields = Fields::new(body);
     let details = details(&mut fields);
     fields.finish()?;
     let details = details.ok_or_else(|| Problem::bad_request("invalid body"))?;
-    state
-        .execute::<Video>(
-            write,
-            id,
-            &VideoId::new(id),
-            UpdateVideo { details }.into(),
-            None,
-        )
-        .await
-}
-
-async fn simple(
-    state: &AppState,
-    caller: &Caller,
-    headers: &HeaderMap,
-    id: Uuid,
-    target: &str,
-    command: VideoCommand,
-) -> Result<Response, Problem> {
-    caller.require(Role::Videos)?;
-    let write = Write::from_headers(caller, headers, target)?;
-    state
-        .execute::<Video>(write, id, &VideoId::new(id), command, None)
-        .await
+    request.run(&state, UpdateVideo { details }.into()).await
 }
 
 /// Delete a video (softly; a published video is unpublished first)
@@ -272,13 +233,9 @@ async fn simple(
     responses((status = 200, description = "Deleted (or already deleted)", body = crate::write::Written)))]
 pub(crate) async fn delete(
     State(state): State<AppState>,
-    caller: Caller,
-    headers: HeaderMap,
-    Path(id): Path<String>,
+    request: Command<Video>,
 ) -> Result<Response, Problem> {
-    let id = path_id(&id)?;
-    let target = format!("DELETE /videos/{id}");
-    simple(&state, &caller, &headers, id, &target, DeleteVideo.into()).await
+    request.run(&state, DeleteVideo.into()).await
 }
 
 /// Publish a video: viewers can see it (its VIDEO media must be encoded)
@@ -287,13 +244,9 @@ pub(crate) async fn delete(
     responses((status = 200, description = "Published", body = crate::write::Written)))]
 pub(crate) async fn publish(
     State(state): State<AppState>,
-    caller: Caller,
-    headers: HeaderMap,
-    Path(id): Path<String>,
+    request: Command<Video>,
 ) -> Result<Response, Problem> {
-    let id = path_id(&id)?;
-    let target = format!("POST /videos/{id}/publish");
-    simple(&state, &caller, &headers, id, &target, PublishVideo.into()).await
+    request.run(&state, PublishVideo.into()).await
 }
 
 /// Unpublish a video: viewers no longer see it
@@ -302,21 +255,9 @@ pub(crate) async fn publish(
     responses((status = 200, description = "Unpublished", body = crate::write::Written)))]
 pub(crate) async fn unpublish(
     State(state): State<AppState>,
-    caller: Caller,
-    headers: HeaderMap,
-    Path(id): Path<String>,
+    request: Command<Video>,
 ) -> Result<Response, Problem> {
-    let id = path_id(&id)?;
-    let target = format!("POST /videos/{id}/unpublish");
-    simple(
-        &state,
-        &caller,
-        &headers,
-        id,
-        &target,
-        UnpublishVideo.into(),
-    )
-    .await
+    request.run(&state, UnpublishVideo.into()).await
 }
 
 /// Which related aggregate a link route is about.
@@ -328,14 +269,6 @@ enum Link {
 }
 
 impl Link {
-    fn segment(self) -> &'static str {
-        match self {
-            Link::Category => "categories",
-            Link::Genre => "genres",
-            Link::CastMember => "cast-members",
-        }
-    }
-
     /// The path parameter naming the other aggregate, as the OpenAPI document calls it.
     fn parameter(self) -> &'static str {
         match self {
@@ -348,34 +281,13 @@ impl Link {
 
 async fn link(
     state: AppState,
-    caller: Caller,
-    headers: HeaderMap,
-    (id, other): (String, String),
+    request: Command<Video>,
     link: Link,
     attach: bool,
 ) -> Result<Response, Problem> {
-    caller.require(Role::Videos)?;
-    let (id, other) = match (path_id(&id), Uuid::parse_str(&other)) {
-        (Ok(id), Ok(other)) => (id, other),
-        (id, other) => {
-            let mut errors = Vec::new();
-            if id.is_err() {
-                errors.push(crate::problem::FieldError::new(
-                    "id",
-                    "must be an id (UUID)",
-                ));
-            }
-            if other.is_err() {
-                errors.push(crate::problem::FieldError::new(
-                    link.parameter(),
-                    "must be an id (UUID)",
-                ));
-            }
-            return Err(Problem::validation(errors));
-        }
-    };
-    let method = if attach { "PUT" } else { "DELETE" };
-    let target = format!("{method} /videos/{id}/{}/{other}", link.segment());
+    let other = request
+        .other(link.parameter())
+        .ok_or_else(|| Problem::bad_request("the route names no related id"))?;
     let command: VideoCommand = match (link, attach) {
         (Link::Category, true) => {
             let category = references::<Category, _>(
@@ -419,7 +331,7 @@ async fn link(
         }
         .into(),
     };
-    simple(&state, &caller, &headers, id, &target, command).await
+    request.run(&state, command).await
 }
 
 /// Put a video in a category
@@ -429,11 +341,9 @@ async fn link(
     responses((status = 200, description = "Attached (or already attached)", body = crate::write::Written)))]
 pub(crate) async fn attach_category(
     State(state): State<AppState>,
-    caller: Caller,
-    headers: HeaderMap,
-    Path(ids): Path<(String, String)>,
+    request: Command<Video>,
 ) -> Result<Response, Problem> {
-    link(state, caller, headers, ids, Link::Category, true).await
+    link(state, request, Link::Category, true).await
 }
 
 /// Take a video out of a category
@@ -443,11 +353,9 @@ pub(crate) async fn attach_category(
     responses((status = 200, description = "Detached (or was not attached)", body = crate::write::Written)))]
 pub(crate) async fn detach_category(
     State(state): State<AppState>,
-    caller: Caller,
-    headers: HeaderMap,
-    Path(ids): Path<(String, String)>,
+    request: Command<Video>,
 ) -> Result<Response, Problem> {
-    link(state, caller, headers, ids, Link::Category, false).await
+    link(state, request, Link::Category, false).await
 }
 
 /// Give a video a genre
@@ -457,11 +365,9 @@ pub(crate) async fn detach_category(
     responses((status = 200, description = "Attached (or already attached)", body = crate::write::Written)))]
 pub(crate) async fn attach_genre(
     State(state): State<AppState>,
-    caller: Caller,
-    headers: HeaderMap,
-    Path(ids): Path<(String, String)>,
+    request: Command<Video>,
 ) -> Result<Response, Problem> {
-    link(state, caller, headers, ids, Link::Genre, true).await
+    link(state, request, Link::Genre, true).await
 }
 
 /// Take a genre from a video
@@ -471,11 +377,9 @@ pub(crate) async fn attach_genre(
     responses((status = 200, description = "Detached (or was not attached)", body = crate::write::Written)))]
 pub(crate) async fn detach_genre(
     State(state): State<AppState>,
-    caller: Caller,
-    headers: HeaderMap,
-    Path(ids): Path<(String, String)>,
+    request: Command<Video>,
 ) -> Result<Response, Problem> {
-    link(state, caller, headers, ids, Link::Genre, false).await
+    link(state, request, Link::Genre, false).await
 }
 
 /// Add a cast member to a video
@@ -485,11 +389,9 @@ pub(crate) async fn detach_genre(
     responses((status = 200, description = "Attached (or already attached)", body = crate::write::Written)))]
 pub(crate) async fn attach_cast_member(
     State(state): State<AppState>,
-    caller: Caller,
-    headers: HeaderMap,
-    Path(ids): Path<(String, String)>,
+    request: Command<Video>,
 ) -> Result<Response, Problem> {
-    link(state, caller, headers, ids, Link::CastMember, true).await
+    link(state, request, Link::CastMember, true).await
 }
 
 /// Remove a cast member from a video
@@ -499,9 +401,15 @@ pub(crate) async fn attach_cast_member(
     responses((status = 200, description = "Detached (or was not attached)", body = crate::write::Written)))]
 pub(crate) async fn detach_cast_member(
     State(state): State<AppState>,
-    caller: Caller,
-    headers: HeaderMap,
-    Path(ids): Path<(String, String)>,
+    request: Command<Video>,
 ) -> Result<Response, Problem> {
-    link(state, caller, headers, ids, Link::CastMember, false).await
+    link(state, request, Link::CastMember, false).await
+}
+
+impl Resource for Video {
+    const ROLE: Role = Role::Videos;
+
+    fn id(id: Uuid) -> VideoId {
+        VideoId::new(id)
+    }
 }
