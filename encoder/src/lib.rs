@@ -16,6 +16,7 @@ pub mod dash;
 pub mod ladder;
 pub mod metrics;
 pub mod playlist;
+mod policy;
 pub mod probe;
 pub mod reaction;
 pub mod worker;

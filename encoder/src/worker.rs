@@ -24,8 +24,7 @@ use codeflix_consumer::{Membership, Tracker, dlq};
 use codeflix_domain::catalog::video::{StorageLocation, VideoEvent, VideoUploaded};
 use codeflix_domain::encoding::{
     EncodingCommand, EncodingError, EncodingJob, EncodingJobId, FailEncoding, FinishEncoding,
-    JobStatus, Percent, Rendition, ReportEncodingProgress, RequestEncoding, StartEncoding,
-    WorkerName,
+    Percent, Rendition, ReportEncodingProgress, RequestEncoding, StartEncoding, WorkerName,
 };
 use codeflix_domain::{
     AggregateType, AnyEvent, CommandContext, EventMetadata, ExpectedVersion, Reason, Version,
@@ -42,6 +41,7 @@ use tokio::task::JoinSet;
 use uuid::Uuid;
 
 use crate::metrics::EncoderMetrics;
+use crate::policy::{self, Next};
 use crate::{EncodeError, Encoded, EncoderConfig};
 
 /// Names the worker's consumer group, dead-letter and redrive topics.
@@ -468,8 +468,14 @@ impl Worker {
             let job = self.log.load::<EncodingJob>(&id).await?;
             let version = job.version();
             let state = job.state();
-            match state.status() {
-                None => {
+            let seen = policy::Seen {
+                status: state.status(),
+                retryable: job_retryable(state),
+                attempts: state.attempts(),
+                redriven,
+            };
+            match policy::next(seen, max, || self.owner_may_be_alive(&id, state)) {
+                Next::Request => {
                     let ctx = self.context(
                         Uuid::new_v5(&COMMANDS, format!("request/{id}").as_bytes()),
                         cause,
@@ -484,24 +490,16 @@ impl Worker {
                         Err(error) => return Err(error.into()),
                     }
                 }
-                Some(JobStatus::Finished) => return Ok(Handled::Skipped),
-                Some(JobStatus::Failed) if !job_retryable(state) => return Ok(Handled::Skipped),
-                // Out of attempts: dead-lettered already. An operator's redrive buys one more.
-                Some(JobStatus::Failed) if state.attempts() >= max && !redriven => {
-                    return Ok(Handled::Skipped);
-                }
-                Some(JobStatus::Failed) if state.attempts() >= max => {}
-                Some(JobStatus::Failed) => {
-                    tokio::time::sleep(self.settings.retry_backoff * state.attempts()).await;
-                }
-                Some(JobStatus::Running) if self.owner_may_be_alive(&id, state) => {
-                    // Its worker may be encoding it: wait for the end. The record stays
-                    // unfinished meanwhile, so if that worker dies, the upload comes back.
+                Next::Skip => return Ok(Handled::Skipped),
+                Next::Wait => {
                     tokio::time::sleep(self.settings.progress_interval.max(Duration::from_secs(1)))
                         .await;
                     continue;
                 }
-                Some(JobStatus::Requested | JobStatus::Running) => {}
+                Next::Run { backoff_steps: 0 } => {}
+                Next::Run { backoff_steps } => {
+                    tokio::time::sleep(self.settings.retry_backoff * backoff_steps).await;
+                }
             }
             let _slot = self
                 .slots
@@ -564,17 +562,13 @@ impl Worker {
             };
             // Nothing names this attempt's objects: the failure report comes first.
             self.discard(&paths.prefix).await;
-            let last = attempt >= max;
-            let retry = retryable && !last;
-            let reason = if retry {
-                format!("attempt {attempt} failed, will retry: {reason}")
-            } else if retryable {
-                format!("attempt {attempt} failed, giving up: {reason}")
-            } else {
-                reason
-            };
+            let policy::Failure {
+                reason,
+                retry,
+                dead_letter,
+            } = policy::failed(attempt, max, &reason, retryable);
             tracing::warn!(job = %id, attempt, %reason, "encoding failed");
-            if retryable && last {
+            if dead_letter {
                 // Dead-lettered before the failure is recorded: a crash in between repeats the
                 // letter (listed once), never loses it.
                 self.dead_letter(raw, format!("encoding failed {attempt} times: {reason}"))
