@@ -238,13 +238,20 @@ pub fn sweep_uploads_every(
         let mut ticks = tokio::time::interval(every);
         loop {
             ticks.tick().await;
-            if let Err(error) = routes::media::sweep_uploads(&media, max_age).await {
+            if let Err(error) = media.sweep_uploads(max_age).await {
                 tracing::warn!(%error, "sweeping abandoned uploads");
             }
         }
     })
 }
 
-pub use routes::media::sweep_uploads;
+/// Deletes resumable uploads untouched for longer than `max_age` (neither created nor extended
+/// since); returns how many. Run periodically by [`sweep_uploads_every`].
+pub async fn sweep_uploads(
+    media: &media::MediaStore,
+    max_age: Duration,
+) -> Result<usize, media::uploads::UploadError> {
+    media.sweep_uploads(max_age).await
+}
 
 pub use codeflix_http::serve;

@@ -3,6 +3,9 @@
 //! Files are never held whole in memory: bytes go through the hasher and into a multipart upload
 //! as they arrive, and the object only becomes visible when the upload completes. The first bytes
 //! are sniffed for the real file type, so a text file named `.mp4` is refused before it is stored.
+//! Resumable uploads keep their description and chunks here too ([`uploads`]).
+
+pub mod uploads;
 
 use std::sync::Arc;
 

@@ -17,12 +17,12 @@ use codeflix_domain::catalog::video::{
 use codeflix_domain::{ExpectedVersion, Version};
 use futures::StreamExt;
 use object_store::path::Path as StorePath;
-use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutPayload};
-use serde::{Deserialize, Serialize};
+use object_store::ObjectStoreExt;
 use uuid::Uuid;
 
 use crate::AppState;
 use crate::input::path_id;
+use crate::media::uploads::{Created, Upload, UploadError, UploadInfo};
 use crate::media::{IngestError, Ingested, MediaStore, PARTS_IN_FLIGHT, SNIFF_BYTES, sniff};
 use crate::problem::{FieldError, Problem};
 use crate::write::{Caller, Write};
@@ -232,21 +232,6 @@ pub(crate) async fn upload(
     record(&state, write, id, slot, media, key, ingested).await
 }
 
-/// A resumable upload's description, kept next to its chunks.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-struct UploadInfo {
-    video: Uuid,
-    slot: String,
-    length: u64,
-    /// Who created it; nobody else sees it.
-    subject: String,
-    expected: Option<u64>,
-}
-
-fn upload_root(id: Uuid) -> String {
-    format!("uploads/{id}")
-}
-
 fn tus_headers(response: &mut Response) {
     response
         .headers_mut()
@@ -390,30 +375,22 @@ pub(crate) async fn create_upload(
             ExpectedVersion::Any => None,
         },
     };
-    let bytes = serde_json::to_vec(&info).map_err(|e| Problem::bad_request(e.to_string()))?;
-    let info_path = state
-        .media()
-        .path(&format!("{}/info.json", upload_root(id)));
     // Created only if absent: a retry with the same Idempotency-Key finds its upload (and its
     // chunks) instead of resetting it, and a retry describing another upload is refused.
-    let created = state
+    let replayed = match state
         .media()
-        .store()
-        .put_opts(&info_path, PutPayload::from(bytes), PutMode::Create.into())
-        .await;
-    let replayed = match created {
-        Ok(_) => false,
-        Err(object_store::Error::AlreadyExists { .. }) => {
-            let (existing, _) = load(state.media(), &caller, id).await?;
-            if existing != info {
-                return Err(Problem::validation(vec![FieldError::new(
-                    "Idempotency-Key",
-                    "was already used for this operation with a different request",
-                )]));
-            }
-            true
+        .create_upload(id, &info)
+        .await
+        .map_err(|e| upload_problem(&e))?
+    {
+        Created::New => false,
+        Created::Existing(existing) if existing == info => true,
+        Created::Existing(_) => {
+            return Err(Problem::validation(vec![FieldError::new(
+                "Idempotency-Key",
+                "was already used for this operation with a different request",
+            )]));
         }
-        Err(e) => return Err(Problem::unavailable(format!("object storage: {e}"))),
     };
     let mut response = StatusCode::CREATED.into_response();
     tus_headers(&mut response);
@@ -429,54 +406,26 @@ pub(crate) async fn create_upload(
     Ok(response)
 }
 
-/// An upload's description and the chunks received so far, in order.
-async fn load(
-    media: &MediaStore,
-    caller: &Caller,
-    id: Uuid,
-) -> Result<(UploadInfo, Vec<(StorePath, u64)>), Problem> {
-    let missing = || Problem::not_found(format!("no upload {id}"));
-    let unavailable = |e: object_store::Error| Problem::unavailable(format!("object storage: {e}"));
-    let root = upload_root(id);
-    let info = match media
-        .store()
-        .get(&media.path(&format!("{root}/info.json")))
+/// An upload's description and the chunks received so far, in order; 404 for anyone but its
+/// creator.
+async fn load(media: &MediaStore, caller: &Caller, id: Uuid) -> Result<Upload, Problem> {
+    let upload = media
+        .load_upload(id)
         .await
-    {
-        Ok(found) => found.bytes().await.map_err(unavailable)?,
-        Err(object_store::Error::NotFound { .. }) => return Err(missing()),
-        Err(e) => return Err(unavailable(e)),
-    };
-    let info: UploadInfo = serde_json::from_slice(&info)
-        .map_err(|e| Problem::unavailable(format!("upload {id} is unreadable: {e}")))?;
-    if info.subject != caller.principal.subject {
-        return Err(missing());
+        .map_err(|e| upload_problem(&e))?;
+    if upload.info.subject != caller.principal.subject {
+        return Err(upload_problem(&UploadError::NotFound(id)));
     }
-    let mut chunks: Vec<(StorePath, u64)> = media
-        .store()
-        .list(Some(&media.path(&format!("{root}/chunks"))))
-        .map(|meta| meta.map(|m| (m.location, m.size)))
-        .collect::<Vec<_>>()
-        .await
-        .into_iter()
-        .collect::<Result<_, _>>()
-        .map_err(unavailable)?;
-    chunks.sort();
-    // Chunks are named by their offset: keep the contiguous run from 0.
-    let mut offset = 0;
-    let mut contiguous = Vec::with_capacity(chunks.len());
-    for (path, size) in chunks {
-        if path.filename() != Some(&format!("{offset:020}")) {
-            break;
-        }
-        offset += size;
-        contiguous.push((path, size));
-    }
-    Ok((info, contiguous))
+    Ok(upload)
 }
 
-fn offset_of(chunks: &[(StorePath, u64)]) -> u64 {
-    chunks.iter().map(|(_, size)| size).sum()
+fn upload_problem(error: &UploadError) -> Problem {
+    match error {
+        UploadError::NotFound(_) => Problem::not_found(error.to_string()),
+        UploadError::Unreadable { .. } | UploadError::Storage(_) => {
+            Problem::unavailable(error.to_string())
+        }
+    }
 }
 
 /// Where a resumable upload stands (tus HEAD)
@@ -498,12 +447,12 @@ pub(crate) async fn upload_status(
     caller.require(Role::Videos)?;
     require_tus(&headers)?;
     let id = path_id(&id)?;
-    let (info, chunks) = load(state.media(), &caller, id).await?;
+    let upload = load(state.media(), &caller, id).await?;
     let mut response = StatusCode::OK.into_response();
     tus_headers(&mut response);
     let headers = response.headers_mut();
-    headers.insert("upload-offset", HeaderValue::from(offset_of(&chunks)));
-    headers.insert("upload-length", HeaderValue::from(info.length));
+    headers.insert("upload-offset", HeaderValue::from(upload.offset()));
+    headers.insert("upload-length", HeaderValue::from(upload.info.length));
     Ok(response)
 }
 
@@ -560,9 +509,10 @@ pub(crate) async fn upload_chunk(
     let lock = state.upload_locks().get(id);
     let _guard = lock.lock().await;
     let media = state.media().clone();
-    let (info, mut chunks) = load(&media, &caller, id).await?;
+    let mut upload = load(&media, &caller, id).await?;
+    let info = upload.info.clone();
     let slot = parse_slot(&info.slot)?;
-    let mut offset = offset_of(&chunks);
+    let mut offset = upload.offset();
     if claimed != offset {
         return Err(Problem::new(
             StatusCode::CONFLICT,
@@ -575,7 +525,7 @@ pub(crate) async fn upload_chunk(
         && let Some(chunk) = store_chunk(&state, id, offset, &info, slot, body).await?
     {
         offset += chunk.1;
-        chunks.push(chunk);
+        upload.chunks.push(chunk);
     }
     if offset < info.length {
         let mut response = StatusCode::NO_CONTENT.into_response();
@@ -585,8 +535,7 @@ pub(crate) async fn upload_chunk(
             .insert("upload-offset", HeaderValue::from(offset));
         return Ok(response);
     }
-    let paths: Vec<StorePath> = chunks.into_iter().map(|(path, _)| path).collect();
-    complete(&state, &caller, id, &info, slot, &paths).await
+    complete(&state, &caller, id, &info, slot, &upload.paths()).await
 }
 
 /// Stores the body as the chunk at `offset`; returns it with its size, or `None` when the body
@@ -601,7 +550,7 @@ async fn store_chunk(
     body: Body,
 ) -> Result<Option<(StorePath, u64)>, Problem> {
     let media = state.media();
-    let path = media.path(&format!("{}/chunks/{offset:020}", upload_root(id)));
+    let path = media.chunk_path(id, offset);
     let storage = |e: object_store::Error| Problem::unavailable(format!("object storage: {e}"));
     let upload = media.store().put_multipart(&path).await.map_err(storage)?;
     let mut writer = object_store::WriteMultipart::new(upload);
@@ -690,18 +639,9 @@ async fn complete(
     let write = Write::with_command_id(caller, command_id, expected);
     let answer = record(state, write, info.video, slot, media_id, key, ingested).await;
     if answer.is_ok() {
-        remove(store, id, chunks).await;
+        store.remove_upload(id, chunks).await;
     }
     answer
-}
-
-async fn remove(store: &MediaStore, id: Uuid, chunks: &[StorePath]) {
-    for path in chunks {
-        store.delete(path).await;
-    }
-    store
-        .delete(&store.path(&format!("{}/info.json", upload_root(id))))
-        .await;
 }
 
 /// Abandon a resumable upload (tus termination)
@@ -721,61 +661,11 @@ pub(crate) async fn delete_upload(
     let id = path_id(&id)?;
     let lock = state.upload_locks().get(id);
     let _guard = lock.lock().await;
-    let (_, chunks) = load(state.media(), &caller, id).await?;
-    let paths: Vec<StorePath> = chunks.into_iter().map(|(path, _)| path).collect();
-    remove(state.media(), id, &paths).await;
+    let upload = load(state.media(), &caller, id).await?;
+    state.media().remove_upload(id, &upload.paths()).await;
     let mut response = StatusCode::NO_CONTENT.into_response();
     tus_headers(&mut response);
     Ok(response)
-}
-
-/// Deletes resumable uploads untouched for longer than `max_age` (neither created nor extended
-/// since); returns how many. Run periodically by [`crate::sweep_uploads_every`].
-pub async fn sweep_uploads(
-    media: &MediaStore,
-    max_age: std::time::Duration,
-) -> Result<usize, String> {
-    let prefix = media.path("uploads");
-    let objects: Vec<object_store::ObjectMeta> = media
-        .store()
-        .list(Some(&prefix))
-        .collect::<Vec<_>>()
-        .await
-        .into_iter()
-        .collect::<Result<_, _>>()
-        .map_err(|e| e.to_string())?;
-    // The newest write of each upload, and its objects.
-    let mut uploads: HashMap<String, (i64, Vec<StorePath>)> = HashMap::new();
-    let depth = prefix.parts().count();
-    for object in objects {
-        let Some(id) = object
-            .location
-            .parts()
-            .nth(depth)
-            .map(|p| p.as_ref().to_owned())
-        else {
-            continue;
-        };
-        let modified = object.last_modified.timestamp_millis();
-        let entry = uploads.entry(id).or_insert_with(|| (modified, Vec::new()));
-        entry.0 = entry.0.max(modified);
-        entry.1.push(object.location);
-    }
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
-    let max_age = i64::try_from(max_age.as_millis()).unwrap_or(i64::MAX);
-    let mut swept = 0;
-    for (id, (newest, paths)) in uploads {
-        if now.saturating_sub(newest) >= max_age {
-            for path in &paths {
-                media.delete(path).await;
-            }
-            tracing::info!(upload = %id, "removed an abandoned upload");
-            swept += 1;
-        }
-    }
-    Ok(swept)
 }
 
 /// What this server supports (tus OPTIONS); no authentication needed.
