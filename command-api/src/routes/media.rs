@@ -16,8 +16,8 @@ use codeflix_domain::catalog::video::{
 };
 use codeflix_domain::{ExpectedVersion, Version};
 use futures::StreamExt;
-use object_store::path::Path as StorePath;
 use object_store::ObjectStoreExt;
+use object_store::path::Path as StorePath;
 use uuid::Uuid;
 
 use crate::AppState;
