@@ -1,7 +1,6 @@
-//! The projectors against the real embedded broker and registry, and the ports' contracts.
+//! The projectors against the real embedded broker and registry.
 
 #![allow(clippy::unwrap_used)]
 
-mod conformance;
 mod projection;
 mod support;

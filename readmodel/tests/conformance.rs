@@ -1,5 +1,8 @@
-//! The ports' contracts against the embedded adapters (the production adapters run the same
-//! contracts in their own tests when their engines' URLs are set).
+//! The ports' contracts against the embedded adapters, and against the production adapters when
+//! their engines' URLs are set (`CODEFLIX_TEST_SCYLLA_URL`, `CODEFLIX_TEST_ELASTICSEARCH_URL`; an
+//! engine that is set but unreachable fails the test).
+
+#![allow(clippy::unwrap_used)]
 
 use codeflix_readmodel::search::tantivy::TantivySearch;
 use codeflix_readmodel::store::sqlite::SqliteCatalog;
