@@ -6,8 +6,7 @@ use std::collections::BTreeMap;
 use uuid::Uuid;
 
 use super::{SearchQuery, SearchReads};
-use crate::Position;
-use crate::store::conformance::catalog;
+use crate::store::conformance::{catalog, positions_only_move_forward};
 use crate::store::{Changes, DocStore, VideoFilter};
 use crate::views::{Doc, DocKey, DocKind, VideoView};
 
@@ -208,23 +207,6 @@ pub async fn run<S: SearchReads + DocStore>(index: &S) {
         "offset pages through the same order"
     );
 
-    // Positions are kept with the index.
-    let at = |partition, next_offset| Position {
-        topic: "codeflix.catalog.video.events".to_owned(),
-        partition,
-        offset: next_offset,
-    };
-    for positions in [vec![at(0, 5)], vec![at(0, 3), at(1, 2)]] {
-        index
-            .commit(Changes {
-                docs: Vec::new(),
-                positions,
-            })
-            .await
-            .expect("commit positions");
-    }
-    assert_eq!(
-        index.positions().await.expect("positions"),
-        vec![at(0, 5), at(1, 2)]
-    );
+    // Positions are kept with the index, under the same rules as in every store.
+    positions_only_move_forward(index).await;
 }

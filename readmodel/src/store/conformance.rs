@@ -195,7 +195,9 @@ async fn commits_are_idempotent_and_never_go_back<S: CatalogReads + DocStore>(st
     );
 }
 
-async fn positions_only_move_forward<S: CatalogReads + DocStore>(store: &S) {
+/// Positions committed lower than the stored ones change nothing; new partitions are added.
+/// Every store and index keeps this contract.
+pub(crate) async fn positions_only_move_forward<S: DocStore>(store: &S) {
     let at = |partition: i32, next_offset: i64| Position {
         topic: "codeflix.catalog.video.events".to_owned(),
         partition,
