@@ -13,4 +13,4 @@ mod verify;
 
 pub use dev::{DevIssuer, TokenRequest};
 pub use roles::{Principal, Role};
-pub use verify::{AuthError, Verifier, VerifierConfig};
+pub use verify::{AuthError, DEFAULT_CLIENT_ID, Verifier, VerifierConfig};

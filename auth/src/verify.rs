@@ -15,6 +15,9 @@ use tracing::{info, warn};
 
 use crate::Principal;
 
+/// The client whose roles count unless configured otherwise (`resource_access.<client>.roles`).
+pub const DEFAULT_CLIENT_ID: &str = "codeflix-admin";
+
 /// Where tokens come from and what they must say.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifierConfig {
@@ -38,7 +41,7 @@ impl VerifierConfig {
         VerifierConfig {
             issuer: issuer.trim_end_matches('/').to_owned(),
             audience: None,
-            client_id: "codeflix-admin".to_owned(),
+            client_id: DEFAULT_CLIENT_ID.to_owned(),
             jwks_url: None,
             leeway: Duration::from_secs(30),
             min_refresh_interval: Duration::from_secs(10),

@@ -200,7 +200,7 @@ impl Default for AuthSettings {
         AuthSettings {
             issuer: None,
             audience: None,
-            client_id: "codeflix-admin".into(),
+            client_id: codeflix_auth::DEFAULT_CLIENT_ID.into(),
             jwks_url: None,
         }
     }
@@ -361,6 +361,15 @@ impl Settings {
             .dir
             .clone()
             .unwrap_or_else(|| self.data_dir.join("views"))
+    }
+
+    /// Where the read models live.
+    pub(crate) fn views_config(&self) -> codeflix_readmodel::ViewsConfig {
+        codeflix_readmodel::ViewsConfig {
+            dir: self.views_dir(),
+            scylla_url: self.views.scylla_url.clone(),
+            elasticsearch_url: self.views.elasticsearch_url.clone(),
+        }
     }
 
     /// The query API's base URL.

@@ -7,6 +7,7 @@
 //! shares (role, path ids, `If-Match`, `Idempotency-Key`) is an extractor ([`command`]). Rejected requests append
 //! nothing.
 
+pub mod app;
 pub mod command;
 pub mod input;
 pub use codeflix_storage as media;
@@ -15,6 +16,8 @@ pub mod openapi;
 pub use codeflix_http::problem;
 mod routes;
 pub mod write;
+
+pub use app::{Application, AuthConfig, BuildError, CommandApiConfig};
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -6,11 +6,14 @@
 //! request carrying the command API's consistency tokens waits, bounded, until the projections it
 //! reads have applied them ([`consistency`]).
 
+pub mod app;
 pub mod consistency;
 pub mod model;
 mod params;
 pub mod playback;
 mod routes;
+
+pub use app::{Application, BuildError, QueryApiConfig};
 
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;

@@ -12,6 +12,8 @@
 
 pub mod search;
 pub mod store;
+pub mod stores;
 pub mod views;
 
 pub use codeflix_domain::Position;
+pub use stores::{Stores, ViewsConfig};

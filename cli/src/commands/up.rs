@@ -63,7 +63,7 @@ pub(crate) async fn run(settings: &Settings, _args: UpArgs) -> anyhow::Result<Ex
         }
     };
     let api = super::command_api::start(settings).await?;
-    let stores = super::views::Stores::open(settings, true).await?;
+    let stores = super::views::open_stores(settings, true).await?;
     let mut metrics_registry = prometheus_client::registry::Registry::with_prefix("codeflix");
     let metrics = codeflix_projectors::ProjectorMetrics::register(&mut metrics_registry);
     let projectors = super::views::spawn_projectors(settings, &stores, &metrics, &stopped);
@@ -111,7 +111,7 @@ pub(crate) async fn run(settings: &Settings, _args: UpArgs) -> anyhow::Result<Ex
     println!("Press Ctrl-C to stop.");
     // The encoder lets go of the command API's event log before the API stops its relay.
     let stopping = stop.clone();
-    api.run_until(async move {
+    api.run_until_stopped(async move {
         super::shutdown_signal().await;
         let _ = stopping.send(true);
         match encoder.await {

@@ -11,70 +11,27 @@ use axum::routing::get;
 use clap::{Args, Subcommand, ValueEnum};
 use codeflix_consumer::{Membership, dlq};
 use codeflix_projectors::{ProjectionSpec, ProjectorMetrics};
-use codeflix_query_api::QueryState;
-use codeflix_query_api::playback::{OpenPlayback, Playback};
-use codeflix_readmodel::search::SearchIndex;
-use codeflix_readmodel::search::elastic::{ElasticSearch, ElasticUrl};
-use codeflix_readmodel::search::tantivy::TantivySearch;
-use codeflix_readmodel::store::scylla::ScyllaCatalog;
-use codeflix_readmodel::store::sqlite::SqliteCatalog;
-use codeflix_readmodel::store::{Catalog, DocStore};
+use codeflix_query_api::{Application, QueryApiConfig};
+use codeflix_readmodel::Stores;
+use codeflix_readmodel::store::DocStore;
 use prometheus_client::registry::Registry;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::settings::Settings;
 
-/// The read models: embedded (SQLite, tantivy) unless `views.scylla_url` or
-/// `views.elasticsearch_url` name production engines.
-#[derive(Debug, Clone)]
-pub(crate) struct Stores {
-    pub(crate) catalog: Arc<dyn Catalog>,
-    pub(crate) search: Arc<dyn SearchIndex>,
+/// The read models as configured: embedded (SQLite, tantivy) unless `views.scylla_url` or
+/// `views.elasticsearch_url` name production engines; `project` for the one process that writes
+/// them.
+pub(crate) async fn open_stores(settings: &Settings, project: bool) -> anyhow::Result<Stores> {
+    Ok(Stores::open(&settings.views_config(), project).await?)
 }
 
-impl Stores {
-    /// Opens both; `project` for the one process that writes them.
-    pub(crate) async fn open(settings: &Settings, project: bool) -> anyhow::Result<Stores> {
-        let dir = settings.views_dir();
-        let catalog: Arc<dyn Catalog> = match &settings.views.scylla_url {
-            Some(url) => {
-                let url = ScyllaCatalog::url(url)?;
-                Arc::new(
-                    ScyllaCatalog::open(&url)
-                        .await
-                        .with_context(|| format!("opening the catalog views in {url:?}"))?,
-                )
-            }
-            None => Arc::new(
-                SqliteCatalog::open(&dir.join("catalog.db"))
-                    .await
-                    .with_context(|| format!("opening the catalog views in {}", dir.display()))?,
-            ),
-        };
-        let search: Arc<dyn SearchIndex> = match &settings.views.elasticsearch_url {
-            Some(url) => {
-                let url = ElasticUrl::parse(url)?;
-                Arc::new(
-                    ElasticSearch::open(&url)
-                        .await
-                        .with_context(|| format!("opening the search index {url:?}"))?,
-                )
-            }
-            None => Arc::new(
-                TantivySearch::open(&dir.join("search"), project)
-                    .await
-                    .with_context(|| format!("opening the search index in {}", dir.display()))?,
-            ),
-        };
-        Ok(Stores { catalog, search })
-    }
-
-    fn of(&self, projection: Projection) -> Arc<dyn DocStore> {
-        match projection {
-            Projection::Catalog => self.catalog.clone() as Arc<dyn DocStore>,
-            Projection::Search => self.search.clone() as Arc<dyn DocStore>,
-        }
+/// The store `projection` writes.
+fn store_of(stores: &Stores, projection: Projection) -> Arc<dyn DocStore> {
+    match projection {
+        Projection::Catalog => stores.catalog.clone() as Arc<dyn DocStore>,
+        Projection::Search => stores.search.clone() as Arc<dyn DocStore>,
     }
 }
 
@@ -123,7 +80,7 @@ pub(crate) fn spawn_projectors(
         .map(|projection| {
             let config = settings.event_log();
             let spec = projection.configured(settings);
-            let store = stores.of(projection);
+            let store = store_of(stores, projection);
             let metrics = metrics.clone();
             let mut stop = stop.clone();
             tokio::spawn(async move {
@@ -137,26 +94,18 @@ pub(crate) fn spawn_projectors(
         .collect()
 }
 
-/// The query API's state over `stores`, its metrics in `registry`.
-pub(crate) fn query_state(
-    settings: &Settings,
-    stores: &Stores,
-    registry: Registry,
-) -> anyhow::Result<QueryState> {
+/// The query API as configured.
+pub(crate) fn query_api_config(settings: &Settings) -> anyhow::Result<QueryApiConfig> {
     let prefix = &settings.kafka.topic_prefix;
-    Ok(QueryState::new(
-        stores.catalog.clone(),
-        ProjectionSpec::catalog().topics(prefix),
-        stores.search.clone(),
-        ProjectionSpec::search().topics(prefix),
-        settings.query_api.consistency_wait,
-        registry,
-        Arc::new(codeflix_auth::Verifier::new(settings.verifier())),
-    )
-    .with_playback(Playback {
-        media: settings.media_store()?,
-        policy: Arc::new(OpenPlayback),
-    }))
+    Ok(QueryApiConfig {
+        listen: settings.query_api.listen,
+        views: settings.views_config(),
+        catalog_topics: ProjectionSpec::catalog().topics(prefix),
+        search_topics: ProjectionSpec::search().topics(prefix),
+        consistency_wait: settings.query_api.consistency_wait,
+        verifier: settings.verifier(),
+        media: Some(settings.media_store()?),
+    })
 }
 
 /// `codeflix projectors`.
@@ -172,7 +121,7 @@ pub(crate) async fn projectors(
     settings: &Settings,
     args: ProjectorsArgs,
 ) -> anyhow::Result<ExitCode> {
-    let stores = Stores::open(settings, true).await?;
+    let stores = open_stores(settings, true).await?;
     let mut registry = Registry::with_prefix("codeflix");
     let metrics = ProjectorMetrics::register(&mut registry);
     if args.until_caught_up {
@@ -180,7 +129,7 @@ pub(crate) async fn projectors(
             codeflix_projectors::catch_up(
                 &settings.event_log(),
                 &projection.configured(settings),
-                stores.of(projection),
+                store_of(&stores, projection),
                 metrics.clone(),
             )
             .await?;
@@ -219,35 +168,23 @@ pub(crate) async fn projectors(
     Ok(ExitCode::SUCCESS)
 }
 
-/// Serves the query API over `stores` on `query_api.listen` until `shutdown`; `registry` holds
-/// whatever else the process exposes at `/metrics`.
+/// Serves the query API over `stores` until `shutdown`; `registry` holds whatever else the
+/// process exposes at `/metrics`.
 pub(crate) async fn serve_query_api(
     settings: &Settings,
     stores: &Stores,
     registry: Registry,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<JoinHandle<std::io::Result<()>>> {
-    let listener = tokio::net::TcpListener::bind(settings.query_api.listen)
-        .await
-        .with_context(|| format!("listening on {}", settings.query_api.listen))?;
-    let router = codeflix_query_api::router(query_state(settings, stores, registry)?);
-    Ok(tokio::spawn(codeflix_http::serve(
-        listener, router, shutdown,
-    )))
+    let api = Application::build_with(query_api_config(settings)?, stores, registry).await?;
+    Ok(tokio::spawn(api.run_until_stopped(shutdown)))
 }
 
 /// `codeflix query-api`.
 pub(crate) async fn query_api(settings: &Settings) -> anyhow::Result<ExitCode> {
-    let stores = Stores::open(settings, false).await?;
-    let serving = serve_query_api(
-        settings,
-        &stores,
-        Registry::with_prefix("codeflix"),
-        super::shutdown_signal(),
-    )
-    .await?;
+    let api = Application::build(query_api_config(settings)?).await?;
     println!("query API listening on {}", settings.query_api_url());
-    serving.await??;
+    api.run_until_stopped(super::shutdown_signal()).await?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -265,11 +202,11 @@ pub(crate) enum ViewsCommand {
 }
 
 pub(crate) async fn views(settings: &Settings, command: ViewsCommand) -> anyhow::Result<ExitCode> {
-    let stores = Stores::open(settings, false).await?;
+    let stores = open_stores(settings, false).await?;
     let mut out = std::io::stdout().lock();
     match command {
         ViewsCommand::Export { projection } => {
-            for doc in stores.of(projection).export().await? {
+            for doc in store_of(&stores, projection).export().await? {
                 writeln!(out, "{}", serde_json::to_string(&doc)?)?;
             }
         }
@@ -279,7 +216,7 @@ pub(crate) async fn views(settings: &Settings, command: ViewsCommand) -> anyhow:
                 let config = settings.event_log();
                 let ends =
                     codeflix_consumer::ends(&config, &spec.topics(&config.topics.prefix)).await?;
-                let positions = stores.of(projection).positions().await?;
+                let positions = store_of(&stores, projection).positions().await?;
                 for end in ends {
                     let at = positions
                         .iter()

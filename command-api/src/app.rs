@@ -1,0 +1,211 @@
+//! The command API as an application: built from its own configuration, bound to its port, run
+//! until stopped. The `codeflix` binary and the tests build it the same way.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use codeflix_auth::{DevIssuer, Verifier, VerifierConfig};
+use codeflix_eventlog::{EventLog, EventLogConfig, EventLogError};
+
+use crate::AppState;
+use crate::media::MediaStore;
+
+/// Everything a command API is built from.
+#[derive(Debug, Clone)]
+pub struct CommandApiConfig {
+    /// Where to listen; port 0 picks a free port ([`Application::local_addr`] tells which).
+    pub listen: SocketAddr,
+    /// The base URL clients reach it at (behind a proxy); unset means `http://<bound address>`.
+    pub public_url: Option<String>,
+    pub event_log: EventLogConfig,
+    pub auth: AuthConfig,
+    pub media: MediaStore,
+    /// Resumable uploads untouched this long are removed.
+    pub upload_expiry: Duration,
+    /// How often abandoned uploads are looked for.
+    pub sweep_every: Duration,
+}
+
+/// Whose tokens are accepted.
+#[derive(Debug, Clone)]
+pub struct AuthConfig {
+    /// The issuer exactly as tokens carry it in `iss` (Keycloak's realm URL); unset runs the
+    /// development issuer at `<public URL>/realms/codeflix`.
+    pub issuer: Option<String>,
+    /// When set, tokens must name it in `aud`.
+    pub audience: Option<String>,
+    /// The client whose roles count besides realm roles.
+    pub client_id: String,
+    /// The JWKS URL; unset means the issuer's discovery document says.
+    pub jwks_url: Option<String>,
+    /// The development issuer's signing key, created when missing (unused with a real issuer).
+    pub dev_issuer_key: PathBuf,
+}
+
+impl AuthConfig {
+    /// The development issuer, its key at `dev_issuer_key`.
+    pub fn development(dev_issuer_key: PathBuf) -> AuthConfig {
+        AuthConfig {
+            issuer: None,
+            audience: None,
+            client_id: codeflix_auth::DEFAULT_CLIENT_ID.to_owned(),
+            jwks_url: None,
+            dev_issuer_key,
+        }
+    }
+}
+
+/// Why a command API could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error("listening on {address}")]
+    Listen {
+        address: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("connecting the event log")]
+    EventLog(#[source] EventLogError),
+    #[error("opening the development issuer's key {}", path.display())]
+    DevIssuer {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// A command API bound to its port, its event log connected; serve it with
+/// [`Application::run_until_stopped`].
+pub struct Application {
+    listener: tokio::net::TcpListener,
+    address: SocketAddr,
+    url: String,
+    issuer: String,
+    log: Arc<EventLog>,
+    router: axum::Router,
+    sweeper: tokio::task::JoinHandle<()>,
+    dev_issuer: Option<Arc<DevIssuer>>,
+}
+
+impl std::fmt::Debug for Application {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Application")
+            .field("address", &self.address)
+            .field("url", &self.url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Application {
+    /// Binds the port, connects the event log (its relay starts) and opens the development
+    /// issuer when no real one is configured.
+    pub async fn build(config: CommandApiConfig) -> Result<Application, BuildError> {
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .map_err(|source| BuildError::Listen {
+                address: config.listen,
+                source,
+            })?;
+        let address = listener.local_addr().map_err(|source| BuildError::Listen {
+            address: config.listen,
+            source,
+        })?;
+        let url = config
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{address}"))
+            .trim_end_matches('/')
+            .to_owned();
+        let auth = &config.auth;
+        let (issuer, dev_issuer) = match &auth.issuer {
+            Some(issuer) => (issuer.clone(), None),
+            None => {
+                let issuer = format!("{url}/realms/codeflix");
+                let dev = DevIssuer::open(&auth.dev_issuer_key, &issuer).map_err(|source| {
+                    BuildError::DevIssuer {
+                        path: auth.dev_issuer_key.clone(),
+                        source,
+                    }
+                })?;
+                (issuer, Some(Arc::new(dev)))
+            }
+        };
+        let mut verifier = VerifierConfig::new(&issuer);
+        verifier.audience = auth.audience.clone();
+        verifier.client_id = auth.client_id.clone();
+        verifier.jwks_url = auth.jwks_url.clone();
+        let log = Arc::new(
+            EventLog::connect(config.event_log)
+                .await
+                .map_err(BuildError::EventLog)?,
+        );
+        let sweeper = crate::sweep_uploads_every(
+            config.media.clone(),
+            config.sweep_every,
+            config.upload_expiry,
+        );
+        let state = AppState::new(log.clone(), Arc::new(Verifier::new(verifier)), config.media);
+        let router = crate::router(state, dev_issuer.clone());
+        tracing::info!(listen = %address, %issuer, "command API ready");
+        Ok(Application {
+            listener,
+            address,
+            url,
+            issuer,
+            log,
+            router,
+            sweeper,
+            dev_issuer,
+        })
+    }
+
+    /// The address it is bound to.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// The port it is bound to.
+    pub fn port(&self) -> u16 {
+        self.address.port()
+    }
+
+    /// Its base URL, without a trailing slash.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The issuer whose tokens it accepts.
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    /// Its event log, for other roles in the same process; they must let go of it before
+    /// [`Application::run_until_stopped`] returns, so that its relay stops cleanly.
+    pub fn log(&self) -> Arc<EventLog> {
+        Arc::clone(&self.log)
+    }
+
+    /// The development issuer it serves, when no real issuer is configured.
+    pub fn dev_issuer(&self) -> Option<&Arc<DevIssuer>> {
+        self.dev_issuer.as_ref()
+    }
+
+    /// Serves until `shutdown`, finishes in-flight requests, then stops the relay cleanly.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        crate::serve(self.listener, self.router, shutdown).await?;
+        self.sweeper.abort();
+        match Arc::try_unwrap(self.log) {
+            Ok(log) => log.shutdown().await,
+            Err(_) => {
+                tracing::warn!("the event log is still in use; its relay stops with the process")
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,134 @@
+//! The query API as an application: built from its own configuration, bound to its port, run
+//! until stopped. The `codeflix` binary and the tests build it the same way.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use codeflix_auth::{Verifier, VerifierConfig};
+use codeflix_readmodel::stores::OpenError;
+use codeflix_readmodel::{Stores, ViewsConfig};
+use codeflix_storage::MediaStore;
+use prometheus_client::registry::Registry;
+
+use crate::QueryState;
+use crate::playback::{OpenPlayback, Playback};
+
+/// Everything a query API is built from.
+#[derive(Debug, Clone)]
+pub struct QueryApiConfig {
+    /// Where to listen; port 0 picks a free port ([`Application::local_addr`] tells which).
+    pub listen: SocketAddr,
+    /// The read models it serves.
+    pub views: ViewsConfig,
+    /// The topics the catalog projection consumes (consistency tokens name them).
+    pub catalog_topics: Vec<String>,
+    /// The topics the search projection consumes.
+    pub search_topics: Vec<String>,
+    /// How long a read carrying a consistency token waits for the projections.
+    pub consistency_wait: Duration,
+    /// Checks the bearer tokens of the admins' routes.
+    pub verifier: VerifierConfig,
+    /// Where encoded media are streamed from; unset, playback answers 503.
+    pub media: Option<MediaStore>,
+}
+
+/// Why a query API could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error("listening on {address}")]
+    Listen {
+        address: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Views(#[from] OpenError),
+}
+
+/// A query API bound to its port over its read models; serve it with
+/// [`Application::run_until_stopped`].
+pub struct Application {
+    listener: tokio::net::TcpListener,
+    address: SocketAddr,
+    router: axum::Router,
+}
+
+impl std::fmt::Debug for Application {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Application")
+            .field("address", &self.address)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Application {
+    /// Opens the read models (for reading) and binds the port.
+    pub async fn build(config: QueryApiConfig) -> Result<Application, BuildError> {
+        let stores = Stores::open(&config.views, false).await?;
+        Application::build_with(config, &stores, Registry::with_prefix("codeflix")).await
+    }
+
+    /// Over `stores` that the process already holds (its projectors write them); `registry`
+    /// holds whatever else the process exposes at `/metrics`.
+    pub async fn build_with(
+        config: QueryApiConfig,
+        stores: &Stores,
+        registry: Registry,
+    ) -> Result<Application, BuildError> {
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .map_err(|source| BuildError::Listen {
+                address: config.listen,
+                source,
+            })?;
+        let address = listener.local_addr().map_err(|source| BuildError::Listen {
+            address: config.listen,
+            source,
+        })?;
+        let mut state = QueryState::new(
+            stores.catalog.clone(),
+            config.catalog_topics,
+            stores.search.clone(),
+            config.search_topics,
+            config.consistency_wait,
+            registry,
+            Arc::new(Verifier::new(config.verifier)),
+        );
+        if let Some(media) = config.media {
+            state = state.with_playback(Playback {
+                media,
+                policy: Arc::new(OpenPlayback),
+            });
+        }
+        Ok(Application {
+            listener,
+            address,
+            router: crate::router(state),
+        })
+    }
+
+    /// The address it is bound to.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// The port it is bound to.
+    pub fn port(&self) -> u16 {
+        self.address.port()
+    }
+
+    /// Its base URL.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.address)
+    }
+
+    /// Serves until `shutdown`, finishing in-flight requests.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        codeflix_http::serve(self.listener, self.router, shutdown).await
+    }
+}
