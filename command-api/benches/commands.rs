@@ -10,10 +10,6 @@
 
 #![allow(clippy::unwrap_used)]
 
-#[path = "../tests/it/support.rs"]
-#[allow(dead_code, unreachable_pub)]
-mod support;
-
 use std::time::{Duration, Instant};
 
 use codeflix_domain::AggregateType;
@@ -47,13 +43,13 @@ async fn main() {
     let requests = env("REQUESTS", 4000);
     let concurrency = env("CONCURRENCY", 64);
     let rounds = env("ROUNDS", 3);
-    let api = support::Api::start().await;
+    let api = codeflix_testkit::CommandApi::start().await;
     let token = api.admin();
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(concurrency)
         .build()
         .unwrap();
-    let url = format!("{}/videos", api.base);
+    let url = format!("{}/videos", api.base());
     let video_topic = event_topic("codeflix", AggregateType::Video);
 
     let admin: AdminClient<DefaultClientContext> = ClientConfig::new()

@@ -56,6 +56,24 @@ impl EmbeddedStack {
         &self.registry_url
     }
 
+    /// Stops the broker, waits `pause`, and starts it again on the same address and data (a
+    /// broker restart, for tests of what survives one).
+    pub async fn restart_broker(
+        &mut self,
+        pause: std::time::Duration,
+    ) -> Result<(), EventLogError> {
+        let addr: SocketAddr = self
+            .bootstrap()
+            .parse()
+            .map_err(|e: std::net::AddrParseError| EventLogError::Config(e.to_string()))?;
+        if let Some(broker) = self.broker.take() {
+            broker.stop();
+        }
+        tokio::time::sleep(pause).await;
+        self.broker = Some(EmbeddedBroker::start(&self.dir.join("broker"), addr).await?);
+        Ok(())
+    }
+
     /// An event log configuration for this stack, its command store under the data directory.
     pub fn config(&self) -> EventLogConfig {
         let mut config = EventLogConfig::new(

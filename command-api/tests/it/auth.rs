@@ -6,7 +6,7 @@ use codeflix_auth::{DevIssuer, TokenRequest};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::support::Api;
+use codeflix_testkit::CommandApi as Api;
 
 /// Every operation of the OpenAPI document: method, concrete path, whether it takes a body.
 async fn operations(api: &Api) -> Vec<(Method, String, bool)> {

@@ -4,7 +4,7 @@ use codeflix_domain::AggregateType;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use crate::support::Api;
+use codeflix_testkit::CommandApi as Api;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_admin_builds_the_catalog_and_kafka_holds_every_event_once_in_order() {
@@ -244,7 +244,7 @@ async fn a_retried_request_with_the_same_idempotency_key_is_applied_once() {
     // Formatting and member order do not make a body different.
     let reordered = api
         .http
-        .post(format!("{}/categories", api.base))
+        .post(format!("{}/categories", api.base()))
         .bearer_auth(&token)
         .header("idempotency-key", "create-movies-1")
         .header("content-type", "application/json")

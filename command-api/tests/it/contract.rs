@@ -3,7 +3,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use crate::support::Api;
+use codeflix_testkit::CommandApi as Api;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn documents_itself_and_reports_its_health_and_metrics() {
@@ -30,7 +30,7 @@ async fn documents_itself_and_reports_its_health_and_metrics() {
 
     let docs = api
         .http
-        .get(format!("{}/docs", api.base))
+        .get(format!("{}/docs", api.base()))
         .send()
         .await
         .unwrap();
@@ -79,7 +79,7 @@ async fn documents_itself_and_reports_its_health_and_metrics() {
 
     let metrics = api
         .http
-        .get(format!("{}/metrics", api.base))
+        .get(format!("{}/metrics", api.base()))
         .send()
         .await
         .unwrap()

@@ -2,8 +2,6 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod support;
-
 mod auth;
 mod catalog;
 mod contract;

@@ -10,7 +10,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use crate::support::Api;
+use codeflix_testkit::CommandApi as Api;
 
 /// The start of an ISO base media (MP4) file, then `len` bytes of noise: sniffs as video/mp4.
 fn mp4(len: usize) -> Vec<u8> {
@@ -65,7 +65,7 @@ async fn uploads(api: &Api, video: &str) -> Vec<VideoUploaded> {
 /// Sends `head` (request line and headers, no body) and returns the status line of the answer.
 async fn early_answer(api: &Api, head: &str) -> String {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut stream = tokio::net::TcpStream::connect(api.base.trim_start_matches("http://"))
+    let mut stream = tokio::net::TcpStream::connect(api.base().trim_start_matches("http://"))
         .await
         .unwrap();
     stream.write_all(head.as_bytes()).await.unwrap();
@@ -105,7 +105,7 @@ async fn an_upload_is_stored_hashed_sniffed_and_recorded_on_the_video() {
     let file = mp4(3 * 1024 * 1024);
     let stored = api
         .http
-        .put(format!("{}/videos/{video}/media/video", api.base))
+        .put(format!("{}/videos/{video}/media/video", api.base()))
         .bearer_auth(api.admin())
         // What `curl --data-binary @film.mp4` declares by default: says nothing, the content is
         // sniffed.
@@ -137,7 +137,7 @@ async fn a_retried_upload_must_carry_the_same_file() {
     let token = api.admin();
     let put = |file: Vec<u8>| {
         api.http
-            .put(format!("{}/videos/{video}/media/video", api.base))
+            .put(format!("{}/videos/{video}/media/video", api.base()))
             .bearer_auth(&token)
             .header("idempotency-key", "film-upload-1")
             .header("content-type", "video/mp4")
@@ -194,7 +194,7 @@ async fn wrong_oversized_or_misplaced_files_are_refused_and_leave_nothing_behind
     let token = api.admin();
     let put = |slot: &str, content_type: &str, body: reqwest::Body| {
         api.http
-            .put(format!("{}/videos/{video}/media/{slot}", api.base))
+            .put(format!("{}/videos/{video}/media/{slot}", api.base()))
             .bearer_auth(&token)
             .header("content-type", content_type)
             .body(body)
@@ -261,7 +261,7 @@ async fn wrong_oversized_or_misplaced_files_are_refused_and_leave_nothing_behind
         .http
         .put(format!(
             "{}/videos/{}/media/video",
-            api.base,
+            api.base(),
             uuid::Uuid::new_v4()
         ))
         .bearer_auth(&token)
@@ -290,7 +290,7 @@ async fn a_retried_upload_creation_finds_its_upload_and_refuses_another() {
     };
     let create = |length: usize| {
         api.http
-            .post(format!("{}/uploads", api.base))
+            .post(format!("{}/uploads", api.base()))
             .bearer_auth(&token)
             .header("tus-resumable", "1.0.0")
             .header("idempotency-key", "resumable-film-1")
@@ -305,7 +305,7 @@ async fn a_retried_upload_creation_finds_its_upload_and_refuses_another() {
     let first = create(file.len()).await.unwrap();
     assert_eq!(first.status(), StatusCode::CREATED);
     let location = first.headers()["location"].to_str().unwrap().to_owned();
-    let url = format!("{}{location}", api.base);
+    let url = format!("{}{location}", api.base());
     let status = || {
         api.http
             .head(&url)
@@ -367,7 +367,7 @@ async fn a_broken_resumable_upload_resumes_from_its_offset() {
     };
     let created = api
         .http
-        .post(format!("{}/uploads", api.base))
+        .post(format!("{}/uploads", api.base()))
         .bearer_auth(&token)
         .header("tus-resumable", "1.0.0")
         .header("upload-length", file.len().to_string())
@@ -381,7 +381,7 @@ async fn a_broken_resumable_upload_resumes_from_its_offset() {
     assert_eq!(created.status(), StatusCode::CREATED);
     let location = format!(
         "{}{}",
-        api.base,
+        api.base(),
         created.headers()["location"].to_str().unwrap()
     );
     let patch = |offset: usize, body: reqwest::Body| {
@@ -470,7 +470,7 @@ async fn abandoned_resumable_uploads_are_swept() {
     let create = || async {
         let created = api
             .http
-            .post(format!("{}/uploads", api.base))
+            .post(format!("{}/uploads", api.base()))
             .bearer_auth(&token)
             .header("tus-resumable", "1.0.0")
             .header("upload-length", "100000")
@@ -484,7 +484,7 @@ async fn abandoned_resumable_uploads_are_swept() {
         assert_eq!(created.status(), StatusCode::CREATED);
         format!(
             "{}{}",
-            api.base,
+            api.base(),
             created.headers()["location"].to_str().unwrap()
         )
     };

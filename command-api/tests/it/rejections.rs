@@ -4,7 +4,7 @@ use codeflix_domain::AggregateType;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use crate::support::Api;
+use codeflix_testkit::CommandApi as Api;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_input_is_refused_with_every_broken_rule_and_nothing_is_appended() {
@@ -82,7 +82,7 @@ async fn bad_input_is_refused_with_every_broken_rule_and_nothing_is_appended() {
     assert_eq!(text.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
     let broken = api
         .http
-        .post(format!("{}/categories", api.base))
+        .post(format!("{}/categories", api.base()))
         .bearer_auth(&token)
         .header("content-type", "application/json")
         .body("{\"name\": ")

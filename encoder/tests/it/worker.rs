@@ -12,17 +12,14 @@ use codeflix_domain::catalog::video::{
     VideoDetails, VideoId,
 };
 use codeflix_domain::encoding::{EncodingJob, EncodingJobEvent, EncodingJobId, JobStatus};
-use codeflix_domain::{
-    Aggregate, AggregateType, AnyEvent, CommandContext, ExpectedVersion, Timestamp,
-};
+use codeflix_domain::{AggregateType, AnyEvent};
 use codeflix_encoder::EncoderMetrics;
 use codeflix_encoder::playlist::master_variants;
 use codeflix_encoder::worker::{self, WorkerSettings};
-use codeflix_eventlog::EventLog;
-use codeflix_eventlog::embedded::EmbeddedStack;
 use codeflix_eventlog::reader::{decode_all, read_snapshot};
 use codeflix_eventlog::topics::event_topic;
 use codeflix_storage::MediaStore;
+use codeflix_testkit::Stack;
 use object_store::ObjectStoreExt;
 use prometheus_client::registry::Registry;
 use tokio::sync::watch;
@@ -32,9 +29,7 @@ use uuid::Uuid;
 use crate::clip;
 
 struct Env {
-    dir: tempfile::TempDir,
-    _stack: EmbeddedStack,
-    log: Arc<EventLog>,
+    stack: Stack,
     media: MediaStore,
 }
 
@@ -44,64 +39,40 @@ impl Env {
             .with_env_filter("warn,codeflix_encoder=info")
             .with_test_writer()
             .try_init();
-        let dir = tempfile::tempdir().unwrap();
-        let stack = EmbeddedStack::start(dir.path()).await.unwrap();
-        let log = Arc::new(EventLog::connect(stack.config()).await.unwrap());
-        let media = MediaStore::local(&dir.path().join("media")).unwrap();
-        Env {
-            dir,
-            _stack: stack,
-            log,
-            media,
-        }
+        let stack = Stack::start().await;
+        let media = MediaStore::local(&stack.path("media")).unwrap();
+        Env { stack, media }
     }
 
     fn settings(&self) -> WorkerSettings {
-        let mut settings = WorkerSettings::new(self.dir.path().join("work"));
+        let mut settings = WorkerSettings::new(self.stack.path("work"));
         settings.progress_interval = Duration::from_millis(200);
         settings.retry_backoff = Duration::from_millis(50);
         settings
-    }
-
-    async fn run<A: Aggregate + Send + Sync + 'static>(
-        &self,
-        id: &A::Id,
-        command: impl Into<A::Command>,
-    ) {
-        let ctx = CommandContext {
-            command_id: Uuid::new_v4(),
-            correlation_id: Uuid::new_v4(),
-            actor: "test".into(),
-            now: Timestamp::from_unix_micros(1_700_000_000_000_000).unwrap(),
-        };
-        self.log
-            .execute::<A>(&ctx, id, ExpectedVersion::Any, command.into())
-            .await
-            .map_err(|e| e.to_string())
-            .unwrap();
     }
 
     /// A video with `bytes` uploaded into its VIDEO slot, stored where the command API would.
     async fn upload(&self, bytes: Vec<u8>) -> (VideoId, MediaId) {
         let video = VideoId::new(Uuid::new_v4());
         let media = MediaId::new(Uuid::new_v4());
-        self.run::<Video>(
-            &video,
-            CreateVideo {
-                details: VideoDetails {
-                    title: Title::parse("Test pattern").unwrap(),
-                    description: VideoDescription::parse("Bars and a tone.").unwrap(),
-                    launch_year: LaunchYear::parse(2024).unwrap(),
-                    duration: DurationMinutes::parse(1).unwrap(),
-                    rating: Rating::L,
-                    opened: true,
+        self.stack
+            .run::<Video>(
+                &video,
+                CreateVideo {
+                    details: VideoDetails {
+                        title: Title::parse("Test pattern").unwrap(),
+                        description: VideoDescription::parse("Bars and a tone.").unwrap(),
+                        launch_year: LaunchYear::parse(2024).unwrap(),
+                        duration: DurationMinutes::parse(1).unwrap(),
+                        rating: Rating::L,
+                        opened: true,
+                    },
+                    categories: vec![],
+                    genres: vec![],
+                    cast_members: vec![],
                 },
-                categories: vec![],
-                genres: vec![],
-                cast_members: vec![],
-            },
-        )
-        .await;
+            )
+            .await;
         let key = codeflix_storage::original_key(
             &video.to_string(),
             MediaSlot::Video.as_str(),
@@ -113,18 +84,19 @@ impl Env {
             .put(&self.media.path(&key), bytes.into())
             .await
             .unwrap();
-        self.run::<Video>(
-            &video,
-            UploadMedia {
-                media_id: media,
-                slot: MediaSlot::Video,
-                checksum: Checksum::parse(&"0".repeat(64)).unwrap(),
-                size_bytes: size,
-                content_type: ContentType::parse("video/mp4").unwrap(),
-                raw_location: StorageLocation::parse(&self.media.location(&key)).unwrap(),
-            },
-        )
-        .await;
+        self.stack
+            .run::<Video>(
+                &video,
+                UploadMedia {
+                    media_id: media,
+                    slot: MediaSlot::Video,
+                    checksum: Checksum::parse(&"0".repeat(64)).unwrap(),
+                    size_bytes: size,
+                    content_type: ContentType::parse("video/mp4").unwrap(),
+                    raw_location: StorageLocation::parse(&self.media.location(&key)).unwrap(),
+                },
+            )
+            .await;
         (video, media)
     }
 
@@ -135,7 +107,11 @@ impl Env {
         metrics: &EncoderMetrics,
     ) -> (watch::Sender<bool>, JoinHandle<()>) {
         let (stop, stopped) = watch::channel(false);
-        let (log, media, metrics) = (Arc::clone(&self.log), self.media.clone(), metrics.clone());
+        let (log, media, metrics) = (
+            Arc::clone(&self.stack.log),
+            self.media.clone(),
+            metrics.clone(),
+        );
         let membership = settings.membership;
         let task = tokio::spawn(async move {
             let (mut a, mut b) = (stopped.clone(), stopped);
@@ -162,7 +138,7 @@ impl Env {
         &self,
         video: VideoId,
     ) -> Option<(MediaStatus, codeflix_domain::catalog::video::Media)> {
-        let video = self.log.load::<Video>(&video).await.unwrap();
+        let video = self.stack.log.load::<Video>(&video).await.unwrap();
         video
             .state()
             .media(MediaSlot::Video)
@@ -193,9 +169,14 @@ impl Env {
 
     /// Every event of the job, as read back from Kafka.
     async fn job_events(&self, media: MediaId) -> Vec<EncodingJobEvent> {
-        let topic = event_topic(&self.log.config().topics.prefix, AggregateType::EncodingJob);
-        let records = read_snapshot(self.log.config(), &[topic]).await.unwrap();
-        decode_all(self.log.codec(), records)
+        let topic = event_topic(
+            &self.stack.log.config().topics.prefix,
+            AggregateType::EncodingJob,
+        );
+        let records = read_snapshot(self.stack.log.config(), &[topic])
+            .await
+            .unwrap();
+        decode_all(self.stack.log.codec(), records)
             .await
             .unwrap()
             .into_iter()
@@ -270,7 +251,7 @@ fn kinds(events: &[EncodingJobEvent]) -> Vec<&'static str> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_upload_becomes_a_ladder_and_a_completed_media_and_is_never_encoded_twice() {
     let env = Env::start().await;
-    let source = clip(env.dir.path(), "source.mp4", "640x360", 6, false);
+    let source = clip(env.stack.dir.path(), "source.mp4", "640x360", 6, false);
     let (video, media) = env.upload(std::fs::read(&source).unwrap()).await;
     let (registry, metrics) = registered();
     let (stop, task) = env.encoder(env.settings(), &metrics);
@@ -328,6 +309,7 @@ async fn an_upload_becomes_a_ladder_and_a_completed_media_and_is_never_encoded_t
     // Another group reads the upload again (a replay, a new deployment): the finished job is
     // recognised, nothing is encoded or appended.
     let version = env
+        .stack
         .log
         .load::<EncodingJob>(&EncodingJobId::new(media.as_uuid()))
         .await
@@ -352,6 +334,7 @@ async fn an_upload_becomes_a_ladder_and_a_completed_media_and_is_never_encoded_t
     stop.send(true).unwrap();
     task.await.unwrap();
     let job = env
+        .stack
         .log
         .load::<EncodingJob>(&EncodingJobId::new(media.as_uuid()))
         .await
@@ -396,7 +379,9 @@ async fn a_file_that_is_not_a_video_fails_once_with_a_reason_and_an_error_status
     );
     stop.send(true).unwrap();
     task.await.unwrap();
-    let letters = dlq::list(env.log.config(), worker::NAME).await.unwrap();
+    let letters = dlq::list(env.stack.log.config(), worker::NAME)
+        .await
+        .unwrap();
     assert!(
         letters.is_empty(),
         "a file that is not a video is not an operator's problem"
@@ -406,7 +391,7 @@ async fn a_file_that_is_not_a_video_fails_once_with_a_reason_and_an_error_status
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failures_another_attempt_may_fix_are_retried_then_dead_lettered() {
     let env = Env::start().await;
-    let source = clip(env.dir.path(), "source.mp4", "320x240", 2, true);
+    let source = clip(env.stack.dir.path(), "source.mp4", "320x240", 2, true);
     let (video, media) = env.upload(std::fs::read(&source).unwrap()).await;
     let (registry, metrics) = registered();
     let mut settings = env.settings();
@@ -456,11 +441,13 @@ async fn failures_another_attempt_may_fix_are_retried_then_dead_lettered() {
         "the cause may pass: still retryable"
     );
     assert!(errored.error.unwrap().contains("/nonexistent/ffmpeg"));
-    let letters = dlq::list(env.log.config(), worker::NAME).await.unwrap();
+    let letters = dlq::list(env.stack.log.config(), worker::NAME)
+        .await
+        .unwrap();
     assert_eq!(letters.len(), 1, "{letters:?}");
     assert_eq!(
         letters[0].letter.record.topic,
-        event_topic(&env.log.config().topics.prefix, AggregateType::Video)
+        event_topic(&env.stack.log.config().topics.prefix, AggregateType::Video)
     );
     assert!(
         letters[0].letter.reason.contains("failed 2 times"),
@@ -473,7 +460,9 @@ async fn failures_another_attempt_may_fix_are_retried_then_dead_lettered() {
     let (_, metrics) = registered();
     let (stop, task) = env.encoder(env.settings(), &metrics);
     assert_eq!(
-        dlq::redrive(env.log.config(), worker::NAME).await.unwrap(),
+        dlq::redrive(env.stack.log.config(), worker::NAME)
+            .await
+            .unwrap(),
         1
     );
     env.media_reaches(video, MediaStatus::Completed).await;
@@ -485,13 +474,18 @@ async fn failures_another_attempt_may_fix_are_retried_then_dead_lettered() {
         ["started", "finished"],
         "the redriven attempt is the third"
     );
-    assert!(dlq::list(env.log.config(), worker::NAME).await.unwrap()[0].redriven);
+    assert!(
+        dlq::list(env.stack.log.config(), worker::NAME)
+            .await
+            .unwrap()[0]
+            .redriven
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_job_whose_worker_died_is_taken_over_without_leftovers() {
     let env = Env::start().await;
-    let source = clip(env.dir.path(), "source.mp4", "640x360", 20, false);
+    let source = clip(env.stack.dir.path(), "source.mp4", "640x360", 20, false);
     let (video, media) = env.upload(std::fs::read(&source).unwrap()).await;
     let id = EncodingJobId::new(media.as_uuid());
     let (_, metrics) = registered();
@@ -501,7 +495,7 @@ async fn a_job_whose_worker_died_is_taken_over_without_leftovers() {
     // way a crash would: every future dropped, its ffmpeg killed, no report.
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let job = env.log.load::<EncodingJob>(&id).await.unwrap();
+        let job = env.stack.log.load::<EncodingJob>(&id).await.unwrap();
         if job.state().status() == Some(JobStatus::Running) {
             break;
         }
@@ -511,7 +505,7 @@ async fn a_job_whose_worker_died_is_taken_over_without_leftovers() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     task.abort();
     let _ = task.await;
-    let job = env.log.load::<EncodingJob>(&id).await.unwrap();
+    let job = env.stack.log.load::<EncodingJob>(&id).await.unwrap();
     assert_eq!(
         job.state().status(),
         Some(JobStatus::Running),
@@ -560,7 +554,7 @@ async fn a_job_whose_worker_died_is_taken_over_without_leftovers() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_workers_meeting_one_upload_encode_it_once() {
     let env = Env::start().await;
-    let source = clip(env.dir.path(), "source.mp4", "320x240", 4, false);
+    let source = clip(env.stack.dir.path(), "source.mp4", "320x240", 4, false);
     let (video, media) = env.upload(std::fs::read(&source).unwrap()).await;
     let (registry_a, metrics_a) = registered();
     let (registry_b, metrics_b) = registered();

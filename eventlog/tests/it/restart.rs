@@ -1,11 +1,8 @@
 //! The embedded broker keeps every event across restarts (tansu 0.6.0 deleted them all at start-up
 //! when event topics had Kafka's `retention.ms=-1`).
 
-use std::net::SocketAddr;
-
 use codeflix_domain::ExpectedVersion;
 use codeflix_domain::catalog::category::Category;
-use codeflix_eventlog::broker::EmbeddedBroker;
 
 use crate::support::{Cluster, category, create, ctx, rename};
 
@@ -25,14 +22,11 @@ async fn events_survive_a_broker_restart() {
     log.shutdown().await;
     assert_eq!(cluster.category_events(&cluster.log().await).await.len(), 5);
 
-    let addr: SocketAddr = cluster.bootstrap().parse().unwrap();
-    cluster.broker.take().unwrap().stop();
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-    cluster.broker = Some(
-        EmbeddedBroker::start(&cluster.dir.path().join("broker"), addr)
-            .await
-            .unwrap(),
-    );
+    cluster
+        .stack
+        .restart_broker(std::time::Duration::from_millis(500))
+        .await
+        .unwrap();
     let log = cluster.log().await;
     let versions: Vec<u64> = cluster
         .category_events(&log)

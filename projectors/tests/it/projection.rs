@@ -21,7 +21,7 @@ use rdkafka::producer::{FutureProducer, FutureRecord};
 use rdkafka::util::Timeout;
 use uuid::Uuid;
 
-use crate::support::{Env, build_catalog, caught_up};
+use codeflix_testkit::{Stack, caught_up, sample};
 
 fn catalog_topics() -> Vec<String> {
     ProjectionSpec::catalog().topics("codeflix")
@@ -29,30 +29,30 @@ fn catalog_topics() -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn what_admins_did_shows_in_the_views_and_the_search_index() {
-    let env = Env::start().await;
-    let c = build_catalog(&env).await;
+    let stack = Stack::start().await;
+    let c = sample::build(&stack).await;
     let store = Arc::new(
-        SqliteCatalog::open(&env.dir.path().join("views/catalog.db"))
+        SqliteCatalog::open(&stack.path("views/catalog.db"))
             .await
             .unwrap(),
     );
     let index = Arc::new(
-        TantivySearch::open(&env.dir.path().join("views/search"), true)
+        TantivySearch::open(&stack.path("views/search"), true)
             .await
             .unwrap(),
     );
-    let views = env.project(ProjectionSpec::catalog(), store.clone());
+    let views = stack.project(ProjectionSpec::catalog(), store.clone());
     // The search projection joins its consumer group (the catalog reads every partition).
-    let search = env.project(
+    let search = stack.project(
         ProjectionSpec {
             membership: codeflix_consumer::Membership::ConsumerGroup,
             ..ProjectionSpec::search()
         },
         index.clone(),
     );
-    caught_up(&env.config(), store.as_ref(), &catalog_topics()).await;
+    caught_up(&stack.config(), store.as_ref(), &catalog_topics()).await;
     caught_up(
-        &env.config(),
+        &stack.config(),
         index.as_ref(),
         &ProjectionSpec::search().topics("codeflix"),
     )
@@ -129,26 +129,18 @@ async fn what_admins_did_shows_in_the_views_and_the_search_index() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redelivered_events_change_nothing() {
-    let env = Env::start().await;
-    build_catalog(&env).await;
-    let first = Arc::new(
-        SqliteCatalog::open(&env.dir.path().join("first.db"))
-            .await
-            .unwrap(),
-    );
-    let running = env.project(ProjectionSpec::catalog(), first.clone());
-    caught_up(&env.config(), first.as_ref(), &catalog_topics()).await;
+    let stack = Stack::start().await;
+    sample::build(&stack).await;
+    let first = Arc::new(SqliteCatalog::open(&stack.path("first.db")).await.unwrap());
+    let running = stack.project(ProjectionSpec::catalog(), first.clone());
+    caught_up(&stack.config(), first.as_ref(), &catalog_topics()).await;
     running.stop().await;
     let built = first.export().await.unwrap();
     assert_eq!(built.len(), 6);
 
     // A store holding the same documents but no positions, read by a new consumer group: every
     // event arrives again and must be recognised as applied.
-    let second = Arc::new(
-        SqliteCatalog::open(&env.dir.path().join("second.db"))
-            .await
-            .unwrap(),
-    );
+    let second = Arc::new(SqliteCatalog::open(&stack.path("second.db")).await.unwrap());
     second
         .commit(Changes {
             docs: built.clone(),
@@ -160,12 +152,12 @@ async fn redelivered_events_change_nothing() {
         name: "catalog-again".into(),
         ..ProjectionSpec::catalog()
     };
-    let running = env.project(spec.clone(), second.clone());
-    caught_up(&env.config(), second.as_ref(), &spec.topics("codeflix")).await;
+    let running = stack.project(spec.clone(), second.clone());
+    caught_up(&stack.config(), second.as_ref(), &spec.topics("codeflix")).await;
     running.stop().await;
     assert_eq!(second.export().await.unwrap(), built);
     assert!(
-        dlq::list(&env.config(), &spec.name)
+        dlq::list(&stack.config(), &spec.name)
             .await
             .unwrap()
             .is_empty(),
@@ -204,16 +196,16 @@ async fn produce(producer: &FutureProducer, topic: &str, partition: i32, key: &s
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn what_cannot_apply_is_dead_lettered_and_redriving_repairs_it() {
-    let env = Env::start().await;
-    let config = env.config();
+    let stack = Stack::start().await;
+    let config = stack.config();
     let topic = event_topic("codeflix", AggregateType::Video);
     let producer: FutureProducer = config.producer().create().unwrap();
     let store = Arc::new(
-        SqliteCatalog::open(&env.dir.path().join("catalog.db"))
+        SqliteCatalog::open(&stack.path("catalog.db"))
             .await
             .unwrap(),
     );
-    let running = env.project(ProjectionSpec::catalog(), store.clone());
+    let running = stack.project(ProjectionSpec::catalog(), store.clone());
 
     // Garbage, and an update that arrives before its video's creation (a producer that broke
     // the keying put them on different partitions).
@@ -245,7 +237,7 @@ async fn what_cannot_apply_is_dead_lettered_and_redriving_repairs_it() {
             opened: false,
         }),
     );
-    let codec = env.log.codec();
+    let codec = stack.log.codec();
     let (_, update_bytes) = codec.encode(&topic, &updated).await.unwrap();
     let (_, create_bytes) = codec.encode(&topic, &created).await.unwrap();
     produce(&producer, &topic, 0, "garbage", b"not avro at all").await;
@@ -315,26 +307,22 @@ async fn what_cannot_apply_is_dead_lettered_and_redriving_repairs_it() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rebuild_into_an_empty_store_reads_from_the_beginning_even_in_an_old_group() {
-    let env = Env::start().await;
-    build_catalog(&env).await;
-    let first = Arc::new(
-        SqliteCatalog::open(&env.dir.path().join("first.db"))
-            .await
-            .unwrap(),
-    );
+    let stack = Stack::start().await;
+    sample::build(&stack).await;
+    let first = Arc::new(SqliteCatalog::open(&stack.path("first.db")).await.unwrap());
     let spec = ProjectionSpec::catalog();
-    codeflix_projectors::catch_up(&env.config(), &spec, first.clone(), Default::default())
+    codeflix_projectors::catch_up(&stack.config(), &spec, first.clone(), Default::default())
         .await
         .unwrap();
     let built = first.export().await.unwrap();
     assert_eq!(built.len(), 6);
     // Same consumer group, whose offsets are now at the end; an empty store.
     let rebuilt = Arc::new(
-        SqliteCatalog::open(&env.dir.path().join("rebuilt.db"))
+        SqliteCatalog::open(&stack.path("rebuilt.db"))
             .await
             .unwrap(),
     );
-    codeflix_projectors::catch_up(&env.config(), &spec, rebuilt.clone(), Default::default())
+    codeflix_projectors::catch_up(&stack.config(), &spec, rebuilt.clone(), Default::default())
         .await
         .unwrap();
     assert_eq!(rebuilt.export().await.unwrap(), built);

@@ -3,8 +3,4 @@
 
 #![allow(clippy::unwrap_used)]
 
-#[path = "../../../projectors/tests/it/support.rs"]
-#[allow(dead_code)]
-mod support;
-
 mod viewers;

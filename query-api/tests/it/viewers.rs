@@ -1,118 +1,15 @@
 //! Viewers browse, get and search what admins published; bad parameters are 400; consistency
 //! tokens give read-your-writes.
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use codeflix_auth::{DevIssuer, TokenRequest, Verifier, VerifierConfig};
 use codeflix_domain::catalog::video::{UpdateVideo, Video};
 use codeflix_domain::{CommandContext, ExpectedVersion, Timestamp};
-use codeflix_projectors::ProjectionSpec;
-use codeflix_query_api::QueryState;
-use codeflix_readmodel::search::tantivy::TantivySearch;
-use codeflix_readmodel::store::sqlite::SqliteCatalog;
-use prometheus_client::registry::Registry;
+use codeflix_testkit::QueryApi;
+use codeflix_testkit::sample::details;
 use reqwest::StatusCode;
 use serde_json::Value;
 use uuid::Uuid;
-
-use crate::support::{Catalog, Env, Running, build_catalog, caught_up, details};
-
-struct Api {
-    env: Env,
-    issuer: Arc<DevIssuer>,
-    catalog: Catalog,
-    url: String,
-    http: reqwest::Client,
-    _projectors: (Running, Running),
-    server: tokio::task::JoinHandle<()>,
-}
-
-impl Drop for Api {
-    fn drop(&mut self) {
-        self.server.abort();
-    }
-}
-
-async fn start(wait: Duration) -> Api {
-    let env = Env::start().await;
-    let catalog = build_catalog(&env).await;
-    let views = Arc::new(
-        SqliteCatalog::open(&env.dir.path().join("views/catalog.db"))
-            .await
-            .unwrap(),
-    );
-    let search = Arc::new(
-        TantivySearch::open(&env.dir.path().join("views/search"), true)
-            .await
-            .unwrap(),
-    );
-    let projectors = (
-        env.project(ProjectionSpec::catalog(), views.clone()),
-        env.project(ProjectionSpec::search(), search.clone()),
-    );
-    let topics = ProjectionSpec::catalog().topics("codeflix");
-    caught_up(&env.config(), views.as_ref(), &topics).await;
-    caught_up(
-        &env.config(),
-        search.as_ref(),
-        &ProjectionSpec::search().topics("codeflix"),
-    )
-    .await;
-    let issuer_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let issuer_url = format!(
-        "http://{}/realms/codeflix",
-        issuer_listener.local_addr().unwrap()
-    );
-    let issuer =
-        Arc::new(DevIssuer::open(&env.dir.path().join("issuer-key.pem"), &issuer_url).unwrap());
-    let issuer_router = issuer.clone().router();
-    tokio::spawn(async move {
-        codeflix_http::serve(issuer_listener, issuer_router, std::future::pending())
-            .await
-            .unwrap();
-    });
-    let state = QueryState::new(
-        views,
-        topics,
-        search,
-        ProjectionSpec::search().topics("codeflix"),
-        wait,
-        Registry::default(),
-        Arc::new(Verifier::new(VerifierConfig::new(&issuer_url))),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let router = codeflix_query_api::router(state);
-    let server = tokio::spawn(async move {
-        codeflix_http::serve(listener, router, std::future::pending())
-            .await
-            .unwrap();
-    });
-    Api {
-        env,
-        issuer,
-        catalog,
-        url,
-        http: reqwest::Client::new(),
-        _projectors: projectors,
-        server,
-    }
-}
-
-impl Api {
-    async fn get(&self, path: &str) -> (StatusCode, Value) {
-        let response = self
-            .http
-            .get(format!("{}{path}", self.url))
-            .send()
-            .await
-            .unwrap();
-        let status = response.status();
-        let body = response.json().await.unwrap_or(Value::Null);
-        (status, body)
-    }
-}
 
 fn names(list: &Value) -> Vec<&str> {
     list.as_array()
@@ -124,7 +21,7 @@ fn names(list: &Value) -> Vec<&str> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn viewers_browse_get_and_search_what_admins_published() {
-    let api = start(Duration::from_secs(5)).await;
+    let api = QueryApi::start(Duration::from_secs(5)).await;
     let c = &api.catalog;
 
     let (status, page) = api.get("/videos").await;
@@ -208,7 +105,7 @@ async fn viewers_browse_get_and_search_what_admins_published() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reads_carry_etags_and_answer_304() {
-    let api = start(Duration::from_secs(5)).await;
+    let api = QueryApi::start(Duration::from_secs(5)).await;
     let first = api
         .http
         .get(format!("{}/videos", api.url))
@@ -237,7 +134,7 @@ async fn reads_carry_etags_and_answer_304() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_parameters_are_400_listing_every_broken_rule() {
-    let api = start(Duration::from_secs(5)).await;
+    let api = QueryApi::start(Duration::from_secs(5)).await;
     let (status, problem) = api
         .get("/videos?limit=0&year=abc&rating=X&category=nope&sort=up&cursor=%21")
         .await;
@@ -265,7 +162,7 @@ async fn bad_parameters_are_400_listing_every_broken_rule() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_consistency_token_reads_its_own_write_or_says_it_cannot_yet() {
-    let api = start(Duration::from_millis(1500)).await;
+    let api = QueryApi::start(Duration::from_millis(1500)).await;
     let ctx = CommandContext {
         command_id: Uuid::new_v4(),
         correlation_id: Uuid::new_v4(),
@@ -273,7 +170,7 @@ async fn a_consistency_token_reads_its_own_write_or_says_it_cannot_yet() {
         now: Timestamp::from_unix_micros(1_790_000_000_000_000).unwrap(),
     };
     let appended = api
-        .env
+        .stack
         .log
         .execute::<Video>(
             &ctx,
@@ -317,37 +214,9 @@ async fn a_consistency_token_reads_its_own_write_or_says_it_cannot_yet() {
     );
 }
 
-impl Api {
-    fn token(&self, roles: &[&str]) -> String {
-        self.issuer
-            .mint(
-                &TokenRequest {
-                    subject: "admin-1".into(),
-                    username: None,
-                    roles: roles.iter().map(|r| (*r).to_owned()).collect(),
-                    client_roles: Vec::new(),
-                    lifetime: Duration::from_secs(600),
-                    audience: None,
-                },
-                std::time::SystemTime::now(),
-            )
-            .unwrap()
-    }
-
-    async fn get_as(&self, path: &str, token: Option<&str>) -> (StatusCode, Value) {
-        let mut request = self.http.get(format!("{}{path}", self.url));
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        let response = request.send().await.unwrap();
-        let status = response.status();
-        (status, response.json().await.unwrap_or(Value::Null))
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admins_see_drafts_and_media_details_with_the_videos_role() {
-    let api = start(Duration::from_secs(5)).await;
+    let api = QueryApi::start(Duration::from_secs(5)).await;
     let (status, problem) = api.get_as("/admin/videos", None).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "{problem}");
     let categories_only = api.token(&["catalog-categories"]);

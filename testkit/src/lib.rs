@@ -1,0 +1,48 @@
+//! What Codeflix's integration tests and benchmarks share, so that each starts the platform the
+//! way the `codeflix` binary does:
+//!
+//! - [`Stack`]: the embedded broker and schema registry on a scratch directory, an event log on
+//!   them, commands run straight through it, and projections running into stores;
+//! - [`CommandApi`] and [`QueryApi`]: the HTTP APIs built by their own `Application` builders
+//!   on port 0, with the development issuer minting tokens;
+//! - [`sample`]: a small catalog built through commands.
+//!
+//! A dev-dependency only; nothing here is part of a shipped binary.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::missing_panics_doc,
+    missing_debug_implementations
+)]
+
+mod command_api;
+mod http;
+mod query_api;
+pub mod sample;
+mod stack;
+
+pub use command_api::CommandApi;
+pub use http::{Answer, Client};
+pub use query_api::QueryApi;
+pub use stack::{Running, Stack, caught_up, context};
+
+use std::time::{Duration, SystemTime};
+
+use codeflix_auth::{DevIssuer, TokenRequest};
+
+/// A token from `issuer` for `subject` with realm `roles`, valid for an hour.
+pub fn token(issuer: &DevIssuer, subject: &str, roles: &[&str]) -> String {
+    issuer
+        .mint(
+            &TokenRequest {
+                subject: subject.into(),
+                username: None,
+                roles: roles.iter().map(|r| (*r).to_owned()).collect(),
+                client_roles: Vec::new(),
+                lifetime: Duration::from_secs(3600),
+                audience: None,
+            },
+            SystemTime::now(),
+        )
+        .unwrap()
+}
