@@ -45,7 +45,7 @@ struct Inner {
     log: Arc<EventLog>,
     verifier: Arc<Verifier>,
     media: media::MediaStore,
-    upload_locks: routes::media::UploadLocks,
+    upload_locks: routes::media::tus::UploadLocks,
     metrics: Metrics,
     http: reqwest::Client,
     /// A Kafka client kept for readiness probes (created once; it connects on demand).
@@ -74,7 +74,7 @@ impl AppState {
             log,
             verifier,
             media,
-            upload_locks: routes::media::UploadLocks::default(),
+            upload_locks: routes::media::tus::UploadLocks::default(),
             metrics: Metrics::default(),
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(3))
@@ -99,7 +99,7 @@ impl AppState {
         &self.0.media
     }
 
-    fn upload_locks(&self) -> &routes::media::UploadLocks {
+    fn upload_locks(&self) -> &routes::media::tus::UploadLocks {
         &self.0.upload_locks
     }
 }
@@ -147,13 +147,13 @@ pub fn router(state: AppState, dev_issuer: Option<Arc<DevIssuer>>) -> Router {
         )
         .route(
             "/uploads",
-            post(media::create_upload).options(media::upload_options),
+            post(media::tus::create_upload).options(media::tus::upload_options),
         )
         .route(
             "/uploads/{id}",
-            axum::routing::head(media::upload_status)
-                .patch(media::upload_chunk)
-                .delete(media::delete_upload)
+            axum::routing::head(media::tus::upload_status)
+                .patch(media::tus::upload_chunk)
+                .delete(media::tus::delete_upload)
                 .layer(DefaultBodyLimit::disable()),
         )
         .route("/healthz", get(codeflix_http::healthz))
