@@ -301,10 +301,7 @@ impl AppState {
                 };
                 Ok((StatusCode::ACCEPTED, etag(version.get()), axum::Json(body)).into_response())
             }
-            Err(ExecuteError::Unavailable(error)) => {
-                tracing::error!(%error, "the event log is unavailable");
-                Err(Problem::unavailable(error.to_string()))
-            }
+            Err(ExecuteError::Unavailable(error)) => Err(Problem::fault(&error)),
         }
     }
 }
@@ -360,7 +357,7 @@ where
             .log()
             .load::<A>(&id)
             .await
-            .map_err(|e| Problem::unavailable(e.to_string()))?;
+            .map_err(|e| Problem::fault(&e))?;
         references.push(Reference {
             id,
             status: status(aggregate.state()),

@@ -337,7 +337,7 @@ async fn committed(
             .collect())
     })
     .await
-    .map_err(kafka)?
+    .map_err(ConsumerError::Task)?
 }
 
 /// Copies every dead letter of `projection` not re-driven yet onto its redrive topic, in order,
@@ -374,7 +374,7 @@ pub async fn redrive(config: &EventLogConfig, projection: &str) -> Result<usize,
             .map_err(kafka)?;
         tokio::task::spawn_blocking(move || consumer.commit(&offsets, CommitMode::Sync))
             .await
-            .map_err(kafka)?
+            .map_err(ConsumerError::Task)?
             .map_err(kafka)?;
     }
     Ok(letters.len())

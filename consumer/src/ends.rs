@@ -17,7 +17,7 @@ pub async fn ends(
     let topics = topics.to_vec();
     let highs = tokio::task::spawn_blocking(move || watermarks(&client, &topics))
         .await
-        .map_err(kafka)??;
+        .map_err(ConsumerError::Task)??;
     Ok(highs.into_iter().filter(|end| end.offset > 0).collect())
 }
 

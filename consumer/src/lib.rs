@@ -22,12 +22,14 @@ pub use tracker::Tracker;
 /// Something that stops a consumer.
 #[derive(Debug, thiserror::Error)]
 pub enum ConsumerError {
-    #[error("kafka: {0}")]
-    Kafka(String),
+    #[error("kafka")]
+    Kafka(#[source] rdkafka::error::KafkaError),
+    #[error("a blocking Kafka call did not finish")]
+    Task(#[source] tokio::task::JoinError),
     #[error(transparent)]
     EventLog(#[from] codeflix_eventlog::EventLogError),
 }
 
-pub(crate) fn kafka(e: impl std::fmt::Display) -> ConsumerError {
-    ConsumerError::Kafka(e.to_string())
+pub(crate) fn kafka(e: rdkafka::error::KafkaError) -> ConsumerError {
+    ConsumerError::Kafka(e)
 }

@@ -21,6 +21,7 @@ pub mod notifications;
 mod position;
 mod range;
 mod reference;
+pub mod report;
 pub mod subscriptions;
 mod text;
 mod time;
@@ -39,5 +40,6 @@ pub use event::{
 pub use position::{InvalidPosition, Position};
 pub use range::RangeError;
 pub use reference::{Reference, ReferenceStatus};
+pub use report::Report;
 pub use text::{Reason, TextError};
 pub use time::{Timestamp, TimestampError};

@@ -17,7 +17,7 @@ use codeflix_domain::catalog::video::{
     VideoCommand,
 };
 use codeflix_domain::encoding::{EncodingJob, EncodingJobEvent, EncodingJobId};
-use codeflix_domain::{AggregateType, AnyEvent, CommandContext, ExpectedVersion, Reason};
+use codeflix_domain::{AggregateType, AnyEvent, CommandContext, ExpectedVersion, Reason, Report};
 use codeflix_eventlog::reader::RawRecord;
 use codeflix_eventlog::topics::event_topic;
 use codeflix_eventlog::{EventLog, ExecuteError};
@@ -63,7 +63,7 @@ pub async fn run(
                 commits.commit(&consumer);
                 continue;
             }
-            message = consumer.recv() => message.map_err(|e| WorkerError::Kafka(e.to_string()))?,
+            message = consumer.recv() => message.map_err(WorkerError::Kafka)?,
         };
         let raw = RawRecord::from_message(&message);
         let mut pause = Duration::from_millis(200);
@@ -109,7 +109,7 @@ async fn react(
     let job = log
         .load::<EncodingJob>(&id)
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| Report(&e).to_string())?;
     let Some((video, media_id, slot)) = job.state().video() else {
         return Err(format!("job {id} has no history in the command store yet"));
     };
@@ -147,7 +147,7 @@ async fn react(
             tracing::info!(%video, %media_id, %error, "encoding report no longer applies");
             metrics.reaction("stale");
         }
-        Err(error) => return Err(error.to_string()),
+        Err(error) => return Err(Report(&error).to_string()),
     }
     Ok(())
 }

@@ -7,6 +7,7 @@
 //! offset the store knows, finds the `codeflix_seq` header of each message and marks those rows published:
 //! rows that reached Kafka are never sent twice, rows that did not are sent now.
 
+use codeflix_domain::Report;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -292,14 +293,14 @@ impl Relay {
                             break;
                         }
                         Err(error) => {
-                            warn!(holder = %self.holder, error = %error, "relay stopped leading; quarantine before recovery");
+                            warn!(holder = %self.holder, error = %Report(&error), "relay stopped leading; quarantine before recovery");
                             self.pause(self.config.relay.quarantine).await;
                         }
                     }
                 }
                 Ok(false) => self.pause(ttl / 4).await,
                 Err(error) => {
-                    warn!(error = %error, "relay cannot reach the command store");
+                    warn!(error = %Report(&error), "relay cannot reach the command store");
                     self.pause(Duration::from_secs(1)).await;
                 }
             }

@@ -127,6 +127,14 @@ impl Problem {
         problem
     }
 
+    /// 503 for an infrastructure fault (store, Kafka, registry): logged with every cause, and
+    /// the causes named in the detail. The one place a fault becomes an answer.
+    pub fn fault(error: &(dyn std::error::Error + 'static)) -> Self {
+        let report = codeflix_domain::Report(error).to_string();
+        tracing::error!(error = %report, "a dependency failed");
+        Problem::unavailable(report)
+    }
+
     /// 401 with a `WWW-Authenticate` challenge.
     pub fn unauthorized(detail: impl Into<String>) -> Self {
         let detail = detail.into();

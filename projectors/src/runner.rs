@@ -36,8 +36,8 @@ use codeflix_readmodel::views::{Doc, DocKey};
 /// Something that stops a projector.
 #[derive(Debug, thiserror::Error)]
 pub enum ProjectorError {
-    #[error("kafka: {0}")]
-    Kafka(String),
+    #[error("kafka")]
+    Kafka(#[source] rdkafka::error::KafkaError),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -46,8 +46,8 @@ pub enum ProjectorError {
     Consumer(#[from] ConsumerError),
 }
 
-fn kafka(e: impl std::fmt::Display) -> ProjectorError {
-    ProjectorError::Kafka(e.to_string())
+fn kafka(e: rdkafka::error::KafkaError) -> ProjectorError {
+    ProjectorError::Kafka(e)
 }
 
 /// What a projection reads and how it batches.

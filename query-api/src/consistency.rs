@@ -55,7 +55,7 @@ pub(crate) async fn wait(
                 .store
                 .positions()
                 .await
-                .map_err(|e| Problem::unavailable(e.to_string()))?;
+                .map_err(|e| Problem::fault(&e))?;
             for token in tokens
                 .iter()
                 .filter(|t| projection.topics.contains(&t.topic))

@@ -279,7 +279,7 @@ async fn readyz(State(state): State<QueryState>) -> Response {
                 "topic": p.topic, "partition": p.partition, "next_offset": p.offset,
             })).collect::<Vec<_>>(),
         }),
-        Err(e) => json!({ "status": e.to_string() }),
+        Err(e) => json!({ "status": codeflix_domain::Report(e).to_string() }),
     };
     let ready = catalog.is_ok() && search.is_ok();
     let body = json!({

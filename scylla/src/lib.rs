@@ -12,6 +12,22 @@ use scylla::client::session_builder::SessionBuilder;
 #[error("invalid ScyllaDB URL: {0}")]
 pub struct InvalidUrl(String);
 
+/// An error of the ScyllaDB driver.
+pub type DriverError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// Why a session could not be opened or a statement not run; the driver's error is the source.
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    #[error("connecting to ScyllaDB")]
+    Connect(#[source] DriverError),
+    #[error("applying the schema")]
+    Schema(#[source] DriverError),
+    #[error("waiting for the nodes to agree on the schema")]
+    Agreement(#[source] DriverError),
+    #[error("dropping the keyspace")]
+    Drop(#[source] DriverError),
+}
+
 /// Where a store lives: `scylla://[user:password@]host[:port][,host[:port]…]/keyspace[?replication_factor=N]`
 /// (characters of the password such as `/`, `?` or `@` percent-encoded).
 #[derive(Clone, PartialEq, Eq)]
@@ -128,32 +144,35 @@ impl ScyllaUrl {
 
     /// Connects and applies the schema `template` (every statement must be idempotent), waiting
     /// until every node agrees on it.
-    pub async fn open(&self, template: &str) -> Result<Session, String> {
+    pub async fn open(&self, template: &str) -> Result<Session, SessionError> {
         let mut builder = SessionBuilder::new().known_nodes(&self.nodes);
         if let Some((user, password)) = &self.credentials {
             builder = builder.user(user, password);
         }
-        let session = builder.build().await.map_err(|e| e.to_string())?;
+        let session = builder
+            .build()
+            .await
+            .map_err(|e| SessionError::Connect(e.into()))?;
         for statement in self.schema(template) {
             session
                 .query_unpaged(statement, ())
                 .await
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| SessionError::Schema(e.into()))?;
         }
         session
             .await_schema_agreement()
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| SessionError::Agreement(e.into()))?;
         Ok(session)
     }
 }
 
 /// Drops a keyspace and everything in it (tests; an operator's `DROP KEYSPACE` otherwise).
-pub async fn drop_keyspace(session: &Session, keyspace: &str) -> Result<(), String> {
+pub async fn drop_keyspace(session: &Session, keyspace: &str) -> Result<(), SessionError> {
     session
         .query_unpaged(format!("DROP KEYSPACE IF EXISTS {keyspace}"), ())
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| SessionError::Drop(e.into()))?;
     Ok(())
 }
 

@@ -142,7 +142,7 @@ async fn acknowledge(
         {
             Ok(version) => version,
             Err(error) => {
-                warn!(error = %error, "reading the version failed; retrying");
+                warn!(error = %codeflix_domain::Report(&error), "reading the version failed; retrying");
                 tokio::time::sleep(Duration::from_millis(200)).await;
                 continue;
             }
@@ -192,7 +192,7 @@ async fn acknowledge(
                 }
             }
             Err(error) => {
-                warn!(error = %error, command_id = %ctx.command_id, "command not acknowledged; retrying with the same id");
+                warn!(error = %codeflix_domain::Report(&error), command_id = %ctx.command_id, "command not acknowledged; retrying with the same id");
                 if let Ok(mut tally) = tally.lock() {
                     tally.retries += 1;
                 }

@@ -27,8 +27,8 @@ use codeflix_domain::encoding::{
     Percent, Rendition, ReportEncodingProgress, RequestEncoding, StartEncoding, WorkerName,
 };
 use codeflix_domain::{
-    AggregateType, AnyEvent, CommandContext, EventMetadata, ExpectedVersion, Reason, Version,
-    catalog::video::Checksum,
+    AggregateType, AnyEvent, CommandContext, EventMetadata, ExpectedVersion, Reason, Report,
+    Version, catalog::video::Checksum,
 };
 use codeflix_eventlog::reader::RawRecord;
 use codeflix_eventlog::topics::{ensure_topics, event_topic};
@@ -54,8 +54,8 @@ pub const NAME: &str = "encoder";
 /// Something the worker cannot carry on without.
 #[derive(Debug, thiserror::Error)]
 pub enum WorkerError {
-    #[error("kafka: {0}")]
-    Kafka(String),
+    #[error("kafka")]
+    Kafka(#[source] rdkafka::error::KafkaError),
     #[error(transparent)]
     EventLog(#[from] EventLogError),
     #[error(transparent)]
@@ -134,10 +134,8 @@ pub async fn run(
         event_topic(prefix, AggregateType::Video),
         dlq::redrive_topic(prefix, NAME),
     ];
-    let admin: rdkafka::admin::AdminClient<rdkafka::client::DefaultClientContext> = config
-        .client(&[])
-        .create()
-        .map_err(|e| WorkerError::Kafka(e.to_string()))?;
+    let admin: rdkafka::admin::AdminClient<rdkafka::client::DefaultClientContext> =
+        config.client(&[]).create().map_err(WorkerError::Kafka)?;
     let mut owned = topics.clone();
     owned.push(dlq::dead_letter_topic(prefix, NAME));
     ensure_topics(&admin, &owned, &config.topics).await?;
@@ -288,15 +286,15 @@ fn reason(text: &str) -> Reason {
 #[derive(Debug)]
 struct Unavailable(String);
 
-impl<E: std::fmt::Display> From<ExecuteError<E>> for Unavailable {
+impl<E: std::error::Error + 'static> From<ExecuteError<E>> for Unavailable {
     fn from(error: ExecuteError<E>) -> Self {
-        Unavailable(error.to_string())
+        Unavailable(Report(&error).to_string())
     }
 }
 
 impl From<EventLogError> for Unavailable {
     fn from(error: EventLogError) -> Self {
-        Unavailable(error.to_string())
+        Unavailable(Report(&error).to_string())
     }
 }
 
@@ -356,7 +354,7 @@ impl Worker {
             match self.dead_letters.send(NAME, vec![letter]).await {
                 Ok(()) => return,
                 Err(error) => {
-                    tracing::warn!(%error, "sending a dead letter; retrying");
+                    tracing::warn!(error = %Report(&error), "sending a dead letter; retrying");
                     tokio::time::sleep(pause).await;
                     pause = (pause * 2).min(Duration::from_secs(30));
                 }
@@ -414,7 +412,7 @@ impl Worker {
                 // Stored, and will reach Kafka: as good as appended for the fence.
                 Err(ExecuteError::Unconfirmed { version }) => return Ok(version),
                 Err(ExecuteError::Unavailable(error)) => {
-                    tracing::warn!(job = %id, %error, "the event log is unavailable; retrying");
+                    tracing::warn!(job = %id, error = %Report(&error), "the event log is unavailable; retrying");
                     tokio::time::sleep(pause).await;
                     pause = (pause * 2).min(Duration::from_secs(30));
                 }

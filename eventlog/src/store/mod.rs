@@ -15,11 +15,19 @@ use uuid::Uuid;
 pub use scylla::{INTENT_TIMEOUT, SEQ_BLOCK, ScyllaStore};
 pub use sqlite::SqliteStore;
 
+/// An engine's error, whatever its type.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+pub(crate) fn backend(e: impl Into<BoxError>) -> StoreError {
+    StoreError::Backend(e.into())
+}
+
 /// A command store that cannot do what was asked.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("command store: {0}")]
-    Backend(String),
+    /// The engine failed (I/O, network, the engine's own error); the cause is the source.
+    #[error("command store")]
+    Backend(#[source] BoxError),
     #[error("command store holds malformed data: {0}")]
     Corrupt(String),
 }

@@ -20,7 +20,7 @@ use uuid::Uuid;
 
 use super::{
     AppendOutcome, CommandRecord, CommandStore, NewEvents, OutboxRow, Position, Publication,
-    StoreError, StoredEvent,
+    StoreError, StoredEvent, backend,
 };
 
 const SCHEMA: &str = "
@@ -82,10 +82,6 @@ enum Request {
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     requests: mpsc::UnboundedSender<Request>,
-}
-
-fn backend(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Backend(e.to_string())
 }
 
 /// The store thread's connection, with its statements prepared once and reused.
@@ -293,7 +289,7 @@ async fn append_batch(db: &Db, batch: Vec<(NewEvents, Reply<AppendOutcome>)>) {
                 let _ = db.execute("ROLLBACK", ()).await;
             }
             for (_, reply) in batch {
-                let _ = reply.send(Err(StoreError::Backend(e.to_string())));
+                let _ = reply.send(Err(backend(e.to_string())));
             }
         }
     }

@@ -169,8 +169,7 @@ fn path_id(id: &str, params: &mut Params) -> Option<Uuid> {
 }
 
 fn unavailable(e: StoreError) -> Problem {
-    tracing::error!(error = %e, "reading a read model");
-    Problem::unavailable(e.to_string())
+    Problem::fault(&e)
 }
 
 /// JSON with a strong ETag of its bytes; 304 when the client has it.

@@ -21,14 +21,18 @@ use crate::views::{Doc, DocKey, DocKind};
 /// Something a store could not do.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("store: {0}")]
-    Backend(String),
+    /// The engine failed (I/O, network, the engine's own error); the cause is the source.
+    #[error("store")]
+    Backend(#[source] BoxError),
     #[error("store holds a document it cannot read: {0}")]
     Corrupt(String),
 }
 
-pub(crate) fn backend(e: impl fmt::Display) -> StoreError {
-    StoreError::Backend(e.to_string())
+/// An engine's error, whatever its type.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+pub(crate) fn backend(e: impl Into<BoxError>) -> StoreError {
+    StoreError::Backend(e.into())
 }
 
 /// What one projection round writes: documents at their new versions, and how far the projection

@@ -159,7 +159,7 @@ impl ScyllaCatalog {
     /// Connects, creates the keyspace and tables if they are missing, and prepares every
     /// statement.
     pub async fn open(url: &ScyllaUrl) -> Result<ScyllaCatalog, StoreError> {
-        let session = url.open(SCHEMA).await.map_err(StoreError::Backend)?;
+        let session = url.open(SCHEMA).await.map_err(backend)?;
         let ks = &url.keyspace;
         let prepare = |cql: String| {
             let session = &session;
@@ -226,7 +226,7 @@ impl ScyllaCatalog {
     pub async fn drop_keyspace(self) -> Result<(), StoreError> {
         codeflix_scylla::drop_keyspace(&self.session, &self.keyspace)
             .await
-            .map_err(StoreError::Backend)
+            .map_err(backend)
     }
 
     async fn load_one(&self, key: DocKey) -> Result<Option<Doc>, StoreError> {
@@ -304,7 +304,7 @@ impl ScyllaCatalog {
 
 fn timestamp(n: impl TryInto<i64>) -> Result<i64, StoreError> {
     n.try_into()
-        .map_err(|_| StoreError::Backend("a version or offset does not fit a timestamp".into()))
+        .map_err(|_| backend("a version or offset does not fit a timestamp"))
 }
 
 fn parse(body: &str) -> Result<Doc, StoreError> {

@@ -70,7 +70,7 @@ async fn require_video(state: &AppState, id: Uuid) -> Result<(), Problem> {
         .log()
         .load::<Video>(&VideoId::new(id))
         .await
-        .map_err(|e| Problem::unavailable(e.to_string()))?;
+        .map_err(|e| Problem::fault(&e))?;
     if video.state().exists() {
         Ok(())
     } else {

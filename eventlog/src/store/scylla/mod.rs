@@ -26,7 +26,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
-use codeflix_domain::{AggregateType, Version};
+use codeflix_domain::{AggregateType, Report, Version};
 use futures::{StreamExt, TryStreamExt, stream};
 use scylla::client::session::Session;
 use scylla::response::query_result::QueryResult;
@@ -39,7 +39,7 @@ use uuid::Uuid;
 
 use super::{
     AppendOutcome, CommandRecord, CommandStore, NewEvents, OutboxRow, Position, Publication,
-    StoreError, StoredEvent,
+    StoreError, StoredEvent, backend,
 };
 use codeflix_scylla::ScyllaUrl;
 
@@ -77,10 +77,6 @@ const IN_FLIGHT: usize = 16;
 const EVENT_ROW: Uuid = Uuid::nil();
 const KIND_EVENT: i8 = 0;
 const KIND_COMMAND: i8 = 1;
-
-fn backend(e: impl fmt::Display) -> StoreError {
-    StoreError::Backend(e.to_string())
-}
 
 fn now_ms() -> i64 {
     SystemTime::now()
@@ -132,11 +128,11 @@ impl ScyllaStore {
         let session = match url.open(&SCHEMA.replace("$tablets", TABLETS_OFF)).await {
             Ok(session) => session,
             // Cassandra and ScyllaDB before tablets refuse the option: they need none.
-            Err(e) if e.contains("tablets") => url
+            Err(e) if Report(&e).to_string().contains("tablets") => url
                 .open(&SCHEMA.replace("$tablets", ""))
                 .await
-                .map_err(StoreError::Backend)?,
-            Err(e) => return Err(StoreError::Backend(e)),
+                .map_err(backend)?,
+            Err(e) => return Err(backend(e)),
         };
         let statements = Statements::prepare(&session, &url.keyspace).await?;
         Ok(ScyllaStore {
@@ -151,7 +147,7 @@ impl ScyllaStore {
     pub async fn drop_keyspace(self) -> Result<(), StoreError> {
         codeflix_scylla::drop_keyspace(&self.session, &self.keyspace)
             .await
-            .map_err(StoreError::Backend)
+            .map_err(backend)
     }
 
     /// The first row a statement answers, if any.
@@ -189,7 +185,7 @@ fn applied(result: QueryResult) -> Result<bool, StoreError> {
         .map_err(backend)?;
     match first.and_then(|row| row.columns.into_iter().next().flatten()) {
         Some(CqlValue::Boolean(applied)) => Ok(applied),
-        other => Err(StoreError::Backend(format!(
+        other => Err(backend(format!(
             "a lightweight transaction answered without [applied]: {other:?}"
         ))),
     }
@@ -242,8 +238,8 @@ impl CommandStore for ScyllaStore {
         if started.elapsed() > INTENT_TIMEOUT / 4 {
             // The relay may drop intents older than INTENT_TIMEOUT: never commit that late.
             self.drop_intents(&seqs, true).await?;
-            return Err(StoreError::Backend(
-                "the command store was too slow to append; retry the command".into(),
+            return Err(backend(
+                "the command store was too slow to append; retry the command",
             ));
         }
         if self.gate(&append, &seqs).await? {

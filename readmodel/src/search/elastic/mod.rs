@@ -74,8 +74,7 @@ impl ElasticUrl {
     pub const DEFAULT_ALIAS: &'static str = "codeflix-videos";
 
     pub fn parse(text: &str) -> Result<ElasticUrl, StoreError> {
-        let invalid =
-            |why: &str| StoreError::Backend(format!("invalid Elasticsearch URL {text:?}: {why}"));
+        let invalid = |why: &str| backend(format!("invalid Elasticsearch URL {text:?}: {why}"));
         let mut url = Url::parse(text).map_err(|e| invalid(&e.to_string()))?;
         if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
             return Err(invalid("it must be http(s)://host[:port][/alias]"));
@@ -143,7 +142,7 @@ async fn body(
     let status = response.status_code().as_u16();
     let text = response.text().await.map_err(backend)?;
     if !(200..300).contains(&status) && !allowed.contains(&status) {
-        return Err(StoreError::Backend(format!(
+        return Err(backend(format!(
             "Elasticsearch answered {status}: {}",
             text.chars().take(2000).collect::<String>()
         )));

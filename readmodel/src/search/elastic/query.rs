@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::super::{Facets, SearchHit, SearchQuery, SearchResults, escape};
 use crate::Position;
-use crate::store::StoreError;
+use crate::store::{StoreError, backend};
 use crate::views::VideoView;
 
 /// How many values of each facet a search counts.
@@ -24,7 +24,7 @@ pub(super) fn bulk_failures(answer: &Value) -> Result<(), StoreError> {
         };
         let status = result["status"].as_u64().unwrap_or(0);
         if status >= 300 && status != 409 {
-            return Err(StoreError::Backend(format!(
+            return Err(backend(format!(
                 "Elasticsearch refused a write ({status}): {}",
                 result["error"]
             )));
@@ -322,7 +322,8 @@ mod tests {
             { "index": { "status": 409 } },
             { "index": { "status": 400, "error": { "type": "strict_dynamic_mapping_exception" } } },
         ] });
-        let error = bulk_failures(&refused).unwrap_err().to_string();
+        let error = bulk_failures(&refused).unwrap_err();
+        let error = codeflix_domain::Report(&error).to_string();
         assert!(
             error.contains("strict_dynamic_mapping_exception"),
             "{error}"
