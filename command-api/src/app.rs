@@ -61,12 +61,8 @@ impl AuthConfig {
 /// Why a command API could not be built.
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
-    #[error("listening on {address}")]
-    Listen {
-        address: SocketAddr,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Listen(#[from] codeflix_http::BindError),
     #[error("connecting the event log")]
     EventLog(#[source] EventLogError),
     #[error("opening the development issuer's key {}", path.display())]
@@ -103,16 +99,7 @@ impl Application {
     /// Binds the port, connects the event log (its relay starts) and opens the development
     /// issuer when no real one is configured.
     pub async fn build(config: CommandApiConfig) -> Result<Application, BuildError> {
-        let listener = tokio::net::TcpListener::bind(config.listen)
-            .await
-            .map_err(|source| BuildError::Listen {
-                address: config.listen,
-                source,
-            })?;
-        let address = listener.local_addr().map_err(|source| BuildError::Listen {
-            address: config.listen,
-            source,
-        })?;
+        let (listener, address) = codeflix_http::bind(config.listen).await?;
         let url = config
             .public_url
             .clone()

@@ -66,6 +66,28 @@ pub async fn healthz() -> impl IntoResponse {
     Json(serde_json::json!({ "status": "ok" }))
 }
 
+/// A listener that could not be bound.
+#[derive(Debug, thiserror::Error)]
+#[error("listening on {address}")]
+pub struct BindError {
+    /// The address asked for.
+    pub address: std::net::SocketAddr,
+    #[source]
+    source: std::io::Error,
+}
+
+/// A listener bound to `address` (port 0 picks a free one) and the address it got.
+pub async fn bind(
+    address: std::net::SocketAddr,
+) -> Result<(tokio::net::TcpListener, std::net::SocketAddr), BindError> {
+    let failed = |source| BindError { address, source };
+    let listener = tokio::net::TcpListener::bind(address)
+        .await
+        .map_err(failed)?;
+    let bound = listener.local_addr().map_err(failed)?;
+    Ok((listener, bound))
+}
+
 /// Serves `router` on `listener` until `shutdown` resolves, then finishes in-flight requests.
 pub async fn serve(
     listener: tokio::net::TcpListener,

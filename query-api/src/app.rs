@@ -37,12 +37,8 @@ pub struct QueryApiConfig {
 /// Why a query API could not be built.
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
-    #[error("listening on {address}")]
-    Listen {
-        address: SocketAddr,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Listen(#[from] codeflix_http::BindError),
     #[error(transparent)]
     Views(#[from] OpenError),
 }
@@ -77,16 +73,7 @@ impl Application {
         stores: &Stores,
         registry: Registry,
     ) -> Result<Application, BuildError> {
-        let listener = tokio::net::TcpListener::bind(config.listen)
-            .await
-            .map_err(|source| BuildError::Listen {
-                address: config.listen,
-                source,
-            })?;
-        let address = listener.local_addr().map_err(|source| BuildError::Listen {
-            address: config.listen,
-            source,
-        })?;
+        let (listener, address) = codeflix_http::bind(config.listen).await?;
         let mut state = QueryState::new(
             stores.catalog.clone(),
             config.catalog_topics,
