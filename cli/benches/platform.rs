@@ -16,8 +16,8 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use futures::stream::{FuturesUnordered, StreamExt};
-use serde_json::{Value, json};
+use codeflix_testkit::load::create_videos;
+use serde_json::Value;
 
 fn env(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -181,61 +181,6 @@ impl CpuUse {
     }
 }
 
-struct Round {
-    rate: f64,
-    p50: f64,
-    p99: f64,
-}
-
-/// `requests` create-video commands with `concurrency` in flight.
-async fn creates(
-    client: &reqwest::Client,
-    url: &str,
-    token: &str,
-    requests: usize,
-    concurrency: usize,
-    label: &str,
-) -> Round {
-    let started = Instant::now();
-    let mut latencies = Vec::with_capacity(requests);
-    let mut in_flight = FuturesUnordered::new();
-    let mut sent = 0;
-    while sent < requests || !in_flight.is_empty() {
-        while sent < requests && in_flight.len() < concurrency {
-            let request = client
-                .post(url)
-                .bearer_auth(token)
-                .json(&json!({
-                    "title": format!("{label} {sent}"),
-                    "description": "A film made to be counted.",
-                    "launch_year": 2026, "duration": 90, "rating": "L",
-                }))
-                .send();
-            in_flight.push(async move {
-                let at = Instant::now();
-                let response = request.await.unwrap();
-                assert_eq!(response.status(), reqwest::StatusCode::CREATED);
-                at.elapsed()
-            });
-            sent += 1;
-        }
-        if let Some(latency) = in_flight.next().await {
-            latencies.push(latency);
-        }
-    }
-    let elapsed = started.elapsed();
-    latencies.sort();
-    let percentile = |p: f64| {
-        let at = ((latencies.len() as f64 * p) as usize).min(latencies.len() - 1);
-        latencies[at].as_secs_f64() * 1000.0
-    };
-    Round {
-        rate: requests as f64 / elapsed.as_secs_f64(),
-        p50: percentile(0.50),
-        p99: percentile(0.99),
-    }
-}
-
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let preload = env("PRELOAD", 100_000);
@@ -281,7 +226,7 @@ async fn main() {
     let mut loaded = 0;
     while loaded < preload {
         let batch = (preload - loaded).min(20_000);
-        creates(&client, &url, &token, batch, concurrency, "Preload").await;
+        create_videos(&client, &url, &token, "Preload", batch, concurrency).await;
         loaded += batch;
         eprintln!("preloaded {loaded}/{preload} events");
     }
@@ -291,13 +236,13 @@ async fn main() {
     let mut write_path = Vec::new();
     for round in 1..=rounds {
         write_path.push(
-            creates(
+            create_videos(
                 &client,
                 &url,
                 &token,
+                &format!("Write {round}"),
                 requests,
                 concurrency,
-                &format!("Write {round}"),
             )
             .await,
         );
@@ -341,13 +286,13 @@ async fn main() {
     let mut all_roles = Vec::new();
     for round in 1..=rounds {
         all_roles.push(
-            creates(
+            create_videos(
                 &client,
                 &url,
                 &token,
+                &format!("Up {round}"),
                 requests,
                 concurrency,
-                &format!("Up {round}"),
             )
             .await,
         );
@@ -373,13 +318,13 @@ async fn main() {
         println!(
             "| {} | {:.0} | {:.1} | {:.1} | {:.0} | {:.1} | {:.1} | {:.1}% |",
             round + 1,
-            w.rate,
-            w.p50,
-            w.p99,
-            u.rate,
-            u.p50,
-            u.p99,
-            100.0 * u.rate / w.rate
+            w.rate(),
+            w.percentile_ms(0.50),
+            w.percentile_ms(0.99),
+            u.rate(),
+            u.percentile_ms(0.50),
+            u.percentile_ms(0.99),
+            100.0 * u.rate() / w.rate()
         );
     }
     println!();

@@ -15,13 +15,13 @@ use std::time::{Duration, Instant};
 use codeflix_domain::AggregateType;
 use codeflix_eventlog::reader::read_snapshot;
 use codeflix_eventlog::topics::event_topic;
+use codeflix_testkit::load::create_videos;
 use futures::stream::{FuturesUnordered, StreamExt};
 use rdkafka::ClientConfig;
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
 use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{FutureProducer, FutureRecord};
-use serde_json::json;
 
 fn env(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -72,39 +72,15 @@ async fn main() {
     println!("|---:|---:|---:|---:|---:|---:|");
     let mut messages = Vec::new();
     for round in 1..=rounds {
-        let started = Instant::now();
-        let mut latencies = Vec::with_capacity(requests);
-        let mut in_flight = FuturesUnordered::new();
-        let mut sent = 0;
-        while sent < requests || !in_flight.is_empty() {
-            while sent < requests && in_flight.len() < concurrency {
-                let request = client
-                    .post(&url)
-                    .bearer_auth(&token)
-                    .json(&json!({
-                        "title": format!("Bench {round}-{sent}"),
-                        "description": "A film made to be counted.",
-                        "launch_year": 2026, "duration": 90, "rating": "L",
-                    }))
-                    .send();
-                in_flight.push(async move {
-                    let at = Instant::now();
-                    let response = request.await.unwrap();
-                    assert_eq!(response.status(), reqwest::StatusCode::CREATED);
-                    at.elapsed()
-                });
-                sent += 1;
-            }
-            if let Some(latency) = in_flight.next().await {
-                latencies.push(latency);
-            }
-        }
-        let api_elapsed = started.elapsed();
-        latencies.sort();
-        let percentile = |p: f64| {
-            let at = ((latencies.len() as f64 * p) as usize).min(latencies.len() - 1);
-            latencies[at].as_secs_f64() * 1000.0
-        };
+        let round_took = create_videos(
+            &client,
+            &url,
+            &token,
+            &format!("Bench {round}"),
+            requests,
+            concurrency,
+        )
+        .await;
 
         // The first round's messages, produced raw to a fresh topic of the same broker.
         if messages.is_empty() {
@@ -146,12 +122,12 @@ async fn main() {
             delivery.unwrap();
         }
         let raw_elapsed = raw_started.elapsed();
-        let api_rate = requests as f64 / api_elapsed.as_secs_f64();
+        let api_rate = round_took.rate();
         let raw_rate = records.len() as f64 / raw_elapsed.as_secs_f64();
         println!(
             "| {round} | {api_rate:.0} | {:.1} | {:.1} | {raw_rate:.0} | {:.1}% |",
-            percentile(0.50),
-            percentile(0.99),
+            round_took.percentile_ms(0.50),
+            round_took.percentile_ms(0.99),
             100.0 * api_rate / raw_rate
         );
     }

@@ -5,7 +5,8 @@
 //!   them, commands run straight through it, and projections running into stores;
 //! - [`CommandApi`] and [`QueryApi`]: the HTTP APIs built by their own `Application` builders
 //!   on port 0, with the development issuer minting tokens;
-//! - [`sample`]: a small catalog built through commands.
+//! - [`sample`]: a small catalog built through commands;
+//! - [`load`]: create-video commands at a fixed concurrency, for benchmarks.
 //!
 //! A dev-dependency only; nothing here is part of a shipped binary.
 
@@ -17,6 +18,7 @@
 
 mod command_api;
 mod http;
+pub mod load;
 mod query_api;
 pub mod sample;
 mod stack;

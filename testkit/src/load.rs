@@ -1,0 +1,69 @@
+//! Load for benchmarks: create-video commands sent with a fixed number in flight.
+
+use std::time::{Duration, Instant};
+
+use futures::stream::{FuturesUnordered, StreamExt};
+use serde_json::json;
+
+/// What one round of requests measured.
+#[derive(Debug)]
+pub struct Round {
+    /// From the first request sent to the last answer.
+    pub elapsed: Duration,
+    latencies: Vec<Duration>,
+}
+
+impl Round {
+    /// Answered requests per second.
+    pub fn rate(&self) -> f64 {
+        self.latencies.len() as f64 / self.elapsed.as_secs_f64()
+    }
+
+    /// The latency below which the fraction `p` of requests were answered, in milliseconds.
+    pub fn percentile_ms(&self, p: f64) -> f64 {
+        let at = ((self.latencies.len() as f64 * p) as usize).min(self.latencies.len() - 1);
+        self.latencies[at].as_secs_f64() * 1000.0
+    }
+}
+
+/// `requests` create-video commands posted to `url` with `concurrency` in flight, titled
+/// `{label} {n}`; each must be answered 201.
+pub async fn create_videos(
+    client: &reqwest::Client,
+    url: &str,
+    token: &str,
+    label: &str,
+    requests: usize,
+    concurrency: usize,
+) -> Round {
+    let started = Instant::now();
+    let mut latencies = Vec::with_capacity(requests);
+    let mut in_flight = FuturesUnordered::new();
+    let mut sent = 0;
+    while sent < requests || !in_flight.is_empty() {
+        while sent < requests && in_flight.len() < concurrency {
+            let request = client
+                .post(url)
+                .bearer_auth(token)
+                .json(&json!({
+                    "title": format!("{label} {sent}"),
+                    "description": "A film made to be counted.",
+                    "launch_year": 2026, "duration": 90, "rating": "L",
+                }))
+                .send();
+            in_flight.push(async move {
+                let at = Instant::now();
+                let response = request.await.unwrap();
+                assert_eq!(response.status(), reqwest::StatusCode::CREATED);
+                at.elapsed()
+            });
+            sent += 1;
+        }
+        if let Some(latency) = in_flight.next().await {
+            latencies.push(latency);
+        }
+    }
+    let elapsed = started.elapsed();
+    latencies.sort();
+    Round { elapsed, latencies }
+}
