@@ -12,7 +12,6 @@ use codeflix_eventlog::headers::header;
 use codeflix_eventlog::reader::{RawRecord, read_snapshot};
 use codeflix_eventlog::topics::event_topic;
 use rdkafka::consumer::{Consumer, StreamConsumer};
-use rdkafka::message::{Headers, Message};
 use rdkafka::{Offset, TopicPartitionList};
 use serde_json::json;
 
@@ -169,31 +168,10 @@ async fn tail(
             Err(rdkafka::error::KafkaError::PartitionEOF(_)) => continue,
             Err(error) => return Err(error.into()),
         };
-        let headers: Vec<(String, String)> = message
-            .headers()
-            .map(|h| {
-                h.iter()
-                    .map(|h| {
-                        (
-                            h.key.to_owned(),
-                            String::from_utf8_lossy(h.value.unwrap_or_default()).into_owned(),
-                        )
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        if !filter.matches(message.key(), &headers) {
+        let record = RawRecord::from_message(&message);
+        if !filter.matches(record.key.as_deref(), &record.headers) {
             continue;
         }
-        let record = RawRecord {
-            topic: message.topic().to_owned(),
-            partition: message.partition(),
-            offset: message.offset(),
-            timestamp_ms: message.timestamp().to_millis(),
-            key: message.key().map(<[u8]>::to_vec),
-            value: message.payload().map(<[u8]>::to_vec),
-            headers,
-        };
         println!("{}", show(codec, &record).await?);
     }
 }
