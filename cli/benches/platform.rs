@@ -11,12 +11,10 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::net::TcpListener;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use codeflix_testkit::load::create_videos;
+use codeflix_testkit::site::{Site, interrupt, wait_for_port};
 use serde_json::Value;
 
 fn env(name: &str, default: usize) -> usize {
@@ -26,115 +24,27 @@ fn env(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+/// Runs `args` to completion; its standard output.
+fn stdout(site: &Site, args: &[&str]) -> String {
+    let output = site.run(args);
+    assert!(
+        output.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
 }
 
-struct Ports {
-    broker: u16,
-    registry: u16,
-    api: u16,
-    query: u16,
-    projectors: u16,
-    encoder: u16,
-}
-
-struct Platform<'a> {
-    dir: &'a Path,
-    ports: &'a Ports,
-}
-
-impl Platform<'_> {
-    fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_codeflix"));
-        let p = self.ports;
-        command
-            .args(["--data-dir", self.dir.to_str().unwrap()])
-            .args(args)
-            .env("CODEFLIX__KAFKA__LISTEN", format!("127.0.0.1:{}", p.broker))
-            .env(
-                "CODEFLIX__SCHEMA_REGISTRY__LISTEN",
-                format!("127.0.0.1:{}", p.registry),
-            )
-            .env(
-                "CODEFLIX__COMMAND_API__LISTEN",
-                format!("127.0.0.1:{}", p.api),
-            )
-            .env(
-                "CODEFLIX__QUERY_API__LISTEN",
-                format!("127.0.0.1:{}", p.query),
-            )
-            .env(
-                "CODEFLIX__PROJECTORS__LISTEN",
-                format!("127.0.0.1:{}", p.projectors),
-            )
-            .env(
-                "CODEFLIX__ENCODER__LISTEN",
-                format!("127.0.0.1:{}", p.encoder),
-            )
-            .env_remove("CODEFLIX_LOG")
-            .stdin(Stdio::null());
-        command
-    }
-
-    /// Starts a role; its standard error goes to `<name>.log` in the data directory.
-    fn spawn(&self, name: &str, args: &[&str]) -> Child {
-        let log = std::fs::File::create(self.dir.join(format!("{name}.log"))).unwrap();
-        self.command(args)
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .unwrap()
-    }
-
-    fn run(&self, args: &[&str]) -> String {
-        let output = self.command(args).output().unwrap();
-        assert!(
-            output.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8(output.stdout).unwrap()
-    }
-
-    /// Total lag of every projection, from `codeflix views status`.
-    fn lag(&self) -> i64 {
-        self.run(&["views", "status"])
-            .lines()
-            .map(|line| {
-                serde_json::from_str::<Value>(line).unwrap()["lag"]
-                    .as_i64()
-                    .unwrap()
-            })
-            .sum()
-    }
-}
-
-fn wait_for_port(port: u16) {
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "nothing listens on {port}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-/// Ctrl-C, then waits for the process to exit.
-fn interrupt(mut child: Child) {
-    Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while child.try_wait().unwrap().is_none() {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
+/// Total lag of every projection, from `codeflix views status`.
+fn lag(site: &Site) -> i64 {
+    stdout(site, &["views", "status"])
+        .lines()
+        .map(|line| {
+            serde_json::from_str::<Value>(line).unwrap()["lag"]
+                .as_i64()
+                .unwrap()
+        })
+        .sum()
 }
 
 /// CPU seconds (user + system) a process has used so far.
@@ -188,38 +98,27 @@ async fn main() {
     let concurrency = env("CONCURRENCY", 64);
     let rounds = env("ROUNDS", 3);
     let idle_seconds = env("IDLE_SECONDS", 30);
-    let scratch = tempfile::tempdir().unwrap();
-    // DATA_DIR keeps the platform's data for a look afterwards.
-    let dir = std::env::var_os("DATA_DIR")
-        .map_or_else(|| scratch.path().to_path_buf(), std::path::PathBuf::from);
-    std::fs::create_dir_all(&dir).unwrap();
-    let ports = Ports {
-        broker: free_port(),
-        registry: free_port(),
-        api: free_port(),
-        query: free_port(),
-        projectors: free_port(),
-        encoder: free_port(),
+    // DATA_DIR keeps the platform's data for a look afterwards; roles log with their defaults.
+    let binary = env!("CARGO_BIN_EXE_codeflix");
+    let mut site = match std::env::var_os("DATA_DIR") {
+        Some(dir) => Site::at(binary, std::path::Path::new(&dir)),
+        None => Site::new(binary),
     };
-    let platform = Platform {
-        dir: &dir,
-        ports: &ports,
-    };
+    site.log_filter(None);
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(concurrency)
         .build()
         .unwrap();
-    let url = format!("http://127.0.0.1:{}/videos", ports.api);
+    let url = format!("http://127.0.0.1:{}/videos", site.api_port);
 
     // The write path alone, on a log of `preload` events.
-    let broker = platform.spawn("broker", &["broker"]);
-    wait_for_port(ports.broker);
-    let registry = platform.spawn("registry", &["registry"]);
-    wait_for_port(ports.registry);
-    let api = platform.spawn("command-api", &["command-api"]);
-    wait_for_port(ports.api);
-    let token = platform
-        .run(&["token", "--role", "catalog-admin"])
+    let broker = site.spawn("broker", &["broker"]);
+    wait_for_port(site.broker_port);
+    let registry = site.spawn("registry", &["registry"]);
+    wait_for_port(site.registry_port);
+    let api = site.spawn("command-api", &["command-api"]);
+    wait_for_port(site.api_port);
+    let token = stdout(&site, &["token", "--role", "catalog-admin"])
         .trim()
         .to_owned();
     let loading = Instant::now();
@@ -254,12 +153,12 @@ async fn main() {
     let stored = preload + rounds * requests;
 
     // Everything, as `codeflix up` runs it, on the same data directory.
-    let up = platform.spawn("up", &["up"]);
+    let up = site.spawn("up", &["up"]);
     let up_pid = up.id();
-    wait_for_port(ports.api);
-    wait_for_port(ports.query);
+    wait_for_port(site.api_port);
+    wait_for_port(site.query_port);
     let catching_up = Instant::now();
-    while platform.lag() > 0 {
+    while lag(&site) > 0 {
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
     let catch_up = catching_up.elapsed();
@@ -276,11 +175,11 @@ async fn main() {
     }
     let settled = settling.elapsed();
 
-    let log_before = std::fs::metadata(dir.join("up.log")).unwrap().len();
+    let log_before = std::fs::metadata(site.path("up.log")).unwrap().len();
     let cpu_before = cpu_seconds(up_pid);
     tokio::time::sleep(Duration::from_secs(idle_seconds as u64)).await;
     let idle_cpu = (cpu_seconds(up_pid) - cpu_before) / idle_seconds as f64;
-    let idle_log = std::fs::metadata(dir.join("up.log")).unwrap().len() - log_before;
+    let idle_log = std::fs::metadata(site.path("up.log")).unwrap().len() - log_before;
 
     let measuring = CpuUse::start(&[up_pid]);
     let mut all_roles = Vec::new();
@@ -298,7 +197,7 @@ async fn main() {
         );
     }
     let caught = Instant::now();
-    while platform.lag() > 0 {
+    while lag(&site) > 0 {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     let drained = caught.elapsed();

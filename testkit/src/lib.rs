@@ -6,7 +6,8 @@
 //! - [`CommandApi`] and [`QueryApi`]: the HTTP APIs built by their own `Application` builders
 //!   on port 0, with the development issuer minting tokens;
 //! - [`sample`]: a small catalog built through commands;
-//! - [`load`]: create-video commands at a fixed concurrency, for benchmarks.
+//! - [`load`]: create-video commands at a fixed concurrency, for benchmarks;
+//! - [`site`]: `codeflix` processes on one data directory and free ports.
 //!
 //! A dev-dependency only; nothing here is part of a shipped binary.
 
@@ -21,6 +22,7 @@ mod http;
 pub mod load;
 mod query_api;
 pub mod sample;
+pub mod site;
 mod stack;
 
 pub use command_api::CommandApi;

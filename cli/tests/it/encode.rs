@@ -6,7 +6,7 @@ use crate::support::Site;
 
 #[test]
 fn encode_writes_the_ladder_and_reports_it() {
-    let site = Site::new();
+    let site = Site::new(env!("CARGO_BIN_EXE_codeflix"));
     let input = site.path("in.mp4");
     let status = Command::new("ffmpeg")
         .args(["-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i"])
@@ -60,7 +60,7 @@ fn encode_writes_the_ladder_and_reports_it() {
 /// Paths as a user types them: relative to the working directory (ffmpeg runs elsewhere).
 #[test]
 fn encode_takes_paths_relative_to_the_working_directory() {
-    let site = Site::new();
+    let site = Site::new(env!("CARGO_BIN_EXE_codeflix"));
     let status = Command::new("ffmpeg")
         .args(["-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i"])
         .arg("testsrc2=size=640x360:rate=25")
@@ -71,7 +71,7 @@ fn encode_takes_paths_relative_to_the_working_directory() {
     assert!(status.success());
     let output = site
         .command(&["encode", "film.mp4", "--out", "ladder"])
-        .current_dir(site.dir.path())
+        .current_dir(site.dir())
         .output()
         .unwrap();
     assert!(

@@ -57,7 +57,7 @@ fn start_writer(site: &Site, generation: usize) -> Writer {
 
 #[test]
 fn acknowledged_commands_are_in_kafka_exactly_once_in_version_order_despite_kills() {
-    let site = Site::new();
+    let site = Site::new(env!("CARGO_BIN_EXE_codeflix"));
     let mut broker = site.start_broker();
     let mut registry = site.start_registry();
     let mut rng = rand::rng();

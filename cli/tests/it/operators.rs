@@ -119,7 +119,7 @@ fn kafka_admin_tools_describe_groups_read_lag_and_reset_offsets() {
         );
         return;
     };
-    let site = Site::new();
+    let site = Site::new(env!("CARGO_BIN_EXE_codeflix"));
     let http = Client::new();
     let up = start(&site);
     wait_for_port(site.query_port);
@@ -232,7 +232,7 @@ fn kafka_admin_tools_describe_groups_read_lag_and_reset_offsets() {
 /// broker's per-frame tracing (41 MB in the first minute before) stays off unless asked for.
 #[test]
 fn idle_up_keeps_standard_error_small() {
-    let site = Site::new();
+    let site = Site::new(env!("CARGO_BIN_EXE_codeflix"));
     let up = site.spawn_with("up", &[("CODEFLIX_LOG", "")], &["up"]);
     wait_for_port(site.api_port);
     wait_for_port(site.query_port);

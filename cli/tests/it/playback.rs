@@ -118,7 +118,7 @@ fn raw_status(site: &Site, target: &str) -> u16 {
 
 #[test]
 fn an_uploaded_clip_is_encoded_published_and_streamed_with_seeking() {
-    let site = Site::new();
+    let site = Site::new(env!("CARGO_BIN_EXE_codeflix"));
     let http = Client::new();
     let up = start(&site);
     wait_for_port(site.query_port);

@@ -38,7 +38,7 @@ fn catch_up(site: &Site, views: &str) {
 
 #[test]
 fn a_projector_killed_at_any_point_and_restarted_builds_the_uninterrupted_read_model() {
-    let site = Site::new();
+    let site = Site::new(env!("CARGO_BIN_EXE_codeflix"));
     let _broker = site.start_broker();
     let _registry = site.start_registry();
     let written = site.run(&[

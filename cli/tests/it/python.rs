@@ -33,7 +33,7 @@ fn pythons_confluent_kafka_reads_our_events_through_our_registry() {
         );
         return;
     };
-    let site = Site::new();
+    let site = Site::new(env!("CARGO_BIN_EXE_codeflix"));
     let mut broker = site.start_broker();
     let mut registry = site.start_registry();
     let stress = site.run(&[

@@ -9,7 +9,7 @@ use crate::support::{Site, kill, read_lines};
 
 #[test]
 fn two_processes_on_one_aggregate_never_share_a_version() {
-    let site = Site::new();
+    let site = Site::new(env!("CARGO_BIN_EXE_codeflix"));
     let mut broker = site.start_broker();
     let mut registry = site.start_registry();
     let writers: Vec<_> = (0..2)

@@ -49,7 +49,7 @@ pub(crate) fn token(site: &Site) -> String {
 
 #[test]
 fn up_serves_the_catalog_survives_a_restart_and_stops_on_ctrl_c() {
-    let site = Site::new();
+    let site = Site::new(env!("CARGO_BIN_EXE_codeflix"));
     let http = Client::new();
     let up = start(&site);
     let ready = http.get(format!("{}/readyz", site.api())).send().unwrap();
@@ -117,12 +117,12 @@ fn schemathesis_finds_nothing_in_the_command_api() {
         println!("skipped: no schemathesis (set CODEFLIX_SCHEMATHESIS; .ci/run installs it)");
         return;
     };
-    let site = Site::new();
+    let site = Site::new(env!("CARGO_BIN_EXE_codeflix"));
     let up = start(&site);
     let token = token(&site);
     let command_api = concat!(env!("CARGO_MANIFEST_DIR"), "/../command-api");
     let output = Command::new(schemathesis)
-        .current_dir(site.dir.path())
+        .current_dir(site.dir())
         .env("PYTHONPATH", command_api)
         .env("SCHEMATHESIS_HOOKS", "schemathesis_hooks")
         .args([
@@ -158,12 +158,12 @@ fn schemathesis_finds_nothing_in_the_query_api() {
         println!("skipped: no schemathesis (set CODEFLIX_SCHEMATHESIS; .ci/run installs it)");
         return;
     };
-    let site = Site::new();
+    let site = Site::new(env!("CARGO_BIN_EXE_codeflix"));
     let up = start(&site);
     wait_for_port(site.query_port);
     let token = token(&site);
     let output = Command::new(schemathesis)
-        .current_dir(site.dir.path())
+        .current_dir(site.dir())
         .args([
             "--no-color",
             "run",
