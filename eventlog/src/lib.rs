@@ -42,8 +42,14 @@ pub fn now() -> codeflix_domain::Timestamp {
 /// Something the event log could not do.
 #[derive(Debug, thiserror::Error)]
 pub enum EventLogError {
-    #[error("kafka: {0}")]
-    Kafka(String),
+    /// Kafka failed: a client, the embedded broker or its storage. `context` says what was being
+    /// done; the cause, when there is one, is the source.
+    #[error("kafka: {context}")]
+    Kafka {
+        context: String,
+        #[source]
+        source: Option<store::BoxError>,
+    },
     #[error("schema registry: {0}")]
     Registry(String),
     #[error(transparent)]
@@ -56,4 +62,22 @@ pub enum EventLogError {
     History { aggregate: String, detail: String },
     #[error("{0}")]
     Config(String),
+}
+
+impl EventLogError {
+    /// Kafka failed doing `context`, because of `source`.
+    pub fn kafka(context: impl Into<String>, source: impl Into<store::BoxError>) -> EventLogError {
+        EventLogError::Kafka {
+            context: context.into(),
+            source: Some(source.into()),
+        }
+    }
+
+    /// Kafka answered something the event log cannot go on from; `context` says what.
+    pub fn kafka_refused(context: impl Into<String>) -> EventLogError {
+        EventLogError::Kafka {
+            context: context.into(),
+            source: None,
+        }
+    }
 }

@@ -143,7 +143,7 @@ impl EventLog {
         let admin: AdminClient<DefaultClientContext> = config
             .client(&[])
             .create()
-            .map_err(|e| EventLogError::Kafka(e.to_string()))?;
+            .map_err(|e| EventLogError::kafka("creating an admin client", e))?;
         let topics = ensure_event_topics(&admin, &config.topics).await?;
         let partitions = partition_counts(&admin, &topics)?;
         let codec = RegistryCodec::new(&config.schema_registry_url)?;
@@ -480,7 +480,7 @@ fn partition_counts(
     let metadata = admin
         .inner()
         .fetch_metadata(None, Duration::from_secs(30))
-        .map_err(|e| EventLogError::Kafka(format!("reading metadata: {e}")))?;
+        .map_err(|e| EventLogError::kafka("reading metadata", e))?;
     let mut counts = HashMap::new();
     for topic in topics {
         let found = metadata
@@ -489,7 +489,9 @@ fn partition_counts(
             .find(|t| t.name() == topic)
             .map(|t| t.partitions().len() as i32)
             .filter(|n| *n > 0)
-            .ok_or_else(|| EventLogError::Kafka(format!("topic {topic} has no partitions")))?;
+            .ok_or_else(|| {
+                EventLogError::kafka_refused(format!("topic {topic} has no partitions"))
+            })?;
         counts.insert(topic.clone(), found);
     }
     Ok(counts)

@@ -57,8 +57,8 @@ impl RawRecord {
     }
 }
 
-fn kafka(e: impl std::fmt::Display) -> EventLogError {
-    EventLogError::Kafka(e.to_string())
+fn kafka(e: impl Into<crate::store::BoxError>) -> EventLogError {
+    EventLogError::kafka("reading topics", e)
 }
 
 /// Every message of `topics` that exists now (up to each partition's high watermark), in
@@ -105,7 +105,7 @@ fn read_blocking(
             let mut next = low;
             while next < high {
                 if Instant::now() > deadline {
-                    return Err(kafka(format!(
+                    return Err(EventLogError::kafka_refused(format!(
                         "reading {topic}/{id} up to {high} timed out at {next}"
                     )));
                 }

@@ -93,7 +93,7 @@ impl Lease {
             .renew_lease(&self.holder, now_ms(), self.ttl.as_millis() as i64)
             .await?;
         if !held {
-            return Err(EventLogError::Kafka("the relay lease was lost".into()));
+            return Err(EventLogError::kafka_refused("the relay lease was lost"));
         }
         self.renewed = asked;
         Ok(())
@@ -133,8 +133,8 @@ fn now_ms() -> i64 {
         .map_or(0, |d| d.as_millis() as i64)
 }
 
-fn kafka(e: impl std::fmt::Display) -> EventLogError {
-    EventLogError::Kafka(e.to_string())
+fn kafka(e: impl Into<crate::store::BoxError>) -> EventLogError {
+    EventLogError::kafka("relaying", e)
 }
 
 /// Hands one outbox row to the producer, waiting while its local queue is full.
@@ -166,7 +166,10 @@ async fn send(producer: &FutureProducer, row: &OutboxRow) -> Result<DeliveryFutu
                 tokio::time::sleep(Duration::from_millis(5)).await;
             }
             Err((error, _)) => {
-                return Err(kafka(format!("producing row {}: {error}", row.seq)));
+                return Err(EventLogError::kafka(
+                    format!("producing row {}", row.seq),
+                    error,
+                ));
             }
         }
     }
@@ -423,7 +426,9 @@ impl Relay {
                     // (-1001, or tansu's -1): recovery finds the real one from the header.
                     Ok(Ok(delivery)) if delivery.offset < 0 => {
                         failure.get_or_insert_with(|| {
-                            kafka(format!("row {seq} was confirmed without an offset"))
+                            EventLogError::kafka_refused(format!(
+                                "row {seq} was confirmed without an offset"
+                            ))
                         });
                     }
                     // After a failure nothing later is trusted: the rest of a duplicate batch is
@@ -443,12 +448,15 @@ impl Relay {
                         ));
                     }
                     Ok(Err((error, _))) => {
-                        failure
-                            .get_or_insert_with(|| kafka(format!("delivering row {seq}: {error}")));
+                        failure.get_or_insert_with(|| {
+                            EventLogError::kafka(format!("delivering row {seq}"), error)
+                        });
                     }
                     Err(_) => {
                         failure.get_or_insert_with(|| {
-                            kafka(format!("delivery of row {seq} was cancelled"))
+                            EventLogError::kafka_refused(format!(
+                                "delivery of row {seq} was cancelled"
+                            ))
                         });
                     }
                 }
@@ -553,7 +561,7 @@ fn read_tail(
     let mut next = start;
     while next < high {
         if progress.elapsed() > timeout {
-            return Err(kafka(format!(
+            return Err(EventLogError::kafka_refused(format!(
                 "reading {topic}/{partition}: no progress for {timeout:?} at offset {next} of {high}"
             )));
         }
@@ -597,7 +605,7 @@ fn read_tail(
         let seq = header(SEQ).and_then(|v| v.parse::<i64>().ok());
         let event_id = header("ce_id").and_then(|v| uuid::Uuid::parse_str(&v).ok());
         let (Some(seq), Some(event_id)) = (seq, event_id) else {
-            return Err(kafka(format!(
+            return Err(EventLogError::kafka_refused(format!(
                 "{topic}/{partition}@{} has no {SEQ} or ce_id header: something other than the relay writes to an event topic",
                 message.offset()
             )));

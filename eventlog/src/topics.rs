@@ -101,14 +101,15 @@ pub async fn ensure_topics(
     let results = admin
         .create_topics(&topics, &options)
         .await
-        .map_err(|e| EventLogError::Kafka(format!("creating topics: {e}")))?;
+        .map_err(|e| EventLogError::kafka("creating topics", e))?;
     for result in results {
         match result {
             Ok(_) | Err((_, RDKafkaErrorCode::TopicAlreadyExists)) => {}
             Err((topic, code)) => {
-                return Err(EventLogError::Kafka(format!(
-                    "creating topic {topic}: {code}"
-                )));
+                return Err(EventLogError::kafka(
+                    format!("creating topic {topic}"),
+                    code,
+                ));
             }
         }
     }

@@ -63,8 +63,8 @@ pub struct EmbeddedBroker {
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
-fn broker_error(e: impl std::fmt::Display) -> EventLogError {
-    EventLogError::Kafka(format!("embedded broker: {e}"))
+fn broker_error(e: impl Into<crate::store::BoxError>) -> EventLogError {
+    EventLogError::kafka("embedded broker", e)
 }
 
 /// A port on 127.0.0.1 that was free a moment ago.
@@ -108,8 +108,9 @@ impl EmbeddedBroker {
             }
             other => other,
         };
-        let listener = TcpListener::bind(addr)
-            .map_err(|e| broker_error(format!("cannot listen on {addr}: {e}")))?;
+        let listener = TcpListener::bind(addr).map_err(|e| {
+            EventLogError::kafka(format!("embedded broker: listening on {addr}"), e)
+        })?;
         listener.set_nonblocking(true).map_err(broker_error)?;
         let (started_tx, started_rx) = tokio::sync::oneshot::channel();
         let (stop, stop_rx) = tokio::sync::oneshot::channel::<()>();

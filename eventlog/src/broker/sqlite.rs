@@ -13,8 +13,8 @@ use tansu_storage::{GroupDetail, Topition};
 use super::produce::Writer;
 use crate::EventLogError;
 
-fn sqlite_error(e: impl std::fmt::Display) -> EventLogError {
-    EventLogError::Kafka(format!("embedded broker database: {e}"))
+fn sqlite_error(e: impl Into<crate::store::BoxError>) -> EventLogError {
+    EventLogError::kafka("embedded broker database", e)
 }
 
 /// Connections of our own to the broker's database, beside tansu's: one for group details, one
