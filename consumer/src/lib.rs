@@ -5,16 +5,19 @@
 //! - [`commits`]: offsets committed to the group at most once a second, only past finished
 //!   work ([`tracker`] when work finishes out of order);
 //! - [`dlq`]: decoding through the schema registry, dead-letter topics and redrive;
-//! - [`ends`]: where topics end, for catch-ups and lag.
+//! - [`ends`]: where topics end, for catch-ups and lag;
+//! - [`backpressure`]: pausing a consumer while too much taken work is unfinished.
 //!
 //! It knows the event log's configuration and records, never a read model or a role's work.
 
+pub mod backpressure;
 pub mod commits;
 pub mod dlq;
 pub mod ends;
 pub mod membership;
 pub mod tracker;
 
+pub use backpressure::Backpressure;
 pub use ends::{ends, watermarks};
 pub use membership::{Membership, consumer};
 pub use tracker::Tracker;

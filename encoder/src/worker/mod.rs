@@ -20,7 +20,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use codeflix_consumer::commits::{COMMIT_EVERY, GroupCommits};
-use codeflix_consumer::{Membership, Tracker, dlq};
+use codeflix_consumer::{Backpressure, Membership, Tracker, dlq};
 use codeflix_domain::catalog::video::{StorageLocation, VideoEvent, VideoUploaded};
 use codeflix_domain::encoding::{
     EncodingCommand, EncodingError, EncodingJob, EncodingJobId, FailEncoding, FinishEncoding,
@@ -34,7 +34,6 @@ use codeflix_eventlog::reader::RawRecord;
 use codeflix_eventlog::topics::{ensure_topics, event_topic};
 use codeflix_eventlog::{EventLog, EventLogError, ExecuteError};
 use codeflix_storage::MediaStore;
-use rdkafka::consumer::Consumer;
 use rdkafka::message::Message;
 use tokio::sync::{Semaphore, mpsc, watch};
 use tokio::task::JoinSet;
@@ -158,7 +157,7 @@ pub async fn run(
     let (done_tx, mut done_rx) = mpsc::unbounded_channel::<(String, i32, i64)>();
     let mut tracker = Tracker::default();
     let mut jobs = JoinSet::new();
-    let mut paused = false;
+    let mut pressure = Backpressure::new(QUEUE_HIGH, QUEUE_LOW);
     let mut commits = GroupCommits::default();
     let mut committing = tokio::time::interval(COMMIT_EVERY);
     tokio::pin!(shutdown);
@@ -170,12 +169,7 @@ pub async fn run(
                 if let Some(next) = tracker.done(&topic, partition, offset) {
                     commits.note(&topic, partition, next);
                 }
-                if paused && tracker.pending() <= QUEUE_LOW {
-                    if let Ok(assignment) = consumer.assignment() {
-                        let _ = consumer.resume(&assignment);
-                    }
-                    paused = false;
-                }
+                pressure.finished(&consumer, tracker.pending());
             }
             message = consumer.recv() => {
                 // A consumer error (a broker restarting) is not worth killing running encodes.
@@ -196,12 +190,7 @@ pub async fn run(
                     worker.handle(raw).await;
                     let _ = done.send(at);
                 });
-                if !paused && tracker.pending() >= QUEUE_HIGH {
-                    if let Ok(assignment) = consumer.assignment() {
-                        let _ = consumer.pause(&assignment);
-                    }
-                    paused = true;
-                }
+                pressure.taken(&consumer, tracker.pending());
             }
             Some(joined) = jobs.join_next(), if !jobs.is_empty() => {
                 if let Err(error) = joined
