@@ -12,7 +12,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use codeflix_domain::{AggregateType, Version};
+use codeflix_domain::{AggregateType, Report, Version};
 use libsql::params::IntoParams;
 use libsql::{Connection, Statement, params};
 use tokio::sync::{mpsc, oneshot};
@@ -290,8 +290,11 @@ async fn append_batch(db: &Db, batch: Vec<(NewEvents, Reply<AppendOutcome>)>) {
             if !db.conn.is_autocommit() {
                 let _ = db.execute("ROLLBACK", ()).await;
             }
+            // Every waiting append gets the cause; the engine's error itself is not Clone.
+            let why = std::error::Error::source(&e)
+                .map_or_else(|| e.to_string(), |cause| Report(cause).to_string());
             for (_, reply) in batch {
-                let _ = reply.send(Err(backend(e.to_string())));
+                let _ = reply.send(Err(backend(why.clone())));
             }
         }
     }
