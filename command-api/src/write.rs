@@ -301,7 +301,9 @@ impl AppState {
                 };
                 Ok((StatusCode::ACCEPTED, etag(version.get()), axum::Json(body)).into_response())
             }
-            Err(ExecuteError::Unavailable(error)) => Err(Problem::fault(&error)),
+            Err(ExecuteError::Unavailable(error)) => {
+                Err(Problem::fault("appending to the event log", &error))
+            }
         }
     }
 }
@@ -357,7 +359,7 @@ where
             .log()
             .load::<A>(&id)
             .await
-            .map_err(|e| Problem::fault(&e))?;
+            .map_err(|e| Problem::fault("loading a referenced aggregate", &e))?;
         references.push(Reference {
             id,
             status: status(aggregate.state()),

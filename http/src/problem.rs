@@ -127,11 +127,12 @@ impl Problem {
         problem
     }
 
-    /// 503 for an infrastructure fault (store, Kafka, registry): logged with every cause, and
-    /// the causes named in the detail. The one place a fault becomes an answer.
-    pub fn fault(error: &(dyn std::error::Error + 'static)) -> Self {
+    /// 503 for an infrastructure fault (store, Kafka, registry) while `doing` something: logged
+    /// with what was being done and every cause, the causes named in the detail. The one place a
+    /// fault becomes an answer.
+    pub fn fault(doing: &str, error: &(dyn std::error::Error + 'static)) -> Self {
         let report = codeflix_domain::Report(error).to_string();
-        tracing::error!(error = %report, "a dependency failed");
+        tracing::error!(error = %report, "{doing} failed");
         Problem::unavailable(report)
     }
 

@@ -55,7 +55,7 @@ pub(crate) async fn wait(
                 .store
                 .positions()
                 .await
-                .map_err(|e| Problem::fault(&e))?;
+                .map_err(|e| Problem::fault("reading the projections' positions", &e))?;
             for token in tokens
                 .iter()
                 .filter(|t| projection.topics.contains(&t.topic))

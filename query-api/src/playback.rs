@@ -225,7 +225,7 @@ pub(crate) async fn stream(
             id,
         }])
         .await
-        .map_err(|e| Problem::fault(&e))?
+        .map_err(|e| Problem::fault("reading a read model", &e))?
         .into_iter()
         .find_map(|doc| match doc {
             Doc::Video(v) if v.visible() => Some(v),

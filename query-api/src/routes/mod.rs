@@ -169,7 +169,7 @@ fn path_id(id: &str, params: &mut Params) -> Option<Uuid> {
 }
 
 fn unavailable(e: StoreError) -> Problem {
-    Problem::fault(&e)
+    Problem::fault("reading a read model", &e)
 }
 
 /// JSON with a strong ETag of its bytes; 304 when the client has it.

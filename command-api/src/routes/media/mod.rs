@@ -70,7 +70,7 @@ async fn require_video(state: &AppState, id: Uuid) -> Result<(), Problem> {
         .log()
         .load::<Video>(&VideoId::new(id))
         .await
-        .map_err(|e| Problem::fault(&e))?;
+        .map_err(|e| Problem::fault("loading the video", &e))?;
     if video.state().exists() {
         Ok(())
     } else {
