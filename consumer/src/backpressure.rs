@@ -35,45 +35,38 @@ impl Backpressure {
         self.paused
     }
 
-    /// After taking a record, with `pending` records taken and not yet finished.
-    pub fn taken<C: ConsumerContext, K: Consumer<C>>(&mut self, consumer: &K, pending: usize) {
-        if let Some(change) = self.after_taken(pending) {
-            apply(consumer, change);
+    /// After taking or finishing a record, with `pending` records taken and not yet finished:
+    /// pauses at the high mark, resumes at the low one. A change the client refused (no
+    /// assignment yet, a rebalance under way) is logged and tried again on the next call.
+    pub fn settle<C: ConsumerContext, K: Consumer<C>>(&mut self, consumer: &K, pending: usize) {
+        if let Some(change) = self.wanted(pending)
+            && apply(consumer, change)
+        {
+            self.paused = change == Change::Pause;
         }
     }
 
-    /// After finishing a record, with `pending` records taken and not yet finished.
-    pub fn finished<C: ConsumerContext, K: Consumer<C>>(&mut self, consumer: &K, pending: usize) {
-        if let Some(change) = self.after_finished(pending) {
-            apply(consumer, change);
+    fn wanted(&self, pending: usize) -> Option<Change> {
+        if !self.paused && pending >= self.high {
+            Some(Change::Pause)
+        } else if self.paused && pending <= self.low {
+            Some(Change::Resume)
+        } else {
+            None
         }
-    }
-
-    fn after_taken(&mut self, pending: usize) -> Option<Change> {
-        (!self.paused && pending >= self.high).then(|| {
-            self.paused = true;
-            Change::Pause
-        })
-    }
-
-    fn after_finished(&mut self, pending: usize) -> Option<Change> {
-        (self.paused && pending <= self.low).then(|| {
-            self.paused = false;
-            Change::Resume
-        })
     }
 }
 
-/// Pauses or resumes every assigned partition; a failure (no assignment yet, a rebalance under
-/// way) is logged and left to the next record.
-fn apply<C: ConsumerContext, K: Consumer<C>>(consumer: &K, change: Change) {
+/// Pauses or resumes every assigned partition; whether the client did.
+fn apply<C: ConsumerContext, K: Consumer<C>>(consumer: &K, change: Change) -> bool {
     let done = consumer.assignment().and_then(|assignment| match change {
         Change::Pause => consumer.pause(&assignment),
         Change::Resume => consumer.resume(&assignment),
     });
-    if let Err(error) = done {
+    if let Err(error) = &done {
         tracing::warn!(?change, %error, "back-pressure could not change the consumer");
     }
+    done.is_ok()
 }
 
 #[cfg(test)]
@@ -81,17 +74,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn it_pauses_at_the_high_mark_and_resumes_at_the_low_one_once_each() {
+    fn it_pauses_at_the_high_mark_and_resumes_at_the_low_one() {
         let mut pressure = Backpressure::new(3, 1);
-        assert_eq!(pressure.after_taken(2), None);
-        assert_eq!(pressure.after_taken(3), Some(Change::Pause));
+        assert_eq!(pressure.wanted(2), None);
+        assert_eq!(pressure.wanted(3), Some(Change::Pause));
+        // Refused by the client: still wanted on the next record.
+        assert_eq!(pressure.wanted(4), Some(Change::Pause));
+        pressure.paused = true;
         assert!(pressure.is_paused());
         // Records already fetched still arrive while paused: no second pause.
-        assert_eq!(pressure.after_taken(4), None);
-        assert_eq!(pressure.after_finished(2), None);
-        assert_eq!(pressure.after_finished(1), Some(Change::Resume));
-        assert!(!pressure.is_paused());
-        assert_eq!(pressure.after_finished(0), None);
-        assert_eq!(pressure.after_taken(3), Some(Change::Pause));
+        assert_eq!(pressure.wanted(5), None);
+        assert_eq!(pressure.wanted(2), None);
+        assert_eq!(pressure.wanted(1), Some(Change::Resume));
+        assert_eq!(pressure.wanted(0), Some(Change::Resume));
+        pressure.paused = false;
+        assert_eq!(pressure.wanted(0), None);
+        assert_eq!(pressure.wanted(3), Some(Change::Pause));
     }
 }

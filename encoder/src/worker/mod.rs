@@ -169,7 +169,7 @@ pub async fn run(
                 if let Some(next) = tracker.done(&topic, partition, offset) {
                     commits.note(&topic, partition, next);
                 }
-                pressure.finished(&consumer, tracker.pending());
+                pressure.settle(&consumer, tracker.pending());
             }
             message = consumer.recv() => {
                 // A consumer error (a broker restarting) is not worth killing running encodes.
@@ -190,7 +190,7 @@ pub async fn run(
                     worker.handle(raw).await;
                     let _ = done.send(at);
                 });
-                pressure.taken(&consumer, tracker.pending());
+                pressure.settle(&consumer, tracker.pending());
             }
             Some(joined) = jobs.join_next(), if !jobs.is_empty() => {
                 if let Err(error) = joined
