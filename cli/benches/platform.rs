@@ -262,7 +262,7 @@ async fn main() {
         100.0 * idle_cpu
     );
     println!(
-        "| idle `codeflix up`, standard error ({idle_seconds} s, default log filter) | {idle_log} bytes |"
+        "| idle `codeflix up`, output ({idle_seconds} s, default log filter) | {idle_log} bytes |"
     );
     println!(
         "| projections caught up after the last round | {:.2} s |",
