@@ -56,13 +56,33 @@ impl HttpMetrics {
     }
 }
 
+/// A request's method as a label: the methods HTTP defines, and `OTHER` for any other, so that
+/// invented methods cannot grow the metrics without bound.
+fn method_label(method: &axum::http::Method) -> &'static str {
+    use axum::http::Method;
+    [
+        Method::GET,
+        Method::HEAD,
+        Method::POST,
+        Method::PUT,
+        Method::PATCH,
+        Method::DELETE,
+        Method::OPTIONS,
+        Method::TRACE,
+        Method::CONNECT,
+    ]
+    .iter()
+    .find(|known| *known == method)
+    .map_or("OTHER", |known| known.as_str())
+}
+
 /// Middleware recording every routed request.
 pub async fn track(State(metrics): State<HttpMetrics>, request: Request, next: Next) -> Response {
     let route = request
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
-    let method = request.method().as_str().to_owned();
+    let method = method_label(request.method()).to_owned();
     let started = Instant::now();
     let response = next.run(request).await;
     metrics
@@ -101,4 +121,18 @@ pub async fn render(State(registry): State<Arc<Registry>>) -> impl IntoResponse 
         )],
         encode(&registry),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::Method;
+
+    use super::method_label;
+
+    #[test]
+    fn methods_http_does_not_define_share_one_label() {
+        assert_eq!(method_label(&Method::PATCH), "PATCH");
+        assert_eq!(method_label(&Method::from_bytes(b"FROB").unwrap()), "OTHER");
+        assert_eq!(method_label(&Method::from_bytes(b"get").unwrap()), "OTHER");
+    }
 }

@@ -76,6 +76,11 @@ async fn documents_itself_and_reports_its_health_and_metrics() {
     );
     api.admin_send(Method::POST, "/categories", Some(json!({"name": ""})))
         .await;
+    // Invented methods from anyone: one label between them, however many there are.
+    for n in 0..20 {
+        let method = Method::from_bytes(format!("INVENTED{n}").as_bytes()).unwrap();
+        api.send(method, "/categories", None, &[], None).await;
+    }
 
     let metrics = api
         .http
@@ -93,5 +98,12 @@ async fn documents_itself_and_reports_its_health_and_metrics() {
     ] {
         assert!(metrics.contains(line), "missing {line} in\n{metrics}");
     }
+    assert!(!metrics.contains("INVENTED"), "{metrics}");
+    assert!(
+        metrics.contains(
+            r#"codeflix_command_api_http_requests_total{method="OTHER",route="/categories","#
+        ),
+        "{metrics}"
+    );
     assert!(metrics.contains("codeflix_command_api_http_request_duration_seconds_bucket"));
 }
