@@ -69,13 +69,14 @@ impl AppState {
             .create::<BaseConsumer>()
             .map(Arc::new)
             .map_err(|e| e.to_string());
+        let metrics = Metrics::new(log.relay().clone());
         AppState(Arc::new(Inner {
             kafka_probe,
             log,
             verifier,
             media,
             upload_locks: routes::media::tus::UploadLocks::default(),
-            metrics: Metrics::default(),
+            metrics,
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(3))
                 .build()

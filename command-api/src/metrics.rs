@@ -1,10 +1,12 @@
-//! Prometheus metrics: requests by route and status, latency, and command outcomes.
+//! Prometheus metrics: requests by route and status, latency, command outcomes and the relay.
 
 use std::sync::Arc;
 
+use codeflix_eventlog::relay::RelayHandle;
 use codeflix_http::metrics::HttpMetrics;
-use prometheus_client::encoding::EncodeLabelSet;
-use prometheus_client::metrics::counter::Counter;
+use prometheus_client::collector::Collector;
+use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric};
+use prometheus_client::metrics::counter::{ConstCounter, Counter};
 use prometheus_client::metrics::family::Family;
 use prometheus_client::registry::Registry;
 
@@ -29,9 +31,29 @@ impl std::fmt::Debug for Metrics {
     }
 }
 
-impl Default for Metrics {
-    fn default() -> Self {
+/// The relay's counters, read at each scrape.
+#[derive(Debug)]
+struct RelayCollector(RelayHandle);
+
+impl Collector for RelayCollector {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        let foreign = ConstCounter::new(self.0.foreign_records());
+        let metric = encoder.encode_descriptor(
+            "relay_foreign_records",
+            "Messages in event topics without the relay's codeflix_seq and ce_id headers \
+             (written by something other than the relay), skipped by relay recovery",
+            None,
+            foreign.metric_type(),
+        )?;
+        foreign.encode(metric)
+    }
+}
+
+impl Metrics {
+    /// The metrics of a command API whose event log has this relay.
+    pub fn new(relay: RelayHandle) -> Self {
         let mut registry = Registry::with_prefix("codeflix_command_api");
+        registry.register_collector(Box::new(RelayCollector(relay)));
         let http = HttpMetrics::register(&mut registry);
         let commands = Family::<CommandLabels, Counter>::default();
         registry.register(
@@ -45,9 +67,7 @@ impl Default for Metrics {
             commands,
         }
     }
-}
 
-impl Metrics {
     pub fn command(&self, aggregate: &str, outcome: &str) {
         self.commands
             .get_or_create(&CommandLabels {

@@ -184,6 +184,11 @@ impl EventLog {
         self.relay.leader.load(Ordering::SeqCst)
     }
 
+    /// What the rest of the process can see of this process's relay.
+    pub fn relay(&self) -> &RelayHandle {
+        &self.relay
+    }
+
     /// Stops the relay after it has confirmed what it sent.
     pub async fn shutdown(mut self) {
         let _ = self.shutdown.send(true);

@@ -5,11 +5,13 @@
 //! gapless, no duplicates within a producer session) and records each confirmed offset. When it
 //! starts — or takes over from a relay that died — it first reads every partition past the last
 //! offset the store knows, finds the `codeflix_seq` header of each message and marks those rows published:
-//! rows that reached Kafka are never sent twice, rows that did not are sent now.
+//! rows that reached Kafka are never sent twice, rows that did not are sent now. Messages without
+//! the relay's headers (written by kcat, a sink, a mirror) are skipped, logged and counted
+//! (`codeflix_command_api_relay_foreign_records_total`): they cannot be any store's rows.
 
 use codeflix_domain::Report;
 use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::Poll;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -40,6 +42,8 @@ pub struct RelayHandle {
     pub wake: Arc<Notify>,
     /// Positions of rows this relay confirmed recently, for this process's waiting commands.
     positions: Arc<Mutex<BTreeMap<i64, Position>>>,
+    /// Messages in event topics that recovery found without the relay's headers, in total.
+    foreign: Arc<AtomicU64>,
 }
 
 /// Recent confirmations kept in memory, at most; older ones are read from the store.
@@ -57,6 +61,12 @@ const IDEMPOTENT_WINDOW: usize = 5;
 const UNORDERED_IDLE_POLL: Duration = Duration::from_millis(250);
 
 impl RelayHandle {
+    /// How many messages this process's relay recoveries found in event topics without the
+    /// relay's `codeflix_seq` and `ce_id` headers (written by something else) and skipped.
+    pub fn foreign_records(&self) -> u64 {
+        self.foreign.load(Ordering::Relaxed)
+    }
+
     /// The positions of `seqs` if this relay confirmed them all recently (forgetting them).
     pub fn take_positions(&self, seqs: &[i64]) -> Option<Vec<Position>> {
         let mut positions = self.positions.lock().unwrap_or_else(|e| e.into_inner());
@@ -116,6 +126,7 @@ pub struct Relay {
     leader: Arc<AtomicBool>,
     wake: Arc<Notify>,
     positions: Arc<Mutex<BTreeMap<i64, Position>>>,
+    foreign: Arc<AtomicU64>,
     shutdown: watch::Receiver<bool>,
 }
 
@@ -244,12 +255,14 @@ impl Relay {
         let leader = Arc::new(AtomicBool::new(false));
         let wake = Arc::new(Notify::new());
         let positions = Arc::new(Mutex::new(BTreeMap::new()));
+        let foreign = Arc::new(AtomicU64::new(0));
         let holder = format!("{}:{}", std::process::id(), uuid::Uuid::new_v4());
         let handle = RelayHandle {
             confirmed: confirmed_rx,
             leader: leader.clone(),
             wake: wake.clone(),
             positions: positions.clone(),
+            foreign: foreign.clone(),
         };
         let relay = Relay {
             config,
@@ -260,6 +273,7 @@ impl Relay {
             leader,
             wake,
             positions,
+            foreign,
             shutdown,
         };
         (relay, handle)
@@ -512,7 +526,21 @@ impl Relay {
                 .await
                 .map_err(kafka)?;
                 consumer = returned;
-                let tail = tail?;
+                let Tail {
+                    tail,
+                    foreign,
+                    foreign_offsets,
+                } = tail?;
+                if foreign > 0 {
+                    self.foreign.fetch_add(foreign as u64, Ordering::Relaxed);
+                    warn!(
+                        topic = %topic,
+                        partition,
+                        count = foreign,
+                        first_offsets = ?foreign_offsets,
+                        "skipped messages without the relay's {SEQ} and ce_id headers: something other than the relay writes to this event topic"
+                    );
+                }
                 if !tail.is_empty() {
                     let marked = self.store.mark_published(&tail).await?;
                     if marked < tail.len() {
@@ -535,28 +563,41 @@ impl Relay {
     }
 }
 
-/// `(seq, event id, offset)` of every message from `start` (or the beginning) to the end of a
-/// partition.
+/// What recovery found in a partition past the store's last known offset.
+#[derive(Debug, Default)]
+struct Tail {
+    /// `(seq, event id, offset)` of every message the relay wrote.
+    tail: Vec<(i64, uuid::Uuid, i64)>,
+    /// How many messages lack the relay's headers.
+    foreign: usize,
+    /// The first [`FOREIGN_OFFSETS_KEPT`] of their offsets.
+    foreign_offsets: Vec<i64>,
+}
+
+/// Foreign offsets recovery names in its warning per partition (it counts all of them).
+const FOREIGN_OFFSETS_KEPT: usize = 20;
+
+/// Every message from `start` (or the beginning) to the end of a partition.
 fn read_tail(
     consumer: &BaseConsumer,
     topic: &str,
     partition: i32,
     start: Option<i64>,
-) -> Result<Vec<(i64, uuid::Uuid, i64)>, EventLogError> {
+) -> Result<Tail, EventLogError> {
     let timeout = Duration::from_secs(30);
     let (low, high) = consumer
         .fetch_watermarks(topic, partition, timeout)
         .map_err(kafka)?;
     let start = start.unwrap_or(low).max(low);
     if start >= high {
-        return Ok(Vec::new());
+        return Ok(Tail::default());
     }
     let mut assignment = TopicPartitionList::new();
     assignment
         .add_partition_offset(topic, partition, Offset::Offset(start))
         .map_err(kafka)?;
     consumer.assign(&assignment).map_err(kafka)?;
-    let mut found = Vec::new();
+    let mut found = Tail::default();
     let mut progress = Instant::now();
     let mut next = start;
     while next < high {
@@ -604,13 +645,17 @@ fn read_tail(
         };
         let seq = header(SEQ).and_then(|v| v.parse::<i64>().ok());
         let event_id = header("ce_id").and_then(|v| uuid::Uuid::parse_str(&v).ok());
-        let (Some(seq), Some(event_id)) = (seq, event_id) else {
-            return Err(EventLogError::kafka_refused(format!(
-                "{topic}/{partition}@{} has no {SEQ} or ce_id header: something other than the relay writes to an event topic",
-                message.offset()
-            )));
-        };
-        found.push((seq, event_id, message.offset()));
+        match (seq, event_id) {
+            (Some(seq), Some(event_id)) => found.tail.push((seq, event_id, message.offset())),
+            // Not the relay's: no row of any store can match it, so it is skipped (and counted)
+            // rather than stopping publication.
+            _ => {
+                found.foreign += 1;
+                if found.foreign_offsets.len() < FOREIGN_OFFSETS_KEPT {
+                    found.foreign_offsets.push(message.offset());
+                }
+            }
+        }
     }
     Ok(found)
 }

@@ -95,6 +95,7 @@ async fn documents_itself_and_reports_its_health_and_metrics() {
         r#"codeflix_command_api_http_requests_total{method="POST",route="/categories",status="201"} 1"#,
         r#"codeflix_command_api_http_requests_total{method="POST",route="/categories",status="422"} 1"#,
         r#"codeflix_command_api_commands_total{aggregate="catalog.category",outcome="accepted"} 1"#,
+        "codeflix_command_api_relay_foreign_records_total 0",
     ] {
         assert!(metrics.contains(line), "missing {line} in\n{metrics}");
     }

@@ -2,8 +2,8 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use codeflix_domain::ExpectedVersion;
 use codeflix_domain::catalog::category::Category;
+use codeflix_domain::{AggregateType, ExpectedVersion};
 use codeflix_eventlog::ExecuteError;
 
 use crate::support::{Cluster, category, create, ctx, rename};
@@ -140,5 +140,75 @@ async fn rows_stored_while_no_relay_could_publish_are_sent_once_a_relay_leads() 
     };
     assert!(retried.replayed, "the retry returns the first result");
     assert_eq!(cluster.category_events(&log).await.len(), 1);
+    log.shutdown().await;
+}
+
+/// Writes a message without the relay's headers into the category topic, as kcat or a
+/// misconfigured sink would.
+async fn write_foreign_record(cluster: &Cluster, partition: i32) {
+    use rdkafka::producer::{FutureProducer, FutureRecord};
+    let producer: FutureProducer = rdkafka::ClientConfig::new()
+        .set("bootstrap.servers", cluster.bootstrap())
+        .create()
+        .unwrap();
+    let topic = codeflix_eventlog::topics::event_topic("codeflix", AggregateType::Category);
+    producer
+        .send(
+            FutureRecord::to(&topic)
+                .partition(partition)
+                .key("not-an-aggregate")
+                .payload("written by hand"),
+            Duration::from_secs(10),
+        )
+        .await
+        .map_err(|(error, _)| error)
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recovery_skips_messages_the_relay_did_not_write_and_keeps_publishing() {
+    let cluster = Cluster::start().await;
+    let log = cluster.log().await;
+    let id = category();
+    log.execute::<Category>(&ctx(), &id, ExpectedVersion::Any, create("Movies"))
+        .await
+        .unwrap();
+    let partition = cluster.category_events(&log).await[0].raw.partition;
+    log.shutdown().await;
+    write_foreign_record(&cluster, partition).await;
+
+    // Recovery reads past the foreign message; commands are confirmed again.
+    let log = cluster.log().await;
+    log.execute::<Category>(&ctx(), &id, ExpectedVersion::Any, rename("Films"))
+        .await
+        .expect("a command after a foreign message is confirmed");
+    assert_eq!(log.relay().foreign_records(), 1);
+    log.shutdown().await;
+
+    // As if the relay died after Kafka took the rename but before the store recorded it: the
+    // next recovery finds it behind the foreign message and does not send it twice.
+    unmark_published_after(&cluster, 1).await;
+    let log = cluster.log().await;
+    log.execute::<Category>(&ctx(), &id, ExpectedVersion::Any, rename("Cinema"))
+        .await
+        .unwrap();
+    assert_eq!(log.relay().foreign_records(), 1);
+    let topic = codeflix_eventlog::topics::event_topic("codeflix", AggregateType::Category);
+    let raw = codeflix_eventlog::reader::read_snapshot(&cluster.config(), &[topic])
+        .await
+        .unwrap();
+    let raw: Vec<_> = raw.iter().filter(|r| r.partition == partition).collect();
+    let relayed: Vec<i64> = raw
+        .iter()
+        .filter(|record| {
+            record
+                .headers
+                .iter()
+                .any(|(name, _)| name == codeflix_eventlog::headers::SEQ)
+        })
+        .map(|record| record.offset)
+        .collect();
+    assert_eq!(raw.len(), 4, "three events and the foreign message");
+    assert_eq!(relayed, vec![0, 2, 3], "each event exactly once");
     log.shutdown().await;
 }
