@@ -32,7 +32,6 @@ use codeflix_auth::{DevIssuer, Verifier};
 use codeflix_eventlog::EventLog;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use serde_json::json;
-use utoipa_scalar::Servable as _;
 
 use crate::metrics::Metrics;
 use crate::problem::Problem;
@@ -169,10 +168,7 @@ pub fn router(state: AppState, dev_issuer: Option<Arc<DevIssuer>>) -> Router {
             state.metrics().http().clone(),
             codeflix_http::metrics::track,
         ))
-        .merge(utoipa_scalar::Scalar::with_url(
-            "/docs",
-            openapi::document(),
-        ));
+        .merge(codeflix_http::docs());
     let api = match dev_issuer {
         Some(issuer) => api.merge(issuer.router()),
         None => api,

@@ -32,7 +32,6 @@ use codeflix_readmodel::store::{CatalogReads, StoreError};
 use prometheus_client::registry::Registry;
 use serde_json::json;
 use utoipa::OpenApi;
-use utoipa_scalar::Servable as _;
 
 /// What the handlers share; cheap to clone.
 #[derive(Clone)]
@@ -239,7 +238,7 @@ pub fn router(state: QueryState) -> Router {
             state.http_metrics.clone(),
             codeflix_http::metrics::track,
         ))
-        .merge(utoipa_scalar::Scalar::with_url("/docs", document()))
+        .merge(codeflix_http::docs())
         .fallback(|| async { Problem::not_found("no such route; see /openapi.json") })
         .layer(middleware::from_fn(codeflix_http::correlate))
         .layer(cors())

@@ -102,3 +102,49 @@ impl Answer {
             .unwrap_or_default()
     }
 }
+
+/// Checks that the docs page at `{base}/docs` works offline: it loads, every script, style and
+/// image it names comes from the same origin and loads, and it reads the API's own document.
+pub async fn assert_docs_offline(base: &str) {
+    let http = reqwest::Client::new();
+    let page = http.get(format!("{base}/docs/")).send().await.unwrap();
+    assert_eq!(page.status(), reqwest::StatusCode::OK);
+    let html = page.text().await.unwrap();
+    let mut assets = Vec::new();
+    for attribute in ["src=\"", "href=\""] {
+        for (at, _) in html.match_indices(attribute) {
+            let rest = &html[at + attribute.len()..];
+            let reference = &rest[..rest.find('"').unwrap()];
+            assert!(
+                !reference.contains("//"),
+                "the docs page loads {reference} from another origin"
+            );
+            assets.push(reference.trim_start_matches("./").to_owned());
+        }
+    }
+    assert!(
+        assets.iter().any(|asset| asset.ends_with(".js")),
+        "the docs page loads no script: {html}"
+    );
+    let mut initializer = String::new();
+    for asset in &assets {
+        let answer = http
+            .get(format!("{base}/docs/{asset}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), reqwest::StatusCode::OK, "{asset}");
+        let body = answer.text().await.unwrap();
+        if asset.contains("initializer") {
+            initializer = body;
+        }
+    }
+    assert!(
+        initializer.contains("/openapi.json"),
+        "the docs UI does not read the API's document: {initializer}"
+    );
+    assert!(
+        !initializer.contains("https://"),
+        "the docs UI calls another origin: {initializer}"
+    );
+}

@@ -26,7 +26,7 @@ pub mod site;
 mod stack;
 
 pub use command_api::CommandApi;
-pub use http::{Answer, Client};
+pub use http::{Answer, Client, assert_docs_offline};
 pub use query_api::QueryApi;
 pub use stack::{Running, Stack, caught_up, context};
 

@@ -104,6 +104,12 @@ async fn viewers_browse_get_and_search_what_admins_published() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_docs_page_works_offline() {
+    let api = QueryApi::start(Duration::from_secs(5)).await;
+    codeflix_testkit::assert_docs_offline(&api.url).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reads_carry_etags_and_answer_304() {
     let api = QueryApi::start(Duration::from_secs(5)).await;
     let first = api
