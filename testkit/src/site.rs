@@ -80,11 +80,25 @@ pub fn read_lines(path: &Path) -> Vec<String> {
         .collect()
 }
 
+/// Each role's listen setting and its default port in `codeflix`'s settings: broker, registry,
+/// command API, query API, projectors, encoder.
+const DEFAULT_PORTS: [(&str, u16); 6] = [
+    ("CODEFLIX__KAFKA__LISTEN", 9092),
+    ("CODEFLIX__SCHEMA_REGISTRY__LISTEN", 8081),
+    ("CODEFLIX__COMMAND_API__LISTEN", 8080),
+    ("CODEFLIX__QUERY_API__LISTEN", 8082),
+    ("CODEFLIX__PROJECTORS__LISTEN", 8083),
+    ("CODEFLIX__ENCODER__LISTEN", 8084),
+];
+
 /// The binary, a data directory and the ports every role of one test or benchmark listens on.
 #[derive(Debug)]
 pub struct Site {
     binary: PathBuf,
     dir: PathBuf,
+    /// Set as the README runs it: processes start in this directory with the default (relative)
+    /// data directory, and ports at their defaults are not configured.
+    readme_cwd: Option<PathBuf>,
     _scratch: Option<tempfile::TempDir>,
     log_filter: Option<String>,
     pub broker_port: u16,
@@ -105,12 +119,52 @@ impl Site {
         site
     }
 
+    /// As the README runs it: in a scratch working directory, with the default relative data
+    /// directory (`./data`) and no settings, on the default ports where they are free (a port
+    /// that is taken, for example by a developer's own `codeflix up`, is replaced by a free one
+    /// and only that one is configured). Roles log with their default filter.
+    pub fn as_in_readme(binary: impl Into<PathBuf>) -> Site {
+        let scratch = tempfile::tempdir().unwrap();
+        let mut site = Site::at(binary, &scratch.path().join("data"));
+        site.readme_cwd = Some(scratch.path().to_path_buf());
+        site._scratch = Some(scratch);
+        let default_or_free = |port: u16| {
+            if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+                port
+            } else {
+                free_port()
+            }
+        };
+        let [broker, registry, api, query, projectors, encoder] =
+            DEFAULT_PORTS.map(|(_, port)| default_or_free(port));
+        site.broker_port = broker;
+        site.registry_port = registry;
+        site.api_port = api;
+        site.query_port = query;
+        site.projectors_port = projectors;
+        site.encoder_port = encoder;
+        site
+    }
+
+    /// The ports in [`DEFAULT_PORTS`]' order.
+    fn ports(&self) -> [u16; 6] {
+        [
+            self.broker_port,
+            self.registry_port,
+            self.api_port,
+            self.query_port,
+            self.projectors_port,
+            self.encoder_port,
+        ]
+    }
+
     /// On `dir`, which is kept; roles log with their default filter.
     pub fn at(binary: impl Into<PathBuf>, dir: &Path) -> Site {
         std::fs::create_dir_all(dir).unwrap();
         Site {
             binary: binary.into(),
             dir: dir.to_path_buf(),
+            readme_cwd: None,
             _scratch: None,
             log_filter: None,
             broker_port: free_port(),
@@ -141,20 +195,27 @@ impl Site {
     pub fn command(&self, args: &[&str]) -> Command {
         let mut command = Command::new(&self.binary);
         let listen = |port: u16| format!("127.0.0.1:{port}");
-        command
-            .arg("--data-dir")
-            .arg(&self.dir)
-            .args(args)
-            .env("CODEFLIX__KAFKA__LISTEN", listen(self.broker_port))
-            .env(
-                "CODEFLIX__SCHEMA_REGISTRY__LISTEN",
-                listen(self.registry_port),
-            )
-            .env("CODEFLIX__COMMAND_API__LISTEN", listen(self.api_port))
-            .env("CODEFLIX__QUERY_API__LISTEN", listen(self.query_port))
-            .env("CODEFLIX__PROJECTORS__LISTEN", listen(self.projectors_port))
-            .env("CODEFLIX__ENCODER__LISTEN", listen(self.encoder_port))
-            .stdin(Stdio::null());
+        match &self.readme_cwd {
+            Some(cwd) => {
+                command.current_dir(cwd);
+                // Nothing of the caller's configuration leaks in.
+                for (name, _) in std::env::vars() {
+                    if name.starts_with("CODEFLIX__") || name == "CODEFLIX_CONFIG" {
+                        command.env_remove(name);
+                    }
+                }
+            }
+            None => {
+                command.arg("--data-dir").arg(&self.dir);
+            }
+        }
+        command.args(args);
+        for ((name, default), port) in DEFAULT_PORTS.into_iter().zip(self.ports()) {
+            if self.readme_cwd.is_none() || port != default {
+                command.env(name, listen(port));
+            }
+        }
+        command.stdin(Stdio::null());
         match &self.log_filter {
             Some(filter) => command.env("CODEFLIX_LOG", filter),
             None => command.env_remove("CODEFLIX_LOG"),

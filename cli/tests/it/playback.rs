@@ -84,10 +84,15 @@ pub(crate) fn media_reaches(
                 .iter()
                 .find(|m| m["slot"] == "VIDEO")
                 .cloned();
-            if let Some(media) = media
-                && media["status"] == status
-            {
-                return media;
+            if let Some(media) = media {
+                if media["status"] == status {
+                    return media;
+                }
+                // An encoding that gave up does not come back by itself.
+                assert!(
+                    media["status"] != "ERROR",
+                    "media ended in ERROR, not {status}: {body}"
+                );
             }
             assert!(
                 Instant::now() < deadline,
@@ -118,7 +123,8 @@ fn raw_status(site: &Site, target: &str) -> u16 {
 
 #[test]
 fn an_uploaded_clip_is_encoded_published_and_streamed_with_seeking() {
-    let site = Site::new(env!("CARGO_BIN_EXE_codeflix"));
+    // Exactly as the README runs it: `codeflix up` in a fresh directory, data in ./data.
+    let site = Site::as_in_readme(env!("CARGO_BIN_EXE_codeflix"));
     let http = Client::new();
     let up = start(&site);
     wait_for_port(site.query_port);
@@ -334,5 +340,9 @@ fn an_uploaded_clip_is_encoded_published_and_streamed_with_seeking() {
             .contains("not a decodable video"),
         "{failed}"
     );
+    // Everything was kept in ./data of the directory `up` ran in.
+    for kept in ["media", "encoder", "dev-issuer/signing-key.pem"] {
+        assert!(site.path(kept).exists(), "no ./data/{kept}");
+    }
     interrupt(up);
 }
