@@ -130,15 +130,25 @@ impl Decoder {
         let id = u32::from_be_bytes([id[0], id[1], id[2], id[3]]);
         match self.codec.decode(value).await {
             Ok(envelope) => Ok(envelope),
+            Err(EventLogError::RegistryUnavailable(reason)) => Err(Failure::Transient(reason)),
             Err(EventLogError::Registry(reason)) => {
+                // The registry said no. Only the registry's own answer about this id, asked now,
+                // makes it the event's fault rather than the registry's.
                 let url = format!("{}/schemas/ids/{id}", self.registry_url);
                 match self.http.get(&url).send().await {
                     Ok(r) if r.status() == reqwest::StatusCode::NOT_FOUND => Err(
                         Failure::Permanent(format!("schema id {id} is not in the registry")),
                     ),
-                    Ok(r) if r.status().is_success() => Err(Failure::Permanent(format!(
-                        "the value does not decode with schema {id}: {reason}"
-                    ))),
+                    Ok(r) if r.status().is_success() => match self.codec.decode(value).await {
+                        // It answers now: the earlier no was the registry's, not the event's.
+                        Ok(envelope) => Ok(envelope),
+                        Err(EventLogError::RegistryUnavailable(reason)) => {
+                            Err(Failure::Transient(reason))
+                        }
+                        Err(again) => Err(Failure::Permanent(format!(
+                            "the value does not decode with schema {id}: {reason}; again: {again}"
+                        ))),
+                    },
                     Ok(r) => Err(Failure::Transient(format!("GET {url}: {}", r.status()))),
                     Err(e) => Err(Failure::Transient(format!("GET {url}: {e}"))),
                 }

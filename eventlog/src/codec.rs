@@ -4,6 +4,11 @@
 //! Each event type is its own subject under TopicRecordNameStrategy (`<topic>-<record full
 //! name>`), so many event types share one topic. The registry assigns ids; schema_registry_converter
 //! registers our schema on first use and caches the id.
+//!
+//! That library also caches the failures it deems final, which include a registry's 500, 504 and
+//! 429 answers: one outage would fail every later encoding or decoding of the same schema until
+//! a restart. After any failure this codec clears those, and tells a registry that could not
+//! answer ([`EventLogError::RegistryUnavailable`]) from one that answered no.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -12,6 +17,7 @@ use codeflix_domain::{AnyEvent, Envelope};
 use codeflix_schemas::{SchemaSet, decode_value, encode_value};
 use schema_registry_converter::async_impl::avro::{AvroDecoder, AvroEncoder};
 use schema_registry_converter::async_impl::schema_registry::SrSettings;
+use schema_registry_converter::error::SRCError;
 use schema_registry_converter::schema_registry_common::{
     SchemaType, SubjectNameStrategy, SuppliedSchema,
 };
@@ -36,6 +42,20 @@ fn registry(e: impl std::fmt::Display) -> EventLogError {
     EventLogError::Registry(e.to_string())
 }
 
+/// Whether a registry failure says nothing about the schema: the registry could not be reached,
+/// or answered that it could not answer now (5xx, 408, 429).
+pub(crate) fn is_transient(error: &SRCError) -> bool {
+    error.retriable
+        || status_in(&error.error)
+            .is_some_and(|status| status >= 500 || status == 408 || status == 429)
+}
+
+/// The HTTP status a schema_registry_converter message names ("… failed with status 500 …").
+fn status_in(message: &str) -> Option<u16> {
+    let (_, rest) = message.split_once("status ")?;
+    rest.get(..3)?.parse().ok()
+}
+
 impl RegistryCodec {
     /// A codec talking to the registry at `url` (e.g. `http://127.0.0.1:8081`).
     pub fn new(url: &str) -> Result<RegistryCodec, EventLogError> {
@@ -51,6 +71,17 @@ impl RegistryCodec {
             decoder: AvroDecoder::new(settings()?),
             strategies: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// The error for a failed registry call, after forgetting every cached failure.
+    fn failed(&self, error: SRCError) -> EventLogError {
+        self.encoder.remove_errors_from_cache();
+        self.decoder.remove_errors_from_cache();
+        if is_transient(&error) {
+            EventLogError::RegistryUnavailable(error.to_string())
+        } else {
+            EventLogError::Registry(error.to_string())
+        }
     }
 
     fn strategy(&self, topic: &str, fullname: &str, json: &str) -> SubjectNameStrategy {
@@ -82,7 +113,7 @@ impl RegistryCodec {
             .encoder
             .encode_value(value, &strategy)
             .await
-            .map_err(registry)?;
+            .map_err(|e| self.failed(e))?;
         Ok((schema.fullname.clone(), bytes))
     }
 
@@ -92,7 +123,11 @@ impl RegistryCodec {
         &self,
         bytes: &[u8],
     ) -> Result<(String, serde_json::Value), EventLogError> {
-        let result = self.decoder.decode(Some(bytes)).await.map_err(registry)?;
+        let result = self
+            .decoder
+            .decode(Some(bytes))
+            .await
+            .map_err(|e| self.failed(e))?;
         let fullname = result
             .name
             .map(|name| name.fullname(None))
@@ -104,7 +139,11 @@ impl RegistryCodec {
 
     /// The event in wire bytes, resolved to this binary's version of its schema.
     pub async fn decode(&self, bytes: &[u8]) -> Result<Envelope<AnyEvent>, EventLogError> {
-        let result = self.decoder.decode(Some(bytes)).await.map_err(registry)?;
+        let result = self
+            .decoder
+            .decode(Some(bytes))
+            .await
+            .map_err(|e| self.failed(e))?;
         let fullname = result
             .name
             .map(|name| name.fullname(None))
@@ -117,5 +156,47 @@ impl RegistryCodec {
             None => result.value,
         };
         Ok(decode_value(&fullname, value)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outages_and_overload_are_transient_and_answers_are_not() {
+        let answer = |status: &str| {
+            SRCError::new(
+                &format!("HTTP request to schema registry failed with status {status}"),
+                None,
+                false,
+            )
+        };
+        for status in [
+            "500 Internal Server Error",
+            "504 Gateway Timeout",
+            "429 Too Many Requests",
+            "408 Request Timeout",
+        ] {
+            assert!(is_transient(&answer(status)), "{status}");
+        }
+        for status in [
+            "404 Not Found",
+            "409 Conflict",
+            "422 Unprocessable Entity",
+            "401 Unauthorized",
+        ] {
+            assert!(!is_transient(&answer(status)), "{status}");
+        }
+        assert!(is_transient(&SRCError::new(
+            "http call to schema registry failed",
+            None,
+            true
+        )));
+        assert!(!is_transient(&SRCError::new(
+            "Could not get raw schema from response",
+            None,
+            false
+        )));
     }
 }

@@ -50,8 +50,12 @@ pub enum EventLogError {
         #[source]
         source: Option<store::BoxError>,
     },
+    /// The registry answered, and the answer was no (an unknown id, an incompatible schema).
     #[error("schema registry: {0}")]
     Registry(String),
+    /// The registry could not answer now (unreachable, 5xx, 408, 429); retrying may succeed.
+    #[error("schema registry unavailable: {0}")]
+    RegistryUnavailable(String),
     #[error(transparent)]
     Codec(#[from] codeflix_schemas::CodecError),
     #[error("decoding an event: {0}")]

@@ -15,6 +15,7 @@ use codeflix_storage::MediaStore;
 use reqwest::Method;
 use serde_json::Value;
 
+use crate::faults::HttpFault;
 use crate::{Answer, Client};
 
 /// A command API on port 0 with the development issuer, its media in the scratch directory.
@@ -35,7 +36,26 @@ impl CommandApi {
     pub async fn start() -> CommandApi {
         let dir = tempfile::tempdir().unwrap();
         let embedded = EmbeddedStack::start(dir.path()).await.unwrap();
+        let config = embedded.config();
+        CommandApi::start_on(dir, embedded, config).await
+    }
+
+    /// One whose event log reaches the schema registry through an [`HttpFault`], healthy at
+    /// first.
+    pub async fn start_with_faulty_registry() -> (CommandApi, HttpFault) {
+        let dir = tempfile::tempdir().unwrap();
+        let embedded = EmbeddedStack::start(dir.path()).await.unwrap();
+        let registry = HttpFault::start(embedded.registry_url()).await;
         let mut config = embedded.config();
+        config.schema_registry_url = registry.url().to_owned();
+        (CommandApi::start_on(dir, embedded, config).await, registry)
+    }
+
+    async fn start_on(
+        dir: tempfile::TempDir,
+        embedded: EmbeddedStack,
+        mut config: EventLogConfig,
+    ) -> CommandApi {
         config.ack_timeout = Duration::from_secs(20);
         let app = Application::build(CommandApiConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),

@@ -7,7 +7,8 @@
 //!   on port 0, with the development issuer minting tokens;
 //! - [`sample`]: a small catalog built through commands;
 //! - [`load`]: create-video commands at a fixed concurrency, for benchmarks;
-//! - [`site`]: `codeflix` processes on one data directory and free ports.
+//! - [`site`]: `codeflix` processes on one data directory and free ports;
+//! - [`faults`]: faults a real part cannot produce on demand (a registry answering 500).
 //!
 //! A dev-dependency only; nothing here is part of a shipped binary.
 
@@ -18,6 +19,7 @@
 )]
 
 mod command_api;
+pub mod faults;
 mod http;
 pub mod load;
 mod query_api;

@@ -61,8 +61,17 @@ impl Stack {
 
     /// Starts projecting `spec` into `store`; stop it with [`Running::stop`] or by dropping.
     pub fn project(&self, spec: ProjectionSpec, store: Arc<dyn DocStore>) -> Running {
+        self.project_with(self.config(), spec, store)
+    }
+
+    /// [`Stack::project`] with another configuration (say, a registry behind a fault).
+    pub fn project_with(
+        &self,
+        config: EventLogConfig,
+        spec: ProjectionSpec,
+        store: Arc<dyn DocStore>,
+    ) -> Running {
         let (stop, stopped) = oneshot::channel::<()>();
-        let config = self.config();
         let task = tokio::spawn(async move {
             codeflix_projectors::run(&config, &spec, store, ProjectorMetrics::default(), async {
                 let _ = stopped.await;

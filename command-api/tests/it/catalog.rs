@@ -301,3 +301,43 @@ async fn a_stale_if_match_is_a_conflict_naming_the_current_version_and_appends_n
         [("CategoryCreated".into(), 1), ("CategoryUpdated".into(), 2)]
     );
 }
+
+/// A registry outage while an event type is first written fails those commands with 503 for
+/// as long as it lasts, and not one request longer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commands_recover_as_soon_as_the_registry_answers_again() {
+    let (api, registry) = Api::start_with_faulty_registry().await;
+    // Each round writes an event type the log has not registered yet.
+    let create = json!({"name": "Movies"});
+    let rename = json!({"name": "Films"});
+    let mut category = String::new();
+    for (status, round) in [(500, &create), (429, &rename)] {
+        let (method, path) = if category.is_empty() {
+            (Method::POST, "/categories".to_owned())
+        } else {
+            (Method::PUT, format!("/categories/{category}"))
+        };
+        let send = || api.admin_send(method.clone(), &path, Some(round.clone()));
+        registry.fail_with(status);
+        let during = send().await;
+        assert_eq!(
+            during.status,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "{status}: {:?}",
+            during.body
+        );
+        registry.heal();
+        let after = send().await;
+        assert!(
+            after.status.is_success(),
+            "{status}: the registry's failure outlived it: {} {:?}",
+            after.status,
+            after.body
+        );
+        if category.is_empty() {
+            category = after.id();
+        }
+    }
+    let history = api.history(AggregateType::Category, &category).await;
+    assert_eq!(history.len(), 2, "{history:?}");
+}

@@ -21,6 +21,7 @@ use rdkafka::producer::{FutureProducer, FutureRecord};
 use rdkafka::util::Timeout;
 use uuid::Uuid;
 
+use codeflix_testkit::faults::HttpFault;
 use codeflix_testkit::{Stack, caught_up, sample};
 
 fn catalog_topics() -> Vec<String> {
@@ -330,4 +331,50 @@ async fn a_rebuild_into_an_empty_store_reads_from_the_beginning_even_in_an_old_g
         rebuilt.positions().await.unwrap(),
         first.positions().await.unwrap()
     );
+}
+
+/// A registry that answers 500 (an outage) or 429 (overload) for a while is the registry's
+/// fault, not the events': the projection waits it out and applies everything, dead-lettering
+/// nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_registry_answering_500_or_429_for_a_while_is_waited_out_not_dead_lettered() {
+    for status in [500, 429] {
+        let stack = Stack::start().await;
+        sample::build(&stack).await;
+        let registry = HttpFault::start(stack.embedded.registry_url()).await;
+        registry.fail_with(status);
+        let mut faulty = stack.config();
+        faulty.schema_registry_url = registry.url().to_owned();
+        let store = Arc::new(
+            SqliteCatalog::open(&stack.path("catalog.db"))
+                .await
+                .unwrap(),
+        );
+        let running = stack.project_with(faulty, ProjectionSpec::catalog(), store.clone());
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while registry.failed_requests() < 3 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the projection never met the fault"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        registry.heal();
+        caught_up(&stack.config(), store.as_ref(), &catalog_topics()).await;
+        let letters = dlq::list(&stack.config(), "catalog").await.unwrap();
+        assert!(
+            letters.is_empty(),
+            "{status}: dead letters for the registry's fault: {letters:?}"
+        );
+        assert!(
+            !store
+                .list(&ListQuery::new(DocKind::Video))
+                .await
+                .unwrap()
+                .docs
+                .is_empty(),
+            "{status}: the sample's videos are projected"
+        );
+        running.stop().await;
+    }
 }
