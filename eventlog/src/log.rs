@@ -261,6 +261,7 @@ impl EventLog {
         let aggregate_id = id.to_string();
         // A retried command is recognised by the store when it appends (`Duplicate`), or below
         // when deciding again fails: its first result is the answer then, not the failure.
+        let mut reload = false;
         for attempt in 0..ANY_VERSION_ATTEMPTS {
             // A snapshot at the expected version (or, for `Any`, on the first attempt) is decided
             // on without asking the store: if it is stale the gate refuses the append, which is
@@ -271,13 +272,21 @@ impl EventLog {
                 .filter(|snapshot| match expected {
                     ExpectedVersion::Exactly(version) => snapshot.version() == version,
                     ExpectedVersion::Any => attempt == 0,
-                });
+                })
+                .filter(|_| !reload);
+            let from_cache = cached.is_some();
             let mut aggregate = match cached {
                 Some(snapshot) => snapshot,
                 None => self.load::<A>(id).await?,
             };
             let decision = match aggregate.decide(expected, command.clone()) {
                 Ok(decision) => decision,
+                // Another process may have moved the aggregate on since this one cached it (the
+                // encoder finishing a video): a refusal is only decided on the stored history.
+                Err(_) if from_cache => {
+                    reload = true;
+                    continue;
+                }
                 Err(failure) => {
                     if let Some(record) = self
                         .store

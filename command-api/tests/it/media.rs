@@ -527,3 +527,72 @@ async fn abandoned_resumable_uploads_are_swept() {
         .unwrap();
     assert_eq!(head.status(), StatusCode::NOT_FOUND);
 }
+
+/// The encoder runs in its own process with its own event log. A publish decided on this
+/// process's cached video (which never saw the encoding finish) must look at the store again
+/// before it says "not encoded".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_publish_after_another_process_encoded_is_decided_on_the_stored_video() {
+    use codeflix_domain::ExpectedVersion;
+    use codeflix_domain::catalog::video::{
+        CompleteMediaProcessing, MediaSlot, StartMediaProcessing, StorageLocation, Video, VideoId,
+    };
+
+    let api = Api::start().await;
+    let video = video(&api).await;
+    let stored = api
+        .http
+        .put(format!("{}/videos/{video}/media/video", api.base()))
+        .bearer_auth(api.admin())
+        .header("content-type", "video/mp4")
+        .body(mp4(64 * 1024))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stored.status(), StatusCode::OK);
+    let media_id = uploads(&api, &video).await[0].media_id;
+    let early = api
+        .admin_send(Method::POST, &format!("/videos/{video}/publish"), None)
+        .await;
+    assert_eq!(early.status, StatusCode::CONFLICT, "not encoded yet");
+
+    // The encoder's process, on the same command store.
+    let encoder = codeflix_eventlog::EventLog::connect(api.config().clone())
+        .await
+        .unwrap();
+    let id = VideoId::new(uuid::Uuid::parse_str(&video).unwrap());
+    let context = codeflix_testkit::context("encoder");
+    encoder
+        .execute::<Video>(
+            &context,
+            &id,
+            ExpectedVersion::Any,
+            StartMediaProcessing {
+                slot: MediaSlot::Video,
+                media_id,
+            }
+            .into(),
+        )
+        .await
+        .unwrap();
+    encoder
+        .execute::<Video>(
+            &codeflix_testkit::context("encoder"),
+            &id,
+            ExpectedVersion::Any,
+            CompleteMediaProcessing {
+                slot: MediaSlot::Video,
+                media_id,
+                encoded_location: StorageLocation::parse("encoded/up/master.m3u8").unwrap(),
+            }
+            .into(),
+        )
+        .await
+        .unwrap();
+    encoder.shutdown().await;
+
+    let published = api
+        .admin_send(Method::POST, &format!("/videos/{video}/publish"), None)
+        .await;
+    assert_eq!(published.status, StatusCode::OK, "{:?}", published.body);
+}
