@@ -1,11 +1,17 @@
 //! The catalog's reaction to encoding: each attempt started, finished or failed moves the
 //! video's media to PROCESSING, COMPLETED (with the master playlist) or ERROR.
 //!
-//! It reads the encoding job topic in its own consumer group and commits what it has done once a
-//! second.
+//! It reads the encoding job topic (and its redrive topic) in its own consumer group and commits
+//! what it has done once a second.
 //! Commands carry ids derived from the event id, so an event met again (a restart before the
-//! commit, a replay) is recognised by the command store and changes nothing. A report about
-//! media the slot no longer holds (a newer upload replaced it) is stale and ignored.
+//! commit, a replay, a redrive) is recognised by the command store and changes nothing. A report
+//! about media the slot no longer holds (a newer upload replaced it) is stale and ignored.
+//!
+//! The projectors' dead-letter rules hold: an event that cannot apply (it does not decode, names
+//! a job the command store does not know, or what no video can take) goes to `<prefix>.projector.encoding-reaction.dlq` at once; a
+//! failure of the event log is retried with backoff, and one that lasts [`ATTEMPTS`] attempts
+//! is dead-lettered too, so that it cannot hold every later encoding event back.
+//! `codeflix dlq redrive --projection encoding-reaction` sends them back.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,7 +25,7 @@ use codeflix_domain::catalog::video::{
 use codeflix_domain::encoding::{EncodingJob, EncodingJobEvent, EncodingJobId};
 use codeflix_domain::{AggregateType, AnyEvent, CommandContext, ExpectedVersion, Reason, Report};
 use codeflix_eventlog::reader::RawRecord;
-use codeflix_eventlog::topics::event_topic;
+use codeflix_eventlog::topics::{ensure_topics, event_topic};
 use codeflix_eventlog::{EventLog, ExecuteError};
 use rdkafka::consumer::StreamConsumer;
 use rdkafka::message::Message;
@@ -28,11 +34,23 @@ use uuid::Uuid;
 use crate::metrics::EncoderMetrics;
 use crate::worker::WorkerError;
 
-/// Names the reaction's consumer group.
+/// Names the reaction's consumer group, dead-letter and redrive topics.
 pub const NAME: &str = "encoding-reaction";
+
+/// Attempts at an event whose failure is the infrastructure's before it is dead-lettered
+/// (about four minutes with the backoff).
+pub const ATTEMPTS: u32 = 12;
 
 /// Namespace of the command ids derived from event ids.
 const COMMANDS: Uuid = Uuid::from_u128(0x61f0_2c8e_7d4b_4a91_b3e6_0f5d_2a7c_84e1);
+
+/// Why an event did not apply.
+enum Failure {
+    /// The event's own fault: trying again cannot help.
+    Event(String),
+    /// The event log or the store failed; trying again may.
+    Infrastructure(String),
+}
 
 /// Runs the reaction until `shutdown` resolves.
 pub async fn run(
@@ -42,14 +60,20 @@ pub async fn run(
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), WorkerError> {
     let config = log.config().clone();
-    let topic = event_topic(&config.topics.prefix, AggregateType::EncodingJob);
-    let consumer: StreamConsumer = codeflix_consumer::consumer(
-        &config,
-        &format!("codeflix-{NAME}"),
-        std::slice::from_ref(&topic),
-        membership,
-    )?;
+    let prefix = &config.topics.prefix;
+    let topics = vec![
+        event_topic(prefix, AggregateType::EncodingJob),
+        dlq::redrive_topic(prefix, NAME),
+    ];
+    let admin: rdkafka::admin::AdminClient<rdkafka::client::DefaultClientContext> =
+        config.client(&[]).create().map_err(WorkerError::Kafka)?;
+    let mut owned = topics.clone();
+    owned.push(dlq::dead_letter_topic(prefix, NAME));
+    ensure_topics(&admin, &owned, &config.topics).await?;
+    let consumer: StreamConsumer =
+        codeflix_consumer::consumer(&config, &format!("codeflix-{NAME}"), &topics, membership)?;
     let decoder = dlq::Decoder::new(&config.schema_registry_url)?;
+    let dead_letters = dlq::Sender::new(&config, NAME)?;
     let mut commits = GroupCommits::default();
     let mut committing = tokio::time::interval(COMMIT_EVERY);
     tokio::pin!(shutdown);
@@ -67,37 +91,65 @@ pub async fn run(
         };
         let raw = RawRecord::from_message(&message);
         let mut pause = Duration::from_millis(200);
-        loop {
+        let mut attempt = 1;
+        let letter = loop {
             match react(&log, &decoder, &raw, &metrics).await {
-                Ok(()) => break,
-                Err(reason) => {
-                    tracing::warn!(%reason, offset = raw.offset, "reacting to an encoding event; retrying");
+                Ok(()) => break None,
+                Err(Failure::Event(reason)) => break Some(reason),
+                Err(Failure::Infrastructure(reason)) if attempt >= ATTEMPTS => {
+                    break Some(format!("attempt {attempt} failed, giving up: {reason}"));
+                }
+                Err(Failure::Infrastructure(reason)) => {
+                    tracing::warn!(%reason, attempt, offset = raw.offset, "reacting to an encoding event; retrying");
                     tokio::select! {
-                        () = &mut shutdown => return Ok(()),
+                        () = &mut shutdown => {
+                            commits.commit(&consumer);
+                            return Ok(());
+                        }
                         () = tokio::time::sleep(pause) => {}
                     }
                     pause = (pause * 2).min(Duration::from_secs(30));
+                    attempt += 1;
                 }
             }
+        };
+        if let Some(reason) = letter {
+            // Confirmed before the position moves past the event: nothing is dropped.
+            let mut pause = Duration::from_millis(500);
+            while let Err(error) = dead_letters
+                .send(
+                    NAME,
+                    vec![dlq::DeadLetter::new(raw.clone(), reason.clone())],
+                )
+                .await
+            {
+                tracing::warn!(error = %Report(&error), "sending a dead letter; retrying");
+                tokio::select! {
+                    () = &mut shutdown => {
+                        commits.commit(&consumer);
+                        return Ok(());
+                    }
+                    () = tokio::time::sleep(pause) => {}
+                }
+                pause = (pause * 2).min(Duration::from_secs(30));
+            }
+            metrics.reaction("dead_lettered");
         }
         commits.note(message.topic(), message.partition(), message.offset() + 1);
     }
 }
 
-/// Applies one encoding event to its video; `Err` when the infrastructure failed.
+/// Applies one encoding event to its video.
 async fn react(
     log: &EventLog,
     decoder: &dlq::Decoder,
     raw: &RawRecord,
     metrics: &EncoderMetrics,
-) -> Result<(), String> {
-    let envelope = match decoder.decode_patiently(raw, NAME).await {
-        Ok(envelope) => envelope,
-        Err(reason) => {
-            tracing::error!(%reason, offset = raw.offset, "skipping an encoding event that does not decode");
-            return Ok(());
-        }
-    };
+) -> Result<(), Failure> {
+    let envelope = decoder
+        .decode_patiently(raw, NAME)
+        .await
+        .map_err(Failure::Event)?;
     let AnyEvent::EncodingJob(event) = envelope.event else {
         return Ok(());
     };
@@ -105,13 +157,17 @@ async fn react(
         .metadata
         .aggregate_id
         .parse()
-        .map_err(|e| format!("job id: {e}"))?;
+        .map_err(|e| Failure::Event(format!("job id: {e}")))?;
     let job = log
         .load::<EncodingJob>(&id)
         .await
-        .map_err(|e| Report(&e).to_string())?;
+        .map_err(|e| Failure::Infrastructure(Report(&e).to_string()))?;
     let Some((video, media_id, slot)) = job.state().video() else {
-        return Err(format!("job {id} has no history in the command store yet"));
+        // The relay publishes only what the store holds, so an event in the topic whose job
+        // the store does not know came from elsewhere (another store, a copy): it never clears.
+        return Err(Failure::Event(format!(
+            "job {id} has no history in the command store"
+        )));
     };
     let command: VideoCommand = match event {
         EncodingJobEvent::EncodingStarted(_) => StartMediaProcessing { slot, media_id }.into(),
@@ -119,13 +175,14 @@ async fn react(
             slot,
             media_id,
             encoded_location: StorageLocation::parse(&finished.hls_manifest_location)
-                .map_err(|e| e.to_string())?,
+                .map_err(|e| Failure::Event(format!("hls_manifest_location: {e}")))?,
         }
         .into(),
         EncodingJobEvent::EncodingFailed(failed) => FailMediaProcessing {
             slot,
             media_id,
-            reason: Reason::parse(&failed.reason).map_err(|e| e.to_string())?,
+            reason: Reason::parse(&failed.reason)
+                .map_err(|e| Failure::Event(format!("reason: {e}")))?,
         }
         .into(),
         EncodingJobEvent::EncodingRequested(_) | EncodingJobEvent::EncodingProgressed(_) => {
@@ -147,7 +204,7 @@ async fn react(
             tracing::info!(%video, %media_id, %error, "encoding report no longer applies");
             metrics.reaction("stale");
         }
-        Err(error) => return Err(Report(&error).to_string()),
+        Err(error) => return Err(Failure::Infrastructure(Report(&error).to_string())),
     }
     Ok(())
 }

@@ -250,6 +250,9 @@ pub(crate) enum Consumer {
     Search,
     /// The encoder: uploads whose encoding failed every attempt (a redrive buys one more).
     Encoder,
+    /// The encoding reaction: encoding events that could not move their video's media (they
+    /// do not decode, or the event log failed for every attempt).
+    EncodingReaction,
 }
 
 impl Consumer {
@@ -258,6 +261,7 @@ impl Consumer {
             Consumer::Catalog => Projection::Catalog.spec().name,
             Consumer::Search => Projection::Search.spec().name,
             Consumer::Encoder => codeflix_encoder::worker::NAME.to_owned(),
+            Consumer::EncodingReaction => codeflix_encoder::reaction::NAME.to_owned(),
         }
     }
 }

@@ -599,3 +599,77 @@ async fn two_workers_meeting_one_upload_encode_it_once() {
         "one worker encoded, the other waited and skipped"
     );
 }
+
+/// Events the reaction cannot apply (one that does not decode, one about a job the command store
+/// never held) are dead-lettered and do not hold back the encodings behind them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn encoding_events_that_cannot_apply_are_dead_lettered_and_later_ones_still_apply() {
+    use codeflix_domain::encoding::EncodingStarted;
+    use codeflix_domain::{Envelope, EventId, EventMetadata, Timestamp, Version};
+    use rdkafka::producer::{FutureProducer, FutureRecord};
+
+    let env = Env::start().await;
+    let config = env.stack.config();
+    let topic = event_topic(&config.topics.prefix, AggregateType::EncodingJob);
+    let stranger = Uuid::new_v4();
+    let foreign = Envelope {
+        metadata: EventMetadata {
+            event_id: EventId(Uuid::new_v4()),
+            aggregate_type: AggregateType::EncodingJob,
+            aggregate_id: stranger.to_string(),
+            aggregate_version: Version::new(2),
+            occurred_at: Timestamp::from_unix_micros(1_790_000_000_000_000).unwrap(),
+            correlation_id: Uuid::new_v4(),
+            causation_id: Uuid::new_v4(),
+            actor: "another-store".into(),
+        },
+        event: AnyEvent::EncodingJob(EncodingJobEvent::EncodingStarted(EncodingStarted {
+            attempt: 1,
+            worker: "elsewhere".into(),
+        })),
+    };
+    let (_, foreign) = env
+        .stack
+        .log
+        .codec()
+        .encode(&topic, &foreign)
+        .await
+        .unwrap();
+    let producer: FutureProducer = config.producer().create().unwrap();
+    for (key, value) in [("garbage", b"not avro".to_vec()), ("stranger", foreign)] {
+        producer
+            .send(
+                FutureRecord::to(&topic)
+                    .partition(0)
+                    .key(key)
+                    .payload(&value),
+                Duration::from_secs(10),
+            )
+            .await
+            .map_err(|(error, _)| error)
+            .unwrap();
+    }
+
+    let source = clip(env.stack.dir.path(), "source.mp4", "320x240", 2, true);
+    let (video, _) = env.upload(std::fs::read(&source).unwrap()).await;
+    let (registry, metrics) = registered();
+    let (stop, task) = env.encoder(env.settings(), &metrics);
+    env.media_reaches(video, MediaStatus::Completed).await;
+    stop.send(true).unwrap();
+    task.await.unwrap();
+
+    let letters = dlq::list(&config, codeflix_encoder::reaction::NAME)
+        .await
+        .unwrap();
+    let reasons: Vec<&str> = letters.iter().map(|l| l.letter.reason.as_str()).collect();
+    assert_eq!(reasons.len(), 2, "{reasons:?}");
+    assert!(reasons[0].contains("Confluent wire format"), "{reasons:?}");
+    assert!(reasons[1].contains("no history"), "{reasons:?}");
+    assert_eq!(
+        metric(
+            &registry,
+            "codeflix_encoder_reactions_total{outcome=\"dead_lettered\"}"
+        ),
+        2
+    );
+}
