@@ -6,7 +6,8 @@
 //!   work ([`tracker`] when work finishes out of order);
 //! - [`dlq`]: decoding through the schema registry, dead-letter topics and redrive;
 //! - [`ends`]: where topics end, for catch-ups and lag;
-//! - [`backpressure`]: pausing a consumer while too much taken work is unfinished.
+//! - [`backpressure`]: pausing a consumer while too much taken work is unfinished;
+//! - [`supervise`]: restarting a failed loop with backoff, and what the probes report.
 //!
 //! It knows the event log's configuration and records, never a read model or a role's work.
 
@@ -15,6 +16,7 @@ pub mod commits;
 pub mod dlq;
 pub mod ends;
 pub mod membership;
+pub mod supervise;
 pub mod tracker;
 
 pub use backpressure::Backpressure;

@@ -87,7 +87,15 @@ pub async fn run(
                 commits.commit(&consumer);
                 continue;
             }
-            message = consumer.recv() => message.map_err(WorkerError::Kafka)?,
+            message = consumer.recv() => match message {
+                Ok(message) => message,
+                // A consumer error (a broker restarting) passes: the client reconnects.
+                Err(error) => {
+                    tracing::warn!(%error, "reading encoding events; going on");
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                    continue;
+                }
+            },
         };
         let raw = RawRecord::from_message(&message);
         let mut pause = Duration::from_millis(200);

@@ -30,6 +30,28 @@ pub fn docs<S: Clone + Send + Sync + 'static>() -> Router<S> {
         .into()
 }
 
+/// What a process adds to an API's `/readyz`: the state of the loops it runs beside the API
+/// (`true` when they are all running) and their details.
+#[derive(Clone)]
+pub struct ReadinessCheck(std::sync::Arc<dyn Fn() -> (bool, serde_json::Value) + Send + Sync>);
+
+impl ReadinessCheck {
+    pub fn new(check: impl Fn() -> (bool, serde_json::Value) + Send + Sync + 'static) -> Self {
+        ReadinessCheck(std::sync::Arc::new(check))
+    }
+
+    /// Whether all is ready, and the details.
+    pub fn check(&self) -> (bool, serde_json::Value) {
+        (self.0)()
+    }
+}
+
+impl std::fmt::Debug for ReadinessCheck {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReadinessCheck").finish_non_exhaustive()
+    }
+}
+
 /// The header that carries the correlation id.
 pub const CORRELATION_ID: &str = "x-correlation-id";
 

@@ -141,6 +141,9 @@ pub async fn run(
     result
 }
 
+/// How long a projection waits after a consumer error before reading again.
+const CONSUMER_ERROR_PAUSE: Duration = Duration::from_millis(500);
+
 /// The next offset to apply per partition, as the store has it.
 type Positions = Arc<Mutex<HashMap<(String, i32), i64>>>;
 
@@ -302,7 +305,14 @@ impl Projector {
     /// store's positions to the group instead.
     async fn round(&mut self) -> Result<(), ProjectorError> {
         let first = match tokio::time::timeout(COMMIT_EVERY, self.consumer.recv()).await {
-            Ok(message) => message.map_err(kafka)?,
+            Ok(Ok(message)) => message,
+            // A consumer error (a broker restarting, a partition leader moving) passes: the
+            // client reconnects and goes on from its position.
+            Ok(Err(error)) => {
+                tracing::warn!(projection = %self.spec.name, %error, "reading the event topics; going on");
+                tokio::time::sleep(CONSUMER_ERROR_PAUSE).await;
+                return Ok(());
+            }
             Err(_) => {
                 self.commits.commit(&self.consumer);
                 return Ok(());
@@ -313,7 +323,11 @@ impl Projector {
         while records.len() < self.spec.batch {
             let wait = (tokio::time::Instant::now() + self.spec.linger).min(until);
             match tokio::time::timeout_at(wait, self.consumer.recv()).await {
-                Ok(message) => records.push(RawRecord::from_message(&message.map_err(kafka)?)),
+                Ok(Ok(message)) => records.push(RawRecord::from_message(&message)),
+                Ok(Err(error)) => {
+                    tracing::warn!(projection = %self.spec.name, %error, "reading the event topics; applying what was read");
+                    break;
+                }
                 Err(_) => break,
             }
         }

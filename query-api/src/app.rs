@@ -32,6 +32,8 @@ pub struct QueryApiConfig {
     pub verifier: VerifierConfig,
     /// Where encoded media are streamed from; unset, playback answers 503.
     pub media: Option<MediaStore>,
+    /// What else `/readyz` reports: the projections a process runs beside the API.
+    pub readiness: Option<codeflix_http::ReadinessCheck>,
 }
 
 /// Why a query API could not be built.
@@ -83,6 +85,9 @@ impl Application {
             registry,
             Arc::new(Verifier::new(config.verifier)),
         );
+        if let Some(check) = config.readiness {
+            state = state.with_readiness(check);
+        }
         if let Some(media) = config.media {
             state = state.with_playback(Playback {
                 media,

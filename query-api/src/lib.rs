@@ -53,6 +53,8 @@ pub struct Inner {
     pub verifier: Arc<Verifier>,
     /// Where encoded media are served from; unset, playback answers 503.
     pub playback: OnceLock<playback::Playback>,
+    /// What else readiness reports (the loops the process runs beside the API).
+    pub readiness: OnceLock<codeflix_http::ReadinessCheck>,
 }
 
 impl std::ops::Deref for QueryState {
@@ -101,7 +103,16 @@ impl QueryState {
             http_metrics,
             verifier,
             playback: OnceLock::new(),
+            readiness: OnceLock::new(),
         }))
+    }
+
+    /// Adds `check` to `/readyz` (set once, before serving).
+    pub fn with_readiness(self, check: codeflix_http::ReadinessCheck) -> QueryState {
+        if self.0.readiness.set(check).is_err() {
+            tracing::warn!("readiness was extended twice; the first check stays");
+        }
+        self
     }
 
     /// Serves encoded media from `playback` (set once, before serving).
@@ -280,10 +291,16 @@ async fn readyz(State(state): State<QueryState>) -> Response {
         }),
         Err(e) => json!({ "status": codeflix_domain::Report(e).to_string() }),
     };
-    let ready = catalog.is_ok() && search.is_ok();
+    let mut ready = catalog.is_ok() && search.is_ok();
+    let mut checks = json!({ "catalog": describe(&catalog), "search": describe(&search) });
+    if let Some(check) = state.readiness.get() {
+        let (loops_ready, loops) = check.check();
+        ready &= loops_ready;
+        checks["tasks"] = loops;
+    }
     let body = json!({
         "status": if ready { "ready" } else { "not ready" },
-        "checks": { "catalog": describe(&catalog), "search": describe(&search) },
+        "checks": checks,
     });
     let status = if ready {
         StatusCode::OK

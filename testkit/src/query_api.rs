@@ -68,6 +68,7 @@ impl QueryApi {
 
         let app = Application::build_with(
             QueryApiConfig {
+                readiness: None,
                 listen: SocketAddr::from(([127, 0, 0, 1], 0)),
                 views,
                 catalog_topics,

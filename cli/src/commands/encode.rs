@@ -7,9 +7,9 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context;
-use axum::Router;
 use axum::routing::get;
 use clap::Args;
+use codeflix_consumer::supervise::{Tasks, supervise};
 use codeflix_encoder::{EncoderConfig, EncoderMetrics, encode};
 use codeflix_eventlog::EventLog;
 use prometheus_client::registry::Registry;
@@ -65,29 +65,39 @@ pub(crate) fn spawn_encoder(
     log: Arc<EventLog>,
     metrics: &EncoderMetrics,
     stop: &watch::Receiver<bool>,
-) -> anyhow::Result<JoinHandle<anyhow::Result<()>>> {
+    tasks: &Tasks,
+) -> anyhow::Result<JoinHandle<()>> {
     let media = settings.media_store()?;
     let worker = settings.encoder_worker();
     let membership = worker.membership;
     let metrics = metrics.clone();
-    let (mut worker_stop, mut reaction_stop) = (stop.clone(), stop.clone());
+    let stop = stop.clone();
+    let tasks = tasks.clone();
     Ok(tokio::spawn(async move {
-        let work = codeflix_encoder::worker::run(
-            Arc::clone(&log),
-            media,
-            worker,
-            metrics.clone(),
-            async move {
-                let _ = worker_stop.wait_for(|s| *s).await;
-            },
-        );
-        let react = codeflix_encoder::reaction::run(log, membership, metrics, async move {
-            let _ = reaction_stop.wait_for(|s| *s).await;
+        let work = supervise(&tasks, "encoder worker", stop.clone(), || {
+            let mut stop = stop.clone();
+            codeflix_encoder::worker::run(
+                Arc::clone(&log),
+                media.clone(),
+                worker.clone(),
+                metrics.clone(),
+                async move {
+                    let _ = stop.wait_for(|s| *s).await;
+                },
+            )
         });
-        let (worked, reacted) = tokio::join!(work, react);
-        worked.context("the encoder worker stopped")?;
-        reacted.context("the encoding reaction stopped")?;
-        Ok(())
+        let react = supervise(&tasks, "encoding reaction", stop.clone(), || {
+            let mut stop = stop.clone();
+            codeflix_encoder::reaction::run(
+                Arc::clone(&log),
+                membership,
+                metrics.clone(),
+                async move {
+                    let _ = stop.wait_for(|s| *s).await;
+                },
+            )
+        });
+        tokio::join!(work, react);
     }))
 }
 
@@ -101,13 +111,12 @@ pub(crate) async fn encoder(settings: &Settings) -> anyhow::Result<ExitCode> {
     let mut registry = Registry::with_prefix("codeflix");
     let metrics = EncoderMetrics::register(&mut registry);
     let (stop, stopped) = watch::channel(false);
-    let task = spawn_encoder(settings, Arc::clone(&log), &metrics, &stopped)?;
-    let router = Router::new()
-        .route("/healthz", get(codeflix_http::healthz))
-        .route(
-            "/metrics",
-            get(codeflix_http::metrics::render).with_state(Arc::new(registry)),
-        );
+    let supervised = Tasks::default();
+    let task = spawn_encoder(settings, Arc::clone(&log), &metrics, &stopped, &supervised)?;
+    let router = super::probes::router(&supervised).route(
+        "/metrics",
+        get(codeflix_http::metrics::render).with_state(Arc::new(registry)),
+    );
     let listener = tokio::net::TcpListener::bind(settings.encoder.listen)
         .await
         .with_context(|| format!("listening on {}", settings.encoder.listen))?;
@@ -118,7 +127,7 @@ pub(crate) async fn encoder(settings: &Settings) -> anyhow::Result<ExitCode> {
     );
     codeflix_http::serve(listener, router, super::shutdown_signal()).await?;
     let _ = stop.send(true);
-    task.await??;
+    task.await?;
     if let Ok(log) = Arc::try_unwrap(log) {
         log.shutdown().await;
     }

@@ -5,6 +5,7 @@ pub(crate) mod command_api;
 pub(crate) mod config;
 pub(crate) mod encode;
 pub(crate) mod events;
+pub(crate) mod probes;
 pub(crate) mod registry;
 pub(crate) mod stress;
 pub(crate) mod token;

@@ -66,12 +66,16 @@ pub(crate) async fn run(settings: &Settings, _args: UpArgs) -> anyhow::Result<Ex
     let stores = super::views::open_stores(settings, true).await?;
     let mut metrics_registry = prometheus_client::registry::Registry::with_prefix("codeflix");
     let metrics = codeflix_projectors::ProjectorMetrics::register(&mut metrics_registry);
-    let projectors = super::views::spawn_projectors(settings, &stores, &metrics, &stopped);
+    // The loops beside the APIs restart themselves when they fail; the query API's /readyz
+    // reports them.
+    let tasks = codeflix_consumer::supervise::Tasks::default();
+    let projectors = super::views::spawn_projectors(settings, &stores, &metrics, &stopped, &tasks);
     let encoder_metrics = codeflix_encoder::EncoderMetrics::register(&mut metrics_registry);
-    let encoder = super::encode::spawn_encoder(settings, api.log(), &encoder_metrics, &stopped)?;
+    let encoder =
+        super::encode::spawn_encoder(settings, api.log(), &encoder_metrics, &stopped, &tasks)?;
     let mut query_stopped = stopped.clone();
     let query_api =
-        super::views::serve_query_api(settings, &stores, metrics_registry, async move {
+        super::views::serve_query_api(settings, &stores, metrics_registry, &tasks, async move {
             let _ = query_stopped.wait_for(|s| *s).await;
         })
         .await?;
@@ -114,18 +118,16 @@ pub(crate) async fn run(settings: &Settings, _args: UpArgs) -> anyhow::Result<Ex
     api.run_until_stopped(async move {
         super::shutdown_signal().await;
         let _ = stopping.send(true);
-        match encoder.await {
-            Ok(Err(error)) => tracing::error!(error = %format!("{error:#}"), "encoder"),
-            Err(error) => tracing::error!(%error, "encoder"),
-            Ok(Ok(())) => {}
+        if let Err(error) = encoder.await {
+            tracing::error!(%error, "encoder");
         }
     })
     .await?;
     let _ = stop.send(true);
     let _ = query_api.await;
     for projector in projectors {
-        if let Ok(Err(error)) = projector.await {
-            tracing::error!(error = %format!("{error:#}"), "projector");
+        if let Err(error) = projector.await {
+            tracing::error!(%error, "projector");
         }
     }
     if let Some(registry) = registry {

@@ -6,9 +6,9 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context;
-use axum::Router;
 use axum::routing::get;
 use clap::{Args, Subcommand, ValueEnum};
+use codeflix_consumer::supervise::{Tasks, supervise};
 use codeflix_consumer::{Membership, dlq};
 use codeflix_projectors::{ProjectionSpec, ProjectorMetrics};
 use codeflix_query_api::{Application, QueryApiConfig};
@@ -74,7 +74,8 @@ pub(crate) fn spawn_projectors(
     stores: &Stores,
     metrics: &ProjectorMetrics,
     stop: &watch::Receiver<bool>,
-) -> Vec<JoinHandle<anyhow::Result<()>>> {
+    tasks: &Tasks,
+) -> Vec<JoinHandle<()>> {
     Projection::ALL
         .into_iter()
         .map(|projection| {
@@ -82,13 +83,23 @@ pub(crate) fn spawn_projectors(
             let spec = projection.configured(settings);
             let store = store_of(stores, projection);
             let metrics = metrics.clone();
-            let mut stop = stop.clone();
+            let stop = stop.clone();
+            let tasks = tasks.clone();
             tokio::spawn(async move {
-                codeflix_projectors::run(&config, &spec, store, metrics, async move {
-                    let _ = stop.wait_for(|s| *s).await;
+                let name = format!("{} projection", spec.name);
+                supervise(&tasks, &name, stop.clone(), || {
+                    let mut stop = stop.clone();
+                    codeflix_projectors::run(
+                        &config,
+                        &spec,
+                        Arc::clone(&store),
+                        metrics.clone(),
+                        async move {
+                            let _ = stop.wait_for(|s| *s).await;
+                        },
+                    )
                 })
-                .await
-                .with_context(|| format!("the {} projection stopped", projection.spec().name))
+                .await;
             })
         })
         .collect()
@@ -98,6 +109,7 @@ pub(crate) fn spawn_projectors(
 pub(crate) fn query_api_config(settings: &Settings) -> anyhow::Result<QueryApiConfig> {
     let prefix = &settings.kafka.topic_prefix;
     Ok(QueryApiConfig {
+        readiness: None,
         listen: settings.query_api.listen,
         views: settings.views_config(),
         catalog_topics: ProjectionSpec::catalog().topics(prefix),
@@ -138,14 +150,13 @@ pub(crate) async fn projectors(
         return Ok(ExitCode::SUCCESS);
     }
     let (stop, stopped) = watch::channel(false);
-    let tasks = spawn_projectors(settings, &stores, &metrics, &stopped);
+    let supervised = Tasks::default();
+    let tasks = spawn_projectors(settings, &stores, &metrics, &stopped, &supervised);
     let registry = Arc::new(registry);
-    let router = Router::new()
-        .route("/healthz", get(codeflix_http::healthz))
-        .route(
-            "/metrics",
-            get(codeflix_http::metrics::render).with_state(registry),
-        );
+    let router = super::probes::router(&supervised).route(
+        "/metrics",
+        get(codeflix_http::metrics::render).with_state(registry),
+    );
     let listener = tokio::net::TcpListener::bind(settings.projectors.listen)
         .await
         .with_context(|| format!("listening on {}", settings.projectors.listen))?;
@@ -163,7 +174,7 @@ pub(crate) async fn projectors(
     .await?;
     let _ = stop.send(true);
     for task in tasks {
-        task.await??;
+        task.await?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -174,9 +185,12 @@ pub(crate) async fn serve_query_api(
     settings: &Settings,
     stores: &Stores,
     registry: Registry,
+    tasks: &Tasks,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<JoinHandle<std::io::Result<()>>> {
-    let api = Application::build_with(query_api_config(settings)?, stores, registry).await?;
+    let mut config = query_api_config(settings)?;
+    config.readiness = Some(super::probes::readiness(tasks));
+    let api = Application::build_with(config, stores, registry).await?;
     Ok(tokio::spawn(api.run_until_stopped(shutdown)))
 }
 

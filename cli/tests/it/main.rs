@@ -10,5 +10,6 @@ mod playback;
 mod projectors;
 mod python;
 mod race;
+mod recovery;
 mod support;
 mod up;

@@ -1,0 +1,118 @@
+//! Every role recovers by itself from faults of what it depends on, and its probes say the
+//! truth meanwhile. The recovery times are printed (docs/faults.md has the table).
+
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use reqwest::blocking::Client;
+use serde_json::{Value, json};
+
+use crate::support::{Site, kill, wait_for_port};
+use crate::up::token;
+
+/// Polls `check` every 100 ms until it answers, for at most `limit`; how long it took.
+fn within<T>(limit: Duration, what: &str, mut check: impl FnMut() -> Option<T>) -> (T, Duration) {
+    let started = Instant::now();
+    loop {
+        if let Some(found) = check() {
+            return (found, started.elapsed());
+        }
+        assert!(started.elapsed() < limit, "{what} within {limit:?}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn status(http: &Client, url: &str) -> Option<StatusCode> {
+    http.get(url).send().ok().map(|r| r.status())
+}
+
+/// Creates a category, retrying while the command API answers 503; its id.
+fn create_category(http: &Client, site: &Site, token: &str, name: &str) -> (String, Duration) {
+    within(Duration::from_secs(60), "a command accepted", || {
+        let answer = http
+            .post(format!("{}/categories", site.api()))
+            .bearer_auth(token)
+            .header("idempotency-key", format!("create-{name}"))
+            .json(&json!({ "name": name }))
+            .send()
+            .ok()?;
+        (answer.status() == StatusCode::CREATED)
+            .then(|| answer.json::<Value>().ok())
+            .flatten()
+            .and_then(|body| body["id"].as_str().map(str::to_owned))
+    })
+}
+
+#[test]
+fn projectors_encoder_and_relay_recover_from_a_broker_restart_by_themselves() {
+    let site = Site::new(env!("CARGO_BIN_EXE_codeflix"));
+    let http = Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    let mut broker = site.start_broker();
+    let _registry = site.start_registry();
+    let _api = site.spawn("command-api", &["command-api"]);
+    let _projectors = site.spawn("projectors", &["projectors"]);
+    let _encoder = site.spawn("encoder", &["encoder"]);
+    let _query = site.spawn("query-api", &["query-api"]);
+    for port in [
+        site.api_port,
+        site.projectors_port,
+        site.encoder_port,
+        site.query_port,
+    ] {
+        wait_for_port(port);
+    }
+    let token = token(&site);
+    let projectors_ready = format!("http://127.0.0.1:{}/readyz", site.projectors_port);
+    let encoder_ready = format!("http://127.0.0.1:{}/readyz", site.encoder_port);
+    let listed = |name: &str| {
+        let body: Value = http
+            .get(format!("{}/categories", site.query()))
+            .send()
+            .ok()?
+            .json()
+            .ok()?;
+        body["items"]
+            .as_array()?
+            .iter()
+            .any(|category| category["name"] == name)
+            .then_some(())
+    };
+    create_category(&http, &site, &token, "Before");
+    within(
+        Duration::from_secs(60),
+        "the first category projected",
+        || listed("Before"),
+    );
+    for url in [&projectors_ready, &encoder_ready] {
+        assert_eq!(status(&http, url), Some(StatusCode::OK), "{url}");
+    }
+
+    // The broker dies and comes back on the same storage after a few seconds.
+    kill(&mut broker);
+    std::thread::sleep(Duration::from_secs(3));
+    let restarted = Instant::now();
+    broker = site.start_broker();
+
+    create_category(&http, &site, &token, "After");
+    let accepted = restarted.elapsed();
+    within(
+        Duration::from_secs(90),
+        "the category written after the restart projected",
+        || listed("After"),
+    );
+    let projected = restarted.elapsed();
+    for url in [&projectors_ready, &encoder_ready] {
+        within(Duration::from_secs(60), "ready again", || {
+            (status(&http, url) == Some(StatusCode::OK)).then_some(())
+        });
+    }
+    println!(
+        "broker restart: after the broker was back, a command was accepted in {accepted:?} \
+         and projected in {projected:?}; every role ready in {:?}",
+        restarted.elapsed()
+    );
+    kill(&mut broker);
+}
