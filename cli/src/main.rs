@@ -119,8 +119,12 @@ fn log_filter(configured: Option<&str>) -> tracing_subscriber::EnvFilter {
 
 fn init_logging(format: LogFormat) {
     let filter = log_filter(std::env::var("CODEFLIX_LOG").ok().as_deref());
+    // Colours only for a person at a terminal: log files and collectors get plain text.
+    let colour = std::io::IsTerminal::is_terminal(&std::io::stderr())
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(colour)
         .with_writer(std::io::stderr);
     match format {
         LogFormat::Text => builder.init(),
