@@ -1,10 +1,13 @@
 //! What Codeflix's HTTP APIs share: RFC 9457 problem details ([`problem`]), correlation ids on
 //! every request and in every log line ([`correlate`]), request metrics ([`metrics`]), liveness
-//! and graceful serving.
+//! and graceful serving within limits ([`server`]).
 
 pub mod auth;
 pub mod metrics;
 pub mod problem;
+pub mod server;
+
+pub use server::Limits;
 
 use std::future::Future;
 use std::time::Instant;
@@ -123,13 +126,12 @@ pub async fn bind(
     Ok((listener, bound))
 }
 
-/// Serves `router` on `listener` until `shutdown` resolves, then finishes in-flight requests.
+/// Serves `router` on `listener` with the default [`Limits`] until `shutdown` resolves, then
+/// finishes in-flight requests.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     router: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
-        .await
+    server::serve_with(listener, router, Limits::default(), shutdown).await
 }

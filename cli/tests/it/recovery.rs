@@ -116,7 +116,10 @@ fn projectors_encoder_and_relay_recover_from_a_broker_restart_by_themselves() {
     );
     // The roles logged the outage to files: plain text, no terminal colour codes.
     let log = std::fs::read_to_string(site.path("projectors.log")).unwrap();
-    assert!(log.contains("going on"), "the projectors logged the outage: {log}");
+    assert!(
+        log.contains("going on"),
+        "the projectors logged the outage: {log}"
+    );
     assert!(!log.contains('\u{1b}'), "colour codes in a log file: {log}");
     kill(&mut broker);
 }
