@@ -58,6 +58,60 @@ pub(crate) struct EncoderSettings {
     pub(crate) consumer_groups: bool,
     /// The name recorded in `EncodingStarted`; unset means `<host name>/<process id>`.
     pub(crate) worker_name: Option<String>,
+    /// Bounds on uploads: beyond them an upload is refused (media ERROR with the limit named)
+    /// before ffmpeg runs, and an ffprobe or ffmpeg that runs too long is killed.
+    pub(crate) limits: EncoderLimits,
+}
+
+/// `encoder.limits`: what an upload may be and how long its encoding may take.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub(crate) struct EncoderLimits {
+    /// Pixels per frame, at most (default 3840×2160 = 8294400).
+    pub(crate) max_pixels: u64,
+    /// Width or height, at most.
+    pub(crate) max_side: u32,
+    /// Duration, at most, e.g. `6h`.
+    #[serde(with = "humantime_serde")]
+    pub(crate) max_duration: Duration,
+    /// Frames per second, at most.
+    pub(crate) max_frame_rate: f64,
+    /// How long ffprobe may take, e.g. `60s`.
+    #[serde(with = "humantime_serde")]
+    pub(crate) probe_timeout: Duration,
+    /// ffmpeg may take this, e.g. `5m`, plus `encode_time_per_second` seconds per second of video.
+    #[serde(with = "humantime_serde")]
+    pub(crate) encode_timeout_base: Duration,
+    pub(crate) encode_time_per_second: f64,
+}
+
+impl Default for EncoderLimits {
+    fn default() -> Self {
+        let limits = codeflix_encoder::InputLimits::default();
+        EncoderLimits {
+            max_pixels: limits.max_pixels,
+            max_side: limits.max_side,
+            max_duration: limits.max_duration,
+            max_frame_rate: limits.max_frame_rate,
+            probe_timeout: limits.probe_timeout,
+            encode_timeout_base: limits.encode_timeout_base,
+            encode_time_per_second: limits.encode_time_per_second,
+        }
+    }
+}
+
+impl EncoderLimits {
+    pub(crate) fn input_limits(&self) -> codeflix_encoder::InputLimits {
+        codeflix_encoder::InputLimits {
+            max_pixels: self.max_pixels,
+            max_side: self.max_side,
+            max_duration: self.max_duration,
+            max_frame_rate: self.max_frame_rate,
+            probe_timeout: self.probe_timeout,
+            encode_timeout_base: self.encode_timeout_base,
+            encode_time_per_second: self.encode_time_per_second,
+        }
+    }
 }
 
 impl Default for EncoderSettings {
@@ -75,6 +129,7 @@ impl Default for EncoderSettings {
             ffprobe: encoder.ffprobe,
             consumer_groups: false,
             worker_name: None,
+            limits: EncoderLimits::default(),
         }
     }
 }
@@ -415,6 +470,7 @@ impl Settings {
         worker.encoder.preset = e.preset.clone();
         worker.encoder.ffmpeg = e.ffmpeg.clone();
         worker.encoder.ffprobe = e.ffprobe.clone();
+        worker.encoder.limits = e.limits.input_limits();
         worker.concurrency = e.concurrency.max(1);
         worker.max_attempts = e.max_attempts.max(1);
         worker.retry_backoff = e.retry_backoff;

@@ -39,6 +39,10 @@ pub enum EncodeError {
     /// The input is not a decodable video; retrying will not help.
     #[error("not a decodable video: {0}")]
     NotAVideo(String),
+    /// The input is a video beyond the encoder's limits ([`InputLimits`]), or its encoding took
+    /// longer than they allow; retrying will not help.
+    #[error("refused: {0}")]
+    Refused(String),
     /// ffmpeg failed on a file it could probe (its last lines of output say why).
     #[error("ffmpeg failed: {0}")]
     Ffmpeg(String),
@@ -53,7 +57,7 @@ impl EncodeError {
     /// Whether trying again may succeed (a missing tool or a full disk may be fixed; a file that
     /// is not a video stays one).
     pub fn is_retryable(&self) -> bool {
-        !matches!(self, EncodeError::NotAVideo(_))
+        !matches!(self, EncodeError::NotAVideo(_) | EncodeError::Refused(_))
     }
 }
 
@@ -70,6 +74,8 @@ pub struct EncoderConfig {
     pub preset: String,
     pub segment_seconds: u32,
     pub gop_seconds: u32,
+    /// What an input may be, and how long probing and encoding it may take.
+    pub limits: InputLimits,
 }
 
 impl Default for EncoderConfig {
@@ -80,7 +86,78 @@ impl Default for EncoderConfig {
             preset: "veryfast".into(),
             segment_seconds: 4,
             gop_seconds: 2,
+            limits: InputLimits::default(),
         }
+    }
+}
+
+/// Bounds on untrusted inputs. ffprobe and ffmpeg read only local files (`-protocol_whitelist
+/// file`) in the container formats of [`INPUT_FORMATS`]; a file beyond these limits is refused
+/// before ffmpeg runs, and an ffprobe or ffmpeg that runs too long is killed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InputLimits {
+    /// Pixels per frame, at most (3840×2160 by default; the ladder stops at 1080p anyway).
+    pub max_pixels: u64,
+    /// Width or height, at most.
+    pub max_side: u32,
+    /// Duration, at most.
+    pub max_duration: Duration,
+    /// Frames per second, at most.
+    pub max_frame_rate: f64,
+    /// How long ffprobe may take.
+    pub probe_timeout: Duration,
+    /// How long ffmpeg may take: this plus `encode_time_per_second` per second of media.
+    pub encode_timeout_base: Duration,
+    pub encode_time_per_second: f64,
+}
+
+impl Default for InputLimits {
+    fn default() -> Self {
+        InputLimits {
+            max_pixels: 3840 * 2160,
+            max_side: 4096,
+            max_duration: Duration::from_secs(6 * 3600),
+            max_frame_rate: 120.0,
+            probe_timeout: Duration::from_secs(60),
+            encode_timeout_base: Duration::from_secs(300),
+            encode_time_per_second: 10.0,
+        }
+    }
+}
+
+/// The container formats (ffmpeg demuxer names) the encoder reads: what cameras, phones and
+/// editors write. Playlists (HLS, DASH, concat) are not among them: they name other files.
+pub const INPUT_FORMATS: &str = "mov,matroska,webm,avi,mpegts,mpeg,mxf,flv,asf,ogg,m4v,h264,hevc";
+
+impl InputLimits {
+    /// Refuses a probed input beyond the limits, naming the limit.
+    pub fn check(&self, probe: &Probe) -> Result<(), EncodeError> {
+        let pixels = u64::from(probe.width) * u64::from(probe.height);
+        if pixels > self.max_pixels || probe.width.max(probe.height) > self.max_side {
+            return Err(EncodeError::Refused(format!(
+                "the picture is {}x{}; at most {} pixels and {} per side are accepted",
+                probe.width, probe.height, self.max_pixels, self.max_side
+            )));
+        }
+        if probe.duration > self.max_duration {
+            return Err(EncodeError::Refused(format!(
+                "the video lasts {:.0} s; at most {} s is accepted",
+                probe.duration.as_secs_f64(),
+                self.max_duration.as_secs()
+            )));
+        }
+        if probe.frame_rate > self.max_frame_rate {
+            return Err(EncodeError::Refused(format!(
+                "the video has {:.1} frames per second; at most {} is accepted",
+                probe.frame_rate, self.max_frame_rate
+            )));
+        }
+        Ok(())
+    }
+
+    /// How long ffmpeg may take for `media` seconds of video.
+    pub fn encode_timeout(&self, media: Duration) -> Duration {
+        self.encode_timeout_base + media.mul_f64(self.encode_time_per_second.max(0.0))
     }
 }
 
@@ -120,6 +197,12 @@ pub fn ffmpeg_args(
         .map(|s| (*s).to_owned())
         .collect();
     args.extend(["-progress".into(), "pipe:1".into(), "-nostats".into()]);
+    args.extend([
+        "-protocol_whitelist".into(),
+        "file".into(),
+        "-format_whitelist".into(),
+        INPUT_FORMATS.into(),
+    ]);
     args.extend(["-i".into(), input.display().to_string()]);
     let splits: String = (0..rungs.len()).map(|i| format!("[s{i}]")).collect();
     let mut filter = format!("[0:v:0]split={}{splits}", rungs.len());
@@ -229,7 +312,8 @@ pub async fn encode(
             out.display()
         )));
     }
-    let probe = probe::probe(&config.ffprobe, input).await?;
+    let probe = probe::probe(&config.ffprobe, input, config.limits.probe_timeout).await?;
+    config.limits.check(&probe)?;
     let rungs = ladder::ladder(probe.width, probe.height);
     let partial = partial_dir(out);
     let _ = std::fs::remove_dir_all(&partial);
@@ -298,19 +382,33 @@ async fn run_ffmpeg(
         }
         lines
     });
-    if let Some(stdout) = child.stdout.take() {
-        let total = probe.duration.as_secs_f64().max(0.001);
-        let mut reader = BufReader::new(stdout).lines();
-        while let Ok(Some(line)) = reader.next_line().await {
-            if let Some(micros) = line
-                .strip_prefix("out_time_us=")
-                .and_then(|v| v.parse::<f64>().ok())
-            {
-                progress((micros / 1e6 / total).clamp(0.0, 0.999));
+    let stdout = child.stdout.take();
+    let total = probe.duration.as_secs_f64().max(0.001);
+    let timeout = config.limits.encode_timeout(probe.duration);
+    let finished = tokio::time::timeout(timeout, async {
+        if let Some(stdout) = stdout {
+            let mut reader = BufReader::new(stdout).lines();
+            while let Ok(Some(line)) = reader.next_line().await {
+                if let Some(micros) = line
+                    .strip_prefix("out_time_us=")
+                    .and_then(|v| v.parse::<f64>().ok())
+                {
+                    progress((micros / 1e6 / total).clamp(0.0, 0.999));
+                }
             }
         }
-    }
-    let status = child.wait().await.map_err(output_error)?;
+        child.wait().await
+    })
+    .await;
+    let Ok(status) = finished else {
+        let _ = child.kill().await;
+        return Err(EncodeError::Refused(format!(
+            "encoding took longer than {} s ({} s of video)",
+            timeout.as_secs(),
+            probe.duration.as_secs()
+        )));
+    };
+    let status = status.map_err(output_error)?;
     let errors = errors.await.unwrap_or_default();
     if status.success() {
         Ok(())

@@ -60,19 +60,30 @@ fn rate(text: Option<&str>) -> Option<f64> {
 
 /// Probes `input` with `ffprobe`; a file without a decodable video stream is
 /// [`EncodeError::NotAVideo`] with ffprobe's reason.
-pub async fn probe(ffprobe: &Path, input: &Path) -> Result<Probe, EncodeError> {
-    let output = Command::new(ffprobe)
+/// ffprobe reads only the local file, in the formats of [`crate::INPUT_FORMATS`], for at most
+/// `timeout`.
+pub async fn probe(ffprobe: &Path, input: &Path, timeout: Duration) -> Result<Probe, EncodeError> {
+    let running = Command::new(ffprobe)
         .args([
             "-v",
             "error",
+            "-protocol_whitelist",
+            "file",
+            "-format_whitelist",
+            crate::INPUT_FORMATS,
             "-print_format",
             "json",
             "-show_format",
             "-show_streams",
         ])
         .arg(input)
-        .output()
+        .kill_on_drop(true)
+        .output();
+    let output = tokio::time::timeout(timeout, running)
         .await
+        .map_err(|_| {
+            EncodeError::Refused(format!("probing took longer than {} s", timeout.as_secs()))
+        })?
         .map_err(|e| EncodeError::Tool(format!("running {}: {e}", ffprobe.display())))?;
     let stderr = String::from_utf8_lossy(&output.stderr).trim().to_owned();
     if !output.status.success() {

@@ -2,11 +2,12 @@
 
 use std::path::Path;
 use std::process::Command;
+use std::time::Duration;
 
 use crate::clip;
 
 use codeflix_encoder::playlist::{master_variants, media};
-use codeflix_encoder::{EncodeError, EncoderConfig, encode};
+use codeflix_encoder::{EncodeError, EncoderConfig, InputLimits, encode};
 
 fn ffprobe_streams(target: &Path) -> serde_json::Value {
     let output = Command::new("ffprobe")
@@ -182,4 +183,109 @@ async fn an_output_directory_with_files_is_refused() {
         std::fs::read_to_string(out.join("keep.txt")).unwrap(),
         "mine"
     );
+}
+
+/// An upload is untrusted: a playlist naming other files on the encoder's disk (another
+/// customer's upload, say) must not be read through it.
+#[tokio::test]
+async fn a_playlist_naming_other_local_files_is_not_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut secret = clip(dir.path(), "secret.mp4", "320x240", 2, true);
+    let ts = dir.path().join("secret.ts");
+    let status = Command::new("ffmpeg")
+        .args(["-hide_banner", "-loglevel", "error", "-i"])
+        .arg(&secret)
+        .args(["-c", "copy"])
+        .arg(&ts)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    secret = ts;
+    let playlist = dir.path().join("upload.mp4");
+    std::fs::write(
+        &playlist,
+        format!(
+            "#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2,\n{}\n#EXT-X-ENDLIST\n",
+            secret.display()
+        ),
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let error = encode(&EncoderConfig::default(), &playlist, &out, |_| {})
+        .await
+        .unwrap_err();
+    assert!(matches!(error, EncodeError::NotAVideo(_)), "{error}");
+    assert!(!out.exists());
+}
+
+#[tokio::test]
+async fn an_input_beyond_the_limits_is_refused_before_ffmpeg_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = clip(dir.path(), "long.mp4", "320x240", 4, true);
+    let out = dir.path().join("out");
+    let refuse = |limits: InputLimits| {
+        let config = EncoderConfig {
+            limits,
+            ..EncoderConfig::default()
+        };
+        let (input, out) = (input.clone(), out.clone());
+        async move { encode(&config, &input, &out, |_| {}).await.unwrap_err() }
+    };
+    let long = refuse(InputLimits {
+        max_duration: Duration::from_secs(2),
+        ..InputLimits::default()
+    })
+    .await;
+    assert_eq!(
+        long.to_string(),
+        "refused: the video lasts 4 s; at most 2 s is accepted"
+    );
+    assert!(!long.is_retryable());
+    let large = refuse(InputLimits {
+        max_pixels: 320 * 200,
+        ..InputLimits::default()
+    })
+    .await;
+    assert!(large.to_string().contains("320x240"), "{large}");
+    let fast = refuse(InputLimits {
+        max_frame_rate: 25.0,
+        ..InputLimits::default()
+    })
+    .await;
+    assert!(
+        fast.to_string().contains("30.0 frames per second"),
+        "{fast}"
+    );
+    assert!(!out.exists());
+    assert!(!codeflix_encoder::partial_dir(&out).exists());
+}
+
+#[tokio::test]
+async fn an_encoding_that_runs_too_long_is_stopped() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = clip(dir.path(), "clip.mp4", "640x360", 4, true);
+    let out = dir.path().join("out");
+    let config = EncoderConfig {
+        limits: InputLimits {
+            encode_timeout_base: Duration::from_millis(200),
+            encode_time_per_second: 0.0,
+            ..InputLimits::default()
+        },
+        ..EncoderConfig::default()
+    };
+    let started = std::time::Instant::now();
+    let error = encode(&config, &input, &out, |_| {}).await.unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .starts_with("refused: encoding took longer than"),
+        "{error}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(!out.exists());
+    assert!(!codeflix_encoder::partial_dir(&out).exists());
 }
