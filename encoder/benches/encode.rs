@@ -39,7 +39,11 @@ fn main() {
         .expect("a runtime");
     let config = EncoderConfig::default();
     let probe = runtime
-        .block_on(probe::probe(&config.ffprobe, &input))
+        .block_on(probe::probe(
+            &config.ffprobe,
+            &input,
+            config.limits.probe_timeout,
+        ))
         .expect("probing the clip");
     let rungs = ladder::ladder(probe.width, probe.height);
     let (mut direct, mut pipeline) = (Vec::new(), Vec::new());
