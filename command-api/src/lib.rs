@@ -49,6 +49,7 @@ struct Inner {
     http: reqwest::Client,
     /// A Kafka client kept for readiness probes (created once; it connects on demand).
     kafka_probe: Result<Arc<BaseConsumer>, String>,
+    readiness: codeflix_http::ProbeCache,
 }
 
 impl std::fmt::Debug for AppState {
@@ -70,6 +71,7 @@ impl AppState {
             .map_err(|e| e.to_string());
         let metrics = Metrics::new(log.relay().clone());
         AppState(Arc::new(Inner {
+            readiness: codeflix_http::ProbeCache::default(),
             kafka_probe,
             log,
             verifier,
@@ -183,7 +185,13 @@ async fn not_found() -> Problem {
 }
 
 /// Readiness: the broker and the schema registry answer.
+/// Readiness: Kafka answers a metadata request and the registry answers (checked at most once
+/// a second, however often this is asked).
 async fn readyz(State(state): State<AppState>) -> Response {
+    state.0.readiness.answer(|| check_readiness(&state)).await
+}
+
+async fn check_readiness(state: &AppState) -> (StatusCode, serde_json::Value) {
     let probe = state.0.kafka_probe.clone();
     let kafka = tokio::task::spawn_blocking(move || {
         probe?
@@ -194,8 +202,9 @@ async fn readyz(State(state): State<AppState>) -> Response {
     .await
     .map_err(|e| e.to_string())
     .and_then(|r| r);
+    // The global configuration: one small answer, whatever the number of subjects.
     let registry_url = format!(
-        "{}/subjects",
+        "{}/config",
         state
             .log()
             .config()
@@ -221,7 +230,7 @@ async fn readyz(State(state): State<AppState>) -> Response {
     } else {
         StatusCode::SERVICE_UNAVAILABLE
     };
-    (status, Json(body)).into_response()
+    (status, body)
 }
 
 async fn openapi_json() -> impl IntoResponse {

@@ -55,6 +55,42 @@ impl std::fmt::Debug for ReadinessCheck {
     }
 }
 
+/// A probe's last answer, kept for [`ProbeCache::FRESH`]: probes that ask dependencies (a
+/// Kafka metadata fetch, a registry request) cost those dependencies one check per second
+/// however often they are called, and concurrent callers share one check.
+#[derive(Debug, Default)]
+pub struct ProbeCache(
+    tokio::sync::Mutex<
+        Option<(
+            std::time::Instant,
+            axum::http::StatusCode,
+            serde_json::Value,
+        )>,
+    >,
+);
+
+impl ProbeCache {
+    /// How long an answer is reused.
+    pub const FRESH: std::time::Duration = std::time::Duration::from_secs(1);
+
+    /// The cached answer if fresh, else `check`'s (which is then cached).
+    pub async fn answer<F>(&self, check: impl FnOnce() -> F) -> Response
+    where
+        F: Future<Output = (axum::http::StatusCode, serde_json::Value)>,
+    {
+        let mut cached = self.0.lock().await;
+        let (status, body) = match cached.as_ref() {
+            Some((at, status, body)) if at.elapsed() < Self::FRESH => (*status, body.clone()),
+            _ => {
+                let (status, body) = check().await;
+                *cached = Some((std::time::Instant::now(), status, body.clone()));
+                (status, body)
+            }
+        };
+        (status, Json(body)).into_response()
+    }
+}
+
 /// The header that carries the correlation id.
 pub const CORRELATION_ID: &str = "x-correlation-id";
 

@@ -3,12 +3,15 @@
 //! `consistency_token` parameter). The query API answers once every projection the request reads
 //! has applied those positions, or with 503 when it has not within the configured bound.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
 use codeflix_http::problem::{FieldError, Problem};
 use codeflix_readmodel::Position;
 use codeflix_readmodel::store::DocReads;
+use tokio::sync::Semaphore;
 
 /// The header (and, lowercase with underscores, the parameter) that carries tokens.
 pub const HEADER: &str = "codeflix-consistency-token";
@@ -37,69 +40,205 @@ pub(crate) struct Projection<'a> {
     pub(crate) topics: &'a [String],
 }
 
-/// Waits until every projection has applied every token of a topic it consumes.
-pub(crate) async fn wait(
-    projections: &[Projection<'_>],
-    tokens: &[Position],
-    bound: Duration,
-) -> Result<(), Problem> {
-    if tokens.is_empty() {
-        return Ok(());
+/// Requests waiting for their tokens at once, at most; more are answered 503 at once.
+pub const MAX_WAITERS: usize = 256;
+
+/// Positions read from a store are shared by every waiter for this long.
+const POSITIONS_FRESH: Duration = Duration::from_millis(25);
+
+/// A projection's positions and when they were read.
+type ReadAt = (Instant, Arc<Vec<Position>>);
+
+/// The requests waiting for their tokens: at most [`MAX_WAITERS`] at once, and however many
+/// there are, each projection's positions are read at most once per [`POSITIONS_FRESH`].
+#[derive(Debug)]
+pub struct Waiters {
+    max: usize,
+    slots: Semaphore,
+    positions: Mutex<HashMap<String, ReadAt>>,
+}
+
+impl Default for Waiters {
+    fn default() -> Self {
+        Waiters::new(MAX_WAITERS)
     }
-    let deadline = Instant::now() + bound;
-    let mut pause = Duration::from_millis(2);
-    loop {
-        let mut behind = None;
-        for projection in projections {
-            let positions = projection
+}
+
+impl Waiters {
+    pub fn new(max: usize) -> Waiters {
+        Waiters {
+            max: max.max(1),
+            slots: Semaphore::new(max.max(1)),
+            positions: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// A projection's positions, fresh to within [`POSITIONS_FRESH`].
+    async fn positions(&self, projection: &Projection<'_>) -> Result<Arc<Vec<Position>>, Problem> {
+        let cached = self
+            .positions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(projection.name)
+            .filter(|(read, _)| read.elapsed() < POSITIONS_FRESH)
+            .map(|(_, positions)| Arc::clone(positions));
+        if let Some(positions) = cached {
+            return Ok(positions);
+        }
+        let positions = Arc::new(
+            projection
                 .store
                 .positions()
                 .await
-                .map_err(|e| Problem::fault("reading the projections' positions", &e))?;
-            for token in tokens
-                .iter()
-                .filter(|t| projection.topics.contains(&t.topic))
-            {
-                if !positions.iter().any(|p| p.covers(token)) {
-                    let reached = positions
-                        .iter()
-                        .find(|p| p.topic == token.topic && p.partition == token.partition)
-                        .map_or(0, |p| p.offset);
-                    behind = Some((projection.name, token, reached));
+                .map_err(|e| Problem::fault("reading the projections' positions", &e))?,
+        );
+        self.positions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(
+                projection.name.to_owned(),
+                (Instant::now(), Arc::clone(&positions)),
+            );
+        Ok(positions)
+    }
+
+    /// Waits until every projection has applied every token of a topic it consumes.
+    pub(crate) async fn wait(
+        &self,
+        projections: &[Projection<'_>],
+        tokens: &[Position],
+        bound: Duration,
+    ) -> Result<(), Problem> {
+        if tokens.is_empty() {
+            return Ok(());
+        }
+        let deadline = Instant::now() + bound;
+        let mut pause = Duration::from_millis(2);
+        let mut slot = None;
+        loop {
+            let mut behind = None;
+            for projection in projections {
+                let positions = self.positions(projection).await?;
+                for token in tokens
+                    .iter()
+                    .filter(|t| projection.topics.contains(&t.topic))
+                {
+                    if !positions.iter().any(|p| p.covers(token)) {
+                        let reached = positions
+                            .iter()
+                            .find(|p| p.topic == token.topic && p.partition == token.partition)
+                            .map_or(0, |p| p.offset);
+                        behind = Some((projection.name, token, reached));
+                        break;
+                    }
+                }
+                if behind.is_some() {
                     break;
                 }
             }
-            if behind.is_some() {
-                break;
+            let Some((name, token, reached)) = behind else {
+                return Ok(());
+            };
+            if Instant::now() >= deadline {
+                return Err(Problem::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "not-yet-consistent",
+                    "The read model has not caught up with your write yet",
+                    format!(
+                        "the {name} projection has applied {}:{} up to offset {reached} and your \
+                         token needs offset {}; waited {} ms — retry shortly",
+                        token.topic,
+                        token.partition,
+                        token.offset,
+                        bound.as_millis()
+                    ),
+                )
+                .with_retry_after(1));
             }
+            // Only a request that has to wait takes a slot.
+            if slot.is_none() {
+                slot = Some(self.slots.try_acquire().map_err(|_| {
+                    Problem::new(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "not-yet-consistent",
+                        "Too many reads are waiting for their writes",
+                        format!(
+                            "{} reads are already waiting for the projections; retry shortly",
+                            self.max
+                        ),
+                    )
+                    .with_retry_after(1)
+                })?);
+            }
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(Duration::from_millis(50));
         }
-        let Some((name, token, reached)) = behind else {
-            return Ok(());
-        };
-        if Instant::now() >= deadline {
-            return Err(Problem::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "not-yet-consistent",
-                "The read model has not caught up with your write yet",
-                format!(
-                    "the {name} projection has applied {}:{} up to offset {reached} and your token \
-                     needs offset {}; waited {} ms — retry shortly",
-                    token.topic,
-                    token.partition,
-                    token.offset,
-                    bound.as_millis()
-                ),
-            )
-            .with_retry_after(1));
-        }
-        tokio::time::sleep(pause).await;
-        pause = (pause * 2).min(Duration::from_millis(50));
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use codeflix_readmodel::store::StoreError;
+    use codeflix_readmodel::views::{Doc, DocKey};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// A store that never catches up, counting how often its positions are read.
+    #[derive(Debug, Default)]
+    struct Behind(AtomicUsize);
+
+    #[async_trait::async_trait]
+    impl DocReads for Behind {
+        async fn load(&self, _: &[DocKey]) -> Result<Vec<Doc>, StoreError> {
+            Ok(Vec::new())
+        }
+        async fn positions(&self) -> Result<Vec<Position>, StoreError> {
+            self.0.fetch_add(1, Ordering::Relaxed);
+            Ok(Vec::new())
+        }
+        async fn export(&self) -> Result<Vec<Doc>, StoreError> {
+            Ok(Vec::new())
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn waiting_reads_are_capped_and_share_their_position_reads() {
+        let store = Behind::default();
+        let topics = vec!["t".to_owned()];
+        let waiters = Waiters::new(10);
+        let token = vec![Position {
+            topic: "t".into(),
+            partition: 0,
+            offset: 5,
+        }];
+        let projection = Projection {
+            name: "catalog",
+            store: &store,
+            topics: &topics,
+        };
+        let started = Instant::now();
+        let answers = futures::future::join_all((0..100).map(|_| async {
+            let answer = waiters
+                .wait(&[projection], &token, Duration::from_millis(500))
+                .await;
+            (answer.unwrap_err().0.title, started.elapsed())
+        }))
+        .await;
+        let turned_away: Vec<_> = answers
+            .iter()
+            .filter(|(title, _)| title.starts_with("Too many"))
+            .collect();
+        assert_eq!(turned_away.len(), 90);
+        assert!(
+            turned_away
+                .iter()
+                .all(|(_, at)| *at < Duration::from_millis(200)),
+            "turned away at once"
+        );
+        // 100 waiters polling on their own would read the positions well over 1000 times.
+        let reads = store.0.load(Ordering::Relaxed);
+        assert!(reads < 60, "{reads} position reads");
+    }
 
     #[test]
     fn tokens_parse_with_dotted_topics_and_lists() {

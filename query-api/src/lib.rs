@@ -20,7 +20,7 @@ use std::time::Duration;
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::get;
 use axum::{Json, Router, middleware};
 use codeflix_auth::Verifier;
@@ -53,6 +53,10 @@ pub struct Inner {
     pub verifier: Arc<Verifier>,
     /// Where encoded media are served from; unset, playback answers 503.
     pub playback: OnceLock<playback::Playback>,
+    /// The reads waiting for their consistency tokens.
+    pub waiters: consistency::Waiters,
+    /// Readiness's last answer.
+    pub probe: codeflix_http::ProbeCache,
     /// What else readiness reports (the loops the process runs beside the API).
     pub readiness: OnceLock<codeflix_http::ReadinessCheck>,
 }
@@ -104,6 +108,8 @@ impl QueryState {
             verifier,
             playback: OnceLock::new(),
             readiness: OnceLock::new(),
+            waiters: consistency::Waiters::default(),
+            probe: codeflix_http::ProbeCache::default(),
         }))
     }
 
@@ -278,8 +284,13 @@ fn cors() -> tower_http::cors::CorsLayer {
         .max_age(Duration::from_secs(3600))
 }
 
-/// Readiness: both read models answer; their positions say how far they are.
+/// Readiness: both read models answer; their positions say how far they are (checked at most
+/// once a second, however often this is asked).
 async fn readyz(State(state): State<QueryState>) -> Response {
+    state.probe.answer(|| check_readiness(&state)).await
+}
+
+async fn check_readiness(state: &QueryState) -> (StatusCode, serde_json::Value) {
     let catalog = state.catalog.positions().await;
     let search = state.search.positions().await;
     let describe = |r: &Result<Vec<Position>, StoreError>| match r {
@@ -307,5 +318,5 @@ async fn readyz(State(state): State<QueryState>) -> Response {
     } else {
         StatusCode::SERVICE_UNAVAILABLE
     };
-    (status, Json(body)).into_response()
+    (status, body)
 }

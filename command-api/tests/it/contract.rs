@@ -101,3 +101,25 @@ async fn documents_itself_and_reports_its_health_and_metrics() {
     );
     assert!(metrics.contains("codeflix_command_api_http_request_duration_seconds_bucket"));
 }
+
+/// Readiness asks Kafka and the registry at most once a second, however many probes arrive.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readiness_checks_its_dependencies_at_most_once_a_second() {
+    let (api, registry) = codeflix_testkit::CommandApi::start_with_faulty_registry().await;
+    let ready = api.send(Method::GET, "/readyz", None, &[], None).await;
+    assert_eq!(ready.status, StatusCode::OK, "{:?}", ready.body);
+    registry.fail_with(500);
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let probes = futures::future::join_all(
+        (0..100).map(|_| api.send(Method::GET, "/readyz", None, &[], None)),
+    )
+    .await;
+    assert!(
+        probes
+            .iter()
+            .all(|probe| probe.status == StatusCode::SERVICE_UNAVAILABLE),
+        "the registry's failure is reported"
+    );
+    let asked = registry.failed_requests();
+    assert!(asked <= 2, "100 probes asked the registry {asked} times");
+}

@@ -292,7 +292,9 @@ impl QueryState {
         let id = path_id(id, &mut params);
         params.finish()?;
         let id = id.ok_or_else(|| Problem::bad_request("id must be a UUID"))?;
-        consistency::wait(&[self.catalog_projection()], &tokens, self.consistency_wait).await?;
+        self.waiters
+            .wait(&[self.catalog_projection()], &tokens, self.consistency_wait)
+            .await?;
         let found = self
             .catalog
             .load(&[DocKey {
@@ -362,7 +364,9 @@ impl QueryState {
             "-created_at" => (SortKey::CreatedAt, true),
             _ => (SortKey::Name, false),
         };
-        consistency::wait(&[self.catalog_projection()], &tokens, self.consistency_wait).await?;
+        self.waiters
+            .wait(&[self.catalog_projection()], &tokens, self.consistency_wait)
+            .await?;
         let page = self
             .catalog
             .list(&ListQuery {

@@ -59,12 +59,14 @@ pub(crate) async fn search(
     let limit = params.integer("limit", 1, 100).unwrap_or(20) as usize;
     let offset = params.integer("offset", 0, 10_000).unwrap_or(0) as usize;
     params.finish()?;
-    consistency::wait(
-        &[state.search_projection(), state.catalog_projection()],
-        &tokens,
-        state.consistency_wait,
-    )
-    .await?;
+    state
+        .waiters
+        .wait(
+            &[state.search_projection(), state.catalog_projection()],
+            &tokens,
+            state.consistency_wait,
+        )
+        .await?;
     let found = state
         .search
         .search(&SearchQuery {

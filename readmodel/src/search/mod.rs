@@ -16,6 +16,26 @@ use uuid::Uuid;
 use crate::store::{DocReads, DocStore, StoreError, VideoFilter};
 use crate::views::VideoView;
 
+/// Distinct words of a search that are looked for; the rest are ignored (a query of hundreds of
+/// words would expand into hundreds of term queries per field).
+pub const MAX_WORDS: usize = 16;
+
+/// Of those, the words that also match within typos: fuzzy matching is the expensive part.
+pub const MAX_FUZZY_WORDS: usize = 6;
+
+/// Longer words match exactly only (a fuzzy automaton grows with the word).
+pub const MAX_FUZZY_CHARS: usize = 24;
+
+/// The first [`MAX_WORDS`] distinct whitespace-separated words of `text`, space-joined.
+pub fn bounded_text(text: &str) -> String {
+    let mut seen = std::collections::HashSet::new();
+    text.split_whitespace()
+        .filter(|word| seen.insert(word.to_lowercase()))
+        .take(MAX_WORDS)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// A search.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SearchQuery {

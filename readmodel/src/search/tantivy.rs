@@ -213,11 +213,13 @@ impl Inner {
             .tokenizer_for_field(self.fields.title)
             .map_err(backend)?;
         let mut stream = analyzer.token_stream(text);
-        let mut words = Vec::new();
-        while stream.advance() {
-            words.push(stream.token().text.clone());
+        let mut words: Vec<String> = Vec::new();
+        while stream.advance() && words.len() < super::MAX_WORDS {
+            let word = &stream.token().text;
+            if !words.contains(word) {
+                words.push(word.clone());
+            }
         }
-        words.dedup();
         Ok(words)
     }
 
@@ -233,7 +235,9 @@ impl Inner {
         )];
         if !words.is_empty() {
             let mut any: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-            for word in &words {
+            for (n, word) in words.iter().enumerate() {
+                let fuzzy =
+                    n < super::MAX_FUZZY_WORDS && word.chars().count() <= super::MAX_FUZZY_CHARS;
                 for (field, weight) in [(f.title, 3.0), (f.description, 1.0)] {
                     let term = Term::from_field_text(field, word);
                     any.push((
@@ -248,7 +252,7 @@ impl Inner {
                         4..=7 => 1,
                         _ => 2,
                     };
-                    if distance > 0 {
+                    if fuzzy && distance > 0 {
                         any.push((
                             Occur::Should,
                             Box::new(BoostQuery::new(
@@ -467,5 +471,56 @@ impl SearchReads for TantivySearch {
             })
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::VideoFilter;
+
+    /// Clauses of the part of the query that matches words.
+    fn word_clauses(query: &dyn Query) -> usize {
+        let all = query.downcast_ref::<BooleanQuery>().unwrap();
+        all.clauses()
+            .iter()
+            .filter_map(|(_, clause)| clause.downcast_ref::<BooleanQuery>())
+            .map(|words| words.clauses().len())
+            .sum()
+    }
+
+    #[tokio::test]
+    async fn a_long_search_expands_into_a_bounded_number_of_term_queries() {
+        let dir = tempfile::tempdir().unwrap();
+        let search = TantivySearch::open(dir.path(), false).await.unwrap();
+        let text = (0..300)
+            .map(|n| format!("word{n:04}"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let query = search
+            .inner
+            .query(&SearchQuery {
+                text,
+                filter: VideoFilter::default(),
+                limit: 10,
+                offset: 0,
+            })
+            .unwrap();
+        // Two fields: every kept word exactly, the first few also within typos.
+        assert_eq!(
+            word_clauses(query.as_ref()),
+            2 * crate::search::MAX_WORDS + 2 * crate::search::MAX_FUZZY_WORDS
+        );
+        // Repeated words count once.
+        let repeated = search
+            .inner
+            .query(&SearchQuery {
+                text: "lighthouse keeper lighthouse keeper lighthouse".into(),
+                filter: VideoFilter::default(),
+                limit: 10,
+                offset: 0,
+            })
+            .unwrap();
+        assert_eq!(word_clauses(repeated.as_ref()), 2 * 2 + 2 * 2);
     }
 }

@@ -77,7 +77,7 @@ pub(super) fn search_request(query: &SearchQuery) -> Value {
     if let Some(rating) = &f.rating {
         filter.push(json!({ "term": { "rating": rating } }));
     }
-    let text = query.text.trim();
+    let text = crate::search::bounded_text(&query.text);
     let (must, sort) = if text.is_empty() {
         (
             json!({ "match_all": {} }),
@@ -89,6 +89,8 @@ pub(super) fn search_request(query: &SearchQuery) -> Value {
                 "query": text,
                 "fields": ["title^3", "description"],
                 "fuzziness": "AUTO",
+                // Each typo-tolerant word expands into at most this many terms.
+                "max_expansions": 20,
             } }),
             json!(["_score", { "id": "asc" }]),
         )
