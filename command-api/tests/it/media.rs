@@ -596,3 +596,71 @@ async fn a_publish_after_another_process_encoded_is_decided_on_the_stored_video(
         .await;
     assert_eq!(published.status, StatusCode::OK, "{:?}", published.body);
 }
+
+/// A completed resumable upload's Idempotency-Key used again (a client that reuses its keys)
+/// must never change the bytes the recorded `VideoUploaded` names.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reused_key_after_a_completed_upload_never_changes_the_recorded_file() {
+    let api = Api::start().await;
+    let video = video(&api).await;
+    let token = api.admin();
+    let b64 = |s: &str| {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD.encode(s)
+    };
+    let upload = |file: Vec<u8>| {
+        let (api, token, video) = (&api, &token, &video);
+        async move {
+            let created = api
+                .http
+                .post(format!("{}/uploads", api.base()))
+                .bearer_auth(token)
+                .header("tus-resumable", "1.0.0")
+                .header("idempotency-key", "film-upload")
+                .header("upload-length", file.len().to_string())
+                .header(
+                    "upload-metadata",
+                    format!("video_id {},slot {}", b64(video), b64("video")),
+                )
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(created.status(), StatusCode::CREATED);
+            let location = created.headers()["location"].to_str().unwrap().to_owned();
+            api.http
+                .patch(format!("{}{location}", api.base()))
+                .bearer_auth(token)
+                .header("tus-resumable", "1.0.0")
+                .header("upload-offset", "0")
+                .header("content-type", "application/offset+octet-stream")
+                .body(file)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let first = mp4(300 * 1024);
+    assert_eq!(upload(first.clone()).await.status(), StatusCode::OK);
+    let recorded = uploads(&api, &video).await;
+    assert_eq!(recorded.len(), 1);
+    let path = url::Url::parse(&recorded[0].raw_location)
+        .unwrap()
+        .to_file_path()
+        .unwrap();
+
+    // The same key, another file of the same length.
+    let mut second = mp4(300 * 1024);
+    let at = second.len() - 1;
+    second[at] ^= 0xff;
+    let reused = upload(second).await;
+    assert_eq!(reused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(std::fs::read(&path).unwrap(), first, "the recorded file changed");
+    assert_eq!(uploads(&api, &video).await.len(), 1);
+
+    // The same key and the same file: the first result, and still one file.
+    let again = upload(first.clone()).await;
+    assert_eq!(again.status(), StatusCode::OK);
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    assert_eq!(std::fs::read(&path).unwrap(), first);
+    assert_eq!(stored_files(&api).len(), 1, "{:?}", stored_files(&api));
+}

@@ -110,6 +110,15 @@ fn media_key(video: Uuid, slot: MediaSlot, media: Uuid) -> String {
     codeflix_storage::original_key(&video.to_string(), slot.as_str(), &media.to_string())
 }
 
+/// The object of one completion of a resumable upload: under its media, never reused.
+fn completion_key(video: Uuid, slot: MediaSlot, media: Uuid, completion: Uuid) -> String {
+    codeflix_storage::original_key(
+        &video.to_string(),
+        slot.as_str(),
+        &format!("{media}/{completion}"),
+    )
+}
+
 /// Records a stored file (at `key`) on the video; deletes the file if the video refuses it, or if
 /// the write replays an upload recorded before (whose own file is elsewhere).
 async fn record(

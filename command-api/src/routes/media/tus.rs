@@ -18,7 +18,7 @@ use object_store::ObjectStoreExt;
 use object_store::path::Path as StorePath;
 use uuid::Uuid;
 
-use super::{ingest_problem, media_key, parse_slot, precheck, record, require_video};
+use super::{ingest_problem, completion_key, parse_slot, precheck, record, require_video};
 use crate::AppState;
 use crate::input::path_id;
 use crate::media::uploads::{Created, Upload, UploadError, UploadInfo};
@@ -407,8 +407,11 @@ async fn store_chunk(
     Ok(Some((path, received)))
 }
 
-/// Copies the chunks into the media's final place (hashing and sniffing them), records it on
-/// the video, and removes the chunks. Deterministic ids make running it again a replay.
+/// Copies the chunks into an object of this completion's own (hashing and sniffing them),
+/// records it on the video, and removes the chunks. Deterministic ids make running it again a
+/// replay, and the recorded digest makes it one only for the same file: an Idempotency-Key
+/// used again after completion with another file is refused (422), and no completion ever
+/// writes over an object an event names.
 async fn complete(
     state: &AppState,
     caller: &Caller,
@@ -419,7 +422,7 @@ async fn complete(
 ) -> Result<Response, Problem> {
     let media_id = Uuid::new_v5(&id, b"media");
     let command_id = Uuid::new_v5(&id, b"complete");
-    let key = media_key(info.video, slot, media_id);
+    let key = completion_key(info.video, slot, media_id, Uuid::new_v4());
     let store = state.media();
     let mut ingest = store
         .ingest(&key, slot.max_size_bytes(), slot.media_kind())
@@ -433,9 +436,17 @@ async fn complete(
     let expected = info.expected.map_or(ExpectedVersion::Any, |v| {
         ExpectedVersion::Exactly(Version::new(v))
     });
-    let write = Write::with_command_id(caller, command_id, expected);
+    let mut write = Write::with_command_id(caller, command_id, expected);
+    // Its own object, compared by digest on a replay (see `record`).
+    write.keyed = true;
     let answer = record(state, write, info.video, slot, media_id, key, ingested).await;
-    if answer.is_ok() {
+    // Recorded, or refused for good (the video refuses the file, or the key was used for
+    // another file): either way its chunks have served. After a 5xx the client may retry.
+    let done = match &answer {
+        Ok(_) => true,
+        Err(problem) => problem.status().is_client_error(),
+    };
+    if done {
         store.remove_upload(id, chunks).await;
     }
     answer
