@@ -124,17 +124,28 @@ impl MediaStore {
 
     /// Copies the object at `key` into the local file `to`, streaming; answers its size.
     pub async fn download(&self, key: &str, to: &std::path::Path) -> Result<u64, StorageError> {
+        Ok(self.download_hashed(key, to).await?.0)
+    }
+
+    /// [`MediaStore::download`], also answering the SHA-256 (lowercase hex) of what it wrote.
+    pub async fn download_hashed(
+        &self,
+        key: &str,
+        to: &std::path::Path,
+    ) -> Result<(u64, String), StorageError> {
         use tokio::io::AsyncWriteExt;
         let mut stream = self.store.get(&self.path(key)).await?.into_stream();
         let mut file = tokio::fs::File::create(to).await.map_err(|e| io(to, e))?;
         let mut size = 0;
+        let mut hasher = Sha256::new();
         while let Some(bytes) = stream.next().await {
             let bytes = bytes?;
             size += bytes.len() as u64;
+            hasher.update(&bytes);
             file.write_all(&bytes).await.map_err(|e| io(to, e))?;
         }
         file.flush().await.map_err(|e| io(to, e))?;
-        Ok(size)
+        Ok((size, hex(&hasher.finalize())))
     }
 
     /// Copies the local file `from` to `key`, streaming in parts; the object appears complete or

@@ -654,7 +654,11 @@ async fn a_reused_key_after_a_completed_upload_never_changes_the_recorded_file()
     second[at] ^= 0xff;
     let reused = upload(second).await;
     assert_eq!(reused.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(std::fs::read(&path).unwrap(), first, "the recorded file changed");
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        first,
+        "the recorded file changed"
+    );
     assert_eq!(uploads(&api, &video).await.len(), 1);
 
     // The same key and the same file: the first result, and still one file.

@@ -60,7 +60,19 @@ impl Worker {
             }
         })?;
         let source = paths.local.join("source");
-        self.media.download(&source_key, &source).await?;
+        let (size, sha256) = self.media.download_hashed(&source_key, &source).await?;
+        // What is encoded is what was uploaded, or nothing: the object could have been
+        // replaced or damaged since `VideoUploaded` recorded its checksum.
+        if sha256 != upload.checksum || size != upload.size_bytes {
+            return Err(AttemptError::Failed {
+                reason: format!(
+                    "the stored file does not match the upload: it has {size} bytes with \
+                     SHA-256 {sha256}, the upload recorded {} bytes with SHA-256 {}",
+                    upload.size_bytes, upload.checksum
+                ),
+                retryable: false,
+            });
+        }
         let out = paths.local.join("out");
         let encoded = self.encode_reporting(&source, &out, fence).await?;
         for file in files(&out)? {

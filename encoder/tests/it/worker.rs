@@ -79,6 +79,13 @@ impl Env {
             &media.to_string(),
         );
         let size = bytes.len() as u64;
+        let checksum: String = {
+            use sha2::Digest;
+            sha2::Sha256::digest(&bytes)
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect()
+        };
         self.media
             .store()
             .put(&self.media.path(&key), bytes.into())
@@ -90,7 +97,7 @@ impl Env {
                 UploadMedia {
                     media_id: media,
                     slot: MediaSlot::Video,
-                    checksum: Checksum::parse(&"0".repeat(64)).unwrap(),
+                    checksum: Checksum::parse(&checksum).unwrap(),
                     size_bytes: size,
                     content_type: ContentType::parse("video/mp4").unwrap(),
                     raw_location: StorageLocation::parse(&self.media.location(&key)).unwrap(),
@@ -672,4 +679,39 @@ async fn encoding_events_that_cannot_apply_are_dead_lettered_and_later_ones_stil
         ),
         2
     );
+}
+
+/// The object was replaced after `VideoUploaded` recorded its checksum: the encoder refuses to
+/// publish a ladder of other bytes, once and for good.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stored_file_that_no_longer_matches_its_upload_is_not_encoded() {
+    let env = Env::start().await;
+    let source = clip(env.stack.dir.path(), "source.mp4", "320x240", 2, true);
+    let other = clip(env.stack.dir.path(), "other.mp4", "320x240", 3, true);
+    let (video, media) = env.upload(std::fs::read(&source).unwrap()).await;
+    let key = codeflix_storage::original_key(
+        &video.to_string(),
+        MediaSlot::Video.as_str(),
+        &media.to_string(),
+    );
+    env.media
+        .store()
+        .put(&env.media.path(&key), std::fs::read(&other).unwrap().into())
+        .await
+        .unwrap();
+    let (_, metrics) = registered();
+    let (stop, task) = env.encoder(env.settings(), &metrics);
+    let errored = env.media_reaches(video, MediaStatus::Error).await;
+    let events = env.job_events(media).await;
+    assert_eq!(kinds(&events), ["requested", "started", "failed"]);
+    assert!(
+        errored
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains("does not match the upload")),
+        "{errored:?}"
+    );
+    assert!(env.encoded_objects(video, media).await.is_empty());
+    stop.send(true).unwrap();
+    task.await.unwrap();
 }

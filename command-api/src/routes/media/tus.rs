@@ -18,7 +18,7 @@ use object_store::ObjectStoreExt;
 use object_store::path::Path as StorePath;
 use uuid::Uuid;
 
-use super::{ingest_problem, completion_key, parse_slot, precheck, record, require_video};
+use super::{completion_key, ingest_problem, parse_slot, precheck, record, require_video};
 use crate::AppState;
 use crate::input::path_id;
 use crate::media::uploads::{Created, Upload, UploadError, UploadInfo};
