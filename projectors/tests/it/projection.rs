@@ -360,7 +360,12 @@ async fn a_registry_answering_500_or_429_for_a_while_is_waited_out_not_dead_lett
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
         registry.heal();
+        let healed = std::time::Instant::now();
         caught_up(&stack.config(), store.as_ref(), &catalog_topics()).await;
+        println!(
+            "registry answering {status}: caught up {:?} after it answered again",
+            healed.elapsed()
+        );
         let letters = dlq::list(&stack.config(), "catalog").await.unwrap();
         assert!(
             letters.is_empty(),
