@@ -66,7 +66,8 @@ const PROBLEMS: [(&str, &str); 9] = [
     ),
     (
         "503",
-        "A dependency is unavailable; retry with the same Idempotency-Key",
+        "A dependency is unavailable, or the server is at its limit of requests in flight \
+         (type overloaded); retry after Retry-After with the same Idempotency-Key",
     ),
 ];
 

@@ -217,8 +217,9 @@ impl utoipa::Modify for Conventions {
             responses.insert(
                 "503".into(),
                 problem(
-                    "A read model is unavailable, or has not reached the consistency token in time \
-                     (type not-yet-consistent); retry after Retry-After",
+                    "A read model is unavailable, has not reached the consistency token in time or \
+                     too many reads wait for theirs (type not-yet-consistent), or the server is at \
+                     its limit of requests in flight (type overloaded); retry after Retry-After",
                 )
                 .into(),
             );
