@@ -24,9 +24,11 @@ pub struct VerifierConfig {
     /// The issuer exactly as tokens carry it in `iss`, e.g. Keycloak's
     /// `https://sso.example.com/realms/codeflix`.
     pub issuer: String,
-    /// When set, tokens must name it in `aud`.
+    /// When set, tokens must name it in `aud`; unset, they must be issued to `client_id` (`azp`)
+    /// or name it in `aud`.
     pub audience: Option<String>,
-    /// The client whose roles count (`resource_access.<client_id>.roles`), besides realm roles.
+    /// The client whose roles count (`resource_access.<client_id>.roles`), besides realm roles,
+    /// and whom tokens must be meant for when no `audience` is set.
     pub client_id: String,
     /// The JWKS URL; unset means the `jwks_uri` of the issuer's discovery document.
     pub jwks_url: Option<String>,
@@ -129,6 +131,11 @@ impl std::fmt::Debug for Verifier {
 struct Claims {
     sub: String,
     exp: u64,
+    /// The client the token was issued to (OIDC `azp`; Keycloak sets it on access tokens).
+    azp: Option<String>,
+    /// The audiences: one string or a list.
+    #[serde(default)]
+    aud: Option<serde_json::Value>,
     preferred_username: Option<String>,
     #[serde(default)]
     realm_access: Option<RoleList>,
@@ -252,6 +259,22 @@ impl Verifier {
             },
         )?;
         let claims = data.claims;
+        // Without a configured audience the token must still be meant for this service's
+        // client: issued to it (`azp`) or naming it among its audiences. Otherwise any token of
+        // the realm, for any of its applications, would do.
+        if self.config.audience.is_none() {
+            let client = self.config.client_id.as_str();
+            let named = match &claims.aud {
+                Some(serde_json::Value::String(one)) => one == client,
+                Some(serde_json::Value::Array(many)) => {
+                    many.iter().any(|aud| aud.as_str() == Some(client))
+                }
+                _ => false,
+            };
+            if claims.azp.as_deref() != Some(client) && !named {
+                return Err(AuthError::WrongAudience);
+            }
+        }
         let mut roles: BTreeSet<String> = claims
             .realm_access
             .unwrap_or_default()

@@ -172,6 +172,18 @@ async fn refuses_missing_expired_foreign_and_forged_tokens() {
         verifier.verify(&forged).await,
         Err(AuthError::UnknownKey(_))
     ));
+
+    // A valid token of the realm, but issued to another of its clients (azp codeflix-admin)
+    // and not naming this service's: not for this service.
+    let mut elsewhere = config(&served.base);
+    elsewhere.client_id = "billing-service".into();
+    let billing = Verifier::new(elsewhere);
+    assert_eq!(billing.verify(&good).await, Err(AuthError::WrongAudience));
+    // Naming it among its audiences is enough.
+    let mut addressed = admin(Duration::from_secs(60));
+    addressed.audience = Some("billing-service".into());
+    let addressed = issuer.mint(&addressed, SystemTime::now()).unwrap();
+    assert!(billing.verify(&addressed).await.is_ok());
 }
 
 #[tokio::test]
