@@ -60,8 +60,8 @@ enum LogFormat {
 #[derive(Debug, Subcommand)]
 #[allow(clippy::enum_variant_names)] // `CommandApi` is the role's name: `codeflix command-api`.
 enum Command {
-    /// Run the whole platform in one process on embedded defaults, printing its URLs and an
-    /// admin token (see `codeflix up --help` for pointing parts at real engines).
+    /// Run the whole platform in one process on embedded defaults, printing its URLs and how to
+    /// get an admin token (see `codeflix up --help` for pointing parts at real engines).
     Up(commands::up::UpArgs),
     /// Run the embedded Kafka-protocol broker (tansu) on `kafka.listen`, storing under the data
     /// directory. Not needed when `kafka.bootstrap_servers` points at a real cluster.

@@ -1,9 +1,7 @@
 //! `codeflix up`: the whole platform in one process.
 
 use std::process::ExitCode;
-use std::time::{Duration, SystemTime};
 
-use codeflix_auth::{Role, TokenRequest};
 use codeflix_eventlog::broker::EmbeddedBroker;
 use tokio::sync::watch;
 
@@ -79,24 +77,7 @@ pub(crate) async fn run(settings: &Settings, _args: UpArgs) -> anyhow::Result<Ex
             let _ = query_stopped.wait_for(|s| *s).await;
         })
         .await?;
-    let dev_token = match api.dev_issuer() {
-        Some(issuer) => Some(
-            issuer
-                .mint(
-                    &TokenRequest {
-                        subject: "dev-admin".into(),
-                        username: Some("dev-admin".into()),
-                        roles: vec![Role::CatalogAdmin.as_str().into()],
-                        client_roles: Vec::new(),
-                        lifetime: Duration::from_secs(12 * 3600),
-                        audience: None,
-                    },
-                    SystemTime::now(),
-                )
-                .map_err(anyhow::Error::msg)?,
-        ),
-        None => None,
-    };
+    let dev_issuer = api.dev_issuer().is_some();
     println!("Codeflix is up:");
     println!("  kafka            {}", settings.bootstrap_servers());
     println!("  schema registry  {}", settings.registry_url());
@@ -109,8 +90,9 @@ pub(crate) async fn run(settings: &Settings, _args: UpArgs) -> anyhow::Result<Ex
         settings.query_api_url()
     );
     println!("  issuer           {}", settings.issuer_url());
-    if let Some(token) = dev_token {
-        println!("  admin token      {token}");
+    if dev_issuer {
+        // Not a token itself: output ends up in logs and terminals' scrollback.
+        println!("  admin token      codeflix token --role catalog-admin  (from this directory)");
     }
     println!("Press Ctrl-C to stop.");
     // The encoder lets go of the command API's event log before the API stops its relay.
