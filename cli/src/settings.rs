@@ -242,12 +242,17 @@ pub(crate) struct AuthSettings {
     /// The issuer tokens must carry, e.g. `https://sso.example.com/realms/codeflix`; unset means
     /// the development issuer served by the command API (`codeflix token` mints its tokens).
     pub(crate) issuer: Option<String>,
-    /// When set, tokens must name it in `aud`.
+    /// When set, tokens must name it in `aud`; unset, they must be issued to `client_id` (`azp`)
+    /// or name it in `aud`.
     pub(crate) audience: Option<String>,
-    /// The client whose roles count besides realm roles (`resource_access.<client_id>.roles`).
+    /// The client whose roles count besides realm roles (`resource_access.<client_id>.roles`),
+    /// and whom tokens must be meant for when no `audience` is set.
     pub(crate) client_id: String,
     /// The JWKS URL; unset means the issuer's discovery document says.
     pub(crate) jwks_url: Option<String>,
+    /// Serve the development issuer although the command API listens beyond loopback (refused
+    /// otherwise: anyone who reads its key mints any role). For trying compose/ only.
+    pub(crate) dev_issuer_off_loopback: bool,
 }
 
 impl Default for AuthSettings {
@@ -257,6 +262,7 @@ impl Default for AuthSettings {
             audience: None,
             client_id: codeflix_auth::DEFAULT_CLIENT_ID.into(),
             jwks_url: None,
+            dev_issuer_off_loopback: false,
         }
     }
 }

@@ -43,6 +43,9 @@ pub struct AuthConfig {
     pub jwks_url: Option<String>,
     /// The development issuer's signing key, created when missing (unused with a real issuer).
     pub dev_issuer_key: PathBuf,
+    /// Serve the development issuer although the API listens beyond loopback. Anyone who can
+    /// read its key mints any role: it is no identity provider for a network.
+    pub dev_issuer_off_loopback: bool,
 }
 
 impl AuthConfig {
@@ -54,6 +57,7 @@ impl AuthConfig {
             client_id: codeflix_auth::DEFAULT_CLIENT_ID.to_owned(),
             jwks_url: None,
             dev_issuer_key,
+            dev_issuer_off_loopback: false,
         }
     }
 }
@@ -65,6 +69,11 @@ pub enum BuildError {
     Listen(#[from] codeflix_http::BindError),
     #[error("connecting the event log")]
     EventLog(#[source] EventLogError),
+    #[error(
+        "the development issuer would serve {listen}, beyond loopback: configure a real issuer \
+         (auth.issuer), listen on 127.0.0.1, or set auth.dev_issuer_off_loopback to force it"
+    )]
+    DevIssuerOffLoopback { listen: SocketAddr },
     #[error("opening the development issuer's key {}", path.display())]
     DevIssuer {
         path: PathBuf,
@@ -109,6 +118,9 @@ impl Application {
         let auth = &config.auth;
         let (issuer, dev_issuer) = match &auth.issuer {
             Some(issuer) => (issuer.clone(), None),
+            None if !address.ip().is_loopback() && !auth.dev_issuer_off_loopback => {
+                return Err(BuildError::DevIssuerOffLoopback { listen: address });
+            }
             None => {
                 let issuer = format!("{url}/realms/codeflix");
                 let dev = DevIssuer::open(&auth.dev_issuer_key, &issuer).map_err(|source| {

@@ -31,6 +31,7 @@ fn config(settings: &Settings) -> anyhow::Result<CommandApiConfig> {
             client_id: auth.client_id.clone(),
             jwks_url: auth.jwks_url.clone(),
             dev_issuer_key: settings.dev_issuer_key(),
+            dev_issuer_off_loopback: auth.dev_issuer_off_loopback,
         },
         media: settings.media_store()?,
         upload_expiry: settings.media.upload_expiry,

@@ -156,3 +156,35 @@ async fn every_route_refuses_bad_credentials_and_wrong_roles() {
         );
     }
 }
+
+/// The development issuer mints any role for whoever reads its key: it refuses to serve a
+/// network unless forced.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_development_issuer_refuses_to_listen_beyond_loopback_unless_forced() {
+    use codeflix_command_api::{Application, AuthConfig, BuildError, CommandApiConfig};
+    let dir = tempfile::tempdir().unwrap();
+    let stack = codeflix_eventlog::embedded::EmbeddedStack::start(dir.path())
+        .await
+        .unwrap();
+    let config = |force: bool| {
+        let mut auth = AuthConfig::development(dir.path().join("dev-issuer.pem"));
+        auth.dev_issuer_off_loopback = force;
+        CommandApiConfig {
+            listen: "0.0.0.0:0".parse().unwrap(),
+            public_url: None,
+            event_log: stack.config(),
+            auth,
+            media: codeflix_storage::MediaStore::local(&dir.path().join("media")).unwrap(),
+            upload_expiry: std::time::Duration::from_secs(3600),
+            sweep_every: std::time::Duration::from_secs(600),
+        }
+    };
+    let refused = Application::build(config(false)).await;
+    assert!(
+        matches!(refused, Err(BuildError::DevIssuerOffLoopback { .. })),
+        "{:?}",
+        refused.map(|app| app.url().to_owned())
+    );
+    let forced = Application::build(config(true)).await.unwrap();
+    assert!(forced.dev_issuer().is_some());
+}
