@@ -166,6 +166,8 @@ pub fn router(state: AppState, dev_issuer: Option<Arc<DevIssuer>>) -> Router {
             "/metrics",
             get(codeflix_http::metrics::render).with_state(state.metrics().registry()),
         )
+        // Before the metrics layer, so that these answers are counted too.
+        .method_not_allowed_fallback(|| async { Problem::method_not_allowed() })
         .route_layer(middleware::from_fn_with_state(
             state.metrics().http().clone(),
             codeflix_http::metrics::track,
@@ -175,7 +177,8 @@ pub fn router(state: AppState, dev_issuer: Option<Arc<DevIssuer>>) -> Router {
         Some(issuer) => api.merge(issuer.router()),
         None => api,
     };
-    api.fallback(not_found)
+    api.method_not_allowed_fallback(|| async { Problem::method_not_allowed() })
+        .fallback(not_found)
         .layer(DefaultBodyLimit::max(input::MAX_JSON_BYTES))
         .layer(middleware::from_fn(codeflix_http::correlate))
 }
@@ -184,7 +187,6 @@ async fn not_found() -> Problem {
     Problem::not_found("no such route; see /openapi.json")
 }
 
-/// Readiness: the broker and the schema registry answer.
 /// Readiness: Kafka answers a metadata request and the registry answers (checked at most once
 /// a second, however often this is asked).
 async fn readyz(State(state): State<AppState>) -> Response {

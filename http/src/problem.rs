@@ -115,6 +115,16 @@ impl Problem {
         Problem::new(StatusCode::NOT_FOUND, "not-found", "Not found", detail)
     }
 
+    /// 405: the route exists, not with this method (its document lists the methods).
+    pub fn method_not_allowed() -> Self {
+        Problem::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method-not-allowed",
+            "The route does not take this method",
+            "see /openapi.json for the methods of each route",
+        )
+    }
+
     /// 503, to be retried after a second (with the same `Idempotency-Key`).
     pub fn unavailable(detail: impl Into<String>) -> Self {
         let mut problem = Problem::new(

@@ -252,11 +252,14 @@ pub fn router(state: QueryState) -> Router {
             "/metrics",
             get(codeflix_http::metrics::render).with_state(Arc::clone(&state.registry)),
         )
+        // Before the metrics layer, so that these answers are counted too.
+        .method_not_allowed_fallback(|| async { Problem::method_not_allowed() })
         .route_layer(middleware::from_fn_with_state(
             state.http_metrics.clone(),
             codeflix_http::metrics::track,
         ))
         .merge(codeflix_http::docs())
+        .method_not_allowed_fallback(|| async { Problem::method_not_allowed() })
         .fallback(|| async { Problem::not_found("no such route; see /openapi.json") })
         .layer(middleware::from_fn(codeflix_http::correlate))
         .layer(cors())

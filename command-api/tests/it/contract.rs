@@ -69,6 +69,19 @@ async fn documents_itself_and_reports_its_health_and_metrics() {
     );
     api.admin_send(Method::POST, "/categories", Some(json!({"name": ""})))
         .await;
+    // A method a route does not take: 405 as problem details, like every other refusal.
+    let wrong = api
+        .send(Method::PATCH, "/categories", None, &[], None)
+        .await;
+    assert_eq!(wrong.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(
+        wrong.header("content-type"),
+        Some("application/problem+json")
+    );
+    assert_eq!(
+        wrong.body["type"],
+        "urn:codeflix:problem:method-not-allowed"
+    );
     // Invented methods from anyone: one label between them, however many there are.
     for n in 0..20 {
         let method = Method::from_bytes(format!("INVENTED{n}").as_bytes()).unwrap();

@@ -110,6 +110,19 @@ async fn the_docs_page_works_offline() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_method_a_route_does_not_take_is_405_in_problem_details() {
+    let api = QueryApi::start(Duration::from_secs(5)).await;
+    let answer = api
+        .http
+        .delete(format!("{}/videos", api.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(answer.headers()["content-type"], "application/problem+json");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reads_carry_etags_and_answer_304() {
     let api = QueryApi::start(Duration::from_secs(5)).await;
     let first = api
