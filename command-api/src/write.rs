@@ -79,6 +79,14 @@ impl Write {
             None => ExpectedVersion::Any,
             Some(value) => match value.to_str().ok().and_then(parse_etag) {
                 Some(expected) => expected,
+                None if value.as_bytes().starts_with(b"W/") => {
+                    errors.push(FieldError::new(
+                        "If-Match",
+                        "must be a strong ETag like \"3\": a weak one (W/\"3\") never matches \
+                         (RFC 9110 strong comparison)",
+                    ));
+                    ExpectedVersion::Any
+                }
                 None => {
                     errors.push(FieldError::new(
                         "If-Match",
@@ -147,13 +155,13 @@ fn valid_idempotency_key(key: &str) -> bool {
     (1..=255).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic() || b == b' ')
 }
 
-/// `"3"`, `W/"3"` → exactly version 3; `*` → any.
+/// `"3"` → exactly version 3; `*` → any; a weak `W/"3"` is no match (`None`).
 fn parse_etag(value: &str) -> Option<ExpectedVersion> {
     let value = value.trim();
     if value == "*" {
         return Some(ExpectedVersion::Any);
     }
-    let value = value.strip_prefix("W/").unwrap_or(value);
+    // If-Match compares strongly (RFC 9110 §13.1.1): a weak ETag matches nothing.
     let inner = value.strip_prefix('"')?.strip_suffix('"')?;
     inner
         .parse::<u64>()
@@ -378,10 +386,7 @@ mod tests {
             parse_etag("\"3\""),
             Some(ExpectedVersion::Exactly(Version::new(3)))
         );
-        assert_eq!(
-            parse_etag("W/\"0\""),
-            Some(ExpectedVersion::Exactly(Version::INITIAL))
-        );
+        assert_eq!(parse_etag("W/\"0\""), None, "weak ETags never match");
         assert_eq!(parse_etag("*"), Some(ExpectedVersion::Any));
         assert_eq!(parse_etag("3"), None);
         assert_eq!(parse_etag("\"x\""), None);
