@@ -58,6 +58,12 @@ impl DevIssuer {
     /// discovery and JWKS endpoints are served under its path by [`DevIssuer::router`].
     pub fn open(key_file: &Path, issuer: &str) -> std::io::Result<DevIssuer> {
         let pem = match std::fs::read_to_string(key_file) {
+            // An empty file is what a crash between creating and writing the key left (older
+            // versions wrote it in place): no key was ever in it, so make one.
+            Ok(pem) if pem.is_empty() => {
+                std::fs::remove_file(key_file)?;
+                generate(key_file)?
+            }
             Ok(pem) => pem,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => generate(key_file)?,
             Err(e) => return Err(e),
@@ -182,16 +188,22 @@ fn generate(key_file: &Path) -> std::io::Result<String> {
     if let Some(parent) = key_file.parent() {
         std::fs::create_dir_all(parent)?;
     }
+    // Written whole to a file of its own, then linked into place: the key file appears complete
+    // or not at all (a crash midway leaves a stray temporary file, not a broken key), and a
+    // process that linked first wins.
+    let temporary = key_file.with_extension(format!("tmp-{}", std::process::id()));
     let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
+    options.write(true).create(true).truncate(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    match options.open(key_file) {
-        Ok(mut file) => {
-            file.write_all(pem.as_bytes())?;
-            file.sync_all()?;
-            Ok(pem.to_string())
-        }
+    let mut file = options.open(&temporary)?;
+    file.write_all(pem.as_bytes())?;
+    file.sync_all()?;
+    drop(file);
+    let linked = std::fs::hard_link(&temporary, key_file);
+    let _ = std::fs::remove_file(&temporary);
+    match linked {
+        Ok(()) => Ok(pem.to_string()),
         // Another process generated it first: use theirs.
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
             std::fs::read_to_string(key_file)
@@ -203,6 +215,28 @@ fn generate(key_file: &Path) -> std::io::Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_key_file_is_never_left_half_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = dir.path().join("signing-key.pem");
+        // What a crash midway through the old write left behind: an empty key file.
+        std::fs::write(&key, "").unwrap();
+        let issuer = DevIssuer::open(&key, "http://127.0.0.1:8080/realms/codeflix").unwrap();
+        let again = DevIssuer::open(&key, "http://127.0.0.1:8080/realms/codeflix").unwrap();
+        assert_eq!(issuer.kid(), again.kid(), "the same key is read back");
+        let names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert!(names.contains(&"signing-key.pem".to_owned()), "{names:?}");
+        assert!(
+            !names
+                .iter()
+                .any(|n| n.contains(&format!("tmp-{}", std::process::id()))),
+            "its own temporary file is removed: {names:?}"
+        );
+    }
 
     #[test]
     fn paths_follow_keycloak() {
