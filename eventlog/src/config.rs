@@ -64,6 +64,15 @@ impl Default for RelaySettings {
     }
 }
 
+/// The relay producer's settings that exactly-once and in-order publication rest on; the
+/// configured extra properties cannot override them.
+pub const PRODUCER_GUARANTEES: [(&str, &str); 4] = [
+    ("enable.idempotence", "true"),
+    ("acks", "all"),
+    ("max.in.flight.requests.per.connection", "5"),
+    ("enable.gapless.guarantee", "true"),
+];
+
 impl EventLogConfig {
     /// A configuration with Codeflix's defaults for everything but the addresses and the store.
     pub fn new(bootstrap_servers: &str, schema_registry_url: &str, store_path: PathBuf) -> Self {
@@ -103,10 +112,6 @@ impl EventLogConfig {
     pub fn producer(&self) -> ClientConfig {
         let request_timeout = self.relay.quarantine.as_millis().max(1000).to_string();
         let mut config = self.client(&[
-            ("enable.idempotence", "true"),
-            ("acks", "all"),
-            ("max.in.flight.requests.per.connection", "5"),
-            ("enable.gapless.guarantee", "true"),
             ("linger.ms", "2"),
             ("batch.num.messages", "10000"),
             ("queue.buffering.max.messages", "200000"),
@@ -114,6 +119,18 @@ impl EventLogConfig {
         ]);
         config.set("request.timeout.ms", request_timeout);
         for (key, value) in &self.kafka {
+            config.set(key, value);
+        }
+        // What exactly-once rests on is not the extra properties' to change.
+        for (key, value) in PRODUCER_GUARANTEES {
+            if let Some(asked) = self.kafka.get(key).filter(|asked| asked.as_str() != value) {
+                tracing::warn!(
+                    property = key,
+                    asked = %asked,
+                    kept = value,
+                    "ignoring a kafka property that would break the relay's guarantees"
+                );
+            }
             config.set(key, value);
         }
         config
@@ -127,5 +144,33 @@ impl EventLogConfig {
             ("enable.auto.offset.store", "false"),
             ("auto.offset.reset", "earliest"),
         ])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn extra_properties_cannot_weaken_the_relay_producer() {
+        let mut config =
+            EventLogConfig::new("127.0.0.1:9092", "http://127.0.0.1:8081", "s.db".into());
+        for (key, weaker) in [
+            ("acks", "1"),
+            ("enable.idempotence", "false"),
+            ("max.in.flight.requests.per.connection", "50"),
+            ("enable.gapless.guarantee", "false"),
+        ] {
+            config.kafka.insert(key.to_owned(), weaker.to_owned());
+        }
+        config
+            .kafka
+            .insert("security.protocol".into(), "SASL_SSL".into());
+        let producer = config.producer();
+        for (key, value) in PRODUCER_GUARANTEES {
+            assert_eq!(producer.get(key), Some(value), "{key}");
+        }
+        // Everything else still applies.
+        assert_eq!(producer.get("security.protocol"), Some("SASL_SSL"));
     }
 }
