@@ -74,12 +74,33 @@ pub async fn ensure_topics(
 ) -> Result<(), EventLogError> {
     // Only ask for what is missing: brokers log a creation of an existing topic as an error.
     // (A startup-time metadata call; it blocks briefly.)
-    let existing: Vec<String> = admin
+    let existing: Vec<(String, usize)> = admin
         .inner()
         .fetch_metadata(None, Duration::from_secs(30))
-        .map(|m| m.topics().iter().map(|t| t.name().to_owned()).collect())
+        .map(|m| {
+            m.topics()
+                .iter()
+                .map(|t| (t.name().to_owned(), t.partitions().len()))
+                .collect()
+        })
         .unwrap_or_default();
-    let names: Vec<&String> = names.iter().filter(|n| !existing.contains(n)).collect();
+    // An aggregate's partition follows from the partition count: a topic that has another
+    // count than the settings say was made by someone else, or the setting changed since, and
+    // either way aggregates would move partitions (and lose their order). Refuse to go on.
+    for (name, partitions) in &existing {
+        if names.contains(name) && *partitions != settings.partitions as usize && *partitions > 0 {
+            return Err(EventLogError::kafka_refused(format!(
+                "topic {name} has {partitions} partitions but kafka.partitions is {}: an event \
+                 topic's partition count cannot change (aggregates would move partitions); set \
+                 kafka.partitions to {partitions}",
+                settings.partitions
+            )));
+        }
+    }
+    let names: Vec<&String> = names
+        .iter()
+        .filter(|n| !existing.iter().any(|(name, _)| name == *n))
+        .collect();
     if names.is_empty() {
         return Ok(());
     }

@@ -41,3 +41,23 @@ async fn keys_land_where_librdkafkas_murmur2_puts_them() {
         );
     }
 }
+
+/// An aggregate's partition follows from the partition count: a log that finds its topics with
+/// another count than configured refuses to start instead of moving aggregates.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn topics_with_another_partition_count_are_refused() {
+    let cluster = crate::support::Cluster::start().await;
+    let log = cluster.log().await;
+    log.shutdown().await;
+    let mut config = cluster.config();
+    config.topics.partitions += 3;
+    let refused = codeflix_eventlog::EventLog::connect(config).await;
+    let error = refused.err().expect("the log must not start");
+    assert!(
+        codeflix_domain::Report(&error)
+            .to_string()
+            .contains("partition count cannot change"),
+        "{}",
+        codeflix_domain::Report(&error)
+    );
+}
