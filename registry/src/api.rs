@@ -88,8 +88,82 @@ fn version_json(v: &SubjectVersion) -> Value {
     })
 }
 
-/// The registry's routes.
-pub fn router(registry: Registry) -> Router {
+/// The media types a write must declare: what registry clients send. A browser page on another
+/// site can only send a cross-site POST without a preflight as `text/plain`, a form or
+/// multipart, so requiring these keeps such pages from writing (and nothing answers a preflight).
+const WRITE_TYPES: [&str; 3] = [
+    "application/vnd.schemaregistry.v1+json",
+    "application/vnd.schemaregistry+json",
+    "application/json",
+];
+
+/// Guards writes: a registry media type, and — when the registry listens on loopback only — a
+/// loopback `Host` (a page whose host name was re-pointed at 127.0.0.1, DNS rebinding, names
+/// its own host).
+async fn guard_writes(
+    State(loopback): State<bool>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let method = request.method();
+    if method == axum::http::Method::GET || method == axum::http::Method::HEAD {
+        return next.run(request).await;
+    }
+    let declared = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        });
+    if !declared
+        .as_deref()
+        .is_some_and(|declared| WRITE_TYPES.contains(&declared))
+    {
+        return reply(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            json!({"error_code": 415, "message": format!(
+                "a write must be sent as {}", WRITE_TYPES.join(" or ")
+            )}),
+        );
+    }
+    if loopback {
+        let host = request
+            .headers()
+            .get(header::HOST)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        if !is_loopback_host(host) {
+            return reply(
+                StatusCode::FORBIDDEN,
+                json!({"error_code": 40301, "message": format!(
+                    "this registry listens on loopback and takes writes for loopback host names only, not {host:?}"
+                )}),
+            );
+        }
+    }
+    next.run(request).await
+}
+
+/// `localhost`, `127.x.y.z` or `[::1]`, with or without a port.
+fn is_loopback_host(host: &str) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(rest) => rest.split(']').next().unwrap_or(""),
+        None => host.rsplit_once(':').map_or(host, |(name, _)| name),
+    };
+    name.eq_ignore_ascii_case("localhost")
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// The registry's routes; `loopback` when it listens on loopback only (writes then need a
+/// loopback `Host`).
+pub fn router(registry: Registry, loopback: bool) -> Router {
     Router::new()
         .route("/", get(|| async { ok(json!({})) }))
         .route("/schemas/types", get(|| async { ok(json!(["AVRO"])) }))
@@ -119,6 +193,7 @@ pub fn router(registry: Registry) -> Router {
             get(|| async { ok(json!([])) }),
         )
         .with_state(registry)
+        .layer(axum::middleware::from_fn_with_state(loopback, guard_writes))
 }
 
 fn id(text: &str) -> Result<i64> {

@@ -6,6 +6,10 @@
 //! versions, global and per-subject compatibility (NONE, BACKWARD, FORWARD, FULL and their
 //! `_TRANSITIVE` forms) and compatibility tests. Avro only. Not supported: deleting subjects or
 //! versions, schema references, modes, contexts; those answer 404 or 405 as a router would.
+//!
+//! Writes (POST, PUT) must declare a registry media type (so that a page on another site cannot
+//! write through a browser) and, when the registry listens on loopback, name a loopback host
+//! (DNS rebinding). There is no authentication: on a network, use Confluent's registry.
 
 mod api;
 mod compat;
@@ -15,7 +19,9 @@ pub use api::router;
 pub use compat::Level;
 pub use store::{Registry, RegistryError};
 
-/// Serves the registry on `listener` until the future is dropped.
+/// Serves the registry on `listener` until the future is dropped. Writes must declare a
+/// registry media type, and on a loopback listener name a loopback host.
 pub async fn serve(listener: tokio::net::TcpListener, registry: Registry) -> std::io::Result<()> {
-    axum::serve(listener, router(registry)).await
+    let loopback = listener.local_addr()?.ip().is_loopback();
+    axum::serve(listener, router(registry, loopback)).await
 }

@@ -324,3 +324,46 @@ async fn schemas_survive_a_restart() {
     assert_eq!(schema["schema"].as_str().unwrap(), v1());
     assert_eq!(server.get("/config").await.1["compatibilityLevel"], "FULL");
 }
+
+/// A page on another site can send a browser's "simple" cross-site POST (text/plain, no
+/// preflight), and a re-pointed host name reaches a loopback registry: neither may write.
+#[tokio::test]
+async fn writes_need_a_registry_media_type_and_a_loopback_host() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("registry.db")).await;
+    let schema = json!({"schema": r#"{"type":"record","name":"A","fields":[]}"#}).to_string();
+    let client = reqwest::Client::new();
+    let url = format!("{}/subjects/poisoned-value/versions", server.base);
+    let plain = client
+        .post(&url)
+        .header("Content-Type", "text/plain")
+        .body(schema.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(plain.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let rebound = client
+        .post(&url)
+        .header("Content-Type", "application/vnd.schemaregistry.v1+json")
+        .header("Host", "attacker.example:8081")
+        .body(schema.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rebound.status(), StatusCode::FORBIDDEN);
+    let (status, subjects) = server.get("/subjects").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(subjects, json!([]), "nothing was registered");
+    // A client as clients are.
+    let registered = client
+        .post(&url)
+        .header(
+            "Content-Type",
+            "application/vnd.schemaregistry.v1+json; charset=utf-8",
+        )
+        .body(schema)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(registered.status(), StatusCode::OK);
+}
