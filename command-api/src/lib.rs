@@ -217,7 +217,9 @@ async fn check_readiness(state: &AppState) -> (StatusCode, serde_json::Value) {
         Ok(r) if r.status().is_success() => Ok(()),
         Ok(r) => Err(format!("GET {registry_url}: {}", r.status())),
         Err(e) => Err(format!("GET {registry_url}: {e}")),
-    };
+    }
+    // Anyone may ask: no credentials in the answer.
+    .map_err(|e| codeflix_domain::redact::redact(&e));
     let ready = kafka.is_ok() && registry.is_ok();
     let body = json!({
         "status": if ready { "ready" } else { "not ready" },

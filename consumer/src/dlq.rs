@@ -13,6 +13,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
+use codeflix_domain::redact::redact;
 use codeflix_domain::{AnyEvent, Envelope};
 use codeflix_eventlog::EventLogConfig;
 use codeflix_eventlog::EventLogError;
@@ -130,7 +131,9 @@ impl Decoder {
         let id = u32::from_be_bytes([id[0], id[1], id[2], id[3]]);
         match self.codec.decode(value).await {
             Ok(envelope) => Ok(envelope),
-            Err(EventLogError::RegistryUnavailable(reason)) => Err(Failure::Transient(reason)),
+            Err(EventLogError::RegistryUnavailable(reason)) => {
+                Err(Failure::Transient(redact(&reason)))
+            }
             Err(EventLogError::Registry(reason)) => {
                 // The registry said no. Only the registry's own answer about this id, asked now,
                 // makes it the event's fault rather than the registry's.
@@ -149,8 +152,11 @@ impl Decoder {
                             "the value does not decode with schema {id}: {reason}; again: {again}"
                         ))),
                     },
-                    Ok(r) => Err(Failure::Transient(format!("GET {url}: {}", r.status()))),
-                    Err(e) => Err(Failure::Transient(format!("GET {url}: {e}"))),
+                    Ok(r) => Err(Failure::Transient(redact(&format!(
+                        "GET {url}: {}",
+                        r.status()
+                    )))),
+                    Err(e) => Err(Failure::Transient(redact(&format!("GET {url}: {e}")))),
                 }
             }
             Err(e) => Err(Failure::Permanent(format!("schema {id}: {e}"))),

@@ -20,6 +20,7 @@ mod macros;
 pub mod notifications;
 mod position;
 mod range;
+pub mod redact;
 mod reference;
 pub mod report;
 pub mod subscriptions;

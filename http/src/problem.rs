@@ -138,12 +138,17 @@ impl Problem {
     }
 
     /// 503 for an infrastructure fault (store, Kafka, registry) while `doing` something: logged
-    /// with what was being done and every cause, the causes named in the detail. The one place a
+    /// with what was being done and every cause (credentials redacted), and answered without
+    /// them — a backend's errors are not for whoever sent the request. The log line carries the
+    /// request's correlation id, which the answer's `X-Correlation-Id` repeats. The one place a
     /// fault becomes an answer.
     pub fn fault(doing: &str, error: &(dyn std::error::Error + 'static)) -> Self {
-        let report = codeflix_domain::Report(error).to_string();
+        let report = codeflix_domain::redact::redact(&codeflix_domain::Report(error).to_string());
         tracing::error!(error = %report, "{doing} failed");
-        Problem::unavailable(report)
+        Problem::unavailable(format!(
+            "{doing} failed; the server's log has the cause under this response's \
+             X-Correlation-Id"
+        ))
     }
 
     /// 401 with a `WWW-Authenticate` challenge.

@@ -41,13 +41,17 @@ impl CommandApi {
     }
 
     /// One whose event log reaches the schema registry through an [`HttpFault`], healthy at
-    /// first.
+    /// first, with credentials in the registry's URL (`codeflix:hunter2@`, which no answer or
+    /// log line may show).
     pub async fn start_with_faulty_registry() -> (CommandApi, HttpFault) {
         let dir = tempfile::tempdir().unwrap();
         let embedded = EmbeddedStack::start(dir.path()).await.unwrap();
         let registry = HttpFault::start(embedded.registry_url()).await;
         let mut config = embedded.config();
-        config.schema_registry_url = registry.url().to_owned();
+        config.schema_registry_url =
+            registry
+                .url()
+                .replacen("http://", "http://codeflix:hunter2@", 1);
         (CommandApi::start_on(dir, embedded, config).await, registry)
     }
 

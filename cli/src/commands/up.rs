@@ -79,8 +79,12 @@ pub(crate) async fn run(settings: &Settings, _args: UpArgs) -> anyhow::Result<Ex
         .await?;
     let dev_issuer = api.dev_issuer().is_some();
     println!("Codeflix is up:");
-    println!("  kafka            {}", settings.bootstrap_servers());
-    println!("  schema registry  {}", settings.registry_url());
+    let shown = |url: &str| codeflix_domain::redact::redact(url);
+    println!(
+        "  kafka            {}",
+        shown(&settings.bootstrap_servers())
+    );
+    println!("  schema registry  {}", shown(&settings.registry_url()));
     println!(
         "  command API      {}  (docs: {0}/docs)",
         settings.command_api_url()

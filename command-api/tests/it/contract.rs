@@ -135,4 +135,26 @@ async fn readiness_checks_its_dependencies_at_most_once_a_second() {
     );
     let asked = registry.failed_requests();
     assert!(asked <= 2, "100 probes asked the registry {asked} times");
+    // Anyone may probe: the registry's credentials are not in the answer.
+    let text = probes[0].body.to_string();
+    assert!(!text.contains("hunter2"), "{text}");
+    assert!(text.contains("codeflix:<redacted>@"), "{text}");
+}
+
+/// A fault's causes go to the log, not to whoever sent the request.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dependency_fault_answers_503_without_its_causes() {
+    let (api, registry) = codeflix_testkit::CommandApi::start_with_faulty_registry().await;
+    registry.fail_with(500);
+    let failed = api
+        .admin_send(Method::POST, "/categories", Some(json!({"name": "Movies"})))
+        .await;
+    assert_eq!(failed.status, StatusCode::SERVICE_UNAVAILABLE);
+    let detail = failed.body["detail"].as_str().unwrap();
+    assert!(
+        !detail.contains("injected") && !detail.contains("hunter2") && !detail.contains("500"),
+        "{detail}"
+    );
+    assert!(detail.contains("X-Correlation-Id"), "{detail}");
+    assert!(failed.header("x-correlation-id").is_some());
 }
