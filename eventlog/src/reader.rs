@@ -61,29 +61,49 @@ fn kafka(e: impl Into<crate::store::BoxError>) -> EventLogError {
     EventLogError::kafka("reading topics", e)
 }
 
-/// Every message of `topics` that exists now (up to each partition's high watermark), in
-/// partition then offset order. Topics that do not exist are skipped.
+/// Every record `topics` hold now (up to each partition's end when called), read partition by
+/// partition.
 pub async fn read_snapshot(
     config: &EventLogConfig,
     topics: &[String],
 ) -> Result<Vec<RawRecord>, EventLogError> {
+    let mut stream = stream_snapshot(config, topics)?;
+    let mut records = Vec::new();
+    while let Some(record) = stream.recv().await {
+        records.push(record?);
+    }
+    Ok(records)
+}
+
+/// [`read_snapshot`] as a stream: records arrive as they are read, a few hundred at most held
+/// between the reader and the caller, so that tools over whole topics run in constant memory.
+/// Dropping the receiver stops the reading.
+pub fn stream_snapshot(
+    config: &EventLogConfig,
+    topics: &[String],
+) -> Result<tokio::sync::mpsc::Receiver<Result<RawRecord, EventLogError>>, EventLogError> {
     let consumer: BaseConsumer = config
         .reader(&format!("codeflix-reader-{}", uuid::Uuid::new_v4()))
         .create()
         .map_err(kafka)?;
     let topics = topics.to_vec();
-    tokio::task::spawn_blocking(move || read_blocking(&consumer, &topics))
-        .await
-        .map_err(kafka)?
+    let (sender, receiver) = tokio::sync::mpsc::channel(512);
+    tokio::task::spawn_blocking(move || {
+        if let Err(error) = read_blocking(&consumer, &topics, &sender) {
+            let _ = sender.blocking_send(Err(error));
+        }
+    });
+    Ok(receiver)
 }
 
+/// Sends every record to `sender`; stops early (with `Ok`) once nobody receives.
 fn read_blocking(
     consumer: &BaseConsumer,
     topics: &[String],
-) -> Result<Vec<RawRecord>, EventLogError> {
+    sender: &tokio::sync::mpsc::Sender<Result<RawRecord, EventLogError>>,
+) -> Result<(), EventLogError> {
     let timeout = Duration::from_secs(30);
     let metadata = consumer.fetch_metadata(None, timeout).map_err(kafka)?;
-    let mut records = Vec::new();
     for topic in topics {
         let Some(found) = metadata.topics().iter().find(|t| t.name() == topic) else {
             continue;
@@ -101,12 +121,12 @@ fn read_blocking(
                 .add_partition_offset(topic, id, Offset::Offset(low))
                 .map_err(kafka)?;
             consumer.assign(&assignment).map_err(kafka)?;
-            let deadline = Instant::now() + Duration::from_secs(300);
+            let mut progress = Instant::now();
             let mut next = low;
             while next < high {
-                if Instant::now() > deadline {
+                if progress.elapsed() > Duration::from_secs(300) {
                     return Err(EventLogError::kafka_refused(format!(
-                        "reading {topic}/{id} up to {high} timed out at {next}"
+                        "reading {topic}/{id} up to {high}: no progress for 300 s at {next}"
                     )));
                 }
                 let Some(message) = consumer.poll(Duration::from_millis(500)) else {
@@ -117,12 +137,18 @@ fn read_blocking(
                     Err(rdkafka::error::KafkaError::PartitionEOF(_)) => continue,
                     Err(error) => return Err(kafka(error)),
                 };
+                progress = Instant::now();
                 next = message.offset() + 1;
-                records.push(RawRecord::from_message(&message));
+                if sender
+                    .blocking_send(Ok(RawRecord::from_message(&message)))
+                    .is_err()
+                {
+                    return Ok(());
+                }
             }
         }
     }
-    Ok(records)
+    Ok(())
 }
 
 /// Decodes records through the registry.

@@ -7,9 +7,10 @@ use std::time::Duration;
 
 use clap::{Args, Subcommand};
 use codeflix_domain::{AggregateType, Timestamp};
+use codeflix_eventlog::EventLogError;
 use codeflix_eventlog::codec::RegistryCodec;
 use codeflix_eventlog::headers::header;
-use codeflix_eventlog::reader::{RawRecord, read_snapshot};
+use codeflix_eventlog::reader::{RawRecord, stream_snapshot};
 use codeflix_eventlog::topics::event_topic;
 use rdkafka::consumer::{Consumer, StreamConsumer};
 use rdkafka::{Offset, TopicPartitionList};
@@ -111,12 +112,15 @@ async fn dump(
     codec: &RegistryCodec,
     filter: &Filter,
 ) -> anyhow::Result<ExitCode> {
-    let mut records: Vec<RawRecord> =
-        read_snapshot(&settings.event_log(), &filter.topics(settings))
-            .await?
-            .into_iter()
-            .filter(|r| filter.matches(r.key.as_deref(), &r.headers))
-            .collect();
+    // Filtered while reading: only what is shown is kept (to be put in time order).
+    let mut stream = stream_snapshot(&settings.event_log(), &filter.topics(settings))?;
+    let mut records: Vec<RawRecord> = Vec::new();
+    while let Some(record) = stream.recv().await {
+        let record = record?;
+        if filter.matches(record.key.as_deref(), &record.headers) {
+            records.push(record);
+        }
+    }
     records.sort_by(|a, b| {
         let time = |r: &RawRecord| header(&r.headers, "ce_time").map(str::to_owned);
         (time(a), &a.topic, a.partition, a.offset).cmp(&(time(b), &b.topic, b.partition, b.offset))
@@ -189,8 +193,9 @@ async fn verify(settings: &Settings, codec: &RegistryCodec) -> anyhow::Result<Ex
         .into_iter()
         .map(|t| event_topic(&settings.kafka.topic_prefix, t))
         .collect();
-    let records = read_snapshot(&settings.event_log(), &topics).await?;
-    let report = check(codec, records).await;
+    // Streamed: what is kept per event is its id and version, not the event.
+    let records = stream_snapshot(&settings.event_log(), &topics)?;
+    let report = check(codec, records).await?;
     println!(
         "{}",
         json!({
@@ -207,12 +212,16 @@ async fn verify(settings: &Settings, codec: &RegistryCodec) -> anyhow::Result<Ex
     })
 }
 
-async fn check(codec: &RegistryCodec, records: Vec<RawRecord>) -> Report {
+async fn check(
+    codec: &RegistryCodec,
+    mut records: tokio::sync::mpsc::Receiver<Result<RawRecord, EventLogError>>,
+) -> anyhow::Result<Report> {
     let mut report = Report::default();
     let mut seen_ids = HashSet::new();
     let mut versions: BTreeMap<(AggregateType, String), Vec<u64>> = BTreeMap::new();
     let mut partitions: HashMap<(AggregateType, String), HashSet<(String, i32)>> = HashMap::new();
-    for record in records {
+    while let Some(record) = records.recv().await {
+        let record = record?;
         report.events += 1;
         let at = format!("{}/{}@{}", record.topic, record.partition, record.offset);
         let Some(value) = record.value.as_deref() else {
@@ -271,5 +280,5 @@ async fn check(codec: &RegistryCodec, records: Vec<RawRecord>) -> Report {
             ));
         }
     }
-    report
+    Ok(report)
 }
