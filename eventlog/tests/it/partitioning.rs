@@ -52,7 +52,7 @@ async fn topics_with_another_partition_count_are_refused() {
     let mut config = cluster.config();
     config.topics.partitions += 3;
     let refused = codeflix_eventlog::EventLog::connect(config).await;
-    let error = refused.err().expect("the log must not start");
+    let error = refused.expect_err("the log must not start");
     assert!(
         codeflix_domain::Report(&error)
             .to_string()
