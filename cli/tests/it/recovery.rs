@@ -28,9 +28,14 @@ fn status(http: &Client, url: &str) -> Option<StatusCode> {
 
 /// Creates a category, retrying while the command API answers 503; its id.
 fn create_category(http: &Client, site: &Site, token: &str, name: &str) -> (String, Duration) {
+    create(http, site, token, "/categories", name)
+}
+
+/// Creates something named `name` at `path`, retrying while the command API cannot; its id.
+fn create(http: &Client, site: &Site, token: &str, path: &str, name: &str) -> (String, Duration) {
     within(Duration::from_secs(60), "a command accepted", || {
         let answer = http
-            .post(format!("{}/categories", site.api()))
+            .post(format!("{}{path}", site.api()))
             .bearer_auth(token)
             .header("idempotency-key", format!("create-{name}"))
             .json(&json!({ "name": name }))
@@ -122,4 +127,100 @@ fn projectors_encoder_and_relay_recover_from_a_broker_restart_by_themselves() {
     );
     assert!(!log.contains('\u{1b}'), "colour codes in a log file: {log}");
     kill(&mut broker);
+}
+
+/// Whether the query API lists something named `name` at `path`.
+fn listed(http: &Client, site: &Site, path: &str, name: &str) -> Option<()> {
+    let body: Value = http
+        .get(format!("{}{path}", site.query()))
+        .send()
+        .ok()?
+        .json()
+        .ok()?;
+    body["items"]
+        .as_array()?
+        .iter()
+        .any(|item| item["name"] == name)
+        .then_some(())
+}
+
+#[test]
+fn every_role_killed_and_the_registry_down_recover_by_themselves() {
+    let site = Site::new(env!("CARGO_BIN_EXE_codeflix"));
+    let http = Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    let _broker = site.start_broker();
+    let mut registry = site.start_registry();
+    let roles = [
+        ("command-api", site.api_port),
+        ("projectors", site.projectors_port),
+        ("encoder", site.encoder_port),
+        ("query-api", site.query_port),
+    ];
+    let mut processes: Vec<_> = roles
+        .iter()
+        .map(|(role, _)| site.spawn(role, &[role]))
+        .collect();
+    for (_, port) in roles {
+        wait_for_port(port);
+    }
+    let token = token(&site);
+    let ready = |port: u16| {
+        (status(&http, &format!("http://127.0.0.1:{port}/readyz")) == Some(StatusCode::OK))
+            .then_some(())
+    };
+    create_category(&http, &site, &token, "Before");
+    within(
+        Duration::from_secs(60),
+        "the first category projected",
+        || listed(&http, &site, "/categories", "Before"),
+    );
+
+    // The registry dies while a command writes an event type not registered yet.
+    kill(&mut registry);
+    let refused = http
+        .post(format!("{}/genres", site.api()))
+        .bearer_auth(&token)
+        .header("idempotency-key", "create-Drama")
+        .json(&json!({ "name": "Drama" }))
+        .send()
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::SERVICE_UNAVAILABLE);
+    std::thread::sleep(Duration::from_secs(5));
+    let back = Instant::now();
+    registry = site.start_registry();
+    create(&http, &site, &token, "/genres", "Drama");
+    let accepted = back.elapsed();
+    within(Duration::from_secs(60), "the genre projected", || {
+        listed(&http, &site, "/genres", "Drama")
+    });
+    println!(
+        "registry down 5 s: the command was accepted {accepted:?} and projected {:?} after it was back",
+        back.elapsed()
+    );
+
+    // Each role in turn, killed with SIGKILL and started again.
+    for (index, (role, port)) in roles.iter().enumerate() {
+        kill(&mut processes[index]);
+        let restarted = Instant::now();
+        processes[index] = site.spawn(role, &[role]);
+        let (_, took) = within(Duration::from_secs(90), "ready after a restart", || {
+            ready(*port)
+        });
+        let name = format!("After {role}");
+        create_category(&http, &site, &token, &name);
+        within(Duration::from_secs(60), "projected after a restart", || {
+            listed(&http, &site, "/categories", &name)
+        });
+        println!(
+            "{role} killed: ready {took:?} after it started again, a new category projected {:?} after",
+            restarted.elapsed()
+        );
+    }
+    for (_, port) in roles {
+        assert!(ready(port).is_some(), "port {port} not ready at the end");
+    }
+    kill(&mut registry);
 }
