@@ -8,7 +8,10 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use codeflix_domain::AggregateType;
-use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::admin::{
+    AdminClient, AdminOptions, NewTopic, OwnedResourceSpecifier, ResourceSpecifier,
+    TopicReplication,
+};
 use rdkafka::client::DefaultClientContext;
 use rdkafka::error::RDKafkaErrorCode;
 
@@ -65,6 +68,65 @@ pub async fn ensure_event_topics(
     Ok(names)
 }
 
+/// Refuses existing topics that would lose events: compacted, or deleting by age sooner than
+/// [`TopicSettings::retention_ms`], or by size. A broker that cannot describe configurations
+/// is trusted (with a warning).
+async fn check_kept(
+    admin: &AdminClient<DefaultClientContext>,
+    names: &[&String],
+    settings: &TopicSettings,
+) -> Result<(), EventLogError> {
+    if names.is_empty() {
+        return Ok(());
+    }
+    let resources: Vec<ResourceSpecifier<'_>> = names
+        .iter()
+        .map(|name| ResourceSpecifier::Topic(name.as_str()))
+        .collect();
+    let options = AdminOptions::new().request_timeout(Some(Duration::from_secs(30)));
+    let described = match admin.describe_configs(&resources, &options).await {
+        Ok(described) => described,
+        Err(error) => {
+            tracing::warn!(%error, "cannot describe the event topics' configuration; not checked");
+            return Ok(());
+        }
+    };
+    for resource in described.into_iter().flatten() {
+        let topic = match &resource.specifier {
+            OwnedResourceSpecifier::Topic(name) => name.clone(),
+            _ => continue,
+        };
+        let value = |key: &str| resource.get(key).and_then(|entry| entry.value.clone());
+        let refuse = |what: String| {
+            Err(EventLogError::kafka_refused(format!(
+                "topic {topic} {what}: event topics keep every event for good; fix the topic's \
+                 configuration (or use another kafka.topic_prefix)"
+            )))
+        };
+        if let Some(policy) = value("cleanup.policy")
+            && policy.contains("compact")
+        {
+            return refuse(format!("is compacted (cleanup.policy={policy})"));
+        }
+        let kept_ms = value("retention.ms").and_then(|v| v.parse::<i64>().ok());
+        let wanted = settings.retention_ms;
+        if let Some(kept) = kept_ms
+            && kept >= 0
+            && (wanted < 0 || kept < wanted)
+        {
+            return refuse(format!("deletes events after {kept} ms (retention.ms)"));
+        }
+        if let Some(bytes) = value("retention.bytes").and_then(|v| v.parse::<i64>().ok())
+            && bytes >= 0
+        {
+            return refuse(format!(
+                "deletes events beyond {bytes} bytes (retention.bytes)"
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Creates the topics of `names` that do not exist yet with the configuration of event topics
 /// (kept forever, never compacted): also for dead letters and redrives, which are as precious.
 pub async fn ensure_topics(
@@ -97,6 +159,11 @@ pub async fn ensure_topics(
             )));
         }
     }
+    let found: Vec<&String> = names
+        .iter()
+        .filter(|n| existing.iter().any(|(name, _)| name == *n))
+        .collect();
+    check_kept(admin, &found, settings).await?;
     let names: Vec<&String> = names
         .iter()
         .filter(|n| !existing.iter().any(|(name, _)| name == *n))

@@ -61,3 +61,36 @@ async fn topics_with_another_partition_count_are_refused() {
         codeflix_domain::Report(&error)
     );
 }
+
+/// The log is the system of record: an event topic someone made that deletes or compacts events
+/// is refused, not written to.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn event_topics_that_would_lose_events_are_refused() {
+    for (key, value, named) in [
+        ("retention.ms", "60000", "retention.ms"),
+        ("cleanup.policy", "compact", "compacted"),
+    ] {
+        let cluster = Cluster::start().await;
+        let config = cluster.config();
+        let admin: AdminClient<DefaultClientContext> = config.client(&[]).create().unwrap();
+        let topic = codeflix_eventlog::topics::event_topic(
+            &config.topics.prefix,
+            codeflix_domain::AggregateType::Category,
+        );
+        let created = admin
+            .create_topics(
+                &[
+                    NewTopic::new(&topic, config.topics.partitions, TopicReplication::Fixed(1))
+                        .set(key, value),
+                ],
+                &AdminOptions::new(),
+            )
+            .await
+            .unwrap();
+        assert!(created[0].is_ok(), "{created:?}");
+        let refused = codeflix_eventlog::EventLog::connect(config).await;
+        let error = refused.expect_err("the log must not start");
+        let report = codeflix_domain::Report(&error).to_string();
+        assert!(report.contains(named), "{report}");
+    }
+}
