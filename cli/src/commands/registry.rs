@@ -34,5 +34,13 @@ pub(crate) async fn start(
         "schema registry listening on http://{}",
         listener.local_addr()?
     );
-    Ok(codeflix_registry::serve(listener, registry))
+    // The APIs' accept loop, with their limits (slow clients cut, load shed).
+    let loopback = listener.local_addr()?.ip().is_loopback();
+    let router = codeflix_registry::router(registry, loopback);
+    Ok(codeflix_http::server::serve_with(
+        listener,
+        router,
+        codeflix_http::Limits::default(),
+        std::future::pending(),
+    ))
 }

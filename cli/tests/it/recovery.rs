@@ -224,3 +224,28 @@ fn every_role_killed_and_the_registry_down_recover_by_themselves() {
     }
     kill(&mut registry);
 }
+
+/// `codeflix registry` serves through the APIs' accept loop: a client that never finishes its
+/// headers is cut off after the header timeout (10 s) instead of holding a descriptor for good.
+#[test]
+fn the_registry_role_cuts_off_a_client_that_never_finishes_its_headers() {
+    use std::io::{Read, Write};
+    let site = Site::new(env!("CARGO_BIN_EXE_codeflix"));
+    let mut registry = site.start_registry();
+    let mut slow = std::net::TcpStream::connect(("127.0.0.1", site.registry_port)).unwrap();
+    slow.write_all(b"GET /subjects HTTP/1.1\r\nHost: localhost\r\nX-Slow: a")
+        .unwrap();
+    slow.set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    let started = Instant::now();
+    let mut buffer = [0u8; 256];
+    let closed = matches!(slow.read(&mut buffer), Ok(0) | Err(_));
+    assert!(closed, "the connection is still open");
+    let took = started.elapsed();
+    assert!(
+        took < Duration::from_secs(15),
+        "cut off after {took:?}, not after the header timeout"
+    );
+    println!("registry: a slowloris client was cut off after {took:?}");
+    kill(&mut registry);
+}
