@@ -43,6 +43,23 @@ pub fn redrive_topic(prefix: &str, projection: &str) -> String {
     format!("{prefix}.projector.{projection}.redrive")
 }
 
+/// The topics a consumer named `name` reads: `source` and its redrive topic. Both, and its
+/// dead-letter topic, are created when missing.
+pub async fn consumed_topics(
+    config: &EventLogConfig,
+    name: &str,
+    source: String,
+) -> Result<Vec<String>, ConsumerError> {
+    let prefix = &config.topics.prefix;
+    let topics = vec![source, redrive_topic(prefix, name)];
+    let admin: rdkafka::admin::AdminClient<rdkafka::client::DefaultClientContext> =
+        config.client(&[]).create().map_err(crate::kafka)?;
+    let mut owned = topics.clone();
+    owned.push(dead_letter_topic(prefix, name));
+    codeflix_eventlog::topics::ensure_topics(&admin, &owned, &config.topics).await?;
+    Ok(topics)
+}
+
 fn redrive_group(projection: &str) -> String {
     format!("codeflix-dlq-redrive-{projection}")
 }

@@ -25,7 +25,7 @@ use codeflix_domain::catalog::video::{
 use codeflix_domain::encoding::{EncodingJob, EncodingJobEvent, EncodingJobId};
 use codeflix_domain::{AggregateType, AnyEvent, CommandContext, ExpectedVersion, Reason, Report};
 use codeflix_eventlog::reader::RawRecord;
-use codeflix_eventlog::topics::{ensure_topics, event_topic};
+use codeflix_eventlog::topics::event_topic;
 use codeflix_eventlog::{EventLog, ExecuteError};
 use rdkafka::consumer::StreamConsumer;
 use rdkafka::message::Message;
@@ -60,16 +60,8 @@ pub async fn run(
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), WorkerError> {
     let config = log.config().clone();
-    let prefix = &config.topics.prefix;
-    let topics = vec![
-        event_topic(prefix, AggregateType::EncodingJob),
-        dlq::redrive_topic(prefix, NAME),
-    ];
-    let admin: rdkafka::admin::AdminClient<rdkafka::client::DefaultClientContext> =
-        config.client(&[]).create().map_err(WorkerError::Kafka)?;
-    let mut owned = topics.clone();
-    owned.push(dlq::dead_letter_topic(prefix, NAME));
-    ensure_topics(&admin, &owned, &config.topics).await?;
+    let source = event_topic(&config.topics.prefix, AggregateType::EncodingJob);
+    let topics = dlq::consumed_topics(&config, NAME, source).await?;
     let consumer: StreamConsumer =
         codeflix_consumer::consumer(&config, &format!("codeflix-{NAME}"), &topics, membership)?;
     let decoder = dlq::Decoder::new(&config.schema_registry_url)?;
@@ -109,14 +101,10 @@ pub async fn run(
                 }
                 Err(Failure::Infrastructure(reason)) => {
                     tracing::warn!(%reason, attempt, offset = raw.offset, "reacting to an encoding event; retrying");
-                    tokio::select! {
-                        () = &mut shutdown => {
-                            commits.commit(&consumer);
-                            return Ok(());
-                        }
-                        () = tokio::time::sleep(pause) => {}
+                    if !back_off(&mut pause, &mut shutdown).await {
+                        commits.commit(&consumer);
+                        return Ok(());
                     }
-                    pause = (pause * 2).min(Duration::from_secs(30));
                     attempt += 1;
                 }
             }
@@ -132,19 +120,28 @@ pub async fn run(
                 .await
             {
                 tracing::warn!(error = %Report(&error), "sending a dead letter; retrying");
-                tokio::select! {
-                    () = &mut shutdown => {
-                        commits.commit(&consumer);
-                        return Ok(());
-                    }
-                    () = tokio::time::sleep(pause) => {}
+                if !back_off(&mut pause, &mut shutdown).await {
+                    commits.commit(&consumer);
+                    return Ok(());
                 }
-                pause = (pause * 2).min(Duration::from_secs(30));
             }
             metrics.reaction("dead_lettered");
         }
         commits.note(message.topic(), message.partition(), message.offset() + 1);
     }
+}
+
+/// Waits `pause` (then doubles it, up to 30 s) unless `shutdown` comes first; `false` then.
+async fn back_off<F: Future<Output = ()>>(
+    pause: &mut Duration,
+    shutdown: &mut std::pin::Pin<&mut F>,
+) -> bool {
+    tokio::select! {
+        () = shutdown.as_mut() => return false,
+        () = tokio::time::sleep(*pause) => {}
+    }
+    *pause = (*pause * 2).min(Duration::from_secs(30));
+    true
 }
 
 /// Applies one encoding event to its video.

@@ -31,7 +31,7 @@ use codeflix_domain::{
     Version, catalog::video::Checksum,
 };
 use codeflix_eventlog::reader::RawRecord;
-use codeflix_eventlog::topics::{ensure_topics, event_topic};
+use codeflix_eventlog::topics::event_topic;
 use codeflix_eventlog::{EventLog, EventLogError, ExecuteError};
 use codeflix_storage::MediaStore;
 use rdkafka::message::Message;
@@ -128,16 +128,8 @@ pub async fn run(
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), WorkerError> {
     let config = log.config().clone();
-    let prefix = &config.topics.prefix;
-    let topics = vec![
-        event_topic(prefix, AggregateType::Video),
-        dlq::redrive_topic(prefix, NAME),
-    ];
-    let admin: rdkafka::admin::AdminClient<rdkafka::client::DefaultClientContext> =
-        config.client(&[]).create().map_err(WorkerError::Kafka)?;
-    let mut owned = topics.clone();
-    owned.push(dlq::dead_letter_topic(prefix, NAME));
-    ensure_topics(&admin, &owned, &config.topics).await?;
+    let source = event_topic(&config.topics.prefix, AggregateType::Video);
+    let topics = dlq::consumed_topics(&config, NAME, source).await?;
     WorkerName::parse(&settings.name)
         .map_err(|e| WorkerError::Config(format!("encoder worker name: {e}")))?;
     std::fs::create_dir_all(&settings.work_dir)
