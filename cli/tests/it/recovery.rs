@@ -72,19 +72,7 @@ fn projectors_encoder_and_relay_recover_from_a_broker_restart_by_themselves() {
     let token = token(&site);
     let projectors_ready = format!("http://127.0.0.1:{}/readyz", site.projectors_port);
     let encoder_ready = format!("http://127.0.0.1:{}/readyz", site.encoder_port);
-    let listed = |name: &str| {
-        let body: Value = http
-            .get(format!("{}/categories", site.query()))
-            .send()
-            .ok()?
-            .json()
-            .ok()?;
-        body["items"]
-            .as_array()?
-            .iter()
-            .any(|category| category["name"] == name)
-            .then_some(())
-    };
+    let listed = |name: &str| listed(&http, &site, "/categories", name);
     create_category(&http, &site, &token, "Before");
     within(
         Duration::from_secs(60),
