@@ -127,11 +127,7 @@ async fn a_retried_command_is_applied_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rejected_and_conflicting_commands_append_nothing() {
     let cluster = Cluster::start().await;
-    let log = cluster.log().await;
-    let id = category();
-    log.execute::<Category>(&ctx(), &id, ExpectedVersion::Any, create("Movies"))
-        .await
-        .unwrap();
+    let (log, id) = cluster.log_with_category().await;
     let rejected = log
         .execute::<Category>(&ctx(), &id, ExpectedVersion::Any, create("Again"))
         .await;

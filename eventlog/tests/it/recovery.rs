@@ -33,11 +33,7 @@ async fn unmark_published_after(cluster: &Cluster, seq: i64) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rows_in_kafka_that_the_store_does_not_know_are_not_sent_again() {
     let cluster = Cluster::start().await;
-    let log = cluster.log().await;
-    let id = category();
-    log.execute::<Category>(&ctx(), &id, ExpectedVersion::Any, create("Movies"))
-        .await
-        .unwrap();
+    let (log, id) = cluster.log_with_category().await;
     for n in 0..9 {
         log.execute::<Category>(
             &ctx(),
@@ -168,11 +164,7 @@ async fn write_foreign_record(cluster: &Cluster, partition: i32) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn recovery_skips_messages_the_relay_did_not_write_and_keeps_publishing() {
     let cluster = Cluster::start().await;
-    let log = cluster.log().await;
-    let id = category();
-    log.execute::<Category>(&ctx(), &id, ExpectedVersion::Any, create("Movies"))
-        .await
-        .unwrap();
+    let (log, id) = cluster.log_with_category().await;
     let partition = cluster.category_events(&log).await[0].raw.partition;
     log.shutdown().await;
     write_foreign_record(&cluster, partition).await;

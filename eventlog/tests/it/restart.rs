@@ -4,16 +4,12 @@
 use codeflix_domain::ExpectedVersion;
 use codeflix_domain::catalog::category::Category;
 
-use crate::support::{Cluster, category, create, ctx, rename};
+use crate::support::{Cluster, ctx, rename};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn events_survive_a_broker_restart() {
     let mut cluster = Cluster::start().await;
-    let log = cluster.log().await;
-    let id = category();
-    log.execute::<Category>(&ctx(), &id, ExpectedVersion::Any, create("Movies"))
-        .await
-        .unwrap();
+    let (log, id) = cluster.log_with_category().await;
     for n in 0..4 {
         log.execute::<Category>(&ctx(), &id, ExpectedVersion::Any, rename(&format!("N{n}")))
             .await

@@ -46,6 +46,21 @@ impl Cluster {
         EventLog::connect(self.config()).await.unwrap()
     }
 
+    /// A log on the cluster, and a category ("Movies") created through it.
+    pub(crate) async fn log_with_category(&self) -> (EventLog, CategoryId) {
+        let log = self.log().await;
+        let id = category();
+        log.execute::<codeflix_domain::catalog::category::Category>(
+            &ctx(),
+            &id,
+            codeflix_domain::ExpectedVersion::Any,
+            create("Movies"),
+        )
+        .await
+        .unwrap();
+        (log, id)
+    }
+
     /// Every event in the category topic, decoded.
     pub(crate) async fn category_events(&self, log: &EventLog) -> Vec<DecodedRecord> {
         let topic = event_topic("codeflix", codeflix_domain::AggregateType::Category);
