@@ -61,7 +61,12 @@ async fn main() {
         .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let registry_url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(codeflix_registry::serve(listener, registry));
+    tokio::spawn(codeflix_registry::serve(
+        listener,
+        registry,
+        None,
+        std::future::pending(),
+    ));
     let mut config = EventLogConfig::new(
         &broker.bootstrap(),
         &registry_url,

@@ -33,7 +33,9 @@ impl EmbeddedStack {
             .map_err(config)?;
         let registry_url = format!("http://{}", listener.local_addr().map_err(config)?);
         let registry = tokio::spawn(async move {
-            if let Err(error) = codeflix_registry::serve(listener, registry).await {
+            if let Err(error) =
+                codeflix_registry::serve(listener, registry, None, std::future::pending()).await
+            {
                 tracing::error!(%error, "embedded schema registry stopped");
             }
         });

@@ -3,6 +3,7 @@
 //! send `normalize=False` and `limit=-1`.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -13,7 +14,7 @@ use axum::routing::{get, post};
 use serde_json::{Value, json};
 
 use crate::compat::Level;
-use crate::store::{Registry, RegistryError, Selector, SubjectVersion};
+use crate::store::{Deleted, Mode, Registry, RegistryError, Selector, SubjectVersion};
 
 const CONTENT_TYPE: &str = "application/vnd.schemaregistry.v1+json";
 
@@ -77,6 +78,15 @@ fn flag(query: &HashMap<String, String>, name: &str) -> bool {
         .is_some_and(|v| v.eq_ignore_ascii_case("true"))
 }
 
+/// `?deleted=true`: include soft-deleted versions.
+fn deleted(query: &HashMap<String, String>) -> Deleted {
+    if flag(query, "deleted") {
+        Deleted::Shown
+    } else {
+        Deleted::Hidden
+    }
+}
+
 fn version_json(v: &SubjectVersion) -> Value {
     json!({
         "subject": v.subject,
@@ -97,15 +107,71 @@ const WRITE_TYPES: [&str; 3] = [
     "application/json",
 ];
 
-/// Guards writes: a registry media type, and — when the registry listens on loopback only — a
-/// loopback `Host` (a page whose host name was re-pointed at 127.0.0.1, DNS rebinding, names
-/// its own host).
+/// Who may change the registry.
+#[derive(Debug, Clone, Default)]
+pub struct Access {
+    /// The registry listens on loopback only: writes must then name a loopback `Host` (a page
+    /// whose host name was re-pointed at 127.0.0.1, DNS rebinding, names its own host).
+    pub loopback: bool,
+    /// When set, changes (registering, deleting, levels, mode) need this token, as a bearer
+    /// token or as the password of HTTP Basic authentication (what registry clients send for
+    /// `user:password@` in the registry URL). Reads stay open: every decoder needs them.
+    pub token: Option<String>,
+}
+
+/// Whether a request changes the registry: lookups and compatibility tests are POSTs that
+/// change nothing.
+fn changes(method: &axum::http::Method, path: &str) -> bool {
+    use axum::http::Method;
+    match *method {
+        Method::PUT | Method::DELETE => true,
+        Method::POST => path.starts_with("/subjects/") && path.ends_with("/versions"),
+        _ => false,
+    }
+}
+
+/// The secret a request presents: a bearer token, or Basic authentication's password.
+fn presented(request: &axum::extract::Request) -> Option<String> {
+    use base64::Engine as _;
+    let value = request
+        .headers()
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .trim();
+    let (scheme, credentials) = value.split_once(' ')?;
+    if scheme.eq_ignore_ascii_case("bearer") {
+        return Some(credentials.trim().to_owned());
+    }
+    if scheme.eq_ignore_ascii_case("basic") {
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(credentials.trim())
+            .ok()?;
+        let decoded = String::from_utf8(decoded).ok()?;
+        return decoded
+            .split_once(':')
+            .map(|(_, password)| password.to_owned());
+    }
+    None
+}
+
+/// Compares without stopping at the first difference, so timing does not reveal a prefix.
+fn same_secret(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+/// Guards writes: a registry media type on bodies, a loopback `Host` on a loopback listener,
+/// and the token on changes when one is configured.
 async fn guard_writes(
-    State(loopback): State<bool>,
+    State(access): State<Arc<Access>>,
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
-    let method = request.method();
+    let method = request.method().clone();
     if method == axum::http::Method::GET || method == axum::http::Method::HEAD {
         return next.run(request).await;
     }
@@ -120,9 +186,11 @@ async fn guard_writes(
                 .trim()
                 .to_ascii_lowercase()
         });
-    if !declared
-        .as_deref()
-        .is_some_and(|declared| WRITE_TYPES.contains(&declared))
+    // A DELETE has no body, and no page on another site can send one without a preflight.
+    if method != axum::http::Method::DELETE
+        && !declared
+            .as_deref()
+            .is_some_and(|declared| WRITE_TYPES.contains(&declared))
     {
         return reply(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -131,7 +199,7 @@ async fn guard_writes(
             )}),
         );
     }
-    if loopback {
+    if access.loopback {
         let host = request
             .headers()
             .get(header::HOST)
@@ -145,6 +213,22 @@ async fn guard_writes(
                 )}),
             );
         }
+    }
+    if let Some(token) = &access.token
+        && changes(&method, request.uri().path())
+        && !presented(&request).is_some_and(|given| same_secret(&given, token))
+    {
+        let mut response = reply(
+            StatusCode::UNAUTHORIZED,
+            json!({"error_code": 40101, "message":
+                "changing this registry needs its token: a bearer token, or the password of \
+                 Basic authentication (user:token@ in the registry URL)"}),
+        );
+        response.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Basic realm=\"codeflix schema registry\""),
+        );
+        return response;
     }
     next.run(request).await
 }
@@ -161,9 +245,8 @@ fn is_loopback_host(host: &str) -> bool {
             .is_ok_and(|ip| ip.is_loopback())
 }
 
-/// The registry's routes; `loopback` when it listens on loopback only (writes then need a
-/// loopback `Host`).
-pub fn router(registry: Registry, loopback: bool) -> Router {
+/// The registry's routes, changes allowed as `access` says.
+pub fn router(registry: Registry, access: Access) -> Router {
     Router::new()
         .route("/", get(|| async { ok(json!({})) }))
         .route("/schemas/types", get(|| async { ok(json!(["AVRO"])) }))
@@ -171,14 +254,18 @@ pub fn router(registry: Registry, loopback: bool) -> Router {
         .route("/schemas/ids/{id}/schema", get(raw_schema_by_id))
         .route("/schemas/ids/{id}/versions", get(schema_uses))
         .route("/subjects", get(subjects))
-        .route("/subjects/{subject}", post(lookup))
+        .route("/subjects/{subject}", post(lookup).delete(delete_subject))
         .route("/subjects/{subject}/versions", get(versions).post(register))
-        .route("/subjects/{subject}/versions/{version}", get(version))
+        .route(
+            "/subjects/{subject}/versions/{version}",
+            get(version).delete(delete_version),
+        )
         .route(
             "/subjects/{subject}/versions/{version}/schema",
             get(raw_version),
         )
         .route("/config", get(global_config).put(set_global_config))
+        .route("/mode", get(global_mode).put(set_global_mode))
         .route(
             "/config/{subject}",
             get(subject_config).put(set_subject_config),
@@ -193,7 +280,10 @@ pub fn router(registry: Registry, loopback: bool) -> Router {
             get(|| async { ok(json!([])) }),
         )
         .with_state(registry)
-        .layer(axum::middleware::from_fn_with_state(loopback, guard_writes))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::new(access),
+            guard_writes,
+        ))
 }
 
 fn id(text: &str) -> Result<i64> {
@@ -211,8 +301,12 @@ async fn raw_schema_by_id(State(r): State<Registry>, Path(raw): Path<String>) ->
     Ok(ok(parsed))
 }
 
-async fn schema_uses(State(r): State<Registry>, Path(raw): Path<String>) -> Result<Response> {
-    let uses = r.uses(id(&raw)?).await?;
+async fn schema_uses(
+    State(r): State<Registry>,
+    Path(raw): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Response> {
+    let uses = r.uses(id(&raw)?, deleted(&query)).await?;
     Ok(ok(Value::Array(
         uses.into_iter()
             .map(|(subject, version)| json!({"subject": subject, "version": version}))
@@ -226,7 +320,7 @@ async fn subjects(
 ) -> Result<Response> {
     let prefix = query.get("subjectPrefix").cloned().unwrap_or_default();
     let subjects: Vec<String> = r
-        .subjects()
+        .subjects(deleted(&query))
         .await?
         .into_iter()
         .filter(|s| s.starts_with(&prefix))
@@ -234,8 +328,12 @@ async fn subjects(
     Ok(ok(json!(subjects)))
 }
 
-async fn versions(State(r): State<Registry>, Path(subject): Path<String>) -> Result<Response> {
-    Ok(ok(json!(r.versions(&subject).await?)))
+async fn versions(
+    State(r): State<Registry>,
+    Path(subject): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Response> {
+    Ok(ok(json!(r.versions(&subject, deleted(&query)).await?)))
 }
 
 async fn register(
@@ -251,25 +349,60 @@ async fn register(
 async fn lookup(
     State(r): State<Registry>,
     Path(subject): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
     body: Bytes,
 ) -> Result<Response> {
     let text = schema_text(&body)?;
-    Ok(ok(version_json(&r.lookup(&subject, &text).await?)))
+    Ok(ok(version_json(
+        &r.lookup(&subject, &text, deleted(&query)).await?,
+    )))
+}
+
+async fn delete_subject(
+    State(r): State<Registry>,
+    Path(subject): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Response> {
+    let deleted = r
+        .delete_subject(&subject, flag(&query, "permanent"))
+        .await?;
+    Ok(ok(json!(deleted)))
+}
+
+async fn delete_version(
+    State(r): State<Registry>,
+    Path((subject, version)): Path<(String, String)>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Response> {
+    let deleted = r
+        .delete_version(
+            &subject,
+            Selector::parse(&version)?,
+            flag(&query, "permanent"),
+        )
+        .await?;
+    Ok(ok(json!(deleted)))
 }
 
 async fn version(
     State(r): State<Registry>,
     Path((subject, version)): Path<(String, String)>,
+    Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response> {
-    let found = r.version(&subject, Selector::parse(&version)?).await?;
+    let found = r
+        .version(&subject, Selector::parse(&version)?, deleted(&query))
+        .await?;
     Ok(ok(version_json(&found)))
 }
 
 async fn raw_version(
     State(r): State<Registry>,
     Path((subject, version)): Path<(String, String)>,
+    Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response> {
-    let found = r.version(&subject, Selector::parse(&version)?).await?;
+    let found = r
+        .version(&subject, Selector::parse(&version)?, deleted(&query))
+        .await?;
     let parsed: Value = serde_json::from_str(&found.schema).unwrap_or(Value::String(found.schema));
     Ok(ok(parsed))
 }
@@ -287,6 +420,22 @@ async fn subject_config(
     Ok(ok(
         json!({"compatibilityLevel": r.level(Some(&subject)).await?.as_str()}),
     ))
+}
+
+async fn global_mode(State(r): State<Registry>) -> Result<Response> {
+    Ok(ok(json!({"mode": r.mode().await?.as_str()})))
+}
+
+async fn set_global_mode(State(r): State<Registry>, body: Bytes) -> Result<Response> {
+    let body: Value = serde_json::from_slice(&body)
+        .map_err(|e| RegistryError::InvalidMode(format!("the request body is not JSON: {e}")))?;
+    let mode: Mode = body
+        .get("mode")
+        .and_then(Value::as_str)
+        .ok_or_else(|| RegistryError::InvalidMode("the request has no \"mode\"".into()))?
+        .parse()?;
+    r.set_mode(mode).await?;
+    Ok(ok(json!({"mode": mode.as_str()})))
 }
 
 fn level_from(body: &Bytes) -> Result<Level> {

@@ -15,13 +15,24 @@ struct Server {
 
 impl Server {
     async fn start(db: &Path) -> Server {
+        Server::with_token(db, None).await
+    }
+
+    async fn with_token(db: &Path, token: Option<&str>) -> Server {
         let registry = Registry::open(db, Level::Backward).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
+        let token = token.map(str::to_owned);
         let task = tokio::spawn(async move {
-            codeflix_registry::serve(listener, registry).await.unwrap();
+            codeflix_registry::serve(listener, registry, token, std::future::pending())
+                .await
+                .unwrap();
         });
         Server { base, task }
+    }
+
+    async fn delete(&self, path: &str) -> (StatusCode, Value) {
+        self.call(reqwest::Method::DELETE, path, None).await
     }
 
     async fn call(
@@ -366,4 +377,262 @@ async fn writes_need_a_registry_media_type_and_a_loopback_host() {
         .await
         .unwrap();
     assert_eq!(registered.status(), StatusCode::OK);
+}
+
+/// The way out of a poisoned subject: a version registered by mistake is soft-deleted (hidden,
+/// its id still decodes old events), then the right schema registers; permanent deletion needs
+/// a soft deletion first, as Confluent's registry does.
+#[tokio::test]
+async fn versions_and_subjects_are_soft_deleted_then_permanently() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("registry.db")).await;
+    let path = format!("/subjects/{SUBJECT}/versions");
+    let (_, first) = server.post(&path, body(&v1())).await;
+    let (_, poison) = server.post(&path, body(&v2_optional())).await;
+    assert_eq!(server.get(&path).await.1, json!([1, 2]));
+    // The poisoned version is in the way of a schema that evolves v1 otherwise.
+    let rival = json!({"type":"record","name":"Thing","namespace":"codeflix.x","fields":[
+        {"name":"a","type":"string"},{"name":"b","type":["null","string"],"default":null}]})
+    .to_string();
+    let (status, _) = server.post(&path, body(&rival)).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+
+    let (status, deleted) = server.delete(&format!("{path}/2")).await;
+    assert_eq!((status, deleted), (StatusCode::OK, json!(2)));
+    assert_eq!(server.get(&path).await.1, json!([1]));
+    assert_eq!(
+        server.get(&format!("{path}?deleted=true")).await.1,
+        json!([1, 2])
+    );
+    assert_eq!(server.get(&format!("{path}/latest")).await.1["version"], 1);
+    let (status, hidden) = server.get(&format!("{path}/2")).await;
+    assert_eq!(
+        (status, hidden["error_code"].clone()),
+        (StatusCode::NOT_FOUND, json!(40402))
+    );
+    assert_eq!(
+        server.get(&format!("{path}/2?deleted=true")).await.1["id"],
+        poison["id"]
+    );
+    // Events written with it still decode.
+    let (status, _) = server.get(&format!("/schemas/ids/{}", poison["id"])).await;
+    assert_eq!(status, StatusCode::OK);
+    // Soft-deleted twice: say how to go further.
+    let (status, again) = server.delete(&format!("{path}/2")).await;
+    assert_eq!(
+        (status, again["error_code"].clone()),
+        (StatusCode::NOT_FOUND, json!(40406))
+    );
+
+    let (status, fixed) = server.post(&path, body(&rival)).await;
+    assert_eq!(status, StatusCode::OK, "{fixed}");
+    assert_eq!(
+        server.get(&format!("{path}/latest")).await.1["version"],
+        3,
+        "numbers are not reused"
+    );
+
+    // Permanent deletion only after a soft one.
+    let (status, refused) = server.delete(&format!("{path}/1?permanent=true")).await;
+    assert_eq!(
+        (status, refused["error_code"].clone()),
+        (StatusCode::NOT_FOUND, json!(40407))
+    );
+    let (status, gone) = server.delete(&format!("{path}/2?permanent=true")).await;
+    assert_eq!((status, gone), (StatusCode::OK, json!(2)));
+    assert_eq!(
+        server.get(&format!("{path}?deleted=true")).await.1,
+        json!([1, 3])
+    );
+    let (status, _) = server.get(&format!("/schemas/ids/{}", poison["id"])).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "nothing uses it any more");
+
+    // The whole subject.
+    let subject = format!("/subjects/{SUBJECT}");
+    let (status, refused) = server.delete(&format!("{subject}?permanent=true")).await;
+    assert_eq!(
+        (status, refused["error_code"].clone()),
+        (StatusCode::NOT_FOUND, json!(40405))
+    );
+    let (status, deleted) = server.delete(&subject).await;
+    assert_eq!((status, deleted), (StatusCode::OK, json!([1, 3])));
+    assert_eq!(server.get("/subjects").await.1, json!([]));
+    assert_eq!(
+        server.get("/subjects?deleted=true").await.1,
+        json!([SUBJECT])
+    );
+    let (status, again) = server.delete(&subject).await;
+    assert_eq!(
+        (status, again["error_code"].clone()),
+        (StatusCode::NOT_FOUND, json!(40404))
+    );
+    let (status, _) = server.get(&format!("/schemas/ids/{}", first["id"])).await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "soft-deleted versions still resolve ids"
+    );
+    let (status, _) = server.delete(&format!("{subject}?permanent=true")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(server.get("/subjects?deleted=true").await.1, json!([]));
+    let (status, missing) = server.delete(&subject).await;
+    assert_eq!(
+        (status, missing["error_code"].clone()),
+        (StatusCode::NOT_FOUND, json!(40401))
+    );
+}
+
+/// With a token, changes need it (bearer, or Basic's password as clients send a URL's userinfo);
+/// reads, lookups and compatibility tests do not.
+#[tokio::test]
+async fn changes_need_the_token_and_reads_do_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::with_token(&dir.path().join("registry.db"), Some("s3cret-token")).await;
+    let path = format!("/subjects/{SUBJECT}/versions");
+    let client = reqwest::Client::new();
+    let register = |auth: Option<&str>| {
+        let mut request = client
+            .post(format!("{}{path}", server.base))
+            .header("Content-Type", "application/vnd.schemaregistry.v1+json")
+            .body(body(&v1()).to_string());
+        if let Some(auth) = auth {
+            request = request.header("Authorization", auth);
+        }
+        request.send()
+    };
+    let anonymous = register(None).await.unwrap();
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+    assert!(anonymous.headers().contains_key("www-authenticate"));
+    assert_eq!(
+        register(Some("Bearer wrong-token")).await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        server.get("/subjects").await.1,
+        json!([]),
+        "nothing was registered"
+    );
+
+    let bearer = register(Some("Bearer s3cret-token")).await.unwrap();
+    assert_eq!(bearer.status(), StatusCode::OK);
+    // What reqwest sends for http://codeflix:s3cret-token@host.
+    let mut url = reqwest::Url::parse(&format!("{}/config", server.base)).unwrap();
+    url.set_username("codeflix").unwrap();
+    url.set_password(Some("s3cret-token")).unwrap();
+    let basic = client
+        .put(url)
+        .header("Content-Type", "application/vnd.schemaregistry.v1+json")
+        .body(json!({"compatibility": "FULL"}).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(basic.status(), StatusCode::OK);
+
+    let (status, _) = server.delete(&format!("{path}/1")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _) = server.put("/mode", json!({"mode": "READONLY"})).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    // Reads.
+    assert_eq!(server.get(&path).await.1, json!([1]));
+    let (status, _) = server
+        .post(&format!("/subjects/{SUBJECT}"), body(&v1()))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = server
+        .post(
+            &format!("/compatibility/subjects/{SUBJECT}/versions"),
+            body(&v2_optional()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+/// READONLY: a registration of a schema the subject holds is answered (writers that register on
+/// first use keep working); anything new or any other change is refused.
+#[tokio::test]
+async fn a_read_only_registry_answers_known_schemas_and_refuses_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("registry.db")).await;
+    let path = format!("/subjects/{SUBJECT}/versions");
+    let (_, first) = server.post(&path, body(&v1())).await;
+    let (status, mode) = server.put("/mode", json!({"mode": "READONLY"})).await;
+    assert_eq!(
+        (status, mode),
+        (StatusCode::OK, json!({"mode": "READONLY"}))
+    );
+    assert_eq!(server.get("/mode").await.1, json!({"mode": "READONLY"}));
+
+    let (status, known) = server.post(&path, body(&v1())).await;
+    assert_eq!(
+        (status, known["id"].clone()),
+        (StatusCode::OK, first["id"].clone())
+    );
+    let (status, refused) = server.post(&path, body(&v2_optional())).await;
+    assert_eq!(
+        (status, refused["error_code"].clone()),
+        (StatusCode::UNPROCESSABLE_ENTITY, json!(42205))
+    );
+    let (status, _) = server
+        .put("/config", json!({"compatibility": "NONE"}))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, _) = server.delete(&format!("{path}/1")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(server.get(&path).await.1, json!([1]), "nothing changed");
+    let (status, invalid) = server.put("/mode", json!({"mode": "IMPORT"})).await;
+    assert_eq!(
+        (status, invalid["error_code"].clone()),
+        (StatusCode::UNPROCESSABLE_ENTITY, json!(42204))
+    );
+
+    let (status, _) = server.put("/mode", json!({"mode": "READWRITE"})).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = server.post(&path, body(&v2_optional())).await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+/// A registry written before soft deletion existed opens, keeps its schemas and can delete.
+#[tokio::test]
+async fn a_registry_from_before_soft_deletion_is_migrated() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("registry.db");
+    {
+        let old = libsql::Builder::new_local(&db).build().await.unwrap();
+        let conn = old.connect().unwrap();
+        conn.execute_batch(
+            "CREATE TABLE schemas (id INTEGER PRIMARY KEY AUTOINCREMENT,
+                 canonical TEXT NOT NULL UNIQUE, schema TEXT NOT NULL);
+             CREATE TABLE versions (subject TEXT NOT NULL, version INTEGER NOT NULL,
+                 schema_id INTEGER NOT NULL REFERENCES schemas (id), PRIMARY KEY (subject, version));
+             CREATE TABLE config (subject TEXT PRIMARY KEY, level TEXT NOT NULL);",
+        )
+        .await
+        .unwrap();
+        let canonical = serde_json::from_str::<Value>(&v1()).unwrap().to_string();
+        conn.execute(
+            "INSERT INTO schemas (canonical, schema) VALUES (?1, ?2)",
+            libsql::params![canonical, v1()],
+        )
+        .await
+        .unwrap();
+        conn.execute(
+            "INSERT INTO versions (subject, version, schema_id) VALUES (?1, 1, 1)",
+            libsql::params![SUBJECT],
+        )
+        .await
+        .unwrap();
+    }
+    let server = Server::start(&db).await;
+    let path = format!("/subjects/{SUBJECT}/versions");
+    assert_eq!(server.get(&path).await.1, json!([1]));
+    let (status, _) = server.delete(&format!("{path}/1")).await;
+    assert_eq!(status, StatusCode::OK);
+    drop(server);
+    // Opening again applies nothing twice.
+    let server = Server::start(&db).await;
+    assert_eq!(
+        server.get(&format!("{path}?deleted=true")).await.1,
+        json!([1])
+    );
+    assert_eq!(server.get(&path).await.1["error_code"], 40401);
 }
