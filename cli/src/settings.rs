@@ -326,6 +326,9 @@ pub(crate) struct RegistrySettings {
     pub(crate) listen: SocketAddr,
     /// The embedded registry's default compatibility level.
     pub(crate) compatibility: String,
+    /// The token that changes to the embedded registry need (reads stay open). The roles that
+    /// write events present it; unset, `codeflix up` makes one for each run.
+    pub(crate) token: Option<String>,
 }
 
 impl Default for Settings {
@@ -366,6 +369,7 @@ impl Default for RegistrySettings {
             url: None,
             listen: SocketAddr::from(([127, 0, 0, 1], 8081)),
             compatibility: "BACKWARD_TRANSITIVE".into(),
+            token: None,
         }
     }
 }
@@ -399,11 +403,17 @@ impl Settings {
             .unwrap_or_else(|| self.kafka.listen.to_string())
     }
 
+    /// The registry's URL; for the embedded registry with a token, the token is the password
+    /// of its userinfo (clients send it as Basic authentication).
     pub(crate) fn registry_url(&self) -> String {
-        self.schema_registry
-            .url
-            .clone()
-            .unwrap_or_else(|| format!("http://{}", self.schema_registry.listen))
+        if let Some(url) = &self.schema_registry.url {
+            return url.clone();
+        }
+        let listen = self.schema_registry.listen;
+        match &self.schema_registry.token {
+            Some(token) => format!("http://codeflix:{}@{listen}", percent_encoded(token)),
+            None => format!("http://{listen}"),
+        }
     }
 
     /// The command API's base URL.
@@ -524,4 +534,16 @@ impl Settings {
         config.command_store_url = self.event_log.scylla_url.clone();
         config
     }
+}
+
+/// `text` with every byte outside RFC 3986's unreserved set percent-encoded.
+fn percent_encoded(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                char::from(b).to_string()
+            }
+            other => format!("%{other:02X}"),
+        })
+        .collect()
 }

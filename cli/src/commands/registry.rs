@@ -34,13 +34,10 @@ pub(crate) async fn start(
         "schema registry listening on http://{}",
         listener.local_addr()?
     );
-    // The APIs' accept loop, with their limits (slow clients cut, load shed).
-    let loopback = listener.local_addr()?.ip().is_loopback();
-    let router = codeflix_registry::router(registry, loopback);
-    Ok(codeflix_http::server::serve_with(
+    Ok(codeflix_registry::serve(
         listener,
-        router,
-        codeflix_http::Limits::default(),
+        registry,
+        settings.schema_registry.token.clone(),
         std::future::pending(),
     ))
 }

@@ -40,6 +40,12 @@ use crate::settings::Settings;
 pub(crate) struct UpArgs {}
 
 pub(crate) async fn run(settings: &Settings, _args: UpArgs) -> anyhow::Result<ExitCode> {
+    // Only the roles in this process may change the embedded registry; everyone may read it.
+    let mut settings = settings.clone();
+    if settings.schema_registry.url.is_none() && settings.schema_registry.token.is_none() {
+        settings.schema_registry.token = Some(uuid::Uuid::new_v4().simple().to_string());
+    }
+    let settings = &settings;
     let broker = match settings.kafka.bootstrap_servers {
         Some(_) => None,
         None => Some(

@@ -76,11 +76,33 @@ fn up_serves_the_catalog_survives_a_restart_and_stops_on_ctrl_c() {
     assert_eq!(listed.status(), StatusCode::OK);
     let listed = listed.json::<Value>().unwrap();
     assert_eq!(listed["items"][0]["name"], "Movies", "{listed}");
+    // The platform wrote its schema with the run's registry token; nobody else may change the
+    // registry, and everybody may read it.
+    let registry = format!("http://127.0.0.1:{}", site.registry_port);
+    let subjects: Value = http
+        .get(format!("{registry}/subjects"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let subject = subjects
+        .as_array()
+        .unwrap()
+        .first()
+        .expect("a subject")
+        .as_str()
+        .unwrap();
+    let anonymous = http
+        .delete(format!("{registry}/subjects/{subject}"))
+        .send()
+        .unwrap();
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
     interrupt(up);
     let log = std::fs::read_to_string(site.path("up.log")).unwrap();
     assert!(log.contains("codeflix token --role catalog-admin"), "{log}");
     // How to get a token, never a token: output ends up in logs.
     assert!(!log.contains("eyJ"), "a token was printed: {log}");
+    assert!(log.contains("codeflix:<redacted>@127.0.0.1"), "{log}");
     assert!(log.contains("stopped"), "{log}");
 
     // After a restart the category is still at version 1 and the same token is still good
