@@ -8,9 +8,12 @@
 //! `codeflix-dlq-redrive-<name>` on the dead-letter topic.
 //!
 //! A dead letter can be written twice (the projector stops after sending it and before committing
-//! its position, then meets the event again); [`list`] shows each source position once.
+//! its position, then meets the event again); [`Letters`] shows each source position once.
+//! Listing and re-driving read the dead-letter topic as a stream, so their memory does not grow
+//! with its length (only with the number of distinct source positions).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 use std::time::Duration;
 
 use codeflix_domain::redact::redact;
@@ -19,7 +22,7 @@ use codeflix_eventlog::EventLogConfig;
 use codeflix_eventlog::EventLogError;
 use codeflix_eventlog::codec::RegistryCodec;
 use codeflix_eventlog::headers::header;
-use codeflix_eventlog::reader::{RawRecord, read_snapshot};
+use codeflix_eventlog::reader::{RawRecord, stream_snapshot};
 use futures::future::try_join_all;
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
 use rdkafka::message::{Header, OwnedHeaders};
@@ -296,33 +299,69 @@ pub struct Listed {
     pub redriven: bool,
 }
 
-/// Every dead letter of `projection` by source position, each source position once.
-pub async fn list(config: &EventLogConfig, projection: &str) -> Result<Vec<Listed>, ConsumerError> {
-    let topic = dead_letter_topic(&config.topics.prefix, projection);
-    let records = read_snapshot(config, std::slice::from_ref(&topic)).await?;
-    let committed = committed(config, projection, &topic).await?;
-    let mut seen = BTreeSet::new();
-    let mut listed = Vec::new();
-    for record in records {
-        let (partition, offset) = (record.partition, record.offset);
-        let Some(letter) = DeadLetter::from_topic(record) else {
-            continue;
-        };
-        let source = (
-            letter.record.topic.clone(),
-            letter.record.partition,
-            letter.record.offset,
-        );
-        if seen.insert(source) {
-            listed.push(Listed {
-                redriven: committed
-                    .iter()
-                    .any(|&(p, next)| p == partition && offset < next),
-                letter,
-                dlq_partition: partition,
-                dlq_offset: offset,
-            });
+/// The dead letters of a projection as they are read from its topic, partition by partition in
+/// the order they were written, each source position once. Only the source positions already
+/// seen are held, so a topic of any size is read in constant memory apart from them.
+#[derive(Debug)]
+pub struct Letters {
+    records: tokio::sync::mpsc::Receiver<Result<RawRecord, EventLogError>>,
+    committed: Vec<(i32, i64)>,
+    topics: HashMap<String, usize>,
+    seen: HashSet<(usize, i32, i64)>,
+}
+
+impl Letters {
+    /// Starts reading the dead letters of `projection`.
+    pub async fn open(config: &EventLogConfig, projection: &str) -> Result<Letters, ConsumerError> {
+        let topic = dead_letter_topic(&config.topics.prefix, projection);
+        let committed = committed(config, projection, &topic).await?;
+        Ok(Letters {
+            records: stream_snapshot(config, std::slice::from_ref(&topic))?,
+            committed,
+            topics: HashMap::new(),
+            seen: HashSet::new(),
+        })
+    }
+
+    /// The next dead letter, or `None` after the last one.
+    pub async fn next(&mut self) -> Result<Option<Listed>, ConsumerError> {
+        while let Some(record) = self.records.recv().await {
+            let record = record?;
+            let (partition, offset) = (record.partition, record.offset);
+            let Some(letter) = DeadLetter::from_topic(record) else {
+                continue;
+            };
+            let count = self.topics.len();
+            let topic = *self
+                .topics
+                .entry(letter.record.topic.clone())
+                .or_insert(count);
+            if self
+                .seen
+                .insert((topic, letter.record.partition, letter.record.offset))
+            {
+                return Ok(Some(Listed {
+                    redriven: self
+                        .committed
+                        .iter()
+                        .any(|&(p, next)| p == partition && offset < next),
+                    letter,
+                    dlq_partition: partition,
+                    dlq_offset: offset,
+                }));
+            }
         }
+        Ok(None)
+    }
+}
+
+/// Every dead letter of `projection` by source position, each source position once. This holds
+/// them all; [`Letters`] reads them one at a time.
+pub async fn list(config: &EventLogConfig, projection: &str) -> Result<Vec<Listed>, ConsumerError> {
+    let mut letters = Letters::open(config, projection).await?;
+    let mut listed = Vec::new();
+    while let Some(letter) = letters.next().await? {
+        listed.push(letter);
     }
     listed.sort_by(|a, b| {
         let source = |l: &Listed| {
@@ -373,42 +412,61 @@ async fn committed(
     .map_err(ConsumerError::Task)?
 }
 
-/// Copies every dead letter of `projection` not re-driven yet onto its redrive topic, in order,
+/// Copies every dead letter of `projection` not re-driven yet onto its redrive topic, in the
+/// order they were dead-lettered (partition by partition, so one key's letters keep their order),
 /// and records that they were; returns how many.
 pub async fn redrive(config: &EventLogConfig, projection: &str) -> Result<usize, ConsumerError> {
+    /// Letters re-driven between two records of how far it got, so that a redrive stopped
+    /// half-way repeats at most this many.
+    const RECORD_EVERY: usize = 1_000;
     let prefix = &config.topics.prefix;
-    let letters: Vec<Listed> = list(config, projection)
-        .await?
-        .into_iter()
-        .filter(|l| !l.redriven)
-        .collect();
+    let mut letters = Letters::open(config, projection).await?;
     let producer: FutureProducer = config.producer().create().map_err(kafka)?;
+    let consumer: Arc<BaseConsumer> = Arc::new(
+        config
+            .reader(&redrive_group(projection))
+            .create()
+            .map_err(kafka)?,
+    );
     let target = redrive_topic(prefix, projection);
+    let source = dead_letter_topic(prefix, projection);
     let mut done: BTreeMap<i32, i64> = BTreeMap::new();
-    for listed in &letters {
+    let (mut count, mut unrecorded) = (0, 0);
+    while let Some(listed) = letters.next().await? {
+        if listed.redriven {
+            continue;
+        }
         send_copy(&producer, &target, &listed.letter.record, &[]).await?;
         let next = done.entry(listed.dlq_partition).or_insert(0);
         *next = (*next).max(listed.dlq_offset + 1);
-    }
-    if !letters.is_empty() {
-        let mut offsets = TopicPartitionList::new();
-        for (partition, next) in done {
-            offsets
-                .add_partition_offset(
-                    &dead_letter_topic(prefix, projection),
-                    partition,
-                    Offset::Offset(next),
-                )
-                .map_err(kafka)?;
+        count += 1;
+        unrecorded += 1;
+        if unrecorded == RECORD_EVERY {
+            record_progress(&consumer, &source, &done).await?;
+            unrecorded = 0;
         }
-        let consumer: BaseConsumer = config
-            .reader(&redrive_group(projection))
-            .create()
-            .map_err(kafka)?;
-        tokio::task::spawn_blocking(move || consumer.commit(&offsets, CommitMode::Sync))
-            .await
-            .map_err(ConsumerError::Task)?
+    }
+    if unrecorded > 0 {
+        record_progress(&consumer, &source, &done).await?;
+    }
+    Ok(count)
+}
+
+/// Commits the redrive group's offsets on the dead-letter topic.
+async fn record_progress(
+    consumer: &Arc<BaseConsumer>,
+    topic: &str,
+    done: &BTreeMap<i32, i64>,
+) -> Result<(), ConsumerError> {
+    let mut offsets = TopicPartitionList::new();
+    for (&partition, &next) in done {
+        offsets
+            .add_partition_offset(topic, partition, Offset::Offset(next))
             .map_err(kafka)?;
     }
-    Ok(letters.len())
+    let consumer = Arc::clone(consumer);
+    tokio::task::spawn_blocking(move || consumer.commit(&offsets, CommitMode::Sync))
+        .await
+        .map_err(ConsumerError::Task)?
+        .map_err(kafka)
 }

@@ -283,8 +283,8 @@ impl Consumer {
 /// `codeflix dlq`.
 #[derive(Debug, Subcommand)]
 pub(crate) enum DlqCommand {
-    /// Print dead letters as JSON lines: where each came from, why it failed, and whether it has
-    /// been re-driven.
+    /// Print dead letters as JSON lines as they are read, in the order they were dead-lettered:
+    /// where each came from, why it failed, and whether it has been re-driven.
     List {
         #[arg(long, value_enum, default_value_t = Consumer::Catalog)]
         projection: Consumer,
@@ -301,8 +301,9 @@ pub(crate) async fn dlq(settings: &Settings, command: DlqCommand) -> anyhow::Res
     let config = settings.event_log();
     match command {
         DlqCommand::List { projection } => {
-            let mut out = std::io::stdout().lock();
-            for listed in dlq::list(&config, &projection.name()).await? {
+            let mut letters = dlq::Letters::open(&config, &projection.name()).await?;
+            while let Some(listed) = letters.next().await? {
+                let mut out = std::io::stdout().lock();
                 let record = &listed.letter.record;
                 writeln!(
                     out,
