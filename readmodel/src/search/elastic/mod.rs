@@ -74,7 +74,10 @@ impl ElasticUrl {
     pub const DEFAULT_ALIAS: &'static str = "codeflix-videos";
 
     pub fn parse(text: &str) -> Result<ElasticUrl, StoreError> {
-        let invalid = |why: &str| backend(format!("invalid Elasticsearch URL {text:?}: {why}"));
+        let invalid = |why: &str| {
+            let shown = codeflix_domain::redact::redact(text);
+            backend(format!("invalid Elasticsearch URL {shown:?}: {why}"))
+        };
         let mut url = Url::parse(text).map_err(|e| invalid(&e.to_string()))?;
         if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
             return Err(invalid("it must be http(s)://host[:port][/alias]"));
@@ -492,6 +495,25 @@ mod tests {
         assert_eq!(plain.credentials, None);
         for bad in ["es:9200", "ftp://es/x", "http://es/Upper", "http://es/a/b"] {
             assert!(ElasticUrl::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn invalid_urls_are_named_without_their_password() {
+        for bad in [
+            "http://elastic:hunter2@es/Upper",
+            "https://elastic:hunter2@es/a/b",
+        ] {
+            // The whole chain, as a log line shows it.
+            let error = ElasticUrl::parse(bad).unwrap_err();
+            let mut shown = error.to_string();
+            let mut source = std::error::Error::source(&error);
+            while let Some(cause) = source {
+                shown.push_str(&format!(": {cause}"));
+                source = cause.source();
+            }
+            assert!(shown.contains("elastic:<redacted>@es"), "{shown}");
+            assert!(!shown.contains("hunter2"), "{shown}");
         }
     }
 }
