@@ -25,10 +25,12 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 ///   CODEFLIX__KAFKA__BOOTSTRAP_SERVERS=kafka-1:9092,kafka-2:9092
 ///   CODEFLIX__SCHEMA_REGISTRY__URL=http://schema-registry:8081
 ///
-/// librdkafka properties (names contain dots, which environment variables cannot) go in the file:
+/// librdkafka properties go in the file, or in the environment with underscores for their dots:
 ///
 ///   [kafka.properties]
 ///   "security.protocol" = "SASL_SSL"
+///
+///   CODEFLIX__KAFKA__PROPERTIES__SECURITY_PROTOCOL=SASL_SSL
 ///
 /// `codeflix config` prints the effective configuration, secrets redacted.
 ///

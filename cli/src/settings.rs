@@ -313,7 +313,9 @@ pub(crate) struct KafkaSettings {
     /// `retention.ms` of event topics; unset means forever (-1 on Kafka; on the embedded broker
     /// the largest value, because tansu 0.6.0 deletes everything at -1).
     pub(crate) retention_ms: Option<i64>,
-    /// Extra librdkafka properties for every client, e.g. `security.protocol`, `sasl.username`.
+    /// Extra librdkafka properties for every client, e.g. `security.protocol`, `sasl.username`;
+    /// from the environment with underscores for dots
+    /// (`CODEFLIX__KAFKA__PROPERTIES__SECURITY_PROTOCOL=SASL_SSL`).
     pub(crate) properties: BTreeMap<String, String>,
 }
 
@@ -390,9 +392,15 @@ impl Settings {
             }
             None => figment = figment.merge(Toml::file("codeflix.toml")),
         }
-        let settings = figment
+        let mut settings: Settings = figment
             .merge(Env::prefixed("CODEFLIX__").split("__"))
             .extract()?;
+        // Environment variables cannot hold dots: `CODEFLIX__KAFKA__PROPERTIES__SASL_USERNAME`
+        // names `sasl.username` (librdkafka's property names are dotted, never underscored).
+        settings.kafka.properties = std::mem::take(&mut settings.kafka.properties)
+            .into_iter()
+            .map(|(name, value)| (name.replace('_', "."), value))
+            .collect();
         Ok(settings)
     }
 
