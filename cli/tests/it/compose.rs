@@ -1,8 +1,12 @@
 //! The compose stack's configuration is configuration `codeflix` accepts: every setting in
 //! `compose/codeflix.env` and every `CODEFLIX__*` in `compose/docker-compose.yml` resolves to the
-//! setting it names (a misspelt key fails `codeflix config`, as it would fail the container).
+//! setting it names (a misspelt key fails `codeflix config`, as it would fail the container); every
+//! engine asks for a password that `compose/new-secrets.sh` makes; `docker-compose` resolves it.
 
+use std::collections::BTreeSet;
 use std::process::Command;
+
+use codeflix_domain::redact::{is_secret_name, redact};
 
 fn codeflix_config(env: &[(String, String)]) -> std::process::Output {
     let dir = tempfile::tempdir().unwrap();
@@ -15,11 +19,52 @@ fn codeflix_config(env: &[(String, String)]) -> std::process::Output {
         .unwrap()
 }
 
-/// `KEY=VALUE` lines of the env file and `KEY: value` lines of the compose file naming settings.
+const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../compose");
+
+fn compose_file() -> String {
+    std::fs::read_to_string(format!("{ROOT}/docker-compose.yml")).unwrap()
+}
+
+/// The names of the variables the compose file interpolates (`${NAME}`, `${NAME:?why}`).
+fn interpolated_names(text: &str) -> BTreeSet<String> {
+    text.split("${")
+        .skip(1)
+        .map(|rest| {
+            rest.chars()
+                .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == '_')
+                .collect()
+        })
+        .collect()
+}
+
+/// A stand-in for a secret of the compose file: what it interpolates for `name`.
+fn stand_in(name: &str) -> String {
+    format!("pw-{}", name.to_lowercase())
+}
+
+/// `text` with every `${NAME…}` replaced by its stand-in.
+fn interpolated(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("${") {
+        out.push_str(&rest[..at]);
+        let end = at + rest[at..].find('}').unwrap();
+        let name: String = rest[at + 2..end]
+            .chars()
+            .take_while(|c| c.is_ascii_uppercase() || *c == '_')
+            .collect();
+        out.push_str(&stand_in(&name));
+        rest = &rest[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `KEY=VALUE` lines of the env file and `KEY: value` lines of the compose file naming settings,
+/// the compose file's secrets replaced by stand-ins.
 fn compose_settings() -> Vec<(String, String)> {
-    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../compose");
-    let env_file = std::fs::read_to_string(format!("{root}/codeflix.env")).unwrap();
-    let compose = std::fs::read_to_string(format!("{root}/docker-compose.yml")).unwrap();
+    let env_file = std::fs::read_to_string(format!("{ROOT}/codeflix.env")).unwrap();
+    let compose = interpolated(&compose_file());
     let mut settings: Vec<(String, String)> = env_file
         .lines()
         .filter(|l| !l.trim_start().starts_with('#') && !l.trim().is_empty())
@@ -36,10 +81,23 @@ fn compose_settings() -> Vec<(String, String)> {
     settings
 }
 
+/// The name `codeflix config` shows for the environment variable `key`.
+fn setting_name(key: &str) -> String {
+    let name = key
+        .trim_start_matches("CODEFLIX__")
+        .to_lowercase()
+        .replace("__", ".");
+    match name.strip_prefix("kafka.properties.") {
+        // librdkafka's property names are dotted; the environment spells the dots `_`.
+        Some(property) => format!("kafka.properties.{}", property.replace('_', ".")),
+        None => name,
+    }
+}
+
 #[test]
 fn every_compose_setting_is_one_codeflix_reads() {
     let settings = compose_settings();
-    assert!(settings.len() >= 10, "{settings:?}");
+    assert!(settings.len() >= 15, "{settings:?}");
     let output = codeflix_config(&settings);
     let shown = String::from_utf8_lossy(&output.stdout);
     assert!(
@@ -48,19 +106,136 @@ fn every_compose_setting_is_one_codeflix_reads() {
         String::from_utf8_lossy(&output.stderr)
     );
     for (key, value) in &settings {
-        let name = key
-            .trim_start_matches("CODEFLIX__")
-            .to_lowercase()
-            .replace("__", ".");
+        let name = setting_name(key);
         let line = shown
             .lines()
             .find(|l| l.starts_with(&format!("{name} = ")))
             .unwrap_or_else(|| panic!("{name} is not a setting:\n{shown}"));
+        let expected = if name.starts_with("kafka.properties.") && is_secret_name(&name) {
+            "<redacted>".to_owned()
+        } else {
+            redact(value)
+        };
+        assert!(line.contains(&expected), "{key}={value} shows as {line}");
+    }
+    for name in interpolated_names(&compose_file()) {
+        assert!(!shown.contains(&stand_in(&name)), "{name} shown:\n{shown}");
+    }
+}
+
+#[test]
+fn the_stack_needs_a_password_for_every_engine_and_publishes_on_loopback_only() {
+    let compose = compose_file();
+    let names = interpolated_names(&compose);
+    for engine in ["KAFKA", "REGISTRY", "SCYLLA", "ELASTIC", "CONNECT"] {
         assert!(
-            line.contains(value.as_str()),
-            "{key}={value} shows as {line}"
+            names.iter().any(|n| n.starts_with(engine)),
+            "no password for {engine}: {names:?}"
         );
     }
+    let mut lines = compose.lines();
+    let mut published = 0;
+    while let Some(line) = lines.next() {
+        if line.trim() == "ports:" {
+            for entry in lines
+                .by_ref()
+                .take_while(|l| l.trim_start().starts_with("- "))
+            {
+                assert!(
+                    entry.trim().starts_with("- \"127.0.0.1:"),
+                    "published beyond loopback: {entry}"
+                );
+                published += 1;
+            }
+        }
+    }
+    assert!(published >= 6, "{published} ports published");
+}
+
+#[test]
+fn new_secrets_makes_every_password_the_stack_interpolates() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("secrets.env");
+    let run = || {
+        Command::new("sh")
+            .arg(format!("{ROOT}/new-secrets.sh"))
+            .arg(&file)
+            .output()
+            .unwrap()
+    };
+    let made = run();
+    assert!(made.status.success(), "{made:?}");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let mut made_names = BTreeSet::new();
+    for line in text.lines().filter(|l| !l.starts_with('#')) {
+        let (name, password) = line.split_once('=').unwrap();
+        assert_eq!(password.len(), 48, "{line}");
+        assert!(password.chars().all(|c| c.is_ascii_hexdigit()), "{line}");
+        made_names.insert(name.to_owned());
+    }
+    assert_eq!(made_names, interpolated_names(&compose_file()));
+    // A second run keeps the passwords the engines already hold.
+    let again = run();
+    assert!(!again.status.success());
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), text);
+}
+
+/// Debian's `docker-compose` (installed by `.ci/run`) resolves the file with the secrets, and
+/// refuses it without them, naming what to do.
+#[test]
+fn docker_compose_resolves_the_stack_only_with_its_secrets() {
+    if Command::new("docker-compose")
+        .arg("version")
+        .output()
+        .is_err()
+    {
+        eprintln!("SKIPPED: docker-compose is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = dir.path().join("secrets.env");
+    let made = Command::new("sh")
+        .arg(format!("{ROOT}/new-secrets.sh"))
+        .arg(&secrets)
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{made:?}");
+    let compose = |env_file: Option<&std::path::Path>| {
+        let mut command = Command::new("docker-compose");
+        command.current_dir(dir.path()).env_clear();
+        if let Some(file) = env_file {
+            command.arg("--env-file").arg(file);
+        }
+        command
+            .args(["-f", &format!("{ROOT}/docker-compose.yml"), "config"])
+            .output()
+            .unwrap()
+    };
+    let resolved = compose(Some(&secrets));
+    assert!(resolved.status.success(), "{resolved:?}");
+    let config = String::from_utf8_lossy(&resolved.stdout);
+    let kafka_password = std::fs::read_to_string(&secrets)
+        .unwrap()
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("KAFKA_CODEFLIX_PASSWORD=")
+                .map(str::to_owned)
+        })
+        .unwrap();
+    assert!(
+        config.contains(&format!("user_codeflix=\"{kafka_password}\"")),
+        "{config}"
+    );
+    assert!(
+        config.contains(&format!(
+            "CODEFLIX__KAFKA__PROPERTIES__SASL_PASSWORD: {kafka_password}"
+        )),
+        "{config}"
+    );
+    let refused = compose(None);
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("run compose/new-secrets.sh"), "{stderr}");
 }
 
 #[test]

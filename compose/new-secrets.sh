@@ -1,0 +1,25 @@
+#!/bin/sh
+# Writes the passwords docker-compose.yml needs, one random hex password per engine account, to
+# compose/secrets.env (or the file given). Pass it to every compose command with --env-file.
+# The engines keep some passwords in their volumes (ScyllaDB's superuser, Elasticsearch's
+# `elastic`): to change those, change them in the engine, or remove the volumes.
+set -eu
+out="${1:-$(dirname "$0")/secrets.env}"
+if [ -e "$out" ]; then
+  echo "$out exists: remove it first to make new passwords" >&2
+  exit 1
+fi
+umask 077
+password() { od -An -N24 -tx1 /dev/urandom | tr -d ' \n'; }
+{
+  echo "# Passwords for compose/docker-compose.yml, made by new-secrets.sh. Keep this file private."
+  for name in \
+    KAFKA_ADMIN_PASSWORD KAFKA_CODEFLIX_PASSWORD KAFKA_REGISTRY_PASSWORD KAFKA_CONNECT_PASSWORD \
+    REGISTRY_CODEFLIX_PASSWORD REGISTRY_CONNECT_PASSWORD \
+    SCYLLA_SUPERUSER_PASSWORD SCYLLA_CODEFLIX_PASSWORD \
+    ELASTIC_PASSWORD ELASTIC_CODEFLIX_PASSWORD \
+    CONNECT_ADMIN_PASSWORD; do
+    printf '%s=%s\n' "$name" "$(password)"
+  done
+} > "$out"
+echo "wrote $out"
