@@ -1,6 +1,8 @@
 //! Every role recovers by itself from faults of what it depends on, and its probes say the
 //! truth meanwhile. The recovery times are printed (docs/faults.md has the table).
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
@@ -117,19 +119,87 @@ fn projectors_encoder_and_relay_recover_from_a_broker_restart_by_themselves() {
     kill(&mut broker);
 }
 
+/// The names of everything the query API lists at `path`, every page.
+fn names(http: &Client, site: &Site, path: &str) -> Option<Vec<String>> {
+    let mut names = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut url = format!("{}{path}?limit=100", site.query());
+        if let Some(cursor) = &cursor {
+            url.push_str(&format!("&cursor={cursor}"));
+        }
+        let body: Value = http.get(url).send().ok()?.json().ok()?;
+        for item in body["items"].as_array()? {
+            names.push(item["name"].as_str()?.to_owned());
+        }
+        match body["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => return Some(names),
+        }
+    }
+}
+
 /// Whether the query API lists something named `name` at `path`.
 fn listed(http: &Client, site: &Site, path: &str, name: &str) -> Option<()> {
-    let body: Value = http
-        .get(format!("{}{path}", site.query()))
-        .send()
-        .ok()?
-        .json()
-        .ok()?;
-    body["items"]
-        .as_array()?
+    names(http, site, path)?
         .iter()
-        .any(|item| item["name"] == name)
+        .any(|listed| listed == name)
         .then_some(())
+}
+
+/// What a client writing through the kills saw.
+struct Written {
+    /// The categories answered 201, 200 (a replay) or 202 (stored, not yet confirmed by Kafka),
+    /// in order.
+    acknowledged: Vec<String>,
+    /// Requests that ended without an answer (the connection dropped or refused) and were sent
+    /// again with the same `Idempotency-Key`.
+    retried: usize,
+}
+
+/// Creates categories `Stream n` one after another until `stop`, as a careful client does: each
+/// request with its own `Idempotency-Key`, sent again with the same key until it is answered
+/// 201, 200 or 202, whatever happens to the command API meanwhile.
+fn write_through_kills(
+    api: String,
+    token: String,
+    stop: Arc<AtomicBool>,
+) -> std::thread::JoinHandle<Written> {
+    std::thread::spawn(move || {
+        let http = Client::builder()
+            .timeout(Duration::from_secs(10))
+            .build()
+            .unwrap();
+        let mut written = Written {
+            acknowledged: Vec::new(),
+            retried: 0,
+        };
+        for n in 0.. {
+            if stop.load(Ordering::Relaxed) {
+                break;
+            }
+            let name = format!("Stream {n}");
+            loop {
+                let answer = http
+                    .post(format!("{api}/categories"))
+                    .bearer_auth(&token)
+                    .header("idempotency-key", format!("stream-{n}"))
+                    .json(&json!({ "name": name }))
+                    .send();
+                match answer.map(|a| a.status()) {
+                    Ok(StatusCode::CREATED | StatusCode::OK | StatusCode::ACCEPTED) => break,
+                    Ok(status) => assert!(
+                        status.is_server_error(),
+                        "{name}: {status} is not a reason to retry"
+                    ),
+                    Err(_) => written.retried += 1,
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            written.acknowledged.push(name);
+        }
+        written
+    })
 }
 
 #[test]
@@ -166,8 +236,9 @@ fn every_role_killed_and_the_registry_down_recover_by_themselves() {
         || listed(&http, &site, "/categories", "Before"),
     );
 
-    // The registry dies while a command writes an event type not registered yet.
+    // The registry dies for 20 s while a command writes an event type not registered yet.
     kill(&mut registry);
+    let down = Instant::now();
     let refused = http
         .post(format!("{}/genres", site.api()))
         .bearer_auth(&token)
@@ -176,7 +247,16 @@ fn every_role_killed_and_the_registry_down_recover_by_themselves() {
         .send()
         .unwrap();
     assert_eq!(refused.status(), StatusCode::SERVICE_UNAVAILABLE);
-    std::thread::sleep(Duration::from_secs(5));
+    let (_, noticed) = within(
+        Duration::from_secs(20),
+        "the command API not ready while the registry is down",
+        || {
+            (status(&http, &format!("{}/readyz", site.api()))
+                == Some(StatusCode::SERVICE_UNAVAILABLE))
+            .then_some(())
+        },
+    );
+    std::thread::sleep(Duration::from_secs(20).saturating_sub(down.elapsed()));
     let back = Instant::now();
     registry = site.start_registry();
     create(&http, &site, &token, "/genres", "Drama");
@@ -184,13 +264,21 @@ fn every_role_killed_and_the_registry_down_recover_by_themselves() {
     within(Duration::from_secs(60), "the genre projected", || {
         listed(&http, &site, "/genres", "Drama")
     });
+    let projected = back.elapsed();
+    let (_, ready_again) = within(Duration::from_secs(30), "ready again", || {
+        ready(site.api_port)
+    });
     println!(
-        "registry down 5 s: the command was accepted {accepted:?} and projected {:?} after it was back",
-        back.elapsed()
+        "registry down 20 s: /readyz 503 within {noticed:?}; after it was back, the command \
+         accepted {accepted:?}, projected {projected:?}, /readyz 200 {ready_again:?} later"
     );
 
-    // Each role in turn, killed with SIGKILL and started again.
+    // Each role in turn, killed with SIGKILL while a client writes, and started again.
+    let stop = Arc::new(AtomicBool::new(false));
+    let writer = write_through_kills(site.api(), token.clone(), stop.clone());
     for (index, (role, port)) in roles.iter().enumerate() {
+        // Let writes flow before the kill, so that one is in flight when it lands.
+        std::thread::sleep(Duration::from_secs(1));
         kill(&mut processes[index]);
         let restarted = Instant::now();
         processes[index] = site.spawn(role, &[role]);
@@ -207,6 +295,30 @@ fn every_role_killed_and_the_registry_down_recover_by_themselves() {
             restarted.elapsed()
         );
     }
+    stop.store(true, Ordering::Relaxed);
+    let written = writer.join().unwrap();
+    assert!(
+        written.acknowledged.len() >= 4,
+        "{}",
+        written.acknowledged.len()
+    );
+    // Every acknowledged category is listed, and none twice: a retry after the command API died
+    // with the request in flight did not create another.
+    let last = written.acknowledged.last().unwrap();
+    within(Duration::from_secs(60), "the last write projected", || {
+        listed(&http, &site, "/categories", last)
+    });
+    let listed_names = names(&http, &site, "/categories").unwrap();
+    for name in &written.acknowledged {
+        let copies = listed_names.iter().filter(|n| *n == name).count();
+        assert_eq!(copies, 1, "{name} listed {copies} times");
+    }
+    println!(
+        "{} categories written through the kills, {} requests sent again after no answer; \
+         each listed once",
+        written.acknowledged.len(),
+        written.retried
+    );
     for (_, port) in roles {
         assert!(ready(port).is_some(), "port {port} not ready at the end");
     }
