@@ -70,6 +70,25 @@ impl<A: Aggregate> Outcome<A> {
         }
     }
 
+    /// The command was accepted, and applying its events keeps every invariant: the events, for
+    /// a test that checks only some of their fields.
+    #[track_caller]
+    pub fn then_events(self) -> Vec<A::Event> {
+        match self.result {
+            Ok(events) => {
+                let mut state = self.aggregate.state().clone();
+                for event in &events {
+                    state.apply(event);
+                }
+                if let Err(violation) = state.check_invariants() {
+                    panic!("accepted events break an invariant: {violation}");
+                }
+                events
+            }
+            Err(error) => panic!("expected events, the command was rejected: {error}"),
+        }
+    }
+
     /// The command was accepted and changed nothing.
     #[track_caller]
     pub fn then_expect_nothing(self) {

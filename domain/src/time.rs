@@ -49,6 +49,19 @@ impl Timestamp {
             .map(Self::from_datetime)
     }
 
+    pub fn checked_add_hours(self, hours: u32) -> Option<Timestamp> {
+        self.to_datetime()
+            .checked_add_signed(chrono::TimeDelta::hours(i64::from(hours)))
+            .map(Self::from_datetime)
+    }
+
+    /// Subtracts whole days.
+    pub fn checked_sub_days(self, days: u32) -> Option<Timestamp> {
+        self.to_datetime()
+            .checked_sub_days(Days::new(u64::from(days)))
+            .map(Self::from_datetime)
+    }
+
     /// Adds calendar months, clamping to the end of shorter months (Jan 31 + 1 month = Feb 28/29).
     pub fn checked_add_months(self, months: u32) -> Option<Timestamp> {
         self.to_datetime()

@@ -66,6 +66,7 @@ symbols!(SubscriptionStatus {
     SubscriptionStatus::PastDue => "PAST_DUE",
     SubscriptionStatus::Canceled => "CANCELED",
     SubscriptionStatus::Expired => "EXPIRED",
+    SubscriptionStatus::Incomplete => "INCOMPLETE",
 });
 
 symbols!(Channel {
@@ -205,6 +206,14 @@ record!(SubscriptionStarted {
     started_at,
     trial_ends_at,
     due_date,
+    payment_failure,
+});
+record!(SubscriptionActivated {
+    paid_at,
+    amount_minor,
+    currency,
+    period_start,
+    period_end,
 });
 record!(SubscriptionRenewed {
     renewal,
@@ -214,11 +223,30 @@ record!(SubscriptionRenewed {
     period_start,
     period_end,
 });
-record!(SubscriptionPastDue { failed_at, reason });
+record!(SubscriptionPastDue {
+    failed_at,
+    reason,
+    attempt,
+    next_attempt_at,
+});
+record!(SubscriptionPaymentRetryFailed {
+    attempt,
+    failed_at,
+    reason,
+    next_attempt_at,
+});
 record!(SubscriptionCanceled {
     canceled_at,
     ends_at,
     reason,
+});
+record!(SubscriptionUncanceled {
+    uncanceled_at,
+    status,
+});
+record!(SubscriptionTrialEnding {
+    noted_at,
+    trial_ends_at,
 });
 record!(SubscriptionExpired { expired_at });
 // --- accounts.account
@@ -369,8 +397,9 @@ events! {
     },
     Plan(PlanEvent) { PlanCreated, PlanUpdated, PlanActivated, PlanDeactivated },
     Subscription(SubscriptionEvent) {
-        SubscriptionStarted, SubscriptionRenewed, SubscriptionPastDue, SubscriptionCanceled,
-        SubscriptionExpired,
+        SubscriptionStarted, SubscriptionActivated, SubscriptionRenewed, SubscriptionPastDue,
+        SubscriptionPaymentRetryFailed, SubscriptionCanceled, SubscriptionUncanceled,
+        SubscriptionTrialEnding, SubscriptionExpired,
     },
     Account(AccountEvent) { AccountRegistered, AccountProfileUpdated, AccountRolesChanged },
     Notification(NotificationEvent) { NotificationRequested, NotificationSent, NotificationFailed },

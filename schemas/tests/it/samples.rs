@@ -232,6 +232,33 @@ pub(crate) fn all() -> Vec<AnyEvent> {
             started_at: at("2026-11-01T00:00:00Z"),
             trial_ends_at: Some(at("2026-11-08T00:00:00Z")),
             due_date: at("2026-11-08T00:00:00Z"),
+            payment_failure: None,
+        })
+        .into(),
+        SubscriptionEvent::from(SubscriptionTrialEnding {
+            noted_at: at("2026-11-05T00:00:00Z"),
+            trial_ends_at: at("2026-11-08T00:00:00Z"),
+        })
+        .into(),
+        SubscriptionEvent::from(SubscriptionStarted {
+            account_id: "f:abc:cy".into(),
+            plan_id: PlanId::new(id(50)),
+            amount_minor: 2990,
+            currency: "BRL".into(),
+            billing_period: BillingPeriod::Monthly,
+            status: SubscriptionStatus::Incomplete,
+            started_at: at("2026-11-01T00:00:00Z"),
+            trial_ends_at: None,
+            due_date: at("2026-11-01T23:00:00Z"),
+            payment_failure: Some("card declined".into()),
+        })
+        .into(),
+        SubscriptionEvent::from(SubscriptionActivated {
+            paid_at: at("2026-11-01T02:00:00Z"),
+            amount_minor: 2990,
+            currency: "BRL".into(),
+            period_start: at("2026-11-01T02:00:00Z"),
+            period_end: at("2026-12-01T02:00:00Z"),
         })
         .into(),
         SubscriptionEvent::from(SubscriptionStarted {
@@ -244,6 +271,7 @@ pub(crate) fn all() -> Vec<AnyEvent> {
             started_at: at("2026-11-01T00:00:00Z"),
             trial_ends_at: None,
             due_date: at("2026-12-01T00:00:00Z"),
+            payment_failure: None,
         })
         .into(),
         SubscriptionEvent::from(SubscriptionRenewed {
@@ -258,6 +286,22 @@ pub(crate) fn all() -> Vec<AnyEvent> {
         SubscriptionEvent::from(SubscriptionPastDue {
             failed_at: at("2027-01-01T00:00:00Z"),
             reason: "insufficient funds".into(),
+            attempt: 1,
+            next_attempt_at: Some(at("2027-01-02T00:00:00Z")),
+        })
+        .into(),
+        SubscriptionEvent::from(SubscriptionPaymentRetryFailed {
+            attempt: 2,
+            failed_at: at("2027-01-02T00:00:00Z"),
+            reason: "insufficient funds".into(),
+            next_attempt_at: Some(at("2027-01-04T00:00:00Z")),
+        })
+        .into(),
+        SubscriptionEvent::from(SubscriptionPaymentRetryFailed {
+            attempt: 4,
+            failed_at: at("2027-01-06T00:00:00Z"),
+            reason: "insufficient funds".into(),
+            next_attempt_at: None,
         })
         .into(),
         SubscriptionEvent::from(SubscriptionCanceled {
@@ -270,6 +314,11 @@ pub(crate) fn all() -> Vec<AnyEvent> {
             canceled_at: at("2027-01-02T00:00:00Z"),
             ends_at: at("2027-02-01T00:00:00Z"),
             reason: None,
+        })
+        .into(),
+        SubscriptionEvent::from(SubscriptionUncanceled {
+            uncanceled_at: at("2027-01-10T00:00:00Z"),
+            status: SubscriptionStatus::Active,
         })
         .into(),
         SubscriptionEvent::from(SubscriptionExpired {

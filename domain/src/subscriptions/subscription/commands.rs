@@ -3,22 +3,37 @@ use crate::macros::command_enum;
 use crate::subscriptions::plan::{PlanId, PlanTerms};
 use crate::{Reason, Reference, Timestamp};
 
-/// Subscribes an account to a plan on the terms the plan had when the command was built.
+/// What came of charging the first period when a subscription without a trial starts.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FirstPayment {
+    Approved {
+        paid_at: Timestamp,
+    },
+    Declined {
+        failed_at: Timestamp,
+        reason: Reason,
+    },
+}
+
+/// Subscribes an account to a plan on the terms the plan had when the command was built. A plan
+/// with a trial is not charged at the start (`payment` is `None`); one without carries the
+/// outcome of charging the first period.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StartSubscription {
     pub account_id: AccountId,
     pub plan: Reference<PlanId>,
     pub terms: PlanTerms,
     pub started_at: Timestamp,
+    pub payment: Option<FirstPayment>,
 }
 
-/// A payment for the next period succeeded.
+/// A payment for the next period succeeded (for an INCOMPLETE subscription, the first).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RenewSubscription {
     pub paid_at: Timestamp,
 }
 
-/// A payment failed.
+/// A payment failed: the one due, or a retry of it while past due.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RecordPaymentFailure {
     pub failed_at: Timestamp,
@@ -31,7 +46,20 @@ pub struct CancelSubscription {
     pub reason: Option<Reason>,
 }
 
-/// Ends access for good; a scheduler sends it when a canceled or past-due subscription runs out.
+/// Takes a cancellation back while access lasts (Stripe's "cancel at period end" undone).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UncancelSubscription {
+    pub at: Timestamp,
+}
+
+/// Notes that a trial ends soon; a scheduler sends it [`super::TRIAL_NOTICE_DAYS`] before.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NoteTrialEnding {
+    pub at: Timestamp,
+}
+
+/// Ends access for good; a scheduler sends it when a canceled, past-due or incomplete
+/// subscription runs out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ExpireSubscription {
     pub at: Timestamp,
@@ -44,6 +72,8 @@ command_enum! {
         RenewSubscription,
         RecordPaymentFailure,
         CancelSubscription,
+        UncancelSubscription,
+        NoteTrialEnding,
         ExpireSubscription,
     }
 }

@@ -13,6 +13,10 @@ pub enum SubscriptionError {
     UnknownPlan(PlanId),
     #[error("plan {0} is inactive and takes no new subscriptions")]
     InactivePlan(PlanId),
+    #[error("a plan without a trial is charged when the subscription starts")]
+    PaymentRequired,
+    #[error("a plan with a trial is not charged before the trial ends")]
+    PaymentNotDue,
     #[error("a {from} subscription cannot become {to}")]
     InvalidTransition {
         from: SubscriptionStatus,
@@ -20,6 +24,19 @@ pub enum SubscriptionError {
     },
     #[error("the subscription cannot expire before {until}")]
     TooEarlyToExpire { until: Timestamp },
+    #[error("the next payment attempt is due at {until}, not before")]
+    TooEarlyToRetry { until: Timestamp },
+    #[error("every payment attempt has been made; the subscription expires after the grace period")]
+    NoAttemptsLeft,
+    #[error("access ended at {ended_at}: subscribe again instead")]
+    AccessEnded { ended_at: Timestamp },
+    #[error("only a trialing subscription has a trial that ends")]
+    NotTrialing,
+    #[error("the trial ends at {trial_ends_at}: its notice is due from {from}")]
+    TooEarlyForTrialNotice {
+        from: Timestamp,
+        trial_ends_at: Timestamp,
+    },
     #[error("the resulting date is out of range")]
     DateOutOfRange,
 }

@@ -1,15 +1,19 @@
-//! A customer's subscription to a plan.
+//! A customer's subscription to a plan, after Stripe Billing's lifecycle.
 //!
 //! ```text
-//! start ─▶ TRIALING ─┐        renew          cancel             expire (at ≥ ends_at)
-//!       └▶ ACTIVE ◀──┴──────────────┐  ──▶ CANCELED ──────────────────────▶ EXPIRED
-//!            │ payment failure       │ renew                                   ▲
-//!            ▼                       │                                         │
-//!          PAST_DUE ─────────────────┘ ── expire (at ≥ due date + grace) ──────┘
+//!          ┌▶ TRIALING ─┐                 cancel ⇄ uncancel
+//! start ───┼▶ ACTIVE ◀──┴── renew ──┐    TRIALING/ACTIVE ─▶ CANCELED ── expire (≥ ends_at) ─┐
+//!          └▶ INCOMPLETE ─ renew ─▶ │    (access until the paid period ends)                │
+//!              │ expire (≥ 23 h)    │ payment failure                                        ▼
+//!              └────────────────────┼──────────▶ PAST_DUE ── retries at +1, +3, +5 days ─▶ EXPIRED
+//!                                   └─ renew ◀──────┘        expire (≥ due date + 7 days)
 //! ```
 //!
-//! A subscription keeps the price it started with; renewals move the due date one billing period
-//! on. Cancelling keeps access until the end of the paid period (at once when past due).
+//! A subscription keeps the price it started with. Periods run from a billing anchor (the start,
+//! the trial's end, or the first payment of an incomplete subscription) in whole calendar
+//! months, so Jan 31 renews on Feb 28, then Mar 31. A late payment while past due pays the period
+//! that was due, not one starting at the payment. Cancelling keeps access until the end of the
+//! paid period (at once when past due or incomplete), and can be taken back until then.
 
 mod commands;
 mod error;
@@ -36,6 +40,16 @@ uuid_id!(
 /// Days a past-due subscription keeps access before it may expire.
 pub const GRACE_DAYS: u32 = 7;
 
+/// Days after the due date at which a failed payment is tried again (Stripe's smart retries
+/// replaced by a fixed schedule): attempt 1 on the due date, then one per entry.
+pub const RETRY_DAYS: [u32; 3] = [1, 3, 5];
+
+/// Hours an INCOMPLETE subscription has to be paid before it expires (Stripe: 23).
+pub const INCOMPLETE_HOURS: u32 = 23;
+
+/// Days before a trial ends from which its notice may be noted.
+pub const TRIAL_NOTICE_DAYS: u32 = 3;
+
 /// Where a subscription is in its lifecycle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum SubscriptionStatus {
@@ -44,15 +58,17 @@ pub enum SubscriptionStatus {
     PastDue,
     Canceled,
     Expired,
+    Incomplete,
 }
 
 impl SubscriptionStatus {
-    pub const ALL: [SubscriptionStatus; 5] = [
+    pub const ALL: [SubscriptionStatus; 6] = [
         SubscriptionStatus::Trialing,
         SubscriptionStatus::Active,
         SubscriptionStatus::PastDue,
         SubscriptionStatus::Canceled,
         SubscriptionStatus::Expired,
+        SubscriptionStatus::Incomplete,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -62,13 +78,8 @@ impl SubscriptionStatus {
             SubscriptionStatus::PastDue => "PAST_DUE",
             SubscriptionStatus::Canceled => "CANCELED",
             SubscriptionStatus::Expired => "EXPIRED",
+            SubscriptionStatus::Incomplete => "INCOMPLETE",
         }
-    }
-
-    /// Whether the customer may watch: trialing, active, past due within grace, canceled until
-    /// the end of the paid period. (Time-dependent parts are the playback policy's.)
-    pub const fn grants_access(self) -> bool {
-        !matches!(self, SubscriptionStatus::Expired)
     }
 }
 
@@ -94,8 +105,19 @@ struct SubscriptionState {
     status: SubscriptionStatus,
     started_at: Timestamp,
     trial_ends_at: Option<Timestamp>,
+    /// The end of the period paid for or of the trial; for INCOMPLETE, the deadline to pay.
     due_date: Timestamp,
+    /// Where periods are counted from; none while INCOMPLETE.
+    anchor: Option<Timestamp>,
+    /// Periods paid since the anchor.
+    periods_paid: u32,
     renewals: u32,
+    /// Failed attempts at the payment due, while PAST_DUE.
+    attempts: u32,
+    next_attempt_at: Option<Timestamp>,
+    trial_notice: bool,
+    /// What a cancellation would be taken back to.
+    canceled_from: Option<SubscriptionStatus>,
     canceled_at: Option<Timestamp>,
     ends_at: Option<Timestamp>,
 }
@@ -105,7 +127,7 @@ impl Subscription {
         self.state.as_ref().map(|s| s.status)
     }
 
-    /// The end of the period paid for (or of the trial).
+    /// The end of the period paid for (or of the trial; for INCOMPLETE, the deadline to pay).
     pub fn due_date(&self) -> Option<Timestamp> {
         self.state.as_ref().map(|s| s.due_date)
     }
@@ -117,11 +139,63 @@ impl Subscription {
     pub fn account_id(&self) -> Option<&str> {
         self.state.as_ref().map(|s| s.account_id.as_str())
     }
+
+    /// When the next retry of a past-due payment is due, if one is left.
+    pub fn next_attempt_at(&self) -> Option<Timestamp> {
+        self.state.as_ref().and_then(|s| s.next_attempt_at)
+    }
+
+    /// When access ends for good unless something is paid or taken back: a cancellation's end,
+    /// a past-due subscription's grace, an incomplete one's deadline.
+    pub fn access_ends_at(&self) -> Option<Timestamp> {
+        let s = self.state.as_ref()?;
+        match s.status {
+            SubscriptionStatus::Canceled => s.ends_at,
+            SubscriptionStatus::PastDue => s.due_date.checked_add_days(GRACE_DAYS),
+            SubscriptionStatus::Incomplete => Some(s.due_date),
+            SubscriptionStatus::Trialing
+            | SubscriptionStatus::Active
+            | SubscriptionStatus::Expired => None,
+        }
+    }
+
+    /// Whether the customer may watch at `now`: trialing or active (renewal is the scheduler's
+    /// to attempt), past due within the grace period, canceled before the paid period ends.
+    /// Never when incomplete or expired.
+    pub fn grants_access_at(&self, now: Timestamp) -> bool {
+        match self.status() {
+            Some(SubscriptionStatus::Trialing | SubscriptionStatus::Active) => true,
+            Some(SubscriptionStatus::PastDue | SubscriptionStatus::Canceled) => {
+                self.access_ends_at().is_some_and(|end| now < end)
+            }
+            Some(SubscriptionStatus::Incomplete | SubscriptionStatus::Expired) | None => false,
+        }
+    }
 }
 
-fn after_months(from: Timestamp, period: BillingPeriod) -> Result<Timestamp, SubscriptionError> {
-    from.checked_add_months(period.months())
+fn after_months(
+    from: Timestamp,
+    period: BillingPeriod,
+    count: u32,
+) -> Result<Timestamp, SubscriptionError> {
+    period
+        .months()
+        .checked_mul(count)
+        .and_then(|months| from.checked_add_months(months))
         .ok_or(SubscriptionError::DateOutOfRange)
+}
+
+fn add_days(from: Timestamp, days: u32) -> Result<Timestamp, SubscriptionError> {
+    from.checked_add_days(days)
+        .ok_or(SubscriptionError::DateOutOfRange)
+}
+
+/// When attempt `attempt + 1` at a payment due at `due` is made, if there is one.
+fn next_attempt(due: Timestamp, attempt: u32) -> Result<Option<Timestamp>, SubscriptionError> {
+    match RETRY_DAYS.get(attempt as usize - 1) {
+        Some(&days) => add_days(due, days).map(Some),
+        None => Ok(None),
+    }
 }
 
 fn start(command: StartSubscription) -> Result<Vec<SubscriptionEvent>, SubscriptionError> {
@@ -132,15 +206,34 @@ fn start(command: StartSubscription) -> Result<Vec<SubscriptionEvent>, Subscript
     }
     let terms = command.terms;
     let trial_days = u32::from(terms.trial_days.get());
-    let (status, trial_ends_at, due_date) = if trial_days > 0 {
-        let trial_end = command
-            .started_at
-            .checked_add_days(trial_days)
-            .ok_or(SubscriptionError::DateOutOfRange)?;
-        (SubscriptionStatus::Trialing, Some(trial_end), trial_end)
-    } else {
-        let due = after_months(command.started_at, terms.billing_period)?;
-        (SubscriptionStatus::Active, None, due)
+    let (status, trial_ends_at, due_date, payment_failure) = match (trial_days, command.payment) {
+        (0, None) => return Err(SubscriptionError::PaymentRequired),
+        (1.., Some(_)) => return Err(SubscriptionError::PaymentNotDue),
+        (1.., None) => {
+            let trial_end = add_days(command.started_at, trial_days)?;
+            (
+                SubscriptionStatus::Trialing,
+                Some(trial_end),
+                trial_end,
+                None,
+            )
+        }
+        (0, Some(FirstPayment::Approved { .. })) => {
+            let due = after_months(command.started_at, terms.billing_period, 1)?;
+            (SubscriptionStatus::Active, None, due, None)
+        }
+        (0, Some(FirstPayment::Declined { reason, .. })) => {
+            let deadline = command
+                .started_at
+                .checked_add_hours(INCOMPLETE_HOURS)
+                .ok_or(SubscriptionError::DateOutOfRange)?;
+            (
+                SubscriptionStatus::Incomplete,
+                None,
+                deadline,
+                Some(reason.into_string()),
+            )
+        }
     };
     Ok(vec![
         SubscriptionStarted {
@@ -153,6 +246,7 @@ fn start(command: StartSubscription) -> Result<Vec<SubscriptionEvent>, Subscript
             started_at: command.started_at,
             trial_ends_at,
             due_date,
+            payment_failure,
         }
         .into(),
     ])
@@ -169,7 +263,6 @@ impl Aggregate for Subscription {
         &self,
         command: SubscriptionCommand,
     ) -> Result<Vec<SubscriptionEvent>, SubscriptionError> {
-        use SubscriptionStatus::{Active, Canceled, Expired, PastDue, Trialing};
         let s = match (command, &self.state) {
             (SubscriptionCommand::StartSubscription(_), Some(_)) => {
                 return Err(SubscriptionError::AlreadyExists);
@@ -179,71 +272,24 @@ impl Aggregate for Subscription {
             (command, Some(s)) => (command, s),
         };
         let (command, s) = s;
-        let invalid = |to| SubscriptionError::InvalidTransition { from: s.status, to };
-        let events = match command {
+        match command {
             SubscriptionCommand::StartSubscription(_) => unreachable!("handled above"),
-            SubscriptionCommand::RenewSubscription(r) => match s.status {
-                Trialing | Active | PastDue => vec![
-                    SubscriptionRenewed {
-                        renewal: s.renewals + 1,
-                        paid_at: r.paid_at,
-                        amount_minor: s.amount_minor,
-                        currency: s.currency.clone(),
-                        period_start: s.due_date,
-                        period_end: after_months(s.due_date, s.billing_period)?,
-                    }
-                    .into(),
-                ],
-                Canceled | Expired => return Err(invalid(Active)),
-            },
-            SubscriptionCommand::RecordPaymentFailure(f) => match s.status {
-                Trialing | Active => vec![
-                    SubscriptionPastDue {
-                        failed_at: f.failed_at,
-                        reason: f.reason.into_string(),
-                    }
-                    .into(),
-                ],
-                PastDue => vec![],
-                Canceled | Expired => return Err(invalid(PastDue)),
-            },
-            SubscriptionCommand::CancelSubscription(c) => {
-                let ends_at = match s.status {
-                    Trialing | Active => s.due_date.max(c.canceled_at),
-                    PastDue => c.canceled_at,
-                    Canceled => return Ok(vec![]),
-                    Expired => return Err(invalid(Canceled)),
-                };
-                vec![
-                    SubscriptionCanceled {
-                        canceled_at: c.canceled_at,
-                        ends_at,
-                        reason: c.reason.map(crate::Reason::into_string),
-                    }
-                    .into(),
-                ]
-            }
-            SubscriptionCommand::ExpireSubscription(e) => {
-                let until = match (s.status, s.ends_at) {
-                    (Canceled, Some(ends_at)) => ends_at,
-                    (PastDue, _) => s
-                        .due_date
-                        .checked_add_days(GRACE_DAYS)
-                        .ok_or(SubscriptionError::DateOutOfRange)?,
-                    (Expired, _) => return Ok(vec![]),
-                    _ => return Err(invalid(Expired)),
-                };
-                if e.at < until {
-                    return Err(SubscriptionError::TooEarlyToExpire { until });
-                }
-                vec![SubscriptionExpired { expired_at: e.at }.into()]
-            }
-        };
-        Ok(events)
+            SubscriptionCommand::RenewSubscription(r) => renew(s, r),
+            SubscriptionCommand::RecordPaymentFailure(f) => payment_failed(s, f),
+            SubscriptionCommand::CancelSubscription(c) => cancel(s, c),
+            SubscriptionCommand::UncancelSubscription(u) => uncancel(s, u),
+            SubscriptionCommand::NoteTrialEnding(n) => note_trial_ending(s, n),
+            SubscriptionCommand::ExpireSubscription(e) => expire(self, s, e),
+        }
     }
 
     fn apply(&mut self, event: &SubscriptionEvent) {
         if let SubscriptionEvent::SubscriptionStarted(e) = event {
+            let (anchor, periods_paid) = match e.status {
+                SubscriptionStatus::Trialing => (e.trial_ends_at, 0),
+                SubscriptionStatus::Incomplete => (None, 0),
+                _ => (Some(e.started_at), 1),
+            };
             self.state = Some(SubscriptionState {
                 account_id: e.account_id.clone(),
                 plan_id: e.plan_id,
@@ -254,7 +300,13 @@ impl Aggregate for Subscription {
                 started_at: e.started_at,
                 trial_ends_at: e.trial_ends_at,
                 due_date: e.due_date,
+                anchor,
+                periods_paid,
                 renewals: 0,
+                attempts: 0,
+                next_attempt_at: None,
+                trial_notice: false,
+                canceled_from: None,
                 canceled_at: None,
                 ends_at: None,
             });
@@ -263,17 +315,42 @@ impl Aggregate for Subscription {
         let Some(s) = &mut self.state else { return };
         match event {
             SubscriptionEvent::SubscriptionStarted(_) => {}
+            SubscriptionEvent::SubscriptionActivated(e) => {
+                s.status = SubscriptionStatus::Active;
+                s.anchor = Some(e.period_start);
+                s.periods_paid = 1;
+                s.due_date = e.period_end;
+            }
             SubscriptionEvent::SubscriptionRenewed(e) => {
                 s.status = SubscriptionStatus::Active;
                 s.renewals = e.renewal;
+                s.periods_paid += 1;
                 s.due_date = e.period_end;
+                s.attempts = 0;
+                s.next_attempt_at = None;
             }
-            SubscriptionEvent::SubscriptionPastDue(_) => s.status = SubscriptionStatus::PastDue,
+            SubscriptionEvent::SubscriptionPastDue(e) => {
+                s.status = SubscriptionStatus::PastDue;
+                s.attempts = e.attempt;
+                s.next_attempt_at = e.next_attempt_at;
+            }
+            SubscriptionEvent::SubscriptionPaymentRetryFailed(e) => {
+                s.attempts = e.attempt;
+                s.next_attempt_at = e.next_attempt_at;
+            }
             SubscriptionEvent::SubscriptionCanceled(e) => {
+                s.canceled_from = Some(s.status);
                 s.status = SubscriptionStatus::Canceled;
                 s.canceled_at = Some(e.canceled_at);
                 s.ends_at = Some(e.ends_at);
             }
+            SubscriptionEvent::SubscriptionUncanceled(e) => {
+                s.status = e.status;
+                s.canceled_from = None;
+                s.canceled_at = None;
+                s.ends_at = None;
+            }
+            SubscriptionEvent::SubscriptionTrialEnding(_) => s.trial_notice = true,
             SubscriptionEvent::SubscriptionExpired(_) => s.status = SubscriptionStatus::Expired,
         }
     }
@@ -299,6 +376,208 @@ impl Aggregate for Subscription {
                 || matches!((s.canceled_at, s.ends_at), (Some(c), Some(e)) if e >= c),
             || format!("canceled at {:?} ending {:?}", s.canceled_at, s.ends_at),
         )?;
+        InvariantViolation::ensure(
+            match s.anchor {
+                Some(_) => s.status != SubscriptionStatus::Incomplete,
+                None => matches!(
+                    (s.status, s.canceled_from),
+                    (
+                        SubscriptionStatus::Incomplete | SubscriptionStatus::Expired,
+                        _
+                    ) | (
+                        SubscriptionStatus::Canceled,
+                        Some(SubscriptionStatus::Incomplete)
+                    )
+                ),
+            },
+            || format!("{} with billing anchor {:?}", s.status, s.anchor),
+        )?;
+        InvariantViolation::ensure(
+            s.status == SubscriptionStatus::PastDue
+                || (s.status == SubscriptionStatus::Canceled
+                    && s.canceled_from == Some(SubscriptionStatus::PastDue))
+                || s.status == SubscriptionStatus::Expired
+                || s.attempts == 0,
+            || format!("{} after {} failed attempts", s.status, s.attempts),
+        )?;
+        InvariantViolation::ensure(s.attempts as usize <= RETRY_DAYS.len() + 1, || {
+            format!("{} payment attempts", s.attempts)
+        })?;
         InvariantViolation::ensure(!s.account_id.is_empty(), || "no account".to_owned())
     }
+}
+
+/// Pays the next period: the first of an INCOMPLETE subscription, the one due otherwise.
+fn renew(
+    s: &SubscriptionState,
+    r: RenewSubscription,
+) -> Result<Vec<SubscriptionEvent>, SubscriptionError> {
+    use SubscriptionStatus::{Active, Canceled, Expired, Incomplete, PastDue, Trialing};
+    match (s.status, s.anchor) {
+        (Incomplete, _) => {
+            // A payment timestamped before the start (a skewed clock) starts the periods then.
+            let period_start = r.paid_at.max(s.started_at);
+            Ok(vec![
+                SubscriptionActivated {
+                    paid_at: r.paid_at,
+                    amount_minor: s.amount_minor,
+                    currency: s.currency.clone(),
+                    period_start,
+                    period_end: after_months(period_start, s.billing_period, 1)?,
+                }
+                .into(),
+            ])
+        }
+        (Trialing | Active | PastDue, Some(anchor)) => Ok(vec![
+            SubscriptionRenewed {
+                renewal: s.renewals + 1,
+                paid_at: r.paid_at,
+                amount_minor: s.amount_minor,
+                currency: s.currency.clone(),
+                period_start: s.due_date,
+                period_end: after_months(anchor, s.billing_period, s.periods_paid + 1)?,
+            }
+            .into(),
+        ]),
+        (from @ (Canceled | Expired | Trialing | Active | PastDue), _) => {
+            Err(SubscriptionError::InvalidTransition { from, to: Active })
+        }
+    }
+}
+
+/// The payment due failed (PAST_DUE, attempt 1), or a retry of it did.
+fn payment_failed(
+    s: &SubscriptionState,
+    f: RecordPaymentFailure,
+) -> Result<Vec<SubscriptionEvent>, SubscriptionError> {
+    use SubscriptionStatus::{Active, Canceled, Expired, Incomplete, PastDue, Trialing};
+    match s.status {
+        Trialing | Active => Ok(vec![
+            SubscriptionPastDue {
+                failed_at: f.failed_at,
+                reason: f.reason.into_string(),
+                attempt: 1,
+                next_attempt_at: next_attempt(s.due_date, 1)?,
+            }
+            .into(),
+        ]),
+        PastDue => {
+            let Some(until) = s.next_attempt_at else {
+                return Err(SubscriptionError::NoAttemptsLeft);
+            };
+            if f.failed_at < until {
+                return Err(SubscriptionError::TooEarlyToRetry { until });
+            }
+            let attempt = s.attempts + 1;
+            Ok(vec![
+                SubscriptionPaymentRetryFailed {
+                    attempt,
+                    failed_at: f.failed_at,
+                    reason: f.reason.into_string(),
+                    next_attempt_at: next_attempt(s.due_date, attempt)?,
+                }
+                .into(),
+            ])
+        }
+        // A customer's further attempt at a first payment changes nothing: still incomplete.
+        Incomplete => Ok(vec![]),
+        from @ (Canceled | Expired) => {
+            Err(SubscriptionError::InvalidTransition { from, to: PastDue })
+        }
+    }
+}
+
+fn cancel(
+    s: &SubscriptionState,
+    c: CancelSubscription,
+) -> Result<Vec<SubscriptionEvent>, SubscriptionError> {
+    use SubscriptionStatus::{Active, Canceled, Expired, Incomplete, PastDue, Trialing};
+    let ends_at = match s.status {
+        Trialing | Active => s.due_date.max(c.canceled_at),
+        PastDue | Incomplete => c.canceled_at,
+        Canceled => return Ok(vec![]),
+        Expired => {
+            return Err(SubscriptionError::InvalidTransition {
+                from: Expired,
+                to: Canceled,
+            });
+        }
+    };
+    Ok(vec![
+        SubscriptionCanceled {
+            canceled_at: c.canceled_at,
+            ends_at,
+            reason: c.reason.map(crate::Reason::into_string),
+        }
+        .into(),
+    ])
+}
+
+fn uncancel(
+    s: &SubscriptionState,
+    u: UncancelSubscription,
+) -> Result<Vec<SubscriptionEvent>, SubscriptionError> {
+    use SubscriptionStatus::{Active, Canceled, Trialing};
+    match (s.status, s.canceled_from, s.ends_at) {
+        (Trialing | Active, _, _) => Ok(vec![]),
+        (Canceled, Some(from @ (Trialing | Active)), Some(ends_at)) if u.at < ends_at => Ok(vec![
+            SubscriptionUncanceled {
+                uncanceled_at: u.at,
+                status: from,
+            }
+            .into(),
+        ]),
+        (Canceled, _, Some(ended_at)) => Err(SubscriptionError::AccessEnded { ended_at }),
+        (from, _, _) => Err(SubscriptionError::InvalidTransition { from, to: Active }),
+    }
+}
+
+fn note_trial_ending(
+    s: &SubscriptionState,
+    n: NoteTrialEnding,
+) -> Result<Vec<SubscriptionEvent>, SubscriptionError> {
+    let (SubscriptionStatus::Trialing, Some(trial_ends_at)) = (s.status, s.trial_ends_at) else {
+        return Err(SubscriptionError::NotTrialing);
+    };
+    if s.trial_notice {
+        return Ok(vec![]);
+    }
+    let from = trial_ends_at
+        .checked_sub_days(TRIAL_NOTICE_DAYS)
+        .ok_or(SubscriptionError::DateOutOfRange)?;
+    if n.at < from {
+        return Err(SubscriptionError::TooEarlyForTrialNotice {
+            from,
+            trial_ends_at,
+        });
+    }
+    Ok(vec![
+        SubscriptionTrialEnding {
+            noted_at: n.at,
+            trial_ends_at,
+        }
+        .into(),
+    ])
+}
+
+fn expire(
+    subscription: &Subscription,
+    s: &SubscriptionState,
+    e: ExpireSubscription,
+) -> Result<Vec<SubscriptionEvent>, SubscriptionError> {
+    use SubscriptionStatus::{Active, Canceled, Expired, Incomplete, PastDue, Trialing};
+    match s.status {
+        Expired => return Ok(vec![]),
+        from @ (Trialing | Active) => {
+            return Err(SubscriptionError::InvalidTransition { from, to: Expired });
+        }
+        Canceled | PastDue | Incomplete => {}
+    }
+    let until = subscription
+        .access_ends_at()
+        .ok_or(SubscriptionError::DateOutOfRange)?;
+    if e.at < until {
+        return Err(SubscriptionError::TooEarlyToExpire { until });
+    }
+    Ok(vec![SubscriptionExpired { expired_at: e.at }.into()])
 }

@@ -25,13 +25,77 @@ fn terms(trial_days: i64) -> PlanTerms {
     }
 }
 
+/// A start on a plan with `trial_days`, its first payment approved when there is no trial.
 fn start(trial_days: i64, plan: Reference<PlanId>) -> StartSubscription {
+    let started_at = at("2026-01-31T12:00:00Z");
     StartSubscription {
         account_id: AccountId::parse("user-1").unwrap(),
         plan,
         terms: terms(trial_days),
-        started_at: at("2026-01-31T12:00:00Z"),
+        started_at,
+        payment: (trial_days == 0).then_some(FirstPayment::Approved {
+            paid_at: started_at,
+        }),
     }
+}
+
+fn declined_start() -> StartSubscription {
+    StartSubscription {
+        payment: Some(FirstPayment::Declined {
+            failed_at: at("2026-01-31T12:00:00Z"),
+            reason: Reason::parse("card declined").unwrap(),
+        }),
+        ..start(0, Reference::active(plan()))
+    }
+}
+
+fn started_incomplete() -> SubscriptionEvent {
+    SubscriptionStarted {
+        account_id: "user-1".into(),
+        plan_id: plan(),
+        amount_minor: 2990,
+        currency: "BRL".into(),
+        billing_period: BillingPeriod::Monthly,
+        status: SubscriptionStatus::Incomplete,
+        started_at: at("2026-01-31T12:00:00Z"),
+        trial_ends_at: None,
+        due_date: at("2026-02-01T11:00:00Z"),
+        payment_failure: Some("card declined".into()),
+    }
+    .into()
+}
+
+fn started_trialing() -> SubscriptionEvent {
+    SubscriptionStarted {
+        account_id: "user-1".into(),
+        plan_id: plan(),
+        amount_minor: 2990,
+        currency: "BRL".into(),
+        billing_period: BillingPeriod::Monthly,
+        status: SubscriptionStatus::Trialing,
+        started_at: at("2026-01-31T12:00:00Z"),
+        trial_ends_at: Some(at("2026-02-07T12:00:00Z")),
+        due_date: at("2026-02-07T12:00:00Z"),
+        payment_failure: None,
+    }
+    .into()
+}
+
+fn failure(when: &str) -> RecordPaymentFailure {
+    RecordPaymentFailure {
+        failed_at: at(when),
+        reason: Reason::parse("card declined").unwrap(),
+    }
+}
+
+fn retry_failed(attempt: u32, when: &str, next: Option<&str>) -> SubscriptionEvent {
+    SubscriptionPaymentRetryFailed {
+        attempt,
+        failed_at: at(when),
+        reason: "card declined".into(),
+        next_attempt_at: next.map(at),
+    }
+    .into()
 }
 
 fn started_active() -> SubscriptionEvent {
@@ -45,14 +109,18 @@ fn started_active() -> SubscriptionEvent {
         started_at: at("2026-01-31T12:00:00Z"),
         trial_ends_at: None,
         due_date: at("2026-02-28T12:00:00Z"),
+        payment_failure: None,
     }
     .into()
 }
 
+/// The payment due 2026-02-28T12:00 failed; retried a day later.
 fn past_due() -> SubscriptionEvent {
     SubscriptionPastDue {
         failed_at: at("2026-02-28T12:00:00Z"),
         reason: "card declined".into(),
+        attempt: 1,
+        next_attempt_at: Some(at("2026-03-01T12:00:00Z")),
     }
     .into()
 }
@@ -85,17 +153,80 @@ fn start_without_trial_is_active_with_the_first_period_paid() {
 fn start_with_a_trial_is_trialing_until_the_trial_ends() {
     Spec::given(vec![])
         .when(start(7, Reference::active(plan())))
+        .then_expect(vec![started_trialing()]);
+}
+
+#[test]
+fn a_trial_is_not_charged_at_the_start_and_a_plan_without_one_is() {
+    Spec::given(vec![])
+        .when(StartSubscription {
+            payment: None,
+            ..start(0, Reference::active(plan()))
+        })
+        .then_reject(SubscriptionError::PaymentRequired);
+    Spec::given(vec![])
+        .when(StartSubscription {
+            payment: Some(FirstPayment::Approved {
+                paid_at: at("2026-01-31T12:00:00Z"),
+            }),
+            ..start(7, Reference::active(plan()))
+        })
+        .then_reject(SubscriptionError::PaymentNotDue);
+}
+
+#[test]
+fn a_declined_first_payment_starts_it_incomplete_without_access() {
+    let incomplete = Spec::given(vec![])
+        .when(declined_start())
+        .then_expect(vec![started_incomplete()]);
+    assert!(!incomplete.grants_access_at(at("2026-01-31T13:00:00Z")));
+    assert_eq!(
+        incomplete.access_ends_at(),
+        Some(at("2026-02-01T11:00:00Z"))
+    );
+    // Another declined attempt leaves it as it is.
+    Spec::given(vec![started_incomplete()])
+        .when(failure("2026-01-31T14:00:00Z"))
+        .then_expect_nothing();
+}
+
+#[test]
+fn paying_an_incomplete_subscription_starts_its_periods_at_the_payment() {
+    let active = Spec::given(vec![started_incomplete()])
+        .when(RenewSubscription {
+            paid_at: at("2026-01-31T18:00:00Z"),
+        })
         .then_expect(vec![
-            SubscriptionStarted {
-                account_id: "user-1".into(),
-                plan_id: plan(),
+            SubscriptionActivated {
+                paid_at: at("2026-01-31T18:00:00Z"),
                 amount_minor: 2990,
                 currency: "BRL".into(),
-                billing_period: BillingPeriod::Monthly,
-                status: SubscriptionStatus::Trialing,
-                started_at: at("2026-01-31T12:00:00Z"),
-                trial_ends_at: Some(at("2026-02-07T12:00:00Z")),
-                due_date: at("2026-02-07T12:00:00Z"),
+                period_start: at("2026-01-31T18:00:00Z"),
+                period_end: at("2026-02-28T18:00:00Z"),
+            }
+            .into(),
+        ]);
+    assert_eq!(active.status(), Some(SubscriptionStatus::Active));
+    assert!(active.grants_access_at(at("2026-02-01T00:00:00Z")));
+    assert_eq!(active.renewals(), 0);
+}
+
+#[test]
+fn an_unpaid_incomplete_subscription_expires_after_23_hours() {
+    Spec::given(vec![started_incomplete()])
+        .when(ExpireSubscription {
+            at: at("2026-02-01T10:59:59Z"),
+        })
+        .then_reject(SubscriptionError::TooEarlyToExpire {
+            until: at("2026-02-01T11:00:00Z"),
+        });
+    Spec::given(vec![started_incomplete()])
+        .when(ExpireSubscription {
+            at: at("2026-02-01T11:00:00Z"),
+        })
+        .then_expect(vec![
+            SubscriptionExpired {
+                expired_at: at("2026-02-01T11:00:00Z"),
             }
             .into(),
         ]);
@@ -120,7 +251,7 @@ fn start_needs_an_existing_active_plan_and_happens_once() {
 }
 
 #[test]
-fn renewal_moves_the_due_date_one_period_on() {
+fn renewals_count_whole_months_from_the_billing_anchor() {
     let subscription = Spec::given(vec![started_active()])
         .when(RenewSubscription {
             paid_at: at("2026-02-28T11:00:00Z"),
@@ -132,21 +263,38 @@ fn renewal_moves_the_due_date_one_period_on() {
                 amount_minor: 2990,
                 currency: "BRL".into(),
                 period_start: at("2026-02-28T12:00:00Z"),
-                period_end: at("2026-03-28T12:00:00Z"),
+                // From the anchor, Jan 31: not Feb 28 + 1 month.
+                period_end: at("2026-03-31T12:00:00Z"),
             }
             .into(),
         ]);
     assert_eq!(subscription.renewals(), 1);
-    assert_eq!(subscription.due_date(), Some(at("2026-03-28T12:00:00Z")));
+    assert_eq!(subscription.due_date(), Some(at("2026-03-31T12:00:00Z")));
+}
+
+#[test]
+fn a_trial_renews_from_its_end() {
+    Spec::given(vec![started_trialing()])
+        .when(RenewSubscription {
+            paid_at: at("2026-02-07T12:00:00Z"),
+        })
+        .then_expect(vec![
+            SubscriptionRenewed {
+                renewal: 1,
+                paid_at: at("2026-02-07T12:00:00Z"),
+                amount_minor: 2990,
+                currency: "BRL".into(),
+                period_start: at("2026-02-07T12:00:00Z"),
+                period_end: at("2026-03-07T12:00:00Z"),
+            }
+            .into(),
+        ]);
 }
 
 #[test]
 fn a_payment_failure_makes_it_past_due_and_a_renewal_recovers_it() {
     Spec::given(vec![started_active()])
-        .when(RecordPaymentFailure {
-            failed_at: at("2026-02-28T12:00:00Z"),
-            reason: Reason::parse("card declined").unwrap(),
-        })
+        .when(failure("2026-02-28T12:00:00Z"))
         .then_expect(vec![past_due()]);
     let recovered = Spec::given(vec![started_active(), past_due()])
         .when(RenewSubscription {
@@ -158,18 +306,102 @@ fn a_payment_failure_makes_it_past_due_and_a_renewal_recovers_it() {
                 paid_at: at("2026-03-01T00:00:00Z"),
                 amount_minor: 2990,
                 currency: "BRL".into(),
+                // The late payment pays the period that was due.
                 period_start: at("2026-02-28T12:00:00Z"),
-                period_end: at("2026-03-28T12:00:00Z"),
+                period_end: at("2026-03-31T12:00:00Z"),
             }
             .into(),
         ]);
     assert_eq!(recovered.status(), Some(SubscriptionStatus::Active));
+    assert_eq!(recovered.next_attempt_at(), None);
+}
+
+#[test]
+fn a_past_due_payment_is_retried_at_one_three_and_five_days_then_waits_for_expiry() {
+    let second = retry_failed(2, "2026-03-01T12:00:00Z", Some("2026-03-03T12:00:00Z"));
+    let third = retry_failed(3, "2026-03-03T12:00:00Z", Some("2026-03-05T12:00:00Z"));
+    let fourth = retry_failed(4, "2026-03-05T12:00:00Z", None);
     Spec::given(vec![started_active(), past_due()])
-        .when(RecordPaymentFailure {
-            failed_at: at("2026-03-01T12:00:00Z"),
-            reason: Reason::parse("again").unwrap(),
+        .when(failure("2026-03-01T11:59:59Z"))
+        .then_reject(SubscriptionError::TooEarlyToRetry {
+            until: at("2026-03-01T12:00:00Z"),
+        });
+    Spec::given(vec![started_active(), past_due()])
+        .when(failure("2026-03-01T12:00:00Z"))
+        .then_expect(vec![second.clone()]);
+    Spec::given(vec![started_active(), past_due(), second.clone()])
+        .when(failure("2026-03-03T12:00:00Z"))
+        .then_expect(vec![third.clone()]);
+    let history = vec![started_active(), past_due(), second, third, fourth];
+    let last = Spec::given(history[..4].to_vec())
+        .when(failure("2026-03-05T12:00:00Z"))
+        .then_expect(vec![history[4].clone()]);
+    assert_eq!(last.next_attempt_at(), None);
+    // Access lasts through the grace period, then the subscription may expire.
+    assert!(last.grants_access_at(at("2026-03-07T11:59:59Z")));
+    assert!(!last.grants_access_at(at("2026-03-07T12:00:00Z")));
+    Spec::given(history.clone())
+        .when(failure("2026-03-06T12:00:00Z"))
+        .then_reject(SubscriptionError::NoAttemptsLeft);
+    // A retry that succeeds after all recovers it.
+    let recovered = Spec::given(history)
+        .when(RenewSubscription {
+            paid_at: at("2026-03-06T00:00:00Z"),
+        })
+        .then_events();
+    assert!(matches!(
+        recovered[..],
+        [SubscriptionEvent::SubscriptionRenewed(
+            SubscriptionRenewed { renewal: 1, .. }
+        )]
+    ));
+}
+
+#[test]
+fn a_trial_whose_charge_fails_goes_past_due_from_its_end() {
+    Spec::given(vec![started_trialing()])
+        .when(failure("2026-02-07T12:00:00Z"))
+        .then_expect(vec![
+            SubscriptionPastDue {
+                failed_at: at("2026-02-07T12:00:00Z"),
+                reason: "card declined".into(),
+                attempt: 1,
+                next_attempt_at: Some(at("2026-02-08T12:00:00Z")),
+            }
+            .into(),
+        ]);
+}
+
+#[test]
+fn the_end_of_a_trial_is_noted_once_from_three_days_before() {
+    Spec::given(vec![started_trialing()])
+        .when(NoteTrialEnding {
+            at: at("2026-02-04T11:59:59Z"),
+        })
+        .then_reject(SubscriptionError::TooEarlyForTrialNotice {
+            from: at("2026-02-04T12:00:00Z"),
+            trial_ends_at: at("2026-02-07T12:00:00Z"),
+        });
+    let noted: SubscriptionEvent = SubscriptionTrialEnding {
+        noted_at: at("2026-02-04T12:00:00Z"),
+        trial_ends_at: at("2026-02-07T12:00:00Z"),
+    }
+    .into();
+    Spec::given(vec![started_trialing()])
+        .when(NoteTrialEnding {
+            at: at("2026-02-04T12:00:00Z"),
+        })
+        .then_expect(vec![noted.clone()]);
+    Spec::given(vec![started_trialing(), noted])
+        .when(NoteTrialEnding {
+            at: at("2026-02-05T12:00:00Z"),
         })
         .then_expect_nothing();
+    Spec::given(vec![started_active()])
+        .when(NoteTrialEnding {
+            at: at("2026-02-05T12:00:00Z"),
+        })
+        .then_reject(SubscriptionError::NotTrialing);
 }
 
 #[test]
@@ -180,6 +412,71 @@ fn cancel_keeps_access_until_the_paid_period_ends() {
     Spec::given(vec![started_active(), canceled("2026-02-28T12:00:00Z")])
         .when(cancel("2026-02-11T00:00:00Z"))
         .then_expect_nothing();
+}
+
+#[test]
+fn a_cancellation_is_taken_back_while_access_lasts() {
+    let canceled_history = || vec![started_active(), canceled("2026-02-28T12:00:00Z")];
+    let resumed = Spec::given(canceled_history())
+        .when(UncancelSubscription {
+            at: at("2026-02-20T00:00:00Z"),
+        })
+        .then_expect(vec![
+            SubscriptionUncanceled {
+                uncanceled_at: at("2026-02-20T00:00:00Z"),
+                status: SubscriptionStatus::Active,
+            }
+            .into(),
+        ]);
+    assert_eq!(resumed.status(), Some(SubscriptionStatus::Active));
+    assert_eq!(resumed.access_ends_at(), None);
+    Spec::given(canceled_history())
+        .when(UncancelSubscription {
+            at: at("2026-02-28T12:00:00Z"),
+        })
+        .then_reject(SubscriptionError::AccessEnded {
+            ended_at: at("2026-02-28T12:00:00Z"),
+        });
+    // A trial canceled and taken back is a trial again.
+    let trial_canceled: SubscriptionEvent = SubscriptionCanceled {
+        canceled_at: at("2026-02-03T00:00:00Z"),
+        ends_at: at("2026-02-07T12:00:00Z"),
+        reason: None,
+    }
+    .into();
+    let trial = Spec::given(vec![started_trialing(), trial_canceled])
+        .when(UncancelSubscription {
+            at: at("2026-02-05T00:00:00Z"),
+        })
+        .then_events();
+    assert!(matches!(
+        trial[..],
+        [SubscriptionEvent::SubscriptionUncanceled(
+            SubscriptionUncanceled {
+                status: SubscriptionStatus::Trialing,
+                ..
+            }
+        )]
+    ));
+    Spec::given(vec![started_active()])
+        .when(UncancelSubscription {
+            at: at("2026-02-05T00:00:00Z"),
+        })
+        .then_expect_nothing();
+}
+
+#[test]
+fn access_follows_the_status_and_its_dates() {
+    let canceled = Spec::given(vec![started_active()])
+        .when(cancel("2026-02-10T00:00:00Z"))
+        .then_events();
+    let mut subscription = Subscription::default();
+    for event in [started_active()].iter().chain(&canceled) {
+        subscription.apply(event);
+    }
+    assert!(subscription.grants_access_at(at("2026-02-28T11:59:59Z")));
+    assert!(!subscription.grants_access_at(at("2026-02-28T12:00:00Z")));
+    assert!(!Subscription::default().grants_access_at(at("2026-02-01T00:00:00Z")));
 }
 
 #[test]
@@ -208,10 +505,7 @@ fn a_canceled_subscription_cannot_renew_or_fail_payments() {
             to: SubscriptionStatus::Active,
         });
     Spec::given(history())
-        .when(RecordPaymentFailure {
-            failed_at: at("2026-02-28T12:00:00Z"),
-            reason: Reason::parse("x").unwrap(),
-        })
+        .when(failure("2026-02-28T12:00:00Z"))
         .then_reject(SubscriptionError::InvalidTransition {
             from: SubscriptionStatus::Canceled,
             to: SubscriptionStatus::PastDue,
@@ -303,11 +597,28 @@ fn command() -> impl Strategy<Value = SubscriptionCommand> {
         1 => Just(crate::ReferenceStatus::Inactive),
     ];
     prop_oneof![
-        (0i64..10, status, day.clone()).prop_map(|(trial, status, started_at)| StartSubscription {
-            started_at,
-            ..start(trial, Reference { id: plan(), status })
-        }
-        .into()),
+        (0i64..10, status, day.clone(), any::<bool>()).prop_map(
+            |(trial, status, started_at, approved)| {
+                let payment = (trial == 0).then(|| {
+                    if approved {
+                        FirstPayment::Approved {
+                            paid_at: started_at,
+                        }
+                    } else {
+                        FirstPayment::Declined {
+                            failed_at: started_at,
+                            reason: Reason::parse("declined").unwrap(),
+                        }
+                    }
+                });
+                StartSubscription {
+                    started_at,
+                    payment,
+                    ..start(trial, Reference { id: plan(), status })
+                }
+                .into()
+            }
+        ),
         day.clone()
             .prop_map(|paid_at| RenewSubscription { paid_at }.into()),
         day.clone().prop_map(|failed_at| RecordPaymentFailure {
@@ -320,6 +631,9 @@ fn command() -> impl Strategy<Value = SubscriptionCommand> {
             reason: None
         }
         .into()),
+        day.clone()
+            .prop_map(|at| UncancelSubscription { at }.into()),
+        day.clone().prop_map(|at| NoteTrialEnding { at }.into()),
         day.prop_map(|at| ExpireSubscription { at }.into()),
     ]
 }
