@@ -12,15 +12,18 @@ pub enum Role {
     Genres,
     CastMembers,
     Videos,
+    /// Billing: plans.
+    Plans,
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [
+    pub const ALL: [Role; 6] = [
         Role::CatalogAdmin,
         Role::Categories,
         Role::Genres,
         Role::CastMembers,
         Role::Videos,
+        Role::Plans,
     ];
 
     /// The role's name in the identity provider.
@@ -31,6 +34,7 @@ impl Role {
             Role::Genres => "catalog-genres",
             Role::CastMembers => "catalog-cast-members",
             Role::Videos => "catalog-videos",
+            Role::Plans => "billing-plans",
         }
     }
 }

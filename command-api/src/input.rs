@@ -229,6 +229,20 @@ impl Fields {
         }
     }
 
+    /// An optional integer parsed by `parse`, `default` when absent or null.
+    pub fn integer_or<T>(
+        &mut self,
+        name: &str,
+        default: i64,
+        parse: impl FnOnce(i64) -> Result<T, RangeError>,
+    ) -> Option<T> {
+        if matches!(self.object.get(name), None | Some(Value::Null)) {
+            self.object.remove(name);
+            self.object.insert(name.to_owned(), Value::from(default));
+        }
+        self.integer(name, parse)
+    }
+
     /// A list of ids, empty when absent; duplicates are reported.
     pub fn ids(&mut self, name: &str) -> Option<Vec<Uuid>> {
         let items = match self.take(name) {

@@ -109,7 +109,7 @@ impl AppState {
 /// The whole HTTP surface: resources, operations endpoints, the OpenAPI document and its UI, and
 /// the development issuer's endpoints when one is given.
 pub fn router(state: AppState, dev_issuer: Option<Arc<DevIssuer>>) -> Router {
-    use routes::{cast_members, categories, genres, media, videos};
+    use routes::{cast_members, categories, genres, media, plans, videos};
     let api = Router::new()
         .route("/categories", post(categories::create))
         .route(
@@ -158,6 +158,10 @@ pub fn router(state: AppState, dev_issuer: Option<Arc<DevIssuer>>) -> Router {
                 .delete(media::tus::delete_upload)
                 .layer(DefaultBodyLimit::disable()),
         )
+        .route("/plans", post(plans::create))
+        .route("/plans/{id}", put(plans::update))
+        .route("/plans/{id}/activate", post(plans::activate))
+        .route("/plans/{id}/deactivate", post(plans::deactivate))
         .route("/healthz", get(codeflix_http::healthz))
         .route("/readyz", get(readyz))
         .route("/openapi.json", get(openapi_json))

@@ -9,13 +9,13 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::{cast_members, categories, genres, media, videos};
+use crate::routes::{cast_members, categories, genres, media, plans, videos};
 
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "Codeflix command API",
-        description = "Catalog administration: every accepted write appends domain events to Kafka \
+        description = "Catalog and plan administration: every accepted write appends domain events to Kafka \
             and answers with the new version (ETag), the event ids and a consistency token. \
             Send `If-Match` to write only over the version you read, and `Idempotency-Key` to make \
             retries safe. Errors are RFC 9457 problem details."
@@ -30,6 +30,7 @@ use crate::routes::{cast_members, categories, genres, media, videos};
         videos::detach_genre, videos::attach_cast_member, videos::detach_cast_member,
         media::upload, media::tus::create_upload, media::tus::upload_status, media::tus::upload_chunk,
         media::tus::delete_upload,
+        plans::create, plans::update, plans::activate, plans::deactivate,
     ),
     components(schemas(crate::problem::ProblemDetails, crate::problem::FieldError,
         crate::write::Written, crate::write::Pending, media::SlotName)),
@@ -37,6 +38,8 @@ use crate::routes::{cast_members, categories, genres, media, videos};
     tags(
         (name = "categories"), (name = "genres"), (name = "cast members"), (name = "videos"),
         (name = "media", description = "Uploads: one request, or resumable with tus 1.0"),
+        (name = "plans", description = "What customers subscribe to; a change applies to new \
+            subscriptions only"),
     )
 )]
 pub(crate) struct ApiDoc;

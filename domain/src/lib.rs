@@ -19,7 +19,7 @@ mod event;
 mod macros;
 pub mod notifications;
 mod position;
-mod range;
+pub mod range;
 pub mod redact;
 mod reference;
 pub mod report;

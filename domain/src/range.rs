@@ -11,12 +11,7 @@ pub struct RangeError {
 }
 
 /// `value` if it lies in `min..=max`.
-pub(crate) fn in_range(
-    field: &'static str,
-    value: i64,
-    min: i64,
-    max: i64,
-) -> Result<i64, RangeError> {
+pub fn in_range(field: &'static str, value: i64, min: i64, max: i64) -> Result<i64, RangeError> {
     if (min..=max).contains(&value) {
         Ok(value)
     } else {

@@ -17,8 +17,8 @@ use crate::settings::Settings;
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
 pub(crate) struct TokenArgs {
-    /// A role to grant (repeatable): catalog-admin, catalog-categories, catalog-genres,
-    /// catalog-cast-members, catalog-videos, or any other name.
+    /// A role to grant (repeatable): catalog-admin (every role), catalog-categories,
+    /// catalog-genres, catalog-cast-members, catalog-videos, billing-plans, or any other name.
     #[arg(long = "role", default_value = "catalog-admin")]
     roles: Vec<String>,
     /// A client role to grant, as CLIENT:ROLE (repeatable), e.g. codeflix-admin:catalog-videos;

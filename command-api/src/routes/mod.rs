@@ -4,4 +4,5 @@ pub(crate) mod cast_members;
 pub(crate) mod categories;
 pub(crate) mod genres;
 pub(crate) mod media;
+pub(crate) mod plans;
 pub(crate) mod videos;

@@ -61,6 +61,7 @@ fn role_of(path: &str) -> &'static str {
         Some("genres") => "catalog-genres",
         Some("cast-members") => "catalog-cast-members",
         Some("videos" | "uploads") => "catalog-videos",
+        Some("plans") => "billing-plans",
         other => panic!("no role known for {other:?}"),
     }
 }

@@ -6,4 +6,5 @@ mod auth;
 mod catalog;
 mod contract;
 mod media;
+mod plans;
 mod rejections;

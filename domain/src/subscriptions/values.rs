@@ -43,13 +43,21 @@ pub struct Money {
 pub enum MoneyError {
     #[error("price is {0} minor units, it must not be negative")]
     Negative(i64),
+    #[error("price is {0} minor units, it must be at most {max}", max = Money::MAX_MINOR)]
+    TooLarge(i64),
 }
 
 impl Money {
-    /// A non-negative amount: a free plan costs 0.
+    /// The largest amount a price may have: 10 million in major units.
+    pub const MAX_MINOR: i64 = 1_000_000_000;
+
+    /// A non-negative amount up to [`Money::MAX_MINOR`]: a free plan costs 0.
     pub fn new(amount_minor: i64, currency: Currency) -> Result<Self, MoneyError> {
         if amount_minor < 0 {
             return Err(MoneyError::Negative(amount_minor));
+        }
+        if amount_minor > Self::MAX_MINOR {
+            return Err(MoneyError::TooLarge(amount_minor));
         }
         Ok(Money {
             amount_minor,
@@ -134,6 +142,11 @@ mod tests {
         let brl = Currency::parse("BRL").unwrap();
         assert_eq!(Money::new(2990, brl).unwrap().to_string(), "2990 BRL");
         assert!(Money::new(0, brl).is_ok());
+        assert!(Money::new(Money::MAX_MINOR, brl).is_ok());
+        assert_eq!(
+            Money::new(Money::MAX_MINOR + 1, brl).unwrap_err(),
+            MoneyError::TooLarge(Money::MAX_MINOR + 1)
+        );
         assert_eq!(
             Money::new(-1, brl).unwrap_err().to_string(),
             "price is -1 minor units, it must not be negative"
