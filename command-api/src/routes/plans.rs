@@ -17,7 +17,7 @@ use uuid::Uuid;
 use crate::AppState;
 use crate::command::{Command, Create, Resource};
 use crate::input::{Fields, JsonObject};
-use crate::problem::Problem;
+use crate::problem::{FieldError, Problem};
 use crate::write::{DomainProblem, field_rule, state_conflict};
 
 /// How often a plan charges.
@@ -107,7 +107,12 @@ impl DomainProblem for PlanError {
         match self {
             PlanError::NotFound => Problem::not_found(self.to_string()),
             PlanError::AlreadyExists => state_conflict(self.to_string()),
-            PlanError::BillingPeriodChange { .. } => field_rule("billing_period", self.to_string()),
+            // Well-formed, but the plan's state forbids it: 409 naming the field.
+            PlanError::BillingPeriodChange { .. } => {
+                let mut problem = state_conflict(self.to_string());
+                problem.0.errors = vec![FieldError::new("billing_period", self.to_string())];
+                problem
+            }
         }
     }
 }

@@ -59,7 +59,8 @@ async fn an_admin_creates_changes_and_retires_a_plan() {
             })),
         )
         .await;
-    assert_eq!(period.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(period.status, StatusCode::CONFLICT);
+    assert_eq!(period.body["type"], "urn:codeflix:problem:state-conflict");
     assert_eq!(period.field_errors()[0].0, "billing_period");
 
     let retired = api
