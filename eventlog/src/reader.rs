@@ -1,9 +1,13 @@
 //! Reading event topics back: for operators' tools, analysts and the tests that check the log.
 
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use codeflix_domain::{AnyEvent, Envelope};
-use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::consumer::base_consumer::PartitionQueue;
+use rdkafka::consumer::{BaseConsumer, Consumer, DefaultConsumerContext};
 use rdkafka::message::{Headers, Message};
 use rdkafka::{Offset, TopicPartitionList};
 
@@ -82,10 +86,7 @@ pub fn stream_snapshot(
     config: &EventLogConfig,
     topics: &[String],
 ) -> Result<tokio::sync::mpsc::Receiver<Result<RawRecord, EventLogError>>, EventLogError> {
-    let consumer: BaseConsumer = config
-        .reader(&format!("codeflix-reader-{}", uuid::Uuid::new_v4()))
-        .create()
-        .map_err(kafka)?;
+    let consumer = tool_reader(config)?;
     let topics = topics.to_vec();
     let (sender, receiver) = tokio::sync::mpsc::channel(512);
     tokio::task::spawn_blocking(move || {
@@ -94,6 +95,170 @@ pub fn stream_snapshot(
         }
     });
     Ok(receiver)
+}
+
+/// A consumer for tools that read whole topics: a group of its own, and a prefetch of at most
+/// about 1 MiB or 1,000 records per partition (librdkafka's defaults, 64 MiB and 100,000, would
+/// hold a topic of any size that fits).
+fn tool_reader(config: &EventLogConfig) -> Result<BaseConsumer, EventLogError> {
+    let mut client = config.reader(&format!("codeflix-reader-{}", uuid::Uuid::new_v4()));
+    client
+        .set("queued.min.messages", "1000")
+        .set("queued.max.messages.kbytes", "1024");
+    client.create().map_err(kafka)
+}
+
+/// [`stream_snapshot`] merged across partitions in time order: by `ce_time`, then topic,
+/// partition and offset, each partition read in its own order (a partition whose records are
+/// not in time order comes out in its own order). Holds one record per partition besides the
+/// prefetch, whatever the length of the log.
+pub fn stream_in_time_order(
+    config: &EventLogConfig,
+    topics: &[String],
+) -> Result<tokio::sync::mpsc::Receiver<Result<RawRecord, EventLogError>>, EventLogError> {
+    let consumer = Arc::new(tool_reader(config)?);
+    let topics = topics.to_vec();
+    let (sender, receiver) = tokio::sync::mpsc::channel(512);
+    tokio::task::spawn_blocking(move || {
+        if let Err(error) = merge_blocking(&consumer, &topics, &sender) {
+            let _ = sender.blocking_send(Err(error));
+        }
+    });
+    Ok(receiver)
+}
+
+/// One partition to read: up to `high`, reading `next`.
+struct Range {
+    topic: String,
+    partition: i32,
+    next: i64,
+    high: i64,
+}
+
+/// The order records are merged in: time, topic, partition, offset, then the partition's index.
+type MergeKey = Reverse<(Option<String>, String, i32, i64, usize)>;
+
+fn merge_key(record: &RawRecord, index: usize) -> MergeKey {
+    let time = crate::headers::header(&record.headers, "ce_time").map(str::to_owned);
+    Reverse((
+        time,
+        record.topic.clone(),
+        record.partition,
+        record.offset,
+        index,
+    ))
+}
+
+/// Sends every record of `topics` to `sender` in time order; stops early (with `Ok`) once
+/// nobody receives.
+fn merge_blocking(
+    consumer: &Arc<BaseConsumer>,
+    topics: &[String],
+    sender: &tokio::sync::mpsc::Sender<Result<RawRecord, EventLogError>>,
+) -> Result<(), EventLogError> {
+    let timeout = Duration::from_secs(30);
+    let metadata = consumer.fetch_metadata(None, timeout).map_err(kafka)?;
+    let mut ranges = Vec::new();
+    let mut assignment = TopicPartitionList::new();
+    for topic in topics {
+        let Some(found) = metadata.topics().iter().find(|t| t.name() == topic) else {
+            continue;
+        };
+        for partition in found.partitions() {
+            let id = partition.id();
+            let (low, high) = consumer
+                .fetch_watermarks(topic, id, timeout)
+                .map_err(kafka)?;
+            if low < high {
+                assignment
+                    .add_partition_offset(topic, id, Offset::Offset(low))
+                    .map_err(kafka)?;
+                ranges.push(Range {
+                    topic: topic.clone(),
+                    partition: id,
+                    next: low,
+                    high,
+                });
+            }
+        }
+    }
+    if ranges.is_empty() {
+        return Ok(());
+    }
+    consumer.assign(&assignment).map_err(kafka)?;
+    // Split before the first poll, so that every message arrives on its partition's queue.
+    let queues = ranges
+        .iter()
+        .map(|r| {
+            consumer
+                .split_partition_queue(&r.topic, r.partition)
+                .ok_or_else(|| {
+                    EventLogError::kafka_refused(format!(
+                        "no queue for {}/{}",
+                        r.topic, r.partition
+                    ))
+                })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut heads: Vec<Option<RawRecord>> = vec![None; ranges.len()];
+    let mut order = BinaryHeap::with_capacity(ranges.len());
+    for (index, range) in ranges.iter_mut().enumerate() {
+        if let Some(record) = next_record(consumer, &queues[index], range)? {
+            order.push(merge_key(&record, index));
+            heads[index] = Some(record);
+        }
+    }
+    while let Some(Reverse((.., index))) = order.pop() {
+        let Some(record) = heads[index].take() else {
+            continue;
+        };
+        if sender.blocking_send(Ok(record)).is_err() {
+            return Ok(());
+        }
+        if let Some(record) = next_record(consumer, &queues[index], &mut ranges[index])? {
+            order.push(merge_key(&record, index));
+            heads[index] = Some(record);
+        }
+    }
+    Ok(())
+}
+
+/// The partition's next record, or `None` at its end.
+fn next_record(
+    consumer: &BaseConsumer,
+    queue: &PartitionQueue<DefaultConsumerContext>,
+    range: &mut Range,
+) -> Result<Option<RawRecord>, EventLogError> {
+    let started = Instant::now();
+    while range.next < range.high {
+        if started.elapsed() > Duration::from_secs(300) {
+            return Err(EventLogError::kafka_refused(format!(
+                "reading {}/{} up to {}: no progress for 300 s at {}",
+                range.topic, range.partition, range.high, range.next
+            )));
+        }
+        // The main queue serves callbacks; a message there would be out of its partition.
+        if let Some(stray) = consumer.poll(Duration::ZERO) {
+            let stray = stray.map_err(kafka)?;
+            return Err(EventLogError::kafka_refused(format!(
+                "{}/{}@{} arrived outside its partition's queue",
+                stray.topic(),
+                stray.partition(),
+                stray.offset()
+            )));
+        }
+        let Some(message) = queue.poll(Duration::from_millis(500)) else {
+            continue;
+        };
+        let message = match message {
+            Ok(message) => message,
+            Err(rdkafka::error::KafkaError::PartitionEOF(_)) => continue,
+            Err(error) => return Err(kafka(error)),
+        };
+        range.next = message.offset() + 1;
+        return Ok(Some(RawRecord::from_message(&message)));
+    }
+    Ok(None)
 }
 
 /// Sends every record to `sender`; stops early (with `Ok`) once nobody receives.

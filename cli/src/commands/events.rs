@@ -10,7 +10,7 @@ use codeflix_domain::{AggregateType, Timestamp};
 use codeflix_eventlog::EventLogError;
 use codeflix_eventlog::codec::RegistryCodec;
 use codeflix_eventlog::headers::header;
-use codeflix_eventlog::reader::{RawRecord, stream_snapshot};
+use codeflix_eventlog::reader::{RawRecord, stream_in_time_order, stream_snapshot};
 use codeflix_eventlog::topics::event_topic;
 use rdkafka::consumer::{Consumer, StreamConsumer};
 use rdkafka::{Offset, TopicPartitionList};
@@ -112,22 +112,15 @@ async fn dump(
     codec: &RegistryCodec,
     filter: &Filter,
 ) -> anyhow::Result<ExitCode> {
-    // Filtered while reading: only what is shown is kept (to be put in time order).
-    let mut stream = stream_snapshot(&settings.event_log(), &filter.topics(settings))?;
-    let mut records: Vec<RawRecord> = Vec::new();
+    // Merged in time order while reading, and filtered: one record per partition is held.
+    let mut stream = stream_in_time_order(&settings.event_log(), &filter.topics(settings))?;
+    let mut out = std::io::stdout().lock();
     while let Some(record) = stream.recv().await {
         let record = record?;
-        if filter.matches(record.key.as_deref(), &record.headers) {
-            records.push(record);
+        if !filter.matches(record.key.as_deref(), &record.headers) {
+            continue;
         }
-    }
-    records.sort_by(|a, b| {
-        let time = |r: &RawRecord| header(&r.headers, "ce_time").map(str::to_owned);
-        (time(a), &a.topic, a.partition, a.offset).cmp(&(time(b), &b.topic, b.partition, b.offset))
-    });
-    let mut out = std::io::stdout().lock();
-    for record in &records {
-        match writeln!(out, "{}", show(codec, record).await?) {
+        match writeln!(out, "{}", show(codec, &record).await?) {
             Ok(()) => {}
             // The reader went away (`| head`): that is not an error.
             Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => break,
