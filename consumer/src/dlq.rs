@@ -26,8 +26,7 @@ use codeflix_eventlog::reader::{RawRecord, stream_snapshot};
 use futures::future::try_join_all;
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
 use rdkafka::message::{Header, OwnedHeaders};
-use rdkafka::producer::{FutureProducer, FutureRecord};
-use rdkafka::util::Timeout;
+use rdkafka::producer::{DeliveryFuture, FutureProducer, FutureRecord};
 use rdkafka::{Offset, TopicPartitionList};
 
 use crate::{ConsumerError, kafka};
@@ -260,6 +259,22 @@ async fn send_copy(
     record: &RawRecord,
     extra: &[(&str, &str)],
 ) -> Result<(), ConsumerError> {
+    queue_copy(producer, topic, record, extra)?
+        .await
+        .map_err(|_| kafka(rdkafka::error::KafkaError::Canceled))?
+        .map_err(|(e, _)| kafka(e))?;
+    Ok(())
+}
+
+/// Queues a copy of `record` (without the dead-letter headers, with `extra`) on `topic`; its
+/// delivery to await. The producer is idempotent, so copies queued together keep their order
+/// within a partition.
+fn queue_copy(
+    producer: &FutureProducer,
+    topic: &str,
+    record: &RawRecord,
+    extra: &[(&str, &str)],
+) -> Result<DeliveryFuture, ConsumerError> {
     let mut headers = OwnedHeaders::new();
     for (key, value) in &record.headers {
         if !key.starts_with("codeflix_dlq_") {
@@ -282,11 +297,7 @@ async fn send_copy(
     if let Some(value) = &record.value {
         message = message.payload(value);
     }
-    producer
-        .send(message, Timeout::After(Duration::from_secs(30)))
-        .await
-        .map_err(|(e, _)| kafka(e))?;
-    Ok(())
+    producer.send_result(message).map_err(|(e, _)| kafka(e))
 }
 
 /// A dead letter as listed, with whether it has been re-driven.
@@ -431,25 +442,43 @@ pub async fn redrive(config: &EventLogConfig, projection: &str) -> Result<usize,
     let target = redrive_topic(prefix, projection);
     let source = dead_letter_topic(prefix, projection);
     let mut done: BTreeMap<i32, i64> = BTreeMap::new();
-    let (mut count, mut unrecorded) = (0, 0);
+    let mut count = 0;
+    // Copies queued and not yet known to be delivered, with where each came from.
+    let mut in_flight: Vec<(DeliveryFuture, i32, i64)> = Vec::with_capacity(RECORD_EVERY);
     while let Some(listed) = letters.next().await? {
         if listed.redriven {
             continue;
         }
-        send_copy(&producer, &target, &listed.letter.record, &[]).await?;
-        let next = done.entry(listed.dlq_partition).or_insert(0);
-        *next = (*next).max(listed.dlq_offset + 1);
+        let delivery = queue_copy(&producer, &target, &listed.letter.record, &[])?;
+        in_flight.push((delivery, listed.dlq_partition, listed.dlq_offset));
         count += 1;
-        unrecorded += 1;
-        if unrecorded == RECORD_EVERY {
+        if in_flight.len() == RECORD_EVERY {
+            delivered(&mut in_flight, &mut done).await?;
             record_progress(&consumer, &source, &done).await?;
-            unrecorded = 0;
         }
     }
-    if unrecorded > 0 {
+    if !in_flight.is_empty() {
+        delivered(&mut in_flight, &mut done).await?;
         record_progress(&consumer, &source, &done).await?;
     }
     Ok(count)
+}
+
+/// Waits for every queued copy, noting in `done` how far each partition of the dead-letter
+/// topic is re-driven.
+async fn delivered(
+    in_flight: &mut Vec<(DeliveryFuture, i32, i64)>,
+    done: &mut BTreeMap<i32, i64>,
+) -> Result<(), ConsumerError> {
+    for (delivery, partition, offset) in in_flight.drain(..) {
+        delivery
+            .await
+            .map_err(|_| kafka(rdkafka::error::KafkaError::Canceled))?
+            .map_err(|(e, _)| kafka(e))?;
+        let next = done.entry(partition).or_insert(0);
+        *next = (*next).max(offset + 1);
+    }
+    Ok(())
 }
 
 /// Commits the redrive group's offsets on the dead-letter topic.
