@@ -98,13 +98,15 @@ pub fn stream_snapshot(
 }
 
 /// A consumer for tools that read whole topics: a group of its own, and a prefetch of at most
-/// about 1 MiB or 1,000 records per partition (librdkafka's defaults, 64 MiB and 100,000, would
-/// hold a topic of any size that fits).
+/// about 4 MiB or 2,000 records per partition (librdkafka's defaults, 64 MiB and 100,000, would
+/// hold a topic of any size that fits), refilled 10 ms after it falls below that (the default
+/// waits a second, which made reading 2 KiB records six times slower).
 fn tool_reader(config: &EventLogConfig) -> Result<BaseConsumer, EventLogError> {
     let mut client = config.reader(&format!("codeflix-reader-{}", uuid::Uuid::new_v4()));
     client
-        .set("queued.min.messages", "1000")
-        .set("queued.max.messages.kbytes", "1024");
+        .set("queued.min.messages", "2000")
+        .set("queued.max.messages.kbytes", "4096")
+        .set("fetch.queue.backoff.ms", "10");
     client.create().map_err(kafka)
 }
 
