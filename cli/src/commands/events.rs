@@ -173,6 +173,100 @@ async fn tail(
     }
 }
 
+/// An aggregate's id, as a number when it is a UUID (16 bytes instead of a 36-character string).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum AggregateKey {
+    Uuid(u128),
+    Text(Box<str>),
+}
+
+impl AggregateKey {
+    fn new(id: &str) -> AggregateKey {
+        match uuid::Uuid::parse_str(id) {
+            // Only the canonical form, so that the id shown is the one in the log.
+            Ok(uuid) if uuid.to_string() == id => AggregateKey::Uuid(uuid.as_u128()),
+            _ => AggregateKey::Text(id.into()),
+        }
+    }
+}
+
+impl std::fmt::Display for AggregateKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AggregateKey::Uuid(uuid) => uuid::Uuid::from_u128(*uuid).fmt(f),
+            AggregateKey::Text(text) => f.write_str(text),
+        }
+    }
+}
+
+/// What `events verify` keeps per aggregate: the version expected next, the partition it was
+/// first seen in (topics interned), and the first break of either rule. A few dozen bytes per
+/// aggregate, whatever its number of events.
+#[derive(Debug, Default)]
+struct Sequences {
+    topics: HashMap<String, u32>,
+    aggregates: BTreeMap<(AggregateType, AggregateKey), Sequence>,
+}
+
+#[derive(Debug)]
+struct Sequence {
+    next: u64,
+    partition: (u32, i32),
+    /// The first version out of order (found, expected).
+    broken: Option<(u64, u64)>,
+    spread: bool,
+}
+
+impl Sequences {
+    fn see(
+        &mut self,
+        aggregate_type: AggregateType,
+        id: &str,
+        version: u64,
+        topic: &str,
+        partition: i32,
+    ) {
+        let count = self.topics.len() as u32;
+        let topic = match self.topics.get(topic) {
+            Some(&index) => index,
+            None => *self.topics.entry(topic.to_owned()).or_insert(count),
+        };
+        let sequence = self
+            .aggregates
+            .entry((aggregate_type, AggregateKey::new(id)))
+            .or_insert(Sequence {
+                next: 1,
+                partition: (topic, partition),
+                broken: None,
+                spread: false,
+            });
+        if version != sequence.next && sequence.broken.is_none() {
+            sequence.broken = Some((version, sequence.next));
+        }
+        sequence.next += 1;
+        sequence.spread |= sequence.partition != (topic, partition);
+    }
+
+    /// How many aggregates were seen, and what broke.
+    fn problems(self) -> (usize, Vec<String>) {
+        let mut problems = Vec::new();
+        for ((aggregate_type, id), sequence) in &self.aggregates {
+            if let Some((found, expected)) = sequence.broken {
+                problems.push(format!(
+                    "{aggregate_type} {id}: version {found} where {expected} was expected \
+                     (versions in log order must be 1, 2, 3, …)"
+                ));
+            }
+            if sequence.spread {
+                problems.push(format!(
+                    "{aggregate_type} {id}: events are spread over several partitions"
+                ));
+            }
+        }
+        (self.aggregates.len(), problems)
+    }
+}
+
 /// What `verify` found.
 #[derive(Debug, Default)]
 struct Report {
@@ -186,7 +280,7 @@ async fn verify(settings: &Settings, codec: &RegistryCodec) -> anyhow::Result<Ex
         .into_iter()
         .map(|t| event_topic(&settings.kafka.topic_prefix, t))
         .collect();
-    // Streamed: what is kept per event is its id and version, not the event.
+    // Streamed: what is kept is each event's id and a few numbers per aggregate.
     let records = stream_snapshot(&settings.event_log(), &topics)?;
     let report = check(codec, records).await?;
     println!(
@@ -211,8 +305,7 @@ async fn check(
 ) -> anyhow::Result<Report> {
     let mut report = Report::default();
     let mut seen_ids = HashSet::new();
-    let mut versions: BTreeMap<(AggregateType, String), Vec<u64>> = BTreeMap::new();
-    let mut partitions: HashMap<(AggregateType, String), HashSet<(String, i32)>> = HashMap::new();
+    let mut sequences = Sequences::default();
     while let Some(record) = records.recv().await {
         let record = record?;
         report.events += 1;
@@ -248,30 +341,80 @@ async fn check(
                 m.aggregate_id
             ));
         }
-        let aggregate = (m.aggregate_type, m.aggregate_id.clone());
-        versions
-            .entry(aggregate.clone())
-            .or_default()
-            .push(m.aggregate_version.get());
-        partitions
-            .entry(aggregate)
-            .or_default()
-            .insert((record.topic.clone(), record.partition));
+        sequences.see(
+            m.aggregate_type,
+            &m.aggregate_id,
+            m.aggregate_version.get(),
+            &record.topic,
+            record.partition,
+        );
     }
-    report.aggregates = versions.len();
-    for ((aggregate_type, id), found) in &versions {
-        let expected: Vec<u64> = (1..=found.len() as u64).collect();
-        if *found != expected {
-            report.problems.push(format!(
-                "{aggregate_type} {id}: versions in log order are {found:?}, expected 1..={}",
-                found.len()
-            ));
-        }
-        if partitions[&(*aggregate_type, id.clone())].len() > 1 {
-            report.problems.push(format!(
-                "{aggregate_type} {id}: events are spread over several partitions"
-            ));
-        }
-    }
+    let (aggregates, problems) = sequences.problems();
+    report.aggregates = aggregates;
+    report.problems.extend(problems);
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ID: &str = "7a171bb3-6cec-54ef-83fd-ec04ccd36537";
+
+    fn problems(events: &[(&str, u64, i32)]) -> Vec<String> {
+        let mut sequences = Sequences::default();
+        for &(id, version, partition) in events {
+            sequences.see(
+                AggregateType::Video,
+                id,
+                version,
+                "codeflix.catalog.video.events",
+                partition,
+            );
+        }
+        sequences.problems().1
+    }
+
+    #[test]
+    fn versions_one_two_three_in_one_partition_are_fine() {
+        assert!(problems(&[(ID, 1, 0), ("other", 1, 2), (ID, 2, 0), (ID, 3, 0)]).is_empty());
+    }
+
+    #[test]
+    fn a_gap_a_repeat_or_a_late_start_is_reported_once_with_the_id() {
+        for events in [
+            vec![(ID, 1, 0), (ID, 3, 0), (ID, 4, 0)],
+            vec![(ID, 1, 0), (ID, 1, 0)],
+            vec![(ID, 2, 0), (ID, 3, 0)],
+        ] {
+            let found = problems(&events);
+            assert_eq!(found.len(), 1, "{events:?}: {found:?}");
+            assert!(
+                found[0].starts_with(&format!("catalog.video {ID}: version")),
+                "{found:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn events_of_one_aggregate_in_two_partitions_are_reported() {
+        let found = problems(&[(ID, 1, 0), (ID, 2, 3)]);
+        assert_eq!(
+            found,
+            [format!(
+                "catalog.video {ID}: events are spread over several partitions"
+            )]
+        );
+    }
+
+    #[test]
+    fn ids_that_are_not_canonical_uuids_are_kept_as_written() {
+        for id in ["user-1", "7A171BB3-6CEC-54EF-83FD-EC04CCD36537"] {
+            assert_eq!(AggregateKey::new(id).to_string(), id);
+        }
+        assert_eq!(
+            AggregateKey::new(ID),
+            AggregateKey::Uuid(uuid::Uuid::parse_str(ID).unwrap().as_u128())
+        );
+    }
 }
