@@ -137,6 +137,33 @@ struct Range {
     high: i64,
 }
 
+/// The partitions of `topics` that hold records, each from its first offset to its end now.
+fn ranges(consumer: &BaseConsumer, topics: &[String]) -> Result<Vec<Range>, EventLogError> {
+    let timeout = Duration::from_secs(30);
+    let metadata = consumer.fetch_metadata(None, timeout).map_err(kafka)?;
+    let mut ranges = Vec::new();
+    for topic in topics {
+        let Some(found) = metadata.topics().iter().find(|t| t.name() == topic) else {
+            continue;
+        };
+        for partition in found.partitions() {
+            let id = partition.id();
+            let (low, high) = consumer
+                .fetch_watermarks(topic, id, timeout)
+                .map_err(kafka)?;
+            if low < high {
+                ranges.push(Range {
+                    topic: topic.clone(),
+                    partition: id,
+                    next: low,
+                    high,
+                });
+            }
+        }
+    }
+    Ok(ranges)
+}
+
 /// The order records are merged in: time, topic, partition, offset, then the partition's index.
 type MergeKey = Reverse<(Option<String>, String, i32, i64, usize)>;
 
@@ -158,34 +185,15 @@ fn merge_blocking(
     topics: &[String],
     sender: &tokio::sync::mpsc::Sender<Result<RawRecord, EventLogError>>,
 ) -> Result<(), EventLogError> {
-    let timeout = Duration::from_secs(30);
-    let metadata = consumer.fetch_metadata(None, timeout).map_err(kafka)?;
-    let mut ranges = Vec::new();
-    let mut assignment = TopicPartitionList::new();
-    for topic in topics {
-        let Some(found) = metadata.topics().iter().find(|t| t.name() == topic) else {
-            continue;
-        };
-        for partition in found.partitions() {
-            let id = partition.id();
-            let (low, high) = consumer
-                .fetch_watermarks(topic, id, timeout)
-                .map_err(kafka)?;
-            if low < high {
-                assignment
-                    .add_partition_offset(topic, id, Offset::Offset(low))
-                    .map_err(kafka)?;
-                ranges.push(Range {
-                    topic: topic.clone(),
-                    partition: id,
-                    next: low,
-                    high,
-                });
-            }
-        }
-    }
+    let mut ranges = ranges(consumer, topics)?;
     if ranges.is_empty() {
         return Ok(());
+    }
+    let mut assignment = TopicPartitionList::new();
+    for range in &ranges {
+        assignment
+            .add_partition_offset(&range.topic, range.partition, Offset::Offset(range.next))
+            .map_err(kafka)?;
     }
     consumer.assign(&assignment).map_err(kafka)?;
     // Split before the first poll, so that every message arrives on its partition's queue.
@@ -269,49 +277,41 @@ fn read_blocking(
     topics: &[String],
     sender: &tokio::sync::mpsc::Sender<Result<RawRecord, EventLogError>>,
 ) -> Result<(), EventLogError> {
-    let timeout = Duration::from_secs(30);
-    let metadata = consumer.fetch_metadata(None, timeout).map_err(kafka)?;
-    for topic in topics {
-        let Some(found) = metadata.topics().iter().find(|t| t.name() == topic) else {
-            continue;
-        };
-        for partition in found.partitions() {
-            let id = partition.id();
-            let (low, high) = consumer
-                .fetch_watermarks(topic, id, timeout)
-                .map_err(kafka)?;
-            if low >= high {
-                continue;
+    for Range {
+        topic,
+        partition,
+        next: low,
+        high,
+    } in ranges(consumer, topics)?
+    {
+        let mut assignment = TopicPartitionList::new();
+        assignment
+            .add_partition_offset(&topic, partition, Offset::Offset(low))
+            .map_err(kafka)?;
+        consumer.assign(&assignment).map_err(kafka)?;
+        let mut progress = Instant::now();
+        let mut next = low;
+        while next < high {
+            if progress.elapsed() > Duration::from_secs(300) {
+                return Err(EventLogError::kafka_refused(format!(
+                    "reading {topic}/{partition} up to {high}: no progress for 300 s at {next}"
+                )));
             }
-            let mut assignment = TopicPartitionList::new();
-            assignment
-                .add_partition_offset(topic, id, Offset::Offset(low))
-                .map_err(kafka)?;
-            consumer.assign(&assignment).map_err(kafka)?;
-            let mut progress = Instant::now();
-            let mut next = low;
-            while next < high {
-                if progress.elapsed() > Duration::from_secs(300) {
-                    return Err(EventLogError::kafka_refused(format!(
-                        "reading {topic}/{id} up to {high}: no progress for 300 s at {next}"
-                    )));
-                }
-                let Some(message) = consumer.poll(Duration::from_millis(500)) else {
-                    continue;
-                };
-                let message = match message {
-                    Ok(message) => message,
-                    Err(rdkafka::error::KafkaError::PartitionEOF(_)) => continue,
-                    Err(error) => return Err(kafka(error)),
-                };
-                progress = Instant::now();
-                next = message.offset() + 1;
-                if sender
-                    .blocking_send(Ok(RawRecord::from_message(&message)))
-                    .is_err()
-                {
-                    return Ok(());
-                }
+            let Some(message) = consumer.poll(Duration::from_millis(500)) else {
+                continue;
+            };
+            let message = match message {
+                Ok(message) => message,
+                Err(rdkafka::error::KafkaError::PartitionEOF(_)) => continue,
+                Err(error) => return Err(kafka(error)),
+            };
+            progress = Instant::now();
+            next = message.offset() + 1;
+            if sender
+                .blocking_send(Ok(RawRecord::from_message(&message)))
+                .is_err()
+            {
+                return Ok(());
             }
         }
     }
