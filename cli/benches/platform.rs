@@ -11,18 +11,12 @@
 
 #![allow(clippy::unwrap_used)]
 
+use codeflix_testkit::load::knob;
 use std::time::{Duration, Instant};
 
 use codeflix_testkit::load::create_videos;
 use codeflix_testkit::site::{Site, interrupt, wait_for_port};
 use serde_json::Value;
-
-fn env(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 /// Runs `args` to completion; its standard output.
 fn stdout(site: &Site, args: &[&str]) -> String {
@@ -93,11 +87,11 @@ impl CpuUse {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let preload = env("PRELOAD", 100_000);
-    let requests = env("REQUESTS", 4000);
-    let concurrency = env("CONCURRENCY", 64);
-    let rounds = env("ROUNDS", 3);
-    let idle_seconds = env("IDLE_SECONDS", 30);
+    let preload = knob("PRELOAD", 100_000);
+    let requests = knob("REQUESTS", 4000);
+    let concurrency = knob("CONCURRENCY", 64);
+    let rounds = knob("ROUNDS", 3);
+    let idle_seconds = knob("IDLE_SECONDS", 30);
     // DATA_DIR keeps the platform's data for a look afterwards; roles log with their defaults.
     let binary = env!("CARGO_BIN_EXE_codeflix");
     let mut site = match std::env::var_os("DATA_DIR") {

@@ -9,6 +9,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+use codeflix_testkit::load::knob;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
@@ -20,13 +21,6 @@ use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
 use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
-
-fn env(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 /// One run of a tool: how long it took and its peak resident memory.
 struct Run {
@@ -150,8 +144,8 @@ async fn dead_letters(brokers: &str, first: usize, count: usize, bytes: usize) {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let small = env("SMALL", 20_000);
-    let letter_bytes = env("LETTER_BYTES", 2_048);
+    let small = knob("SMALL", 20_000);
+    let letter_bytes = knob("LETTER_BYTES", 2_048);
     let mut site = Site::new(env!("CARGO_BIN_EXE_codeflix"));
     site.log_filter(None);
     let _broker = site.start_broker();

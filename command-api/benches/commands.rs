@@ -10,6 +10,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+use codeflix_testkit::load::knob;
 use std::time::{Duration, Instant};
 
 use codeflix_domain::AggregateType;
@@ -23,13 +24,6 @@ use rdkafka::client::DefaultClientContext;
 use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{FutureProducer, FutureRecord};
 
-fn env(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     // Warnings (and anything `CODEFLIX_LOG` asks for) go to standard error.
@@ -40,9 +34,9 @@ async fn main() {
         )
         .with_writer(std::io::stderr)
         .init();
-    let requests = env("REQUESTS", 4000);
-    let concurrency = env("CONCURRENCY", 64);
-    let rounds = env("ROUNDS", 3);
+    let requests = knob("REQUESTS", 4000);
+    let concurrency = knob("CONCURRENCY", 64);
+    let rounds = knob("ROUNDS", 3);
     let api = codeflix_testkit::CommandApi::start().await;
     let token = api.admin();
     let client = reqwest::Client::builder()

@@ -16,6 +16,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+use codeflix_testkit::load::knob;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -41,13 +42,6 @@ use prometheus_client::registry::Registry;
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use rdkafka::util::Timeout;
 use uuid::Uuid;
-
-fn env(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 const WORDS: [&str; 12] = [
     "lighthouse",
@@ -156,10 +150,10 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     tracing_subscriber_init();
-    let events = env("EVENTS", 100_000);
-    let concurrency = env("CONCURRENCY", 16);
-    let seconds = env("SECONDS", 5) as u64;
-    let freshness = env("FRESHNESS", 200);
+    let events = knob("EVENTS", 100_000);
+    let concurrency = knob("CONCURRENCY", 16);
+    let seconds = knob("SECONDS", 5) as u64;
+    let freshness = knob("FRESHNESS", 200);
     let videos = events.div_ceil(10);
     let dir = tempfile::tempdir().unwrap();
     let stack = EmbeddedStack::start(dir.path()).await.unwrap();

@@ -67,3 +67,11 @@ pub async fn create_videos(
     latencies.sort();
     Round { elapsed, latencies }
 }
+
+/// A benchmark's knob: the environment variable `name` as a number, or `default`.
+pub fn knob(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
