@@ -70,6 +70,10 @@ struct Inner {
     fields: Fields,
     /// Present in the one process that projects into the index.
     writer: Option<Mutex<Writer>>,
+    /// In the writer's process, the positions of the commit its reader shows. The commit's
+    /// payload is on disk before the reader reloads: read from there, positions could run ahead
+    /// of what searches find, and a consistency token would be honoured too early.
+    searchable: Mutex<BTreeMap<(String, i32), i64>>,
 }
 
 struct Writer {
@@ -122,12 +126,13 @@ impl TantivySearch {
                 })
                 .try_into()
                 .map_err(backend)?;
+            let positions = positions_of(&index)?;
             let writer = if writable {
                 Some(Mutex::new(Writer {
                     writer: index
                         .writer_with_num_threads(1, 50_000_000)
                         .map_err(backend)?,
-                    positions: positions_of(&index)?,
+                    positions: positions.clone(),
                 }))
             } else {
                 None
@@ -138,6 +143,7 @@ impl TantivySearch {
                     reader,
                     fields,
                     writer,
+                    searchable: Mutex::new(positions),
                 }),
             })
         })
@@ -343,7 +349,17 @@ impl DocReads for TantivySearch {
 
     async fn positions(&self) -> Result<Vec<Position>, StoreError> {
         self.blocking(|inner| {
-            Ok(positions_of(&inner.index)?
+            let positions = match inner.writer {
+                Some(_) => inner
+                    .searchable
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .clone(),
+                // Another process writes: every search reloads the reader first, so it finds
+                // at least what these say.
+                None => positions_of(&inner.index)?,
+            };
+            Ok(positions
                 .into_iter()
                 .map(|((topic, partition), next_offset)| Position {
                     topic,
@@ -416,7 +432,13 @@ impl DocStore for TantivySearch {
             let mut prepared = writer.writer.prepare_commit().map_err(backend)?;
             prepared.set_payload(&payload);
             prepared.commit().map_err(backend)?;
-            inner.reader.reload().map_err(backend)
+            inner.reader.reload().map_err(backend)?;
+            inner
+                .searchable
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone_from(&writer.positions);
+            Ok(())
         })
         .await
     }
