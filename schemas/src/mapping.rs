@@ -207,6 +207,8 @@ record!(SubscriptionStarted {
     trial_ends_at,
     due_date,
     payment_failure,
+    payment_method,
+    charge_id,
 });
 record!(SubscriptionActivated {
     paid_at,
@@ -214,6 +216,7 @@ record!(SubscriptionActivated {
     currency,
     period_start,
     period_end,
+    charge_id,
 });
 record!(SubscriptionRenewed {
     renewal,
@@ -222,6 +225,7 @@ record!(SubscriptionRenewed {
     currency,
     period_start,
     period_end,
+    charge_id,
 });
 record!(SubscriptionPastDue {
     failed_at,
@@ -249,6 +253,10 @@ record!(SubscriptionTrialEnding {
     trial_ends_at,
 });
 record!(SubscriptionExpired { expired_at });
+record!(SubscriptionPaymentMethodChanged {
+    payment_method,
+    changed_at,
+});
 // --- accounts.account
 record!(AccountRegistered {
     email,
@@ -399,7 +407,7 @@ events! {
     Subscription(SubscriptionEvent) {
         SubscriptionStarted, SubscriptionActivated, SubscriptionRenewed, SubscriptionPastDue,
         SubscriptionPaymentRetryFailed, SubscriptionCanceled, SubscriptionUncanceled,
-        SubscriptionTrialEnding, SubscriptionExpired,
+        SubscriptionTrialEnding, SubscriptionExpired, SubscriptionPaymentMethodChanged,
     },
     Account(AccountEvent) { AccountRegistered, AccountProfileUpdated, AccountRolesChanged },
     Notification(NotificationEvent) { NotificationRequested, NotificationSent, NotificationFailed },

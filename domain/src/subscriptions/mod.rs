@@ -5,4 +5,4 @@ pub mod plan;
 pub mod subscription;
 mod values;
 
-pub use values::{BillingPeriod, Currency, Money, MoneyError};
+pub use values::{BillingPeriod, Currency, Money, MoneyError, PaymentMethod};

@@ -125,6 +125,53 @@ impl FromStr for BillingPeriod {
     }
 }
 
+/// A payment provider's token for a customer's payment method (Stripe's `pm_…`; the development
+/// provider's `card_<test number>`): 1 to 255 visible ASCII characters, never a card's data
+/// itself in production.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PaymentMethod(String);
+
+impl PaymentMethod {
+    pub const MAX_CHARS: usize = 255;
+
+    pub fn parse(input: &str) -> Result<Self, TextError> {
+        let token = input.trim();
+        if token.is_empty() {
+            return Err(TextError::Blank {
+                field: "payment_method",
+            });
+        }
+        if token.len() > Self::MAX_CHARS {
+            return Err(TextError::TooLong {
+                field: "payment_method",
+                max: Self::MAX_CHARS,
+                len: token.chars().count(),
+            });
+        }
+        if !token.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(TextError::Format {
+                field: "payment_method",
+                rule: "must be a payment provider's token: visible ASCII, no spaces",
+            });
+        }
+        Ok(PaymentMethod(token.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+impl fmt::Display for PaymentMethod {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

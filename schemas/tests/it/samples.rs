@@ -233,6 +233,13 @@ pub(crate) fn all() -> Vec<AnyEvent> {
             trial_ends_at: Some(at("2026-11-08T00:00:00Z")),
             due_date: at("2026-11-08T00:00:00Z"),
             payment_failure: None,
+            payment_method: Some("card_4242424242424242".into()),
+            charge_id: None,
+        })
+        .into(),
+        SubscriptionEvent::from(SubscriptionPaymentMethodChanged {
+            payment_method: "card_4000000000000341".into(),
+            changed_at: at("2026-11-04T00:00:00Z"),
         })
         .into(),
         SubscriptionEvent::from(SubscriptionTrialEnding {
@@ -251,6 +258,8 @@ pub(crate) fn all() -> Vec<AnyEvent> {
             trial_ends_at: None,
             due_date: at("2026-11-01T23:00:00Z"),
             payment_failure: Some("card declined".into()),
+            payment_method: None,
+            charge_id: None,
         })
         .into(),
         SubscriptionEvent::from(SubscriptionActivated {
@@ -259,6 +268,7 @@ pub(crate) fn all() -> Vec<AnyEvent> {
             currency: "BRL".into(),
             period_start: at("2026-11-01T02:00:00Z"),
             period_end: at("2026-12-01T02:00:00Z"),
+            charge_id: Some("ch_3Nq".into()),
         })
         .into(),
         SubscriptionEvent::from(SubscriptionStarted {
@@ -272,6 +282,8 @@ pub(crate) fn all() -> Vec<AnyEvent> {
             trial_ends_at: None,
             due_date: at("2026-12-01T00:00:00Z"),
             payment_failure: None,
+            payment_method: Some("pm_1Nq2xY".into()),
+            charge_id: Some("ch_3Np".into()),
         })
         .into(),
         SubscriptionEvent::from(SubscriptionRenewed {
@@ -281,6 +293,7 @@ pub(crate) fn all() -> Vec<AnyEvent> {
             currency: "BRL".into(),
             period_start: at("2026-12-01T00:00:00Z"),
             period_end: at("2027-01-01T00:00:00Z"),
+            charge_id: Some("ch_3Nq".into()),
         })
         .into(),
         SubscriptionEvent::from(SubscriptionPastDue {

@@ -1,5 +1,6 @@
 use crate::accounts::AccountId;
 use crate::macros::command_enum;
+use crate::subscriptions::PaymentMethod;
 use crate::subscriptions::plan::{PlanId, PlanTerms};
 use crate::{Reason, Reference, Timestamp};
 
@@ -8,6 +9,8 @@ use crate::{Reason, Reference, Timestamp};
 pub enum FirstPayment {
     Approved {
         paid_at: Timestamp,
+        /// The payment provider's id of the charge, for receipts.
+        charge_id: Option<String>,
     },
     Declined {
         failed_at: Timestamp,
@@ -24,13 +27,17 @@ pub struct StartSubscription {
     pub plan: Reference<PlanId>,
     pub terms: PlanTerms,
     pub started_at: Timestamp,
+    /// What renewals are charged to.
+    pub payment_method: PaymentMethod,
     pub payment: Option<FirstPayment>,
 }
 
 /// A payment for the next period succeeded (for an INCOMPLETE subscription, the first).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RenewSubscription {
     pub paid_at: Timestamp,
+    /// The payment provider's id of the charge, for receipts.
+    pub charge_id: Option<String>,
 }
 
 /// A payment failed: the one due, or a retry of it while past due.
@@ -65,6 +72,13 @@ pub struct ExpireSubscription {
     pub at: Timestamp,
 }
 
+/// Renewals and retries are charged to `payment_method` from now on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangePaymentMethod {
+    pub payment_method: PaymentMethod,
+    pub at: Timestamp,
+}
+
 command_enum! {
     /// Everything customers, billing and the scheduler can ask of a subscription.
     pub enum SubscriptionCommand {
@@ -75,5 +89,6 @@ command_enum! {
         UncancelSubscription,
         NoteTrialEnding,
         ExpireSubscription,
+        ChangePaymentMethod,
     }
 }

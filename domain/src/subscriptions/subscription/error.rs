@@ -30,6 +30,8 @@ pub enum SubscriptionError {
     NoAttemptsLeft,
     #[error("access ended at {ended_at}: subscribe again instead")]
     AccessEnded { ended_at: Timestamp },
+    #[error("the subscription has expired: subscribe again instead")]
+    Expired,
     #[error("only a trialing subscription has a trial that ends")]
     NotTrialing,
     #[error("the trial ends at {trial_ends_at}: its notice is due from {from}")]

@@ -19,6 +19,10 @@ pub struct SubscriptionStarted {
     pub trial_ends_at: Option<Timestamp>,
     pub due_date: Timestamp,
     pub payment_failure: Option<String>,
+    /// What renewals are charged to (none in events from before payment methods were kept).
+    pub payment_method: Option<String>,
+    /// The provider's id of the first period's charge, when it was paid at the start.
+    pub charge_id: Option<String>,
 }
 
 /// An INCOMPLETE subscription's first payment succeeded: ACTIVE, its periods counted from
@@ -30,6 +34,7 @@ pub struct SubscriptionActivated {
     pub currency: String,
     pub period_start: Timestamp,
     pub period_end: Timestamp,
+    pub charge_id: Option<String>,
 }
 
 /// The `renewal`-th period was paid: access runs until `period_end`.
@@ -41,6 +46,7 @@ pub struct SubscriptionRenewed {
     pub currency: String,
     pub period_start: Timestamp,
     pub period_end: Timestamp,
+    pub charge_id: Option<String>,
 }
 
 /// The payment due failed (attempt 1): PAST_DUE, retried at `next_attempt_at`.
@@ -91,6 +97,13 @@ pub struct SubscriptionExpired {
     pub expired_at: Timestamp,
 }
 
+/// Renewals and retries are charged to `payment_method` from now on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubscriptionPaymentMethodChanged {
+    pub payment_method: String,
+    pub changed_at: Timestamp,
+}
+
 event_enum! {
     /// Everything that can happen to a subscription.
     pub enum SubscriptionEvent {
@@ -103,5 +116,6 @@ event_enum! {
         SubscriptionUncanceled,
         SubscriptionTrialEnding,
         SubscriptionExpired,
+        SubscriptionPaymentMethodChanged,
     }
 }

@@ -120,6 +120,114 @@ struct SubscriptionState {
     canceled_from: Option<SubscriptionStatus>,
     canceled_at: Option<Timestamp>,
     ends_at: Option<Timestamp>,
+    payment_method: Option<String>,
+}
+
+/// A subscription's dates and counters, without who holds it or what it costs: what decides
+/// when access ends and what is due next. The aggregate and the read models' subscription view
+/// both derive one, so these rules are written once, here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeline {
+    pub status: SubscriptionStatus,
+    /// The end of the period paid for or of the trial; for INCOMPLETE, the deadline to pay.
+    pub due_date: Timestamp,
+    pub trial_ends_at: Option<Timestamp>,
+    /// Whether the trial's end has been noted.
+    pub trial_noticed: bool,
+    /// Periods paid after the first one.
+    pub renewals: u32,
+    /// Failed attempts at the payment due, while PAST_DUE.
+    pub attempts: u32,
+    pub next_attempt_at: Option<Timestamp>,
+    /// When a canceled subscription's access ends.
+    pub ends_at: Option<Timestamp>,
+}
+
+/// What the scheduler is to do to a subscription.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Step {
+    /// Note that the trial ends soon ([`NoteTrialEnding`]).
+    NoteTrialEnding,
+    /// Charge period `renewal + 1` (attempt `attempt` at it), then renew or record the failure.
+    Charge { renewal: u32, attempt: u32 },
+    /// End access for good ([`ExpireSubscription`]).
+    Expire,
+}
+
+impl Step {
+    /// A stable name, for command ids and logs.
+    pub fn name(self) -> String {
+        match self {
+            Step::NoteTrialEnding => "trial-ending".to_owned(),
+            Step::Charge { renewal, attempt } => format!("charge-{renewal}-{attempt}"),
+            Step::Expire => "expire".to_owned(),
+        }
+    }
+}
+
+/// A step and the instant from which it is due.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Due {
+    pub step: Step,
+    pub at: Timestamp,
+}
+
+impl Timeline {
+    /// When access ends for good unless something is paid or taken back: a cancellation's end,
+    /// a past-due subscription's grace, an incomplete one's deadline.
+    pub fn access_ends_at(&self) -> Option<Timestamp> {
+        match self.status {
+            SubscriptionStatus::Canceled => self.ends_at,
+            SubscriptionStatus::PastDue => self.due_date.checked_add_days(GRACE_DAYS),
+            SubscriptionStatus::Incomplete => Some(self.due_date),
+            SubscriptionStatus::Trialing
+            | SubscriptionStatus::Active
+            | SubscriptionStatus::Expired => None,
+        }
+    }
+
+    /// Whether the customer may watch at `now`: trialing or active (renewal is the scheduler's
+    /// to attempt), past due within the grace period, canceled before the paid period ends.
+    /// Never when incomplete or expired.
+    pub fn grants_access_at(&self, now: Timestamp) -> bool {
+        match self.status {
+            SubscriptionStatus::Trialing | SubscriptionStatus::Active => true,
+            SubscriptionStatus::PastDue | SubscriptionStatus::Canceled => {
+                self.access_ends_at().is_some_and(|end| now < end)
+            }
+            SubscriptionStatus::Incomplete | SubscriptionStatus::Expired => false,
+        }
+    }
+
+    /// The next thing time makes due, and from when: the trial's notice
+    /// ([`TRIAL_NOTICE_DAYS`] before it ends), the charge at the due date or at the next
+    /// retry, or expiry (a cancellation's end, the grace after the last retry, an incomplete
+    /// subscription's deadline). None once expired.
+    pub fn next_due(&self) -> Option<Due> {
+        let charge = |attempt| Step::Charge {
+            renewal: self.renewals + 1,
+            attempt,
+        };
+        let (step, at) = match self.status {
+            SubscriptionStatus::Trialing => match self.trial_ends_at {
+                Some(end) if !self.trial_noticed => (
+                    Step::NoteTrialEnding,
+                    end.checked_sub_days(TRIAL_NOTICE_DAYS).unwrap_or(end),
+                ),
+                _ => (charge(1), self.due_date),
+            },
+            SubscriptionStatus::Active => (charge(1), self.due_date),
+            SubscriptionStatus::PastDue => match self.next_attempt_at {
+                Some(next) => (charge(self.attempts + 1), next),
+                None => (Step::Expire, self.access_ends_at()?),
+            },
+            SubscriptionStatus::Canceled | SubscriptionStatus::Incomplete => {
+                (Step::Expire, self.access_ends_at()?)
+            }
+            SubscriptionStatus::Expired => return None,
+        };
+        Some(Due { step, at })
+    }
 }
 
 impl Subscription {
@@ -145,31 +253,42 @@ impl Subscription {
         self.state.as_ref().and_then(|s| s.next_attempt_at)
     }
 
-    /// When access ends for good unless something is paid or taken back: a cancellation's end,
-    /// a past-due subscription's grace, an incomplete one's deadline.
-    pub fn access_ends_at(&self) -> Option<Timestamp> {
-        let s = self.state.as_ref()?;
-        match s.status {
-            SubscriptionStatus::Canceled => s.ends_at,
-            SubscriptionStatus::PastDue => s.due_date.checked_add_days(GRACE_DAYS),
-            SubscriptionStatus::Incomplete => Some(s.due_date),
-            SubscriptionStatus::Trialing
-            | SubscriptionStatus::Active
-            | SubscriptionStatus::Expired => None,
-        }
+    /// The dates and counters that decide access and what is due next.
+    pub fn timeline(&self) -> Option<Timeline> {
+        self.state.as_ref().map(|s| Timeline {
+            status: s.status,
+            due_date: s.due_date,
+            trial_ends_at: s.trial_ends_at,
+            trial_noticed: s.trial_notice,
+            renewals: s.renewals,
+            attempts: s.attempts,
+            next_attempt_at: s.next_attempt_at,
+            ends_at: s.ends_at,
+        })
     }
 
-    /// Whether the customer may watch at `now`: trialing or active (renewal is the scheduler's
-    /// to attempt), past due within the grace period, canceled before the paid period ends.
-    /// Never when incomplete or expired.
+    /// What renewals are charged to, when the subscription has a payment method.
+    pub fn payment_method(&self) -> Option<&str> {
+        self.state
+            .as_ref()
+            .and_then(|s| s.payment_method.as_deref())
+    }
+
+    /// The price each period is charged.
+    pub fn price(&self) -> Option<(i64, &str)> {
+        self.state
+            .as_ref()
+            .map(|s| (s.amount_minor, s.currency.as_str()))
+    }
+
+    /// See [`Timeline::access_ends_at`].
+    pub fn access_ends_at(&self) -> Option<Timestamp> {
+        self.timeline()?.access_ends_at()
+    }
+
+    /// See [`Timeline::grants_access_at`].
     pub fn grants_access_at(&self, now: Timestamp) -> bool {
-        match self.status() {
-            Some(SubscriptionStatus::Trialing | SubscriptionStatus::Active) => true,
-            Some(SubscriptionStatus::PastDue | SubscriptionStatus::Canceled) => {
-                self.access_ends_at().is_some_and(|end| now < end)
-            }
-            Some(SubscriptionStatus::Incomplete | SubscriptionStatus::Expired) | None => false,
-        }
+        self.timeline().is_some_and(|t| t.grants_access_at(now))
     }
 }
 
@@ -206,6 +325,7 @@ fn start(command: StartSubscription) -> Result<Vec<SubscriptionEvent>, Subscript
     }
     let terms = command.terms;
     let trial_days = u32::from(terms.trial_days.get());
+    let mut charge_id = None;
     let (status, trial_ends_at, due_date, payment_failure) = match (trial_days, command.payment) {
         (0, None) => return Err(SubscriptionError::PaymentRequired),
         (1.., Some(_)) => return Err(SubscriptionError::PaymentNotDue),
@@ -218,7 +338,8 @@ fn start(command: StartSubscription) -> Result<Vec<SubscriptionEvent>, Subscript
                 None,
             )
         }
-        (0, Some(FirstPayment::Approved { .. })) => {
+        (0, Some(FirstPayment::Approved { charge_id: id, .. })) => {
+            charge_id = id;
             let due = after_months(command.started_at, terms.billing_period, 1)?;
             (SubscriptionStatus::Active, None, due, None)
         }
@@ -247,6 +368,8 @@ fn start(command: StartSubscription) -> Result<Vec<SubscriptionEvent>, Subscript
             trial_ends_at,
             due_date,
             payment_failure,
+            payment_method: Some(command.payment_method.into_string()),
+            charge_id,
         }
         .into(),
     ])
@@ -280,6 +403,7 @@ impl Aggregate for Subscription {
             SubscriptionCommand::UncancelSubscription(u) => uncancel(s, u),
             SubscriptionCommand::NoteTrialEnding(n) => note_trial_ending(s, n),
             SubscriptionCommand::ExpireSubscription(e) => expire(self, s, e),
+            SubscriptionCommand::ChangePaymentMethod(c) => change_payment_method(s, c),
         }
     }
 
@@ -309,6 +433,7 @@ impl Aggregate for Subscription {
                 canceled_from: None,
                 canceled_at: None,
                 ends_at: None,
+                payment_method: e.payment_method.clone(),
             });
             return;
         }
@@ -352,6 +477,9 @@ impl Aggregate for Subscription {
             }
             SubscriptionEvent::SubscriptionTrialEnding(_) => s.trial_notice = true,
             SubscriptionEvent::SubscriptionExpired(_) => s.status = SubscriptionStatus::Expired,
+            SubscriptionEvent::SubscriptionPaymentMethodChanged(e) => {
+                s.payment_method = Some(e.payment_method.clone());
+            }
         }
     }
 
@@ -424,6 +552,7 @@ fn renew(
                     currency: s.currency.clone(),
                     period_start,
                     period_end: after_months(period_start, s.billing_period, 1)?,
+                    charge_id: r.charge_id,
                 }
                 .into(),
             ])
@@ -436,6 +565,7 @@ fn renew(
                 currency: s.currency.clone(),
                 period_start: s.due_date,
                 period_end: after_months(anchor, s.billing_period, s.periods_paid + 1)?,
+                charge_id: r.charge_id,
             }
             .into(),
         ]),
@@ -580,4 +710,23 @@ fn expire(
         return Err(SubscriptionError::TooEarlyToExpire { until });
     }
     Ok(vec![SubscriptionExpired { expired_at: e.at }.into()])
+}
+
+fn change_payment_method(
+    s: &SubscriptionState,
+    c: ChangePaymentMethod,
+) -> Result<Vec<SubscriptionEvent>, SubscriptionError> {
+    if s.status == SubscriptionStatus::Expired {
+        return Err(SubscriptionError::Expired);
+    }
+    if s.payment_method.as_deref() == Some(c.payment_method.as_str()) {
+        return Ok(vec![]);
+    }
+    Ok(vec![
+        SubscriptionPaymentMethodChanged {
+            payment_method: c.payment_method.into_string(),
+            changed_at: c.at,
+        }
+        .into(),
+    ])
 }

@@ -4,7 +4,7 @@ use uuid::Uuid;
 use super::*;
 use crate::accounts::AccountId;
 use crate::subscriptions::plan::{PlanTerms, TrialDays};
-use crate::subscriptions::{Currency, Money};
+use crate::subscriptions::{Currency, Money, PaymentMethod};
 use crate::testing::{AggregateSpec, check_history};
 use crate::{Reason, Reference};
 
@@ -33,10 +33,16 @@ fn start(trial_days: i64, plan: Reference<PlanId>) -> StartSubscription {
         plan,
         terms: terms(trial_days),
         started_at,
+        payment_method: card(),
         payment: (trial_days == 0).then_some(FirstPayment::Approved {
             paid_at: started_at,
+            charge_id: Some("ch_1".into()),
         }),
     }
+}
+
+fn card() -> PaymentMethod {
+    PaymentMethod::parse("card_4242424242424242").unwrap()
 }
 
 fn declined_start() -> StartSubscription {
@@ -61,6 +67,8 @@ fn started_incomplete() -> SubscriptionEvent {
         trial_ends_at: None,
         due_date: at("2026-02-01T11:00:00Z"),
         payment_failure: Some("card declined".into()),
+        payment_method: Some(card().into_string()),
+        charge_id: None,
     }
     .into()
 }
@@ -77,6 +85,8 @@ fn started_trialing() -> SubscriptionEvent {
         trial_ends_at: Some(at("2026-02-07T12:00:00Z")),
         due_date: at("2026-02-07T12:00:00Z"),
         payment_failure: None,
+        payment_method: Some(card().into_string()),
+        charge_id: None,
     }
     .into()
 }
@@ -110,6 +120,8 @@ fn started_active() -> SubscriptionEvent {
         trial_ends_at: None,
         due_date: at("2026-02-28T12:00:00Z"),
         payment_failure: None,
+        payment_method: Some(card().into_string()),
+        charge_id: Some("ch_1".into()),
     }
     .into()
 }
@@ -168,6 +180,7 @@ fn a_trial_is_not_charged_at_the_start_and_a_plan_without_one_is() {
         .when(StartSubscription {
             payment: Some(FirstPayment::Approved {
                 paid_at: at("2026-01-31T12:00:00Z"),
+                charge_id: None,
             }),
             ..start(7, Reference::active(plan()))
         })
@@ -195,6 +208,7 @@ fn paying_an_incomplete_subscription_starts_its_periods_at_the_payment() {
     let active = Spec::given(vec![started_incomplete()])
         .when(RenewSubscription {
             paid_at: at("2026-01-31T18:00:00Z"),
+            charge_id: None,
         })
         .then_expect(vec![
             SubscriptionActivated {
@@ -203,6 +217,7 @@ fn paying_an_incomplete_subscription_starts_its_periods_at_the_payment() {
                 currency: "BRL".into(),
                 period_start: at("2026-01-31T18:00:00Z"),
                 period_end: at("2026-02-28T18:00:00Z"),
+                charge_id: None,
             }
             .into(),
         ]);
@@ -246,6 +261,7 @@ fn start_needs_an_existing_active_plan_and_happens_once() {
     Spec::given(vec![])
         .when(RenewSubscription {
             paid_at: at("2026-01-01T00:00:00Z"),
+            charge_id: None,
         })
         .then_reject(SubscriptionError::NotFound);
 }
@@ -255,6 +271,7 @@ fn renewals_count_whole_months_from_the_billing_anchor() {
     let subscription = Spec::given(vec![started_active()])
         .when(RenewSubscription {
             paid_at: at("2026-02-28T11:00:00Z"),
+            charge_id: None,
         })
         .then_expect(vec![
             SubscriptionRenewed {
@@ -265,6 +282,7 @@ fn renewals_count_whole_months_from_the_billing_anchor() {
                 period_start: at("2026-02-28T12:00:00Z"),
                 // From the anchor, Jan 31: not Feb 28 + 1 month.
                 period_end: at("2026-03-31T12:00:00Z"),
+                charge_id: None,
             }
             .into(),
         ]);
@@ -277,6 +295,7 @@ fn a_trial_renews_from_its_end() {
     Spec::given(vec![started_trialing()])
         .when(RenewSubscription {
             paid_at: at("2026-02-07T12:00:00Z"),
+            charge_id: None,
         })
         .then_expect(vec![
             SubscriptionRenewed {
@@ -286,6 +305,7 @@ fn a_trial_renews_from_its_end() {
                 currency: "BRL".into(),
                 period_start: at("2026-02-07T12:00:00Z"),
                 period_end: at("2026-03-07T12:00:00Z"),
+                charge_id: None,
             }
             .into(),
         ]);
@@ -299,6 +319,7 @@ fn a_payment_failure_makes_it_past_due_and_a_renewal_recovers_it() {
     let recovered = Spec::given(vec![started_active(), past_due()])
         .when(RenewSubscription {
             paid_at: at("2026-03-01T00:00:00Z"),
+            charge_id: None,
         })
         .then_expect(vec![
             SubscriptionRenewed {
@@ -309,6 +330,7 @@ fn a_payment_failure_makes_it_past_due_and_a_renewal_recovers_it() {
                 // The late payment pays the period that was due.
                 period_start: at("2026-02-28T12:00:00Z"),
                 period_end: at("2026-03-31T12:00:00Z"),
+                charge_id: None,
             }
             .into(),
         ]);
@@ -347,6 +369,7 @@ fn a_past_due_payment_is_retried_at_one_three_and_five_days_then_waits_for_expir
     let recovered = Spec::given(history)
         .when(RenewSubscription {
             paid_at: at("2026-03-06T00:00:00Z"),
+            charge_id: None,
         })
         .then_events();
     assert!(matches!(
@@ -499,6 +522,7 @@ fn a_canceled_subscription_cannot_renew_or_fail_payments() {
     Spec::given(history())
         .when(RenewSubscription {
             paid_at: at("2026-02-28T12:00:00Z"),
+            charge_id: None,
         })
         .then_reject(SubscriptionError::InvalidTransition {
             from: SubscriptionStatus::Canceled,
@@ -603,6 +627,7 @@ fn command() -> impl Strategy<Value = SubscriptionCommand> {
                     if approved {
                         FirstPayment::Approved {
                             paid_at: started_at,
+                            charge_id: None,
                         }
                     } else {
                         FirstPayment::Declined {
@@ -619,8 +644,11 @@ fn command() -> impl Strategy<Value = SubscriptionCommand> {
                 .into()
             }
         ),
-        day.clone()
-            .prop_map(|paid_at| RenewSubscription { paid_at }.into()),
+        day.clone().prop_map(|paid_at| RenewSubscription {
+            paid_at,
+            charge_id: None
+        }
+        .into()),
         day.clone().prop_map(|failed_at| RecordPaymentFailure {
             failed_at,
             reason: Reason::parse("x").unwrap()
@@ -634,7 +662,16 @@ fn command() -> impl Strategy<Value = SubscriptionCommand> {
         day.clone()
             .prop_map(|at| UncancelSubscription { at }.into()),
         day.clone().prop_map(|at| NoteTrialEnding { at }.into()),
-        day.prop_map(|at| ExpireSubscription { at }.into()),
+        day.clone().prop_map(|at| ExpireSubscription { at }.into()),
+        (
+            day,
+            prop_oneof![Just("card_4242424242424242"), Just("card_4000000000000341")]
+        )
+            .prop_map(|(at, token)| ChangePaymentMethod {
+                payment_method: PaymentMethod::parse(token).unwrap(),
+                at,
+            }
+            .into()),
     ]
 }
 
@@ -644,5 +681,197 @@ proptest! {
     #[test]
     fn any_history_replays_to_the_same_state(commands in prop::collection::vec(command(), 0..30)) {
         check_history::<Subscription>(commands).map_err(TestCaseError::fail)?;
+    }
+}
+
+#[test]
+fn renewals_are_charged_to_the_payment_method_changed_last() {
+    let changed: SubscriptionEvent = SubscriptionPaymentMethodChanged {
+        payment_method: "card_4000000000000341".into(),
+        changed_at: at("2026-02-10T00:00:00Z"),
+    }
+    .into();
+    let subscription = Spec::given(vec![started_active()])
+        .when(ChangePaymentMethod {
+            payment_method: PaymentMethod::parse("card_4000000000000341").unwrap(),
+            at: at("2026-02-10T00:00:00Z"),
+        })
+        .then_expect(vec![changed.clone()]);
+    assert_eq!(subscription.payment_method(), Some("card_4000000000000341"));
+    // The same method again changes nothing.
+    Spec::given(vec![started_active(), changed])
+        .when(ChangePaymentMethod {
+            payment_method: PaymentMethod::parse("card_4000000000000341").unwrap(),
+            at: at("2026-02-11T00:00:00Z"),
+        })
+        .then_expect_nothing();
+    // An incomplete or past-due subscription changes its method to pay what is due.
+    Spec::given(vec![started_incomplete()])
+        .when(ChangePaymentMethod {
+            payment_method: card(),
+            at: at("2026-01-31T13:00:00Z"),
+        })
+        .then_expect_nothing();
+    Spec::given(vec![
+        started_incomplete(),
+        SubscriptionExpired {
+            expired_at: at("2026-02-01T11:00:00Z"),
+        }
+        .into(),
+    ])
+    .when(ChangePaymentMethod {
+        payment_method: PaymentMethod::parse("card_4000000000000077").unwrap(),
+        at: at("2026-02-02T00:00:00Z"),
+    })
+    .then_reject(SubscriptionError::Expired);
+}
+
+#[test]
+fn payment_methods_are_tokens_not_text() {
+    assert!(PaymentMethod::parse("pm_1Nq2xY").is_ok());
+    for bad in ["", "  ", "card 4242", "carte\u{e9}", &"x".repeat(256)] {
+        assert!(PaymentMethod::parse(bad).is_err(), "{bad:?} accepted");
+    }
+}
+
+/// The timeline after `history`.
+fn timeline(history: Vec<SubscriptionEvent>) -> Timeline {
+    let mut subscription = Subscription::default();
+    for event in &history {
+        subscription.apply(event);
+    }
+    subscription.timeline().unwrap()
+}
+
+#[test]
+fn what_is_due_next_follows_the_lifecycle() {
+    let due = |history, step, when: &str| {
+        assert_eq!(
+            timeline(history).next_due(),
+            Some(Due { step, at: at(when) })
+        );
+    };
+    // A trial's end is noted three days before, then the first period is charged.
+    due(
+        vec![started_trialing()],
+        Step::NoteTrialEnding,
+        "2026-02-04T12:00:00Z",
+    );
+    let noted: SubscriptionEvent = SubscriptionTrialEnding {
+        noted_at: at("2026-02-04T12:00:00Z"),
+        trial_ends_at: at("2026-02-07T12:00:00Z"),
+    }
+    .into();
+    due(
+        vec![started_trialing(), noted],
+        Step::Charge {
+            renewal: 1,
+            attempt: 1,
+        },
+        "2026-02-07T12:00:00Z",
+    );
+    due(
+        vec![started_active()],
+        Step::Charge {
+            renewal: 1,
+            attempt: 1,
+        },
+        "2026-02-28T12:00:00Z",
+    );
+    // Past due: retries at +1, +3 and +5 days, then expiry after the 7-day grace.
+    due(
+        vec![started_active(), past_due()],
+        Step::Charge {
+            renewal: 1,
+            attempt: 2,
+        },
+        "2026-03-01T12:00:00Z",
+    );
+    due(
+        vec![
+            started_active(),
+            past_due(),
+            retry_failed(2, "2026-03-01T12:00:00Z", Some("2026-03-03T12:00:00Z")),
+            retry_failed(3, "2026-03-03T12:00:00Z", Some("2026-03-05T12:00:00Z")),
+            retry_failed(4, "2026-03-05T12:00:00Z", None),
+        ],
+        Step::Expire,
+        "2026-03-07T12:00:00Z",
+    );
+    due(
+        vec![started_active(), canceled("2026-02-28T12:00:00Z")],
+        Step::Expire,
+        "2026-02-28T12:00:00Z",
+    );
+    due(
+        vec![started_incomplete()],
+        Step::Expire,
+        "2026-02-01T11:00:00Z",
+    );
+    let expired: SubscriptionEvent = SubscriptionExpired {
+        expired_at: at("2026-02-01T11:00:00Z"),
+    }
+    .into();
+    assert_eq!(
+        timeline(vec![started_incomplete(), expired]).next_due(),
+        None
+    );
+}
+
+/// Whatever the history, the step due next is one the aggregate accepts once it is due (a
+/// charge: either outcome), and none is accepted before: the scheduler never waits on a step
+/// the domain refuses, nor acts early.
+fn check_due_steps(commands: Vec<SubscriptionCommand>) -> Result<(), String> {
+    let mut subscription = Subscription::default();
+    for command in commands {
+        if let Ok(events) = subscription.handle(command) {
+            for event in &events {
+                subscription.apply(event);
+            }
+        }
+    }
+    let Some(due) = subscription.timeline().and_then(|t| t.next_due()) else {
+        return Ok(());
+    };
+    let reason = || Reason::parse("declined").unwrap();
+    let commands_at = |when: Timestamp| -> Vec<SubscriptionCommand> {
+        match due.step {
+            Step::NoteTrialEnding => vec![NoteTrialEnding { at: when }.into()],
+            Step::Charge { .. } => vec![
+                RenewSubscription {
+                    paid_at: when,
+                    charge_id: None,
+                }
+                .into(),
+                RecordPaymentFailure {
+                    failed_at: when,
+                    reason: reason(),
+                }
+                .into(),
+            ],
+            Step::Expire => vec![ExpireSubscription { at: when }.into()],
+        }
+    };
+    for command in commands_at(due.at) {
+        match subscription.handle(command.clone()) {
+            Ok(events) if !events.is_empty() => {}
+            other => return Err(format!("{due:?}: {command:?} gave {other:?}")),
+        }
+    }
+    if let Some(early) = Timestamp::from_unix_micros(due.at.unix_micros() - 1).ok()
+        && !matches!(due.step, Step::Charge { .. })
+        && subscription.handle(commands_at(early)[0].clone()).is_ok()
+    {
+        return Err(format!("{due:?} accepted a microsecond early"));
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn the_step_due_next_is_accepted_when_due(commands in prop::collection::vec(command(), 0..30)) {
+        check_due_steps(commands).map_err(TestCaseError::fail)?;
     }
 }
