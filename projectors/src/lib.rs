@@ -1,4 +1,5 @@
-//! Codeflix's projectors: the read side of the catalog, built from the event topics.
+//! Codeflix's projectors: the read side of the catalog and of the customers' subscriptions,
+//! built from the event topics.
 //!
 //! A projection ([`runner::ProjectionSpec`]) consumes event topics in its own consumer group and
 //! turns events into documents (`codeflix_readmodel::views`) with pure functions ([`project`]),
@@ -7,6 +8,7 @@
 //! index by default. Events that cannot be decoded or applied go to the projection's dead-letter
 //! topic (`codeflix_consumer::dlq`). ADR 0010 explains the choices.
 
+mod billing;
 pub mod metrics;
 pub mod project;
 pub mod runner;

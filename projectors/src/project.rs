@@ -16,7 +16,10 @@ use uuid::Uuid;
 
 use codeflix_readmodel::views::{
     CastMemberView, CategoryView, Doc, DocKey, DocKind, GenreView, MediaView, VideoView,
+    account_doc_id,
 };
+
+use crate::billing;
 
 /// What applying one event to its document gives.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,7 +39,16 @@ pub fn doc_key(metadata: &EventMetadata, event: &AnyEvent) -> Option<Result<DocK
         AnyEvent::Genre(_) => DocKind::Genre,
         AnyEvent::CastMember(_) => DocKind::CastMember,
         AnyEvent::Video(_) => DocKind::Video,
-        _ => return None,
+        AnyEvent::Plan(_) => DocKind::Plan,
+        AnyEvent::Subscription(_) => DocKind::Subscription,
+        // Accounts are keyed by the identity provider's subject, any text.
+        AnyEvent::Account(_) => {
+            return Some(Ok(DocKey {
+                kind: DocKind::Account,
+                id: account_doc_id(&metadata.aggregate_id),
+            }));
+        }
+        AnyEvent::EncodingJob(_) | AnyEvent::Notification(_) => return None,
     };
     Some(
         Uuid::parse_str(&metadata.aggregate_id)
@@ -99,7 +111,7 @@ pub fn apply(current: Option<&Doc>, envelope: &Envelope<AnyEvent>) -> Step {
     let Some(Ok(key)) = doc_key(metadata, &envelope.event) else {
         return Step::Rejected(match doc_key(metadata, &envelope.event) {
             Some(Err(reason)) => reason,
-            _ => format!("{} is not a catalog event", envelope.event.event_type()),
+            _ => format!("{} has no document", envelope.event.event_type()),
         });
     };
     if let Some(doc) = current
@@ -125,6 +137,21 @@ pub fn apply(current: Option<&Doc>, envelope: &Envelope<AnyEvent>) -> Step {
         (AnyEvent::Video(event), Some(Doc::Video(doc))) => {
             Ok(Doc::Video(video(doc.clone(), event)))
         }
+        (AnyEvent::Plan(event), None) => billing::plan_created(key.id, event, &at).map(Doc::Plan),
+        (AnyEvent::Plan(event), Some(Doc::Plan(doc))) => {
+            Ok(Doc::Plan(billing::plan(doc.clone(), event)))
+        }
+        (AnyEvent::Subscription(event), None) => billing::subscription_created(key.id, event, &at)
+            .map(|s| Doc::Subscription(Box::new(s))),
+        (AnyEvent::Subscription(event), Some(Doc::Subscription(doc))) => Ok(Doc::Subscription(
+            Box::new(billing::subscription((**doc).clone(), event)),
+        )),
+        (AnyEvent::Account(event), None) => {
+            billing::account_created(key.id, &metadata.aggregate_id, event, &at).map(Doc::Account)
+        }
+        (AnyEvent::Account(event), Some(Doc::Account(doc))) => {
+            Ok(Doc::Account(billing::account(doc.clone(), event)))
+        }
         _ => Err("the event and the document are of different aggregates".to_owned()),
     };
     match result {
@@ -143,13 +170,16 @@ fn stamp(mut doc: Doc, version: u64, at: String) -> Doc {
         Doc::Genre(d) => (&mut d.version, &mut d.updated_at),
         Doc::CastMember(d) => (&mut d.version, &mut d.updated_at),
         Doc::Video(d) => (&mut d.version, &mut d.updated_at),
+        Doc::Plan(d) => (&mut d.version, &mut d.updated_at),
+        Doc::Subscription(d) => (&mut d.version, &mut d.updated_at),
+        Doc::Account(d) => (&mut d.version, &mut d.updated_at),
     };
     *v = version;
     *updated = at;
     doc
 }
 
-const NEVER_CREATED: &str = "the projection has never seen this aggregate created";
+pub(crate) const NEVER_CREATED: &str = "the projection has never seen this aggregate created";
 
 fn category_created(id: Uuid, event: &CategoryEvent, at: &str) -> Result<Doc, String> {
     let CategoryEvent::CategoryCreated(e) = event else {

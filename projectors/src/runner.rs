@@ -102,6 +102,30 @@ impl ProjectionSpec {
         }
     }
 
+    /// The subscriptions context's views: plans, subscriptions (with what is due when, for the
+    /// scheduler) and accounts, for admins and customers.
+    pub fn billing() -> ProjectionSpec {
+        ProjectionSpec {
+            name: "billing".to_owned(),
+            aggregates: vec![
+                AggregateType::Plan,
+                AggregateType::Subscription,
+                AggregateType::Account,
+            ],
+            ..ProjectionSpec::catalog()
+        }
+    }
+
+    /// The playback side's own copy of what subscriptions grant: read by the query API's
+    /// playback policy, kept apart from the subscriptions context's store.
+    pub fn entitlements() -> ProjectionSpec {
+        ProjectionSpec {
+            name: "entitlements".to_owned(),
+            aggregates: vec![AggregateType::Subscription],
+            ..ProjectionSpec::catalog()
+        }
+    }
+
     pub fn group_id(&self) -> String {
         format!("codeflix-projector-{}", self.name)
     }

@@ -1,5 +1,7 @@
 //! Opening the read models as configured: embedded SQLite and tantivy under one directory, or
-//! ScyllaDB and Elasticsearch when their URLs are given.
+//! ScyllaDB and Elasticsearch when their URLs are given. The subscriptions context's views and
+//! the playback side's entitlements are stores of their own beside the catalog's (SQLite files,
+//! or ScyllaDB keyspaces named after the catalog's with `_billing` and `_entitlements`).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -34,11 +36,50 @@ pub struct OpenError {
     pub source: StoreError,
 }
 
-/// The catalog store and the search index, opened.
+/// The read models, opened: the catalog store and the search index, the subscriptions
+/// context's views (plans, subscriptions, accounts) and the playback side's entitlements.
 #[derive(Debug, Clone)]
 pub struct Stores {
     pub catalog: Arc<dyn Catalog>,
     pub search: Arc<dyn SearchIndex>,
+    pub billing: Arc<dyn Catalog>,
+    pub entitlements: Arc<dyn Catalog>,
+}
+
+/// Opens one document store: `<dir>/<name>.db`, or in ScyllaDB the catalog's keyspace with
+/// `suffix` appended (each bounded context keeps its own data).
+async fn open_docs(
+    config: &ViewsConfig,
+    what: &'static str,
+    file: &str,
+    suffix: &str,
+) -> Result<Arc<dyn Catalog>, OpenError> {
+    match &config.scylla_url {
+        Some(url) => {
+            let mut url = ScyllaCatalog::url(url).map_err(|source| OpenError {
+                what,
+                place: "the configured ScyllaDB URL".into(),
+                source,
+            })?;
+            url.keyspace.push_str(suffix);
+            Ok(Arc::new(ScyllaCatalog::open(&url).await.map_err(
+                |source| OpenError {
+                    what,
+                    place: format!("{url:?}"),
+                    source,
+                },
+            )?))
+        }
+        None => Ok(Arc::new(
+            SqliteCatalog::open(&config.dir.join(file))
+                .await
+                .map_err(|source| OpenError {
+                    what,
+                    place: config.dir.display().to_string(),
+                    source,
+                })?,
+        )),
+    }
 }
 
 impl Stores {
@@ -46,31 +87,10 @@ impl Stores {
     /// writer per index).
     pub async fn open(config: &ViewsConfig, writer: bool) -> Result<Stores, OpenError> {
         let dir = &config.dir;
-        let catalog: Arc<dyn Catalog> = match &config.scylla_url {
-            Some(url) => {
-                let url = ScyllaCatalog::url(url).map_err(|source| OpenError {
-                    what: "catalog views",
-                    place: "the configured ScyllaDB URL".into(),
-                    source,
-                })?;
-                Arc::new(
-                    ScyllaCatalog::open(&url)
-                        .await
-                        .map_err(|source| OpenError {
-                            what: "catalog views",
-                            place: format!("{url:?}"),
-                            source,
-                        })?,
-                )
-            }
-            None => Arc::new(SqliteCatalog::open(&dir.join("catalog.db")).await.map_err(
-                |source| OpenError {
-                    what: "catalog views",
-                    place: dir.display().to_string(),
-                    source,
-                },
-            )?),
-        };
+        let catalog = open_docs(config, "catalog views", "catalog.db", "").await?;
+        let billing = open_docs(config, "subscriptions views", "billing.db", "_billing").await?;
+        let entitlements =
+            open_docs(config, "entitlements", "entitlements.db", "_entitlements").await?;
         let search: Arc<dyn SearchIndex> = match &config.elasticsearch_url {
             Some(url) => {
                 let url = ElasticUrl::parse(url).map_err(|source| OpenError {
@@ -98,6 +118,11 @@ impl Stores {
                     })?,
             ),
         };
-        Ok(Stores { catalog, search })
+        Ok(Stores {
+            catalog,
+            search,
+            billing,
+            entitlements,
+        })
     }
 }

@@ -2,6 +2,8 @@
 //! applied to it. Every store keeps these same documents (and indexes them its own way), so a
 //! rebuild into any store gives the same answers.
 
+use codeflix_domain::Timestamp;
+use codeflix_domain::subscriptions::subscription::{SubscriptionStatus, Timeline};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -14,14 +16,20 @@ pub enum DocKind {
     Genre,
     CastMember,
     Video,
+    Plan,
+    Subscription,
+    Account,
 }
 
 impl DocKind {
-    pub const ALL: [DocKind; 4] = [
+    pub const ALL: [DocKind; 7] = [
         DocKind::Category,
         DocKind::Genre,
         DocKind::CastMember,
         DocKind::Video,
+        DocKind::Plan,
+        DocKind::Subscription,
+        DocKind::Account,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -30,6 +38,9 @@ impl DocKind {
             DocKind::Genre => "genre",
             DocKind::CastMember => "cast_member",
             DocKind::Video => "video",
+            DocKind::Plan => "plan",
+            DocKind::Subscription => "subscription",
+            DocKind::Account => "account",
         }
     }
 }
@@ -135,6 +146,143 @@ impl VideoView {
     }
 }
 
+/// A plan customers subscribe to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PlanView {
+    pub id: Uuid,
+    pub name: String,
+    pub description: Option<String>,
+    /// The price of a period for new subscriptions, in minor units of `currency`.
+    pub amount_minor: i64,
+    /// ISO 4217.
+    pub currency: String,
+    /// `MONTHLY` or `YEARLY`.
+    pub billing_period: String,
+    /// Free days before the first charge.
+    pub trial_days: u16,
+    /// Whether new subscriptions are taken.
+    pub active: bool,
+    pub version: u64,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// A payment made or tried for a subscription: a receipt, or a failure.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PaymentView {
+    /// RFC 3339.
+    pub at: String,
+    /// `PAID` or `FAILED`.
+    pub outcome: String,
+    pub amount_minor: i64,
+    pub currency: String,
+    /// The payment provider's id of the charge.
+    pub charge_id: Option<String>,
+    /// The period paid for.
+    pub period_start: Option<String>,
+    pub period_end: Option<String>,
+    /// Why it failed.
+    pub reason: Option<String>,
+}
+
+/// A customer's subscription: its terms, where it is in its lifecycle, what was paid.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SubscriptionView {
+    pub id: Uuid,
+    /// The identity provider's subject of the account.
+    pub account_id: String,
+    pub plan_id: Uuid,
+    /// `TRIALING`, `ACTIVE`, `PAST_DUE`, `CANCELED`, `EXPIRED` or `INCOMPLETE`.
+    pub status: String,
+    /// What each period costs: the plan's price when the subscription started.
+    pub amount_minor: i64,
+    pub currency: String,
+    pub billing_period: String,
+    /// The payment provider's token renewals are charged to.
+    pub payment_method: Option<String>,
+    pub started_at: String,
+    pub trial_ends_at: Option<String>,
+    /// The end of the period paid for or of the trial; for INCOMPLETE, the deadline to pay.
+    pub current_period_end: String,
+    /// Whether the trial's end was noted.
+    pub trial_noticed: bool,
+    /// Periods paid after the first.
+    pub renewals: u32,
+    /// Failed attempts at the payment due, while PAST_DUE.
+    pub attempts: u32,
+    pub next_attempt_at: Option<String>,
+    pub canceled_at: Option<String>,
+    /// When a canceled subscription's access ends.
+    pub ends_at: Option<String>,
+    pub cancel_reason: Option<String>,
+    pub expired_at: Option<String>,
+    /// When access ends unless something is paid or taken back.
+    pub access_ends_at: Option<String>,
+    /// When the scheduler has something to do next (charge, notice, expiry); none once
+    /// expired.
+    pub next_due_at: Option<String>,
+    /// Receipts and failed payments, oldest first.
+    pub payments: Vec<PaymentView>,
+    pub version: u64,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// The instants of a view, read back.
+fn instant(text: &str) -> Option<Timestamp> {
+    text.parse().ok()
+}
+
+impl SubscriptionView {
+    /// The domain's timeline of this subscription, to ask what it grants and what is due.
+    pub fn timeline(&self) -> Option<Timeline> {
+        let optional = |text: &Option<String>| match text {
+            Some(text) => instant(text).map(Some),
+            None => Some(None),
+        };
+        Some(Timeline {
+            status: SubscriptionStatus::ALL
+                .into_iter()
+                .find(|s| s.as_str() == self.status)?,
+            due_date: instant(&self.current_period_end)?,
+            trial_ends_at: optional(&self.trial_ends_at)?,
+            trial_noticed: self.trial_noticed,
+            renewals: self.renewals,
+            attempts: self.attempts,
+            next_attempt_at: optional(&self.next_attempt_at)?,
+            ends_at: optional(&self.ends_at)?,
+        })
+    }
+
+    /// Whether the subscription lets its account watch at `now`.
+    pub fn grants_access_at(&self, now: Timestamp) -> bool {
+        self.timeline().is_some_and(|t| t.grants_access_at(now))
+    }
+}
+
+/// A customer's or an admin's account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct AccountView {
+    /// [`account_doc_id`] of the subject.
+    pub id: Uuid,
+    /// The identity provider's subject (`sub`).
+    pub subject: String,
+    pub email: String,
+    pub display_name: String,
+    /// Roles, sorted.
+    pub roles: Vec<String>,
+    pub version: u64,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// The id of an account's document: accounts are keyed by the identity provider's subject,
+/// any text, and documents by UUID.
+pub fn account_doc_id(subject: &str) -> Uuid {
+    const NAMESPACE: Uuid = Uuid::from_u128(0x3b9f_0c1e_77a4_4d2b_8e65_f1a0_92c3_d417);
+    Uuid::new_v5(&NAMESPACE, subject.as_bytes())
+}
+
 /// Any document.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -143,6 +291,10 @@ pub enum Doc {
     Genre(GenreView),
     CastMember(CastMemberView),
     Video(VideoView),
+    Plan(PlanView),
+    /// Boxed: by far the largest document (its payments grow with it).
+    Subscription(Box<SubscriptionView>),
+    Account(AccountView),
 }
 
 impl Doc {
@@ -152,6 +304,9 @@ impl Doc {
             Doc::Genre(d) => (DocKind::Genre, d.id),
             Doc::CastMember(d) => (DocKind::CastMember, d.id),
             Doc::Video(d) => (DocKind::Video, d.id),
+            Doc::Plan(d) => (DocKind::Plan, d.id),
+            Doc::Subscription(d) => (DocKind::Subscription, d.id),
+            Doc::Account(d) => (DocKind::Account, d.id),
         };
         DocKey { kind, id }
     }
@@ -162,6 +317,9 @@ impl Doc {
             Doc::Genre(d) => d.version,
             Doc::CastMember(d) => d.version,
             Doc::Video(d) => d.version,
+            Doc::Plan(d) => d.version,
+            Doc::Subscription(d) => d.version,
+            Doc::Account(d) => d.version,
         }
     }
 
@@ -171,21 +329,27 @@ impl Doc {
             Doc::Genre(d) => d.deleted,
             Doc::CastMember(d) => d.deleted,
             Doc::Video(d) => d.deleted,
+            Doc::Plan(_) | Doc::Subscription(_) | Doc::Account(_) => false,
         }
     }
 
-    /// The name documents are listed by (videos: the title).
+    /// The name documents are listed by (videos: the title; subscriptions: the account;
+    /// accounts: the email).
     pub fn name(&self) -> &str {
         match self {
             Doc::Category(d) => &d.name,
             Doc::Genre(d) => &d.name,
             Doc::CastMember(d) => &d.name,
             Doc::Video(d) => &d.title,
+            Doc::Plan(d) => &d.name,
+            Doc::Subscription(d) => &d.account_id,
+            Doc::Account(d) => &d.email,
         }
     }
 
-    /// Whether viewers see it: active categories and genres, every cast member, published videos;
-    /// never deleted ones.
+    /// Whether viewers see it: active categories, genres and plans, every cast member,
+    /// published videos; never deleted ones. Subscriptions and accounts are only ever shown to
+    /// their owner and to admins, never in viewers' lists.
     pub fn visible(&self) -> bool {
         !self.deleted()
             && match self {
@@ -193,6 +357,8 @@ impl Doc {
                 Doc::Genre(d) => d.active,
                 Doc::CastMember(_) => true,
                 Doc::Video(d) => d.visible(),
+                Doc::Plan(d) => d.active,
+                Doc::Subscription(_) | Doc::Account(_) => false,
             }
     }
 
@@ -202,6 +368,9 @@ impl Doc {
             Doc::Genre(d) => &d.created_at,
             Doc::CastMember(d) => &d.created_at,
             Doc::Video(d) => &d.created_at,
+            Doc::Plan(d) => &d.created_at,
+            Doc::Subscription(d) => &d.created_at,
+            Doc::Account(d) => &d.created_at,
         }
     }
 }

@@ -7,9 +7,12 @@
 
 use uuid::Uuid;
 
-use super::{Audience, CatalogReads, Changes, DocStore, ListQuery, SortKey, VideoFilter};
+use super::{Audience, CatalogReads, Changes, DocStore, Link, ListQuery, SortKey, VideoFilter};
 use crate::Position;
-use crate::views::{CastMemberView, CategoryView, Doc, DocKey, DocKind, VideoView};
+use crate::views::{
+    CastMemberView, CategoryView, Doc, DocKey, DocKind, PlanView, SubscriptionView, VideoView,
+    account_doc_id,
+};
 
 /// A small deterministic generator, so that a failure names a reproducible catalog.
 struct Lcg(u64);
@@ -93,6 +96,69 @@ pub fn catalog(seed: u64) -> Vec<Doc> {
             created_at: at(rng.next(50)),
             updated_at: at(n),
         }));
+    }
+    docs.extend(billing(&mut rng));
+    docs
+}
+
+const STATUSES: [&str; 6] = [
+    "TRIALING",
+    "ACTIVE",
+    "PAST_DUE",
+    "CANCELED",
+    "EXPIRED",
+    "INCOMPLETE",
+];
+
+/// Plans, and subscriptions of a few accounts to them in every status.
+fn billing(rng: &mut Lcg) -> Vec<Doc> {
+    let mut docs: Vec<Doc> = (200..203)
+        .map(|n| {
+            Doc::Plan(PlanView {
+                id: id(n),
+                name: format!("Plan {n}"),
+                description: None,
+                amount_minor: 1990,
+                currency: "BRL".to_owned(),
+                billing_period: "MONTHLY".to_owned(),
+                trial_days: 7,
+                active: n != 202,
+                version: 1,
+                created_at: at(n),
+                updated_at: at(n),
+            })
+        })
+        .collect();
+    for n in 300..340 {
+        let status = STATUSES[rng.next(6) as usize];
+        docs.push(Doc::Subscription(Box::new(SubscriptionView {
+            id: id(n),
+            account_id: format!("account-{}", rng.next(5)),
+            plan_id: id(200 + rng.next(3)),
+            status: status.to_owned(),
+            amount_minor: 1990,
+            currency: "BRL".to_owned(),
+            billing_period: "MONTHLY".to_owned(),
+            payment_method: None,
+            started_at: at(n),
+            trial_ends_at: None,
+            current_period_end: at(n + 30),
+            trial_noticed: false,
+            renewals: 0,
+            attempts: 0,
+            next_attempt_at: None,
+            canceled_at: None,
+            ends_at: None,
+            cancel_reason: None,
+            expired_at: None,
+            access_ends_at: None,
+            // Ties on purpose: several are due at the same instant.
+            next_due_at: (status != "EXPIRED").then(|| at(rng.next(20))),
+            payments: Vec::new(),
+            version: 1 + rng.next(3),
+            created_at: at(rng.next(50)),
+            updated_at: at(n),
+        })));
     }
     docs
 }
@@ -252,16 +318,37 @@ async fn lists_match_the_reference<S: CatalogReads + DocStore>(store: &S) {
             ..VideoFilter::default()
         },
     ];
-    for kind in DocKind::ALL {
-        for audience in [Audience::Viewers, Audience::Admins] {
-            for filter in &filters {
-                for sort in [SortKey::Name, SortKey::LaunchYear, SortKey::CreatedAt] {
+    let links = [
+        vec![],
+        vec![Link::new("plan", id(201))],
+        vec![Link::new("status", "PAST_DUE")],
+        vec![
+            Link::new("account", account_doc_id("account-3")),
+            Link::new("status", "ACTIVE"),
+        ],
+        vec![Link::new("category", id(2))],
+    ];
+    let queries = filters
+        .iter()
+        .map(|f| (f.clone(), Vec::new()))
+        .chain(links.iter().map(|l| (VideoFilter::default(), l.clone())));
+    for (filter, links) in queries {
+        for kind in DocKind::ALL {
+            for audience in [Audience::Viewers, Audience::Admins] {
+                let sorts = [
+                    SortKey::Name,
+                    SortKey::LaunchYear,
+                    SortKey::CreatedAt,
+                    SortKey::Due,
+                ];
+                for sort in sorts {
                     for descending in [false, true] {
                         for limit in [1, 7, 100] {
                             let query = ListQuery {
                                 kind,
                                 audience,
                                 filter: filter.clone(),
+                                links: links.clone(),
                                 sort,
                                 descending,
                                 after: None,

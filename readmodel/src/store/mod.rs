@@ -95,15 +95,32 @@ pub enum SortKey {
     /// Launch year (videos only; other kinds sort by name).
     LaunchYear,
     CreatedAt,
+    /// When the scheduler has something to do (subscriptions only; others sort by name);
+    /// subscriptions with nothing due come last.
+    Due,
 }
+
+/// The sort value of a subscription with nothing due: after every RFC 3339 instant.
+const NEVER: &str = "~";
 
 impl SortKey {
     /// The value a document sorts by under this key.
     pub fn value(self, doc: &Doc) -> String {
         match (self, doc) {
             (SortKey::LaunchYear, Doc::Video(video)) => format!("{:05}", video.launch_year),
+            (SortKey::Due, Doc::Subscription(s)) => {
+                s.next_due_at.clone().unwrap_or_else(|| NEVER.to_owned())
+            }
             (SortKey::CreatedAt, doc) => doc.created_at().to_owned(),
             (_, doc) => doc.name().to_lowercase(),
+        }
+    }
+
+    /// The orders documents of `kind` are listed in.
+    pub fn of(kind: DocKind) -> &'static [SortKey] {
+        match kind {
+            DocKind::Subscription => &[SortKey::Name, SortKey::CreatedAt, SortKey::Due],
+            _ => &[SortKey::Name, SortKey::LaunchYear, SortKey::CreatedAt],
         }
     }
 }
@@ -156,12 +173,36 @@ impl Cursor {
     }
 }
 
+/// A document's reference to something lists filter on: another document (`category` →
+/// its id) or a value (`status` → `ACTIVE`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Link {
+    /// `category`, `genre`, `cast_member`, `plan`, `account` or `status`.
+    pub field: &'static str,
+    pub value: String,
+}
+
+impl Link {
+    pub fn new(field: &'static str, value: impl ToString) -> Link {
+        Link {
+            field,
+            value: value.to_string(),
+        }
+    }
+
+    fn to(kind: DocKind, id: Uuid) -> Link {
+        Link::new(kind.as_str(), id)
+    }
+}
+
 /// A page of a list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListQuery {
     pub kind: DocKind,
     pub audience: Audience,
     pub filter: VideoFilter,
+    /// Only documents with every one of these links (any kind).
+    pub links: Vec<Link>,
     pub sort: SortKey,
     pub descending: bool,
     pub after: Option<Cursor>,
@@ -174,6 +215,7 @@ impl ListQuery {
             kind,
             audience: Audience::Viewers,
             filter: VideoFilter::default(),
+            links: Vec::new(),
             sort: SortKey::Name,
             descending: false,
             after: None,
@@ -192,6 +234,12 @@ impl ListQuery {
         };
         if !shown {
             return false;
+        }
+        if !self.links.is_empty() {
+            let held = links(doc);
+            if !self.links.iter().all(|link| held.contains(link)) {
+                return false;
+            }
         }
         let Doc::Video(video) = doc else {
             return true;
@@ -225,10 +273,10 @@ pub trait Catalog: CatalogReads + DocStore {}
 
 impl<T: CatalogReads + DocStore + ?Sized> Catalog for T {}
 
-/// The ids a document refers to, by the kind they are of: what lists filter on.
-pub fn links(doc: &Doc) -> Vec<(DocKind, Uuid)> {
-    fn tag(kind: DocKind, ids: &[Uuid]) -> impl Iterator<Item = (DocKind, Uuid)> + '_ {
-        ids.iter().map(move |&id| (kind, id))
+/// What a document refers to: what lists filter on.
+pub fn links(doc: &Doc) -> Vec<Link> {
+    fn tag(kind: DocKind, ids: &[Uuid]) -> impl Iterator<Item = Link> + '_ {
+        ids.iter().map(move |&id| Link::to(kind, id))
     }
     match doc {
         Doc::Video(v) => tag(DocKind::Category, &v.categories)
@@ -236,6 +284,37 @@ pub fn links(doc: &Doc) -> Vec<(DocKind, Uuid)> {
             .chain(tag(DocKind::CastMember, &v.cast_members))
             .collect(),
         Doc::Genre(g) => tag(DocKind::Category, &g.categories).collect(),
+        Doc::Subscription(s) => vec![
+            Link::to(DocKind::Plan, s.plan_id),
+            Link::to(
+                DocKind::Account,
+                crate::views::account_doc_id(&s.account_id),
+            ),
+            Link::new("status", &s.status),
+        ],
         _ => Vec::new(),
     }
+}
+
+/// Whether lists of `kind` are kept per link too (the others filter links per row).
+pub fn listed_by_link(kind: DocKind) -> bool {
+    matches!(kind, DocKind::Video | DocKind::Subscription)
+}
+
+/// The link a list of `query` is narrowed to in stores that keep a list per link: a video
+/// filter's, else the first of its links.
+pub fn narrowest_link(query: &ListQuery) -> Option<Link> {
+    if !listed_by_link(query.kind) {
+        return None;
+    }
+    let f = &query.filter;
+    let video = (query.kind == DocKind::Video)
+        .then(|| {
+            f.category
+                .map(|id| Link::to(DocKind::Category, id))
+                .or(f.genre.map(|id| Link::to(DocKind::Genre, id)))
+                .or(f.cast_member.map(|id| Link::to(DocKind::CastMember, id)))
+        })
+        .flatten();
+    video.or_else(|| query.links.first().cloned())
 }

@@ -26,8 +26,8 @@ use scylla::statement::prepared::PreparedStatement;
 use scylla::value::CqlValue;
 
 use super::{
-    Audience, CatalogReads, Changes, Cursor, DocReads, DocStore, ListQuery, Page, SortKey,
-    StoreError, backend, links,
+    Audience, CatalogReads, Changes, Cursor, DocReads, DocStore, Link, ListQuery, Page, SortKey,
+    StoreError, backend, links, listed_by_link, narrowest_link,
 };
 use crate::Position;
 use crate::views::{Doc, DocKey, DocKind};
@@ -55,26 +55,20 @@ fn sort_name(sort: SortKey) -> &'static str {
         SortKey::Name => "name",
         SortKey::LaunchYear => "launch_year",
         SortKey::CreatedAt => "created_at",
+        SortKey::Due => "due",
     }
 }
 
-const SORTS: [SortKey; 3] = [SortKey::Name, SortKey::LaunchYear, SortKey::CreatedAt];
-
 /// The partition of `doc_lists` holding a list.
-fn list_name(
-    kind: DocKind,
-    audience: Audience,
-    sort: SortKey,
-    link: Option<(DocKind, uuid::Uuid)>,
-) -> String {
+fn list_name(kind: DocKind, audience: Audience, sort: SortKey, link: Option<&Link>) -> String {
     let mut name = format!(
         "{}/{}/{}",
         kind.as_str(),
         audience_name(audience),
         sort_name(sort)
     );
-    if let Some((link_kind, target)) = link {
-        name.push_str(&format!("/{}={target}", link_kind.as_str()));
+    if let Some(link) = link {
+        name.push_str(&format!("/{}={}", link.field, link.value));
     }
     name
 }
@@ -90,14 +84,17 @@ fn list_rows(doc: &Doc) -> BTreeSet<ListRow> {
         audiences.push(Audience::Admins);
     }
     let mut filters = vec![None];
-    if key.kind == DocKind::Video {
+    if listed_by_link(key.kind) {
         filters.extend(links(doc).into_iter().map(Some));
     }
     let mut rows = BTreeSet::new();
     for &audience in &audiences {
-        for sort in SORTS {
-            for &link in &filters {
-                rows.insert((list_name(key.kind, audience, sort, link), sort.value(doc)));
+        for &sort in SortKey::of(key.kind) {
+            for link in &filters {
+                rows.insert((
+                    list_name(key.kind, audience, sort, link.as_ref()),
+                    sort.value(doc),
+                ));
             }
         }
     }
@@ -106,16 +103,18 @@ fn list_rows(doc: &Doc) -> BTreeSet<ListRow> {
 
 /// The list a query reads: the narrowest one its filters name (the rest are checked per row).
 fn list_for(query: &ListQuery) -> String {
-    let link = if query.kind == DocKind::Video {
-        let f = &query.filter;
-        f.category
-            .map(|id| (DocKind::Category, id))
-            .or(f.genre.map(|id| (DocKind::Genre, id)))
-            .or(f.cast_member.map(|id| (DocKind::CastMember, id)))
+    // A sort the kind has no list for reads the default one (as other stores sort by name).
+    let sort = if SortKey::of(query.kind).contains(&query.sort) {
+        query.sort
     } else {
-        None
+        SortKey::Name
     };
-    list_name(query.kind, query.audience, query.sort, link)
+    list_name(
+        query.kind,
+        query.audience,
+        sort,
+        narrowest_link(query).as_ref(),
+    )
 }
 
 struct Statements {
@@ -519,22 +518,44 @@ mod tests {
         let mut checked = 0;
         for kind in DocKind::ALL {
             for audience in [Audience::Viewers, Audience::Admins] {
-                for filter in [
-                    VideoFilter::default(),
-                    VideoFilter {
-                        category: Some(uuid::Uuid::from_u64_pair(0x00c0_ffee, 2)),
-                        ..VideoFilter::default()
-                    },
-                    VideoFilter {
-                        cast_member: Some(uuid::Uuid::from_u64_pair(0x00c0_ffee, 11)),
-                        ..VideoFilter::default()
-                    },
-                ] {
-                    for sort in SORTS {
+                let id = |n| uuid::Uuid::from_u64_pair(0x00c0_ffee, n);
+                let queries = [
+                    (VideoFilter::default(), None),
+                    (
+                        VideoFilter {
+                            category: Some(id(2)),
+                            ..VideoFilter::default()
+                        },
+                        None,
+                    ),
+                    (
+                        VideoFilter {
+                            cast_member: Some(id(11)),
+                            ..VideoFilter::default()
+                        },
+                        None,
+                    ),
+                    (VideoFilter::default(), Some(Link::new("plan", id(201)))),
+                    (VideoFilter::default(), Some(Link::new("status", "ACTIVE"))),
+                    (
+                        VideoFilter::default(),
+                        Some(Link::new(
+                            "account",
+                            crate::views::account_doc_id("account-1"),
+                        )),
+                    ),
+                ];
+                // Kinds without lists per link check links per row instead.
+                let queries = queries
+                    .into_iter()
+                    .filter(|(_, link)| link.is_none() || listed_by_link(kind));
+                for (filter, link) in queries {
+                    for &sort in SortKey::of(kind) {
                         let query = ListQuery {
                             kind,
                             audience,
                             filter: filter.clone(),
+                            links: link.iter().cloned().collect(),
                             sort,
                             ..ListQuery::new(kind)
                         };

@@ -31,6 +31,7 @@ CREATE TABLE IF NOT EXISTS docs (
     sort_name TEXT NOT NULL,
     sort_year TEXT NOT NULL,
     sort_created TEXT NOT NULL,
+    sort_due TEXT NOT NULL DEFAULT '',
     launch_year INTEGER,
     rating TEXT,
     body TEXT NOT NULL,
@@ -39,6 +40,7 @@ CREATE TABLE IF NOT EXISTS docs (
 CREATE INDEX IF NOT EXISTS docs_by_name ON docs (kind, sort_name, id);
 CREATE INDEX IF NOT EXISTS docs_by_year ON docs (kind, sort_year, id);
 CREATE INDEX IF NOT EXISTS docs_by_created ON docs (kind, sort_created, id);
+CREATE INDEX IF NOT EXISTS docs_by_due ON docs (kind, sort_due, id);
 CREATE TABLE IF NOT EXISTS doc_links (
     link_kind TEXT NOT NULL,
     target TEXT NOT NULL,
@@ -103,6 +105,7 @@ impl SqliteCatalog {
                     .await
                     .map_err(backend)?;
                 let writer = connect(&db).await?;
+                migrate(&writer).await?;
                 writer.execute_batch(SCHEMA).await.map_err(backend)?;
                 let mut readers = Vec::with_capacity(READERS);
                 for _ in 0..READERS {
@@ -125,6 +128,28 @@ impl SqliteCatalog {
         let n = self.inner.next_reader.fetch_add(1, Ordering::Relaxed);
         self.inner.readers[n % self.inner.readers.len()].clone()
     }
+}
+
+/// Brings a store made by an older version up to [`SCHEMA`]: columns added since are added
+/// (their values are filled as documents are written again; a rebuild fills them all).
+async fn migrate(conn: &Connection) -> Result<(), StoreError> {
+    let mut rows = conn
+        .query("SELECT name FROM pragma_table_info('docs')", ())
+        .await
+        .map_err(backend)?;
+    let mut columns = Vec::new();
+    while let Some(row) = rows.next().await.map_err(backend)? {
+        columns.push(row.get::<String>(0).map_err(backend)?);
+    }
+    if !columns.is_empty() && !columns.iter().any(|c| c == "sort_due") {
+        conn.execute(
+            "ALTER TABLE docs ADD COLUMN sort_due TEXT NOT NULL DEFAULT ''",
+            (),
+        )
+        .await
+        .map_err(backend)?;
+    }
+    Ok(())
 }
 
 async fn connect(db: &libsql::Database) -> Result<Connection, StoreError> {
@@ -154,6 +179,7 @@ fn sort_column(key: SortKey) -> &'static str {
         SortKey::Name => "sort_name",
         SortKey::LaunchYear => "sort_year",
         SortKey::CreatedAt => "sort_created",
+        SortKey::Due => "sort_due",
     }
 }
 
@@ -238,14 +264,14 @@ impl DocStore for SqliteCatalog {
                 let written = tx
                     .execute(
                         "INSERT INTO docs (kind, id, version, visible, deleted, sort_name,
-                             sort_year, sort_created, launch_year, rating, body)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+                             sort_year, sort_created, launch_year, rating, body, sort_due)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
                          ON CONFLICT (kind, id) DO UPDATE SET
                              version = excluded.version, visible = excluded.visible,
                              deleted = excluded.deleted, sort_name = excluded.sort_name,
                              sort_year = excluded.sort_year, sort_created = excluded.sort_created,
                              launch_year = excluded.launch_year, rating = excluded.rating,
-                             body = excluded.body
+                             body = excluded.body, sort_due = excluded.sort_due
                          WHERE excluded.version > docs.version",
                         vec![
                             Value::Text(key.kind.as_str().to_owned()),
@@ -259,6 +285,7 @@ impl DocStore for SqliteCatalog {
                             launch_year,
                             rating,
                             Value::Text(body),
+                            Value::Text(SortKey::Due.value(doc)),
                         ],
                     )
                     .await
@@ -272,13 +299,13 @@ impl DocStore for SqliteCatalog {
                 )
                 .await
                 .map_err(backend)?;
-                for (link_kind, target) in links(doc) {
+                for link in links(doc) {
                     tx.execute(
                         "INSERT OR IGNORE INTO doc_links (link_kind, target, kind, id)
                          VALUES (?1, ?2, ?3, ?4)",
                         (
-                            link_kind.as_str(),
-                            target.to_string(),
+                            link.field,
+                            link.value,
                             key.kind.as_str(),
                             key.id.to_string(),
                         ),
@@ -348,6 +375,21 @@ impl CatalogReads for SqliteCatalog {
                 if let Some(rating) = &f.rating {
                     bind(&mut sql, " AND rating = ?", Value::Text(rating.clone()));
                 }
+            }
+            for link in &query.links {
+                bind(
+                    &mut sql,
+                    &format!(
+                        " AND id IN (SELECT id FROM doc_links WHERE kind = '{}' AND link_kind = ?",
+                        query.kind.as_str()
+                    ),
+                    Value::Text(link.field.to_owned()),
+                );
+                bind(
+                    &mut sql,
+                    " AND target = ?)",
+                    Value::Text(link.value.clone()),
+                );
             }
             let (compare, order) = if query.descending {
                 ("<", "DESC")
