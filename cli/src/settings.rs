@@ -28,6 +28,59 @@ pub(crate) struct Settings {
     pub(crate) projectors: ProjectorsSettings,
     pub(crate) query_api: QueryApiSettings,
     pub(crate) encoder: EncoderSettings,
+    pub(crate) payments: PaymentsSettings,
+    pub(crate) scheduler: SchedulerSettings,
+}
+
+/// How customers are charged.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub(crate) struct PaymentsSettings {
+    /// `development`, the only provider built so far: it charges test cards
+    /// (`card_4242424242424242`) by rule and moves no money.
+    pub(crate) provider: PaymentProviderName,
+    /// The development provider's ledger, shared by the processes of one machine; unset means
+    /// `payments/development.db` under the data directory.
+    pub(crate) ledger: Option<PathBuf>,
+    /// The development provider's rules, first match wins (`pattern` = a card number, or
+    /// digits then `*`; `outcome` = `approve`, `decline` with `code` and `message`, or
+    /// `unavailable`); unset means the test cards of Stripe's documentation.
+    pub(crate) rules: Option<Vec<codeflix_payments::CardRule>>,
+}
+
+/// Which payment provider charges customers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum PaymentProviderName {
+    #[default]
+    Development,
+}
+
+/// The billing scheduler: what time makes due (renewal charges, retries, trial notices,
+/// expiries).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub(crate) struct SchedulerSettings {
+    /// Where `codeflix scheduler` serves `/healthz`, `/readyz` and `/metrics`.
+    pub(crate) listen: SocketAddr,
+    /// How often it looks for what is due, e.g. `30s`.
+    #[serde(with = "humantime_serde")]
+    pub(crate) every: Duration,
+    /// For demonstrations only: the scheduler's clock runs this far ahead, e.g. `31d`, so that
+    /// renewals, trial ends and expiries happen without waiting. Refused unless payments are
+    /// the development provider's.
+    #[serde(with = "humantime_serde")]
+    pub(crate) clock_offset: Duration,
+}
+
+impl Default for SchedulerSettings {
+    fn default() -> Self {
+        SchedulerSettings {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8085)),
+            every: Duration::from_secs(30),
+            clock_offset: Duration::ZERO,
+        }
+    }
 }
 
 /// The encoder's role: uploads of videos and trailers into adaptive HLS/DASH ladders.
@@ -347,6 +400,8 @@ impl Default for Settings {
             projectors: ProjectorsSettings::default(),
             query_api: QueryApiSettings::default(),
             encoder: EncoderSettings::default(),
+            payments: PaymentsSettings::default(),
+            scheduler: SchedulerSettings::default(),
         }
     }
 }
@@ -472,6 +527,32 @@ impl Settings {
     /// The development issuer's signing key.
     pub(crate) fn dev_issuer_key(&self) -> PathBuf {
         self.data_dir.join("dev-issuer").join("signing-key.pem")
+    }
+
+    /// The payment provider as configured.
+    pub(crate) async fn payments(
+        &self,
+    ) -> anyhow::Result<std::sync::Arc<dyn codeflix_payments::PaymentProvider>> {
+        let p = &self.payments;
+        match p.provider {
+            PaymentProviderName::Development => {
+                let ledger = p
+                    .ledger
+                    .clone()
+                    .unwrap_or_else(|| self.data_dir.join("payments").join("development.db"));
+                let rules = p
+                    .rules
+                    .clone()
+                    .unwrap_or_else(codeflix_payments::DevelopmentPayments::default_rules);
+                let provider = codeflix_payments::DevelopmentPayments::open(&ledger, rules)
+                    .await
+                    .map_err(|e| {
+                        anyhow::Error::new(e)
+                            .context(format!("opening the payment ledger {}", ledger.display()))
+                    })?;
+                Ok(std::sync::Arc::new(provider))
+            }
+        }
     }
 
     /// The media store: the configured URL, or a directory under the data directory.

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use codeflix_auth::{DevIssuer, Verifier, VerifierConfig};
 use codeflix_eventlog::{EventLog, EventLogConfig, EventLogError};
+use codeflix_payments::PaymentProvider;
 
 use crate::AppState;
 use crate::media::MediaStore;
@@ -27,6 +28,8 @@ pub struct CommandApiConfig {
     pub upload_expiry: Duration,
     /// How often abandoned uploads are looked for.
     pub sweep_every: Duration,
+    /// Where customers are charged.
+    pub payments: Arc<dyn PaymentProvider>,
 }
 
 /// Whose tokens are accepted.
@@ -146,7 +149,12 @@ impl Application {
             config.sweep_every,
             config.upload_expiry,
         );
-        let state = AppState::new(log.clone(), Arc::new(Verifier::new(verifier)), config.media);
+        let state = AppState::new(
+            log.clone(),
+            Arc::new(Verifier::new(verifier)),
+            config.media,
+            config.payments,
+        );
         let router = crate::router(state, dev_issuer.clone());
         tracing::info!(listen = %address, %issuer, "command API ready");
         Ok(Application {

@@ -52,6 +52,16 @@ async fn preamble<R: Resource>(
 ) -> Result<(Caller, Vec<(String, Uuid)>, String), Problem> {
     let caller = Caller::from_request_parts(parts, state).await?;
     caller.require(R::ROLE)?;
+    let (ids, target) = path_ids(parts, state).await?;
+    Ok((caller, ids, target))
+}
+
+/// The path's ids by parameter name, each checked to be a UUID, and the request target
+/// (`POST /videos/<id>/publish`) with the ids as parsed: what idempotency keys are scoped to.
+pub(crate) async fn path_ids(
+    parts: &mut Parts,
+    state: &AppState,
+) -> Result<(Vec<(String, Uuid)>, String), Problem> {
     let params = RawPathParams::from_request_parts(parts, state)
         .await
         .map_err(|e| Problem::bad_request(e.body_text()))?;
@@ -73,7 +83,7 @@ async fn preamble<R: Resource>(
     for (name, id) in &ids {
         path = path.replace(&format!("{{{name}}}"), &id.to_string());
     }
-    Ok((caller, ids, format!("{} {path}", parts.method)))
+    Ok((ids, format!("{} {path}", parts.method)))
 }
 
 impl<R: Resource> FromRequestParts<AppState> for Command<R> {

@@ -243,6 +243,20 @@ impl Fields {
         self.integer(name, parse)
     }
 
+    /// A required id (UUID).
+    pub fn id(&mut self, name: &str) -> Option<Uuid> {
+        match self.take(name) {
+            None => self.missing(name),
+            Some(Value::String(text)) if Uuid::parse_str(&text).is_ok() => {
+                Uuid::parse_str(&text).ok()
+            }
+            Some(_) => {
+                self.error(name, "must be an id (UUID)");
+                None
+            }
+        }
+    }
+
     /// A list of ids, empty when absent; duplicates are reported.
     pub fn ids(&mut self, name: &str) -> Option<Vec<Uuid>> {
         let items = match self.take(name) {

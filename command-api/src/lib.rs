@@ -1,4 +1,5 @@
-//! The admins' command API: catalog commands over HTTP, appended to the event log.
+//! The command API: the admins' catalog and plans, and customers' subscriptions, over HTTP,
+//! appended to the event log.
 //!
 //! Every write is authenticated (bearer JWT, [`codeflix_auth`]), parsed into the domain's value
 //! objects with every broken rule reported at once ([`input`]), decided against the aggregate's
@@ -30,6 +31,7 @@ use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use codeflix_auth::{DevIssuer, Verifier};
 use codeflix_eventlog::EventLog;
+use codeflix_payments::PaymentProvider;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use serde_json::json;
 
@@ -47,6 +49,7 @@ struct Inner {
     upload_locks: routes::media::tus::UploadLocks,
     metrics: Metrics,
     http: reqwest::Client,
+    payments: Arc<dyn PaymentProvider>,
     /// A Kafka client kept for readiness probes (created once; it connects on demand).
     kafka_probe: Result<Arc<BaseConsumer>, String>,
     readiness: codeflix_http::ProbeCache,
@@ -62,7 +65,12 @@ impl std::fmt::Debug for AppState {
 }
 
 impl AppState {
-    pub fn new(log: Arc<EventLog>, verifier: Arc<Verifier>, media: media::MediaStore) -> Self {
+    pub fn new(
+        log: Arc<EventLog>,
+        verifier: Arc<Verifier>,
+        media: media::MediaStore,
+        payments: Arc<dyn PaymentProvider>,
+    ) -> Self {
         let kafka_probe = log
             .config()
             .client(&[])
@@ -76,6 +84,7 @@ impl AppState {
             log,
             verifier,
             media,
+            payments,
             upload_locks: routes::media::tus::UploadLocks::default(),
             metrics,
             http: reqwest::Client::builder()
@@ -101,6 +110,11 @@ impl AppState {
         &self.0.media
     }
 
+    /// Where customers are charged.
+    pub fn payments(&self) -> &dyn PaymentProvider {
+        self.0.payments.as_ref()
+    }
+
     fn upload_locks(&self) -> &routes::media::tus::UploadLocks {
         &self.0.upload_locks
     }
@@ -109,7 +123,7 @@ impl AppState {
 /// The whole HTTP surface: resources, operations endpoints, the OpenAPI document and its UI, and
 /// the development issuer's endpoints when one is given.
 pub fn router(state: AppState, dev_issuer: Option<Arc<DevIssuer>>) -> Router {
-    use routes::{cast_members, categories, genres, media, plans, videos};
+    use routes::{cast_members, categories, genres, media, plans, subscriptions, videos};
     let api = Router::new()
         .route("/categories", post(categories::create))
         .route(
@@ -162,6 +176,17 @@ pub fn router(state: AppState, dev_issuer: Option<Arc<DevIssuer>>) -> Router {
         .route("/plans/{id}", put(plans::update))
         .route("/plans/{id}/activate", post(plans::activate))
         .route("/plans/{id}/deactivate", post(plans::deactivate))
+        .route("/subscriptions", post(subscriptions::create))
+        .route("/subscriptions/{id}/cancel", post(subscriptions::cancel))
+        .route(
+            "/subscriptions/{id}/uncancel",
+            post(subscriptions::uncancel),
+        )
+        .route(
+            "/subscriptions/{id}/payment-method",
+            put(subscriptions::change_payment_method),
+        )
+        .route("/subscriptions/{id}/pay", post(subscriptions::pay))
         .route("/healthz", get(codeflix_http::healthz))
         .route("/readyz", get(readyz))
         .route("/openapi.json", get(openapi_json))

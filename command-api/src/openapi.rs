@@ -9,13 +9,13 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::{cast_members, categories, genres, media, plans, videos};
+use crate::routes::{cast_members, categories, genres, media, plans, subscriptions, videos};
 
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "Codeflix command API",
-        description = "Catalog and plan administration: every accepted write appends domain events to Kafka \
+        description = "Catalog and plan administration, and customers' subscriptions: every accepted write appends domain events to Kafka \
             and answers with the new version (ETag), the event ids and a consistency token. \
             Send `If-Match` to write only over the version you read, and `Idempotency-Key` to make \
             retries safe. Errors are RFC 9457 problem details."
@@ -31,6 +31,8 @@ use crate::routes::{cast_members, categories, genres, media, plans, videos};
         media::upload, media::tus::create_upload, media::tus::upload_status, media::tus::upload_chunk,
         media::tus::delete_upload,
         plans::create, plans::update, plans::activate, plans::deactivate,
+        subscriptions::create, subscriptions::cancel, subscriptions::uncancel,
+        subscriptions::change_payment_method, subscriptions::pay,
     ),
     components(schemas(crate::problem::ProblemDetails, crate::problem::FieldError,
         crate::write::Written, crate::write::Pending, media::SlotName)),
@@ -40,6 +42,9 @@ use crate::routes::{cast_members, categories, genres, media, plans, videos};
         (name = "media", description = "Uploads: one request, or resumable with tus 1.0"),
         (name = "plans", description = "What customers subscribe to; a change applies to new \
             subscriptions only"),
+        (name = "subscriptions", description = "Customers subscribe, cancel, take a \
+            cancellation back, change the payment method and pay what is due; admins holding \
+            billing-subscriptions may act for them"),
     )
 )]
 pub(crate) struct ApiDoc;

@@ -237,6 +237,15 @@ pub fn reference_problem(field: &str, detail: impl Into<String>) -> Problem {
     problem
 }
 
+/// What came of an accepted command.
+#[derive(Debug)]
+pub enum Accepted {
+    /// Appended and confirmed in Kafka (or a replay of such a write).
+    Appended(Appended),
+    /// Stored, not yet confirmed in Kafka: repeat it with the same `Idempotency-Key`.
+    Unconfirmed(Version),
+}
+
 impl AppState {
     /// Decides and appends `command`, answering as HTTP: 200/201 with the new version, or the
     /// problem; `location` is set for creates.
@@ -252,12 +261,31 @@ impl AppState {
         A: Aggregate + Send + Sync + 'static,
         A::Error: DomainProblem,
     {
-        let aggregate = A::TYPE.as_str();
         let expected = if location.is_some() {
             ExpectedVersion::Exactly(Version::INITIAL)
         } else {
             write.expected
         };
+        let accepted = self
+            .decide::<A>(&write, aggregate_id, expected, command)
+            .await?;
+        Ok(respond(id, accepted, location, ()))
+    }
+
+    /// Decides and appends `command` expecting `expected`, counting the outcome; a rejection
+    /// is the problem a client can act on.
+    pub async fn decide<A>(
+        &self,
+        write: &Write,
+        aggregate_id: &A::Id,
+        expected: ExpectedVersion,
+        command: A::Command,
+    ) -> Result<Accepted, Problem>
+    where
+        A: Aggregate + Send + Sync + 'static,
+        A::Error: DomainProblem,
+    {
+        let aggregate = A::TYPE.as_str();
         let result = self
             .log()
             .execute_request::<A>(
@@ -280,38 +308,85 @@ impl AppState {
             Err(ExecuteError::Unavailable(_)) => "unavailable",
         };
         self.metrics().command(aggregate, outcome);
-        match result {
-            Ok(appended) => Ok(written(id, appended, location)),
-            Err(ExecuteError::Rejected(error)) => Err(error.problem()),
-            Err(ExecuteError::Conflict { expected, current }) => Err(Problem::new(
-                StatusCode::CONFLICT,
-                "version-conflict",
-                "The resource changed since you read it",
-                format!(
-                    "If-Match expected version {expected} but it is at version {current}; \
+        accept(result)
+    }
+
+    /// The answer to the command `write` names if it ran before on aggregate `id` (a retry
+    /// with the same `Idempotency-Key`); none if it did not. Asked before acting outside the
+    /// event log (charging a card), so that a retry only repeats the answer.
+    pub async fn earlier<A>(
+        &self,
+        write: &Write,
+        aggregate_id: &A::Id,
+    ) -> Result<Option<Accepted>, Problem>
+    where
+        A: Aggregate + Send + Sync + 'static,
+        A::Error: DomainProblem,
+    {
+        if !write.keyed {
+            return Ok(None);
+        }
+        match self
+            .log()
+            .earlier::<A>(&write.ctx, aggregate_id, write.digest.as_deref())
+            .await
+        {
+            Ok(None) => Ok(None),
+            Ok(Some(appended)) => accept::<A::Error>(Ok(appended)).map(Some),
+            Err(error) => accept(Err(error)).map(Some),
+        }
+    }
+}
+
+/// What an event log's answer is for the client.
+fn accept<E: DomainProblem>(
+    result: Result<Appended, ExecuteError<E>>,
+) -> Result<Accepted, Problem> {
+    match result {
+        Ok(appended) => Ok(Accepted::Appended(appended)),
+        Err(ExecuteError::Rejected(error)) => Err(error.problem()),
+        Err(ExecuteError::Conflict { expected, current }) => Err(Problem::new(
+            StatusCode::CONFLICT,
+            "version-conflict",
+            "The resource changed since you read it",
+            format!(
+                "If-Match expected version {expected} but it is at version {current}; \
                      re-read it and decide again"
-                ),
-            )
-            .with_current_version(current.get())),
-            Err(ExecuteError::DifferentRequest { .. }) => Err(field_rule(
-                "Idempotency-Key",
-                "was already used for this operation with a different body",
-            )),
-            Err(ExecuteError::CommandIdReused { .. }) => Err(field_rule(
-                "Idempotency-Key",
-                "was already used for another resource or operation",
-            )),
-            Err(ExecuteError::Unconfirmed { version }) => {
-                let body = Pending {
-                    id,
-                    version: version.get(),
-                    detail: "accepted and stored; its events are not confirmed in Kafka yet".into(),
-                };
-                Ok((StatusCode::ACCEPTED, etag(version.get()), axum::Json(body)).into_response())
-            }
-            Err(ExecuteError::Unavailable(error)) => {
-                Err(Problem::fault("appending to the event log", &error))
-            }
+            ),
+        )
+        .with_current_version(current.get())),
+        Err(ExecuteError::DifferentRequest { .. }) => Err(field_rule(
+            "Idempotency-Key",
+            "was already used for this operation with a different body",
+        )),
+        Err(ExecuteError::CommandIdReused { .. }) => Err(field_rule(
+            "Idempotency-Key",
+            "was already used for another resource or operation",
+        )),
+        Err(ExecuteError::Unconfirmed { version }) => Ok(Accepted::Unconfirmed(version)),
+        Err(ExecuteError::Unavailable(error)) => {
+            Err(Problem::fault("appending to the event log", &error))
+        }
+    }
+}
+
+/// The answer to an accepted write: 200, or 201 with `location` for creates, the [`Written`]
+/// body with `extra`'s fields beside it; 202 [`Pending`] when Kafka has not confirmed it yet.
+pub fn respond(
+    id: Uuid,
+    accepted: Accepted,
+    location: Option<String>,
+    extra: impl Serialize,
+) -> Response {
+    match accepted {
+        Accepted::Appended(appended) => written(id, appended, location, extra),
+        Accepted::Unconfirmed(version) => {
+            let body = Pending {
+                id,
+                version: version.get(),
+                detail: "accepted and stored; its events are not confirmed in Kafka yet".into(),
+            };
+            (StatusCode::ACCEPTED, etag(version.get()), axum::Json(body)).into_response()
         }
     }
 }
@@ -323,20 +398,38 @@ fn etag(version: u64) -> [(axum::http::HeaderName, HeaderValue); 1] {
     )]
 }
 
-fn written(id: Uuid, appended: Appended, location: Option<String>) -> Response {
+/// A [`Written`] body with more fields beside its own.
+#[derive(Serialize)]
+struct WrittenWith<T> {
+    #[serde(flatten)]
+    written: Written,
+    #[serde(flatten)]
+    extra: T,
+}
+
+fn written(
+    id: Uuid,
+    appended: Appended,
+    location: Option<String>,
+    extra: impl Serialize,
+) -> Response {
     let token = appended.positions.last().map(ToString::to_string);
-    let body = Written {
-        id,
-        version: appended.aggregate_version.get(),
-        event_ids: appended.event_ids.iter().map(|e| e.0).collect(),
-        consistency_token: token.clone(),
+    let version = appended.aggregate_version.get();
+    let body = WrittenWith {
+        written: Written {
+            id,
+            version,
+            event_ids: appended.event_ids.iter().map(|e| e.0).collect(),
+            consistency_token: token.clone(),
+        },
+        extra,
     };
     let status = if location.is_some() {
         StatusCode::CREATED
     } else {
         StatusCode::OK
     };
-    let mut response = (status, etag(body.version), axum::Json(body)).into_response();
+    let mut response = (status, etag(version), axum::Json(body)).into_response();
     let headers = response.headers_mut();
     if let Some(token) = token.and_then(|t| HeaderValue::from_str(&t).ok()) {
         headers.insert(CONSISTENCY_TOKEN, token);

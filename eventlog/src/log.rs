@@ -399,6 +399,29 @@ impl EventLog {
     }
 
     /// The earlier result of a command id.
+    /// The result of the command `ctx` names if it was executed before on aggregate `id` (a
+    /// retry), without deciding anything: for edges that must not act again (charge a card, say)
+    /// before asking the aggregate.
+    pub async fn earlier<A: Aggregate + Send + Sync + 'static>(
+        &self,
+        ctx: &CommandContext,
+        id: &A::Id,
+        digest: Option<&str>,
+    ) -> Result<Option<Appended>, ExecuteError<A::Error>> {
+        match self
+            .store
+            .command(ctx.command_id)
+            .await
+            .map_err(EventLogError::from)?
+        {
+            Some(record) => self
+                .replay(record, A::TYPE, &id.to_string(), digest)
+                .await
+                .map(Some),
+            None => Ok(None),
+        }
+    }
+
     async fn replay<E>(
         &self,
         record: CommandRecord,

@@ -11,6 +11,7 @@ use codeflix_eventlog::embedded::EmbeddedStack;
 use codeflix_eventlog::reader::{DecodedRecord, decode_all, read_snapshot};
 use codeflix_eventlog::topics::event_topic;
 use codeflix_eventlog::{EventLog, EventLogConfig};
+use codeflix_payments::DevelopmentPayments;
 use codeflix_storage::MediaStore;
 use reqwest::Method;
 use serde_json::Value;
@@ -24,6 +25,9 @@ pub struct CommandApi {
     /// The client's HTTP client, for requests the helpers do not cover.
     pub http: reqwest::Client,
     pub issuer: Arc<DevIssuer>,
+    /// The development payment provider the API charges through (its ledger in the scratch
+    /// directory).
+    pub payments: DevelopmentPayments,
     pub log: Arc<EventLog>,
     config: EventLogConfig,
     task: tokio::task::JoinHandle<()>,
@@ -61,6 +65,12 @@ impl CommandApi {
         mut config: EventLogConfig,
     ) -> CommandApi {
         config.ack_timeout = Duration::from_secs(20);
+        let payments = DevelopmentPayments::open(
+            &dir.path().join("payments.db"),
+            DevelopmentPayments::default_rules(),
+        )
+        .await
+        .unwrap();
         let app = Application::build(CommandApiConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             public_url: None,
@@ -69,6 +79,7 @@ impl CommandApi {
             media: MediaStore::local(&dir.path().join("media")).unwrap(),
             upload_expiry: Duration::from_secs(24 * 3600),
             sweep_every: Duration::from_secs(600),
+            payments: Arc::new(payments.clone()),
         })
         .await
         .unwrap();
@@ -82,6 +93,7 @@ impl CommandApi {
             http: client.http.clone(),
             client,
             issuer,
+            payments,
             log,
             dir,
             embedded,

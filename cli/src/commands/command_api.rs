@@ -16,10 +16,10 @@ pub(crate) async fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
 
 /// The command API as configured, bound to its port, its event log connected.
 pub(crate) async fn start(settings: &Settings) -> anyhow::Result<Application> {
-    Ok(Application::build(config(settings)?).await?)
+    Ok(Application::build(config(settings).await?).await?)
 }
 
-fn config(settings: &Settings) -> anyhow::Result<CommandApiConfig> {
+async fn config(settings: &Settings) -> anyhow::Result<CommandApiConfig> {
     let auth = &settings.auth;
     Ok(CommandApiConfig {
         listen: settings.command_api.listen,
@@ -36,5 +36,6 @@ fn config(settings: &Settings) -> anyhow::Result<CommandApiConfig> {
         media: settings.media_store()?,
         upload_expiry: settings.media.upload_expiry,
         sweep_every: Duration::from_secs(600),
+        payments: settings.payments().await?,
     })
 }

@@ -5,4 +5,5 @@ pub(crate) mod categories;
 pub(crate) mod genres;
 pub(crate) mod media;
 pub(crate) mod plans;
+pub(crate) mod subscriptions;
 pub(crate) mod videos;

@@ -8,3 +8,4 @@ mod contract;
 mod media;
 mod plans;
 mod rejections;
+mod subscriptions;
