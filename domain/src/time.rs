@@ -62,6 +62,13 @@ impl Timestamp {
             .map(Self::from_datetime)
     }
 
+    /// RFC 3339 in UTC with exactly six decimals (`2026-01-31T12:00:00.000000Z`): as text,
+    /// these sort like the instants, which is how read models order by time.
+    pub fn to_rfc3339_micros(self) -> String {
+        self.to_datetime()
+            .to_rfc3339_opts(SecondsFormat::Micros, true)
+    }
+
     /// Adds calendar months, clamping to the end of shorter months (Jan 31 + 1 month = Feb 28/29).
     pub fn checked_add_months(self, months: u32) -> Option<Timestamp> {
         self.to_datetime()

@@ -6,7 +6,6 @@
 //! projection has never seen — is [`Step::Rejected`] with the reason, for the dead-letter topic:
 //! redriving the dead letters in order then repairs the document.
 
-use chrono::SecondsFormat;
 use codeflix_domain::catalog::cast_member::CastMemberEvent;
 use codeflix_domain::catalog::category::CategoryEvent;
 use codeflix_domain::catalog::genre::GenreEvent;
@@ -64,8 +63,7 @@ pub fn doc_key(metadata: &EventMetadata, event: &AnyEvent) -> Option<Result<DocK
 
 /// RFC 3339 with microseconds, so that texts sort like instants.
 pub fn instant(at: Timestamp) -> String {
-    at.to_datetime()
-        .to_rfc3339_opts(SecondsFormat::Micros, true)
+    at.to_rfc3339_micros()
 }
 
 fn ids<T: Copy>(list: &[T], uuid: impl Fn(T) -> Uuid) -> Vec<Uuid> {
