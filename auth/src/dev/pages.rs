@@ -356,7 +356,7 @@ pub(crate) fn stale(reason: &str) -> Page {
 
 /// Too many attempts: how long to wait, rounded up to the minute.
 pub(crate) fn too_many(wait: Duration, what: &str) -> Page {
-    let seconds = wait.as_secs().max(1);
+    let seconds = (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1);
     let minutes = seconds.div_ceil(60);
     let plural = if minutes == 1 { "" } else { "s" };
     let body = format!(
