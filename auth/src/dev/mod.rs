@@ -542,6 +542,13 @@ mod tests {
     }
 
     #[test]
+    fn errors_can_travel_between_threads() {
+        fn sendable<T: std::error::Error + Send + Sync + 'static>() {}
+        sendable::<DevIssuerError>();
+        sendable::<AddUserError>();
+    }
+
+    #[test]
     fn paths_follow_keycloak() {
         assert_eq!(
             url_path("http://127.0.0.1:8080/realms/codeflix/"),
