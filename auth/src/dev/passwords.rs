@@ -96,19 +96,24 @@ impl Hasher {
             .await
     }
 
+    /// Runs `work` on the blocking threads, at most [`AT_ONCE`] at a time: the permit goes with
+    /// the work, so a caller that stops waiting does not free its place early.
     async fn blocking<T: Send + 'static>(
         &self,
         work: impl FnOnce() -> Result<T, HashError> + Send + 'static,
     ) -> Result<T, HashError> {
         // The semaphore is never closed.
-        let _permit = self
-            .permits
-            .acquire()
+        let permit = Arc::clone(&self.permits)
+            .acquire_owned()
             .await
             .map_err(|e| HashError::Argon2(e.to_string()))?;
-        tokio::task::spawn_blocking(work)
-            .await
-            .map_err(HashError::Worker)?
+        tokio::task::spawn_blocking(move || {
+            let done = work();
+            drop(permit);
+            done
+        })
+        .await
+        .map_err(HashError::Worker)?
     }
 }
 

@@ -270,7 +270,7 @@ fn posted(
 ) -> Result<(String, Pending), Page> {
     let id = form
         .get("request_id")
-        .ok_or_else(|| pages::stale("The form says which sign-in it belongs to no more."))?;
+        .ok_or_else(|| pages::stale("The form does not say which sign-in it belongs to."))?;
     let pending = pending_of(issuer, id, headers)?;
     let token = form.get("csrf_token").unwrap_or_default();
     if digest(token) != digest(&pending.csrf_token) {

@@ -984,3 +984,74 @@ async fn discovery_names_every_endpoint_and_they_answer() {
             .is_none()
     );
 }
+
+#[tokio::test]
+async fn registrations_take_an_authorization_request_and_are_limited_per_address() {
+    let limits = AttemptLimits {
+        registrations_per_address: Limit {
+            max: 1,
+            window: Duration::from_secs(3600),
+        },
+        ..AttemptLimits::default()
+    };
+    let provider = start_with(DevIssuerOptions {
+        limits,
+        ..DevIssuerOptions::default()
+    })
+    .await;
+    let (_, challenge) = pkce();
+    // As Keycloak takes it: the registrations endpoint with the authorization request's
+    // parameters, checked as the authorization endpoint checks them.
+    let request = |redirect: &'static str| {
+        let challenge = challenge.clone();
+        let provider = &provider;
+        async move {
+            provider
+                .http
+                .get(provider.endpoint("registrations"))
+                .query(&[
+                    ("client_id", "codeflix-web"),
+                    ("redirect_uri", redirect),
+                    ("response_type", "code"),
+                    ("code_challenge", challenge.as_str()),
+                    ("code_challenge_method", "S256"),
+                ])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let refused = request("https://evil.example/cb").await;
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    assert!(refused.headers().get("location").is_none());
+    let mut forms = Vec::new();
+    for _ in 0..2 {
+        let page = request(REDIRECT).await;
+        assert_eq!(page.status(), StatusCode::OK);
+        let cookie = cookie_of(&page);
+        let html = page.text().await.unwrap();
+        assert!(html.contains("Create your Codeflix account"), "{html}");
+        forms.push(form_of(&html, &cookie));
+    }
+    let fields = |email: &'static str| {
+        [
+            ("email", email),
+            ("name", "Kim"),
+            ("password", PASSWORD),
+            ("password_confirmation", PASSWORD),
+        ]
+    };
+    let first = provider.submit(&forms[0], &fields("kim@example.com")).await;
+    assert_eq!(first.status(), StatusCode::FOUND);
+    let second = provider.submit(&forms[1], &fields("lee@example.com")).await;
+    assert_eq!(second.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(second.headers().contains_key("retry-after"));
+    assert!(
+        provider
+            .issuer
+            .user_by_email("lee@example.com")
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
