@@ -14,16 +14,19 @@ pub enum Role {
     Videos,
     /// Billing: plans.
     Plans,
+    /// Billing: customers' subscriptions (acting for a customer).
+    Subscriptions,
 }
 
 impl Role {
-    pub const ALL: [Role; 6] = [
+    pub const ALL: [Role; 7] = [
         Role::CatalogAdmin,
         Role::Categories,
         Role::Genres,
         Role::CastMembers,
         Role::Videos,
         Role::Plans,
+        Role::Subscriptions,
     ];
 
     /// The role's name in the identity provider.
@@ -35,6 +38,7 @@ impl Role {
             Role::CastMembers => "catalog-cast-members",
             Role::Videos => "catalog-videos",
             Role::Plans => "billing-plans",
+            Role::Subscriptions => "billing-subscriptions",
         }
     }
 }
