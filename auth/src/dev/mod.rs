@@ -5,13 +5,16 @@
 //! the APIs verify its tokens exactly as they verify a real issuer's: over HTTP.
 //!
 //! It is also a small OpenID Connect provider under the same paths Keycloak uses: accounts in a
-//! SQLite file beside the key ([`users`]), sign-in and registration pages ([`pages`]), the
-//! authorization-code flow with PKCE, refresh-token rotation and client credentials ([`flows`]),
-//! userinfo and logout ([`routes`]), and attempts limited per account and address ([`limits`]).
+//! SQLite file beside the key ([`users`]); authorization requests with PKCE and the sign-ins
+//! waiting for their page ([`flows`]); the sign-in and registration pages ([`pages`]) and their
+//! handlers ([`signin`]); the token endpoint's grants — code, rotating refresh tokens, client
+//! credentials ([`grants`]); userinfo, logout and the router ([`routes`]); attempts limited per
+//! account and address ([`limits`]).
 //! ADR 0021 says what it supports and what it does not.
 
 mod clients;
 mod flows;
+mod grants;
 mod key;
 mod limits;
 mod pages;
@@ -19,6 +22,7 @@ mod params;
 mod passwords;
 mod routes;
 mod rules;
+mod signin;
 mod tokens;
 mod users;
 
