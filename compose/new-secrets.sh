@@ -1,8 +1,8 @@
 #!/bin/sh
-# Writes the passwords docker-compose.yml needs, one random hex password per engine account, to
-# compose/secrets.env (or the file given). Pass it to every compose command with --env-file.
+# Writes the passwords docker-compose.yml needs, one random hex password per engine account (and
+# the codeflix-admin client's secret at Keycloak), to compose/secrets.env (or the file given). Pass it to every compose command with --env-file.
 # The engines keep some passwords in their volumes (ScyllaDB's superuser, Elasticsearch's
-# `elastic`): to change those, change them in the engine, or remove the volumes.
+# `elastic`, Keycloak's admin and the imported client secret): to change those, change them in the engine, or remove the volumes.
 set -eu
 out="${1:-$(dirname "$0")/secrets.env}"
 if [ -e "$out" ]; then
@@ -18,7 +18,8 @@ password() { od -An -N24 -tx1 /dev/urandom | tr -d ' \n'; }
     REGISTRY_CODEFLIX_PASSWORD REGISTRY_CONNECT_PASSWORD \
     SCYLLA_SUPERUSER_PASSWORD SCYLLA_CODEFLIX_PASSWORD \
     ELASTIC_PASSWORD ELASTIC_CODEFLIX_PASSWORD \
-    CONNECT_ADMIN_PASSWORD; do
+    CONNECT_ADMIN_PASSWORD \
+    KEYCLOAK_ADMIN_PASSWORD KEYCLOAK_CODEFLIX_ADMIN_SECRET; do
     printf '%s=%s\n' "$name" "$(password)"
   done
 } > "$out"

@@ -4,13 +4,19 @@
 //!   token names an unknown `kid`), expiry, issuer and optionally audience, and reads roles the way
 //!   Keycloak writes them (`realm_access.roles` and `resource_access.<client>.roles`).
 //! - [`DevIssuer`] is the embedded default: a signing key generated once and kept in the data
-//!   directory, Keycloak-shaped discovery and JWKS endpoints, and tokens minted on demand
-//!   (`codeflix token`).
+//!   directory, Keycloak-shaped discovery and JWKS endpoints, tokens minted on demand
+//!   (`codeflix token`), and a small OpenID Connect provider on Keycloak's paths: accounts,
+//!   sign-in and registration pages, the authorization-code flow with PKCE, rotating refresh
+//!   tokens, client credentials, userinfo and logout (ADR 0021).
 
 mod dev;
 mod roles;
 mod verify;
 
-pub use dev::{DevIssuer, TokenRequest};
-pub use roles::{Principal, Role};
+pub use dev::{
+    AddUserError, AttemptLimits, Broken, DevIssuer, DevIssuerError, DevIssuerOptions, Field,
+    HashError, Lifetimes, Limit, NewUser, Password, PatternError, Rule, StoreError, TokenRequest,
+    User, WEB_CLIENT_ID,
+};
+pub use roles::{Principal, Role, VIEWER_ROLE};
 pub use verify::{AuthError, DEFAULT_CLIENT_ID, Verifier, VerifierConfig};

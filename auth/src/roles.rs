@@ -43,6 +43,11 @@ impl Role {
     }
 }
 
+/// The realm role of customers: every account made by registration holds it, and nothing else.
+/// Whether a customer has paid is the subscriptions context's fact, not a role in their token
+/// (ADR 0021). Admins' roles ([`Role`]) are never self-granted.
+pub const VIEWER_ROLE: &str = "viewer";
+
 impl fmt::Display for Role {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -56,6 +61,10 @@ pub struct Principal {
     pub subject: String,
     /// `preferred_username`, when the token has one.
     pub username: Option<String>,
+    /// `email`, when the token has one (OIDC's `email` scope; not necessarily verified).
+    pub email: Option<String>,
+    /// `name`, the display name, when the token has one (OIDC's `profile` scope).
+    pub name: Option<String>,
     /// Every role name found in the token (realm and client roles).
     pub roles: BTreeSet<String>,
 }

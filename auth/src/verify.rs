@@ -137,6 +137,8 @@ struct Claims {
     #[serde(default)]
     aud: Option<serde_json::Value>,
     preferred_username: Option<String>,
+    email: Option<String>,
+    name: Option<String>,
     #[serde(default)]
     realm_access: Option<RoleList>,
     #[serde(default)]
@@ -287,6 +289,8 @@ impl Verifier {
         let principal = Principal {
             subject: claims.sub,
             username: claims.preferred_username,
+            email: claims.email,
+            name: claims.name,
             roles,
         };
         Ok((

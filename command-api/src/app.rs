@@ -83,6 +83,12 @@ pub enum BuildError {
         #[source]
         source: std::io::Error,
     },
+    #[error("opening the development issuer's accounts {}", path.display())]
+    DevIssuerUsers {
+        path: PathBuf,
+        #[source]
+        source: codeflix_auth::DevIssuerError,
+    },
 }
 
 /// A command API bound to its port, its event log connected; serve it with
@@ -132,6 +138,14 @@ impl Application {
                         source,
                     }
                 })?;
+                // Its accounts (sign-in, registration) in users.db beside the key: a broken
+                // file fails the start rather than the first sign-in.
+                dev.open_users()
+                    .await
+                    .map_err(|source| BuildError::DevIssuerUsers {
+                        path: dev.users_db().to_owned(),
+                        source,
+                    })?;
                 (issuer, Some(Arc::new(dev)))
             }
         };

@@ -34,6 +34,14 @@ async fn start(limits: Limits) -> String {
         .route(
             "/echo",
             post(|body: axum::body::Bytes| async move { body.len().to_string() }),
+        )
+        .route(
+            "/peer",
+            get(
+                |axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<
+                    std::net::SocketAddr,
+                >| async move { peer.to_string() },
+            ),
         );
     let (listener, address) = codeflix_http::bind("127.0.0.1:0".parse().unwrap())
         .await
@@ -129,4 +137,19 @@ async fn requests_beyond_the_in_flight_limit_are_shed_with_503_and_retry_after()
         }
     }
     assert_eq!((done, shed), (2, 4));
+}
+
+/// Handlers see the client's address as `axum::serve` shows it (`ConnectInfo`).
+#[tokio::test]
+async fn handlers_see_the_clients_address() {
+    let address = start(limits()).await;
+    let mut client = TcpStream::connect(&address).await.unwrap();
+    let local = client.local_addr().unwrap();
+    client
+        .write_all(b"GET /peer HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let (answer, _) = read_until_closed(&mut client, Duration::from_secs(5)).await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.ends_with(&local.to_string()), "{answer}");
 }

@@ -127,7 +127,9 @@ fn every_compose_setting_is_one_codeflix_reads() {
 fn the_stack_needs_a_password_for_every_engine_and_publishes_on_loopback_only() {
     let compose = compose_file();
     let names = interpolated_names(&compose);
-    for engine in ["KAFKA", "REGISTRY", "SCYLLA", "ELASTIC", "CONNECT"] {
+    for engine in [
+        "KAFKA", "REGISTRY", "SCYLLA", "ELASTIC", "CONNECT", "KEYCLOAK",
+    ] {
         assert!(
             names.iter().any(|n| n.starts_with(engine)),
             "no password for {engine}: {names:?}"
@@ -149,7 +151,55 @@ fn the_stack_needs_a_password_for_every_engine_and_publishes_on_loopback_only() 
             }
         }
     }
-    assert!(published >= 6, "{published} ports published");
+    assert!(published >= 7, "{published} ports published");
+}
+
+/// The roles trust the realm the keycloak service imports, at the address it publishes, and
+/// the secret the realm file leaves as a placeholder is given to Keycloak.
+#[test]
+fn the_roles_trust_the_realm_keycloak_imports() {
+    let compose = compose_file();
+    let realm: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(format!("{ROOT}/keycloak/codeflix-realm.json")).unwrap(),
+    )
+    .unwrap();
+    let issuer = compose_settings()
+        .into_iter()
+        .find(|(k, _)| k == "CODEFLIX__AUTH__ISSUER")
+        .map(|(_, v)| v)
+        .expect("CODEFLIX__AUTH__ISSUER is set");
+    let realm_name = realm["realm"].as_str().unwrap();
+    assert_eq!(issuer, format!("http://localhost:8180/realms/{realm_name}"));
+    assert!(compose.contains("- \"127.0.0.1:8180:8080\""), "{compose}");
+    assert!(
+        compose.contains("KC_HOSTNAME: http://localhost:8180\n"),
+        "{compose}"
+    );
+    assert!(compose.contains("--import-realm"), "{compose}");
+    assert!(
+        compose.contains("- ./keycloak:/opt/keycloak/data/import:ro"),
+        "{compose}"
+    );
+    let secret = realm["clients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["clientId"] == "codeflix-admin")
+        .unwrap()["secret"]
+        .as_str()
+        .unwrap();
+    let placeholder = secret
+        .strip_prefix("${")
+        .and_then(|rest| rest.strip_suffix('}'))
+        .expect("the secret is a placeholder, not committed");
+    assert!(
+        compose.contains(&format!(
+            "{placeholder}: ${{KEYCLOAK_CODEFLIX_ADMIN_SECRET:?}}"
+        )),
+        "{compose}"
+    );
+    // No role serves the development issuer here: nothing may mint tokens beside Keycloak.
+    assert!(!compose.contains("dev-issuer"), "{compose}");
 }
 
 #[test]

@@ -1,7 +1,5 @@
 //! The verifier against issuers served over real HTTP.
 
-#![allow(clippy::unwrap_used)]
-
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
@@ -89,6 +87,8 @@ async fn accepts_a_valid_token_and_reads_its_roles() {
         .unwrap();
     assert_eq!(principal.subject, "user-1");
     assert_eq!(principal.username.as_deref(), Some("ana"));
+    assert_eq!(principal.email, None, "minted tokens carry no email");
+    assert_eq!(principal.name, None);
     assert!(principal.may(Role::Videos));
     assert!(!principal.may(Role::Categories));
 }
