@@ -123,7 +123,7 @@ impl AppState {
 /// The whole HTTP surface: resources, operations endpoints, the OpenAPI document and its UI, and
 /// the development issuer's endpoints when one is given.
 pub fn router(state: AppState, dev_issuer: Option<Arc<DevIssuer>>) -> Router {
-    use routes::{cast_members, categories, genres, media, plans, subscriptions, videos};
+    use routes::{accounts, cast_members, categories, genres, media, plans, subscriptions, videos};
     let api = Router::new()
         .route("/categories", post(categories::create))
         .route(
@@ -176,6 +176,7 @@ pub fn router(state: AppState, dev_issuer: Option<Arc<DevIssuer>>) -> Router {
         .route("/plans/{id}", put(plans::update))
         .route("/plans/{id}/activate", post(plans::activate))
         .route("/plans/{id}/deactivate", post(plans::deactivate))
+        .route("/me", put(accounts::put_me))
         .route("/subscriptions", post(subscriptions::create))
         .route("/subscriptions/{id}/cancel", post(subscriptions::cancel))
         .route(

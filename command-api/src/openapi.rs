@@ -9,7 +9,9 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::{cast_members, categories, genres, media, plans, subscriptions, videos};
+use crate::routes::{
+    accounts, cast_members, categories, genres, media, plans, subscriptions, videos,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -33,6 +35,7 @@ use crate::routes::{cast_members, categories, genres, media, plans, subscription
         plans::create, plans::update, plans::activate, plans::deactivate,
         subscriptions::create, subscriptions::cancel, subscriptions::uncancel,
         subscriptions::change_payment_method, subscriptions::pay,
+        accounts::put_me,
     ),
     components(schemas(crate::problem::ProblemDetails, crate::problem::FieldError,
         crate::write::Written, crate::write::Pending, media::SlotName)),
@@ -42,6 +45,8 @@ use crate::routes::{cast_members, categories, genres, media, plans, subscription
         (name = "media", description = "Uploads: one request, or resumable with tus 1.0"),
         (name = "plans", description = "What customers subscribe to; a change applies to new \
             subscriptions only"),
+        (name = "accounts", description = "The caller's own account, registered from the token \
+            on first use"),
         (name = "subscriptions", description = "Customers subscribe, cancel, take a \
             cancellation back, change the payment method and pay what is due; admins holding \
             billing-subscriptions may act for them"),

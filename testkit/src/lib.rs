@@ -36,6 +36,26 @@ use std::time::{Duration, SystemTime};
 
 use codeflix_auth::{DevIssuer, TokenRequest};
 
+/// A customer's token from `issuer`: `subject` with `email` and a name, role `viewer`, valid
+/// for an hour.
+pub fn customer_token(issuer: &DevIssuer, subject: &str, email: &str) -> String {
+    issuer
+        .mint(
+            &TokenRequest {
+                subject: subject.into(),
+                username: None,
+                email: Some(email.into()),
+                name: Some(format!("Customer {subject}")),
+                roles: vec!["viewer".into()],
+                client_roles: Vec::new(),
+                lifetime: Duration::from_secs(3600),
+                audience: None,
+            },
+            SystemTime::now(),
+        )
+        .unwrap()
+}
+
 /// A token from `issuer` for `subject` with realm `roles`, valid for an hour.
 pub fn token(issuer: &DevIssuer, subject: &str, roles: &[&str]) -> String {
     issuer
@@ -43,6 +63,8 @@ pub fn token(issuer: &DevIssuer, subject: &str, roles: &[&str]) -> String {
             &TokenRequest {
                 subject: subject.into(),
                 username: None,
+                email: None,
+                name: None,
                 roles: roles.iter().map(|r| (*r).to_owned()).collect(),
                 client_roles: Vec::new(),
                 lifetime: Duration::from_secs(3600),

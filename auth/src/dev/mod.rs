@@ -54,6 +54,10 @@ use users::Store;
 pub struct TokenRequest {
     pub subject: String,
     pub username: Option<String>,
+    /// The `email` claim (accounts are registered from it).
+    pub email: Option<String>,
+    /// The `name` claim.
+    pub name: Option<String>,
     /// Realm roles, e.g. `catalog-admin`.
     pub roles: Vec<String>,
     /// Client roles, as Keycloak puts them under `resource_access.<client>.roles`.
@@ -459,6 +463,12 @@ impl DevIssuer {
         }
         if let Some(username) = &request.username {
             claims["preferred_username"] = json!(username);
+        }
+        if let Some(email) = &request.email {
+            claims["email"] = json!(email);
+        }
+        if let Some(name) = &request.name {
+            claims["name"] = json!(name);
         }
         if let Some(audience) = &request.audience {
             claims["aud"] = json!(audience);

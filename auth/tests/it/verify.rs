@@ -53,6 +53,8 @@ fn admin(lifetime: Duration) -> TokenRequest {
     TokenRequest {
         subject: "user-1".into(),
         username: Some("ana".into()),
+        email: None,
+        name: None,
         roles: vec![Role::Videos.as_str().into()],
         client_roles: Vec::new(),
         lifetime,

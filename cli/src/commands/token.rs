@@ -14,11 +14,15 @@ use crate::settings::Settings;
 ///
 ///   TOKEN=$(codeflix token --role catalog-admin)
 ///   curl -H "Authorization: Bearer $TOKEN" …
+///
+///   # a customer, for scripts (people sign in at the issuer's pages instead):
+///   codeflix token --sub ana --email ana@example.com --name Ana --role viewer
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
 pub(crate) struct TokenArgs {
     /// A role to grant (repeatable): catalog-admin (every role), catalog-categories,
-    /// catalog-genres, catalog-cast-members, catalog-videos, billing-plans, or any other name.
+    /// catalog-genres, catalog-cast-members, catalog-videos, billing-plans,
+    /// billing-subscriptions, viewer, or any other name.
     #[arg(long = "role", default_value = "catalog-admin")]
     roles: Vec<String>,
     /// A client role to grant, as CLIENT:ROLE (repeatable), e.g. codeflix-admin:catalog-videos;
@@ -31,6 +35,13 @@ pub(crate) struct TokenArgs {
     /// The user name the token carries.
     #[arg(long)]
     username: Option<String>,
+    /// The email the token carries: a customer's account is registered from it (with --name)
+    /// the first time they subscribe.
+    #[arg(long)]
+    email: Option<String>,
+    /// The display name the token carries.
+    #[arg(long)]
+    name: Option<String>,
     /// How long the token is valid, e.g. 15m, 12h.
     #[arg(long, default_value = "12h", value_parser = humantime::parse_duration)]
     lifetime: Duration,
@@ -55,7 +66,8 @@ pub(crate) fn run(settings: &Settings, args: TokenArgs) -> anyhow::Result<ExitCo
          for the development issuer",
         settings.issuer_url()
     );
-    let known: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
+    let mut known: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
+    known.push(codeflix_auth::VIEWER_ROLE);
     for role in &args.roles {
         if !known.contains(&role.as_str()) {
             eprintln!(
@@ -72,6 +84,8 @@ pub(crate) fn run(settings: &Settings, args: TokenArgs) -> anyhow::Result<ExitCo
             &TokenRequest {
                 subject: args.sub,
                 username: args.username,
+                email: args.email,
+                name: args.name,
                 roles: args.roles,
                 client_roles: args.client_roles,
                 lifetime: args.lifetime,

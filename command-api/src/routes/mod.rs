@@ -1,5 +1,6 @@
 //! One module per resource.
 
+pub(crate) mod accounts;
 pub(crate) mod cast_members;
 pub(crate) mod categories;
 pub(crate) mod genres;

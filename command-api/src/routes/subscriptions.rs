@@ -132,20 +132,24 @@ impl Resource for Subscription {
     }
 }
 
-/// Reads a payment method member and asks the provider whether it can charge it.
-fn payment_method(state: &AppState, fields: &mut Fields) -> Option<PaymentMethod> {
-    let method = fields.text(
+/// A payment method member, as text: whether a provider can charge it is asked once the body
+/// is read ([`chargeable`]).
+fn payment_method(fields: &mut Fields) -> Option<PaymentMethod> {
+    fields.text(
         "payment_method",
         PaymentMethod::MAX_CHARS,
         PaymentMethod::parse,
-    )?;
-    match state.payments().describe_method(method.as_str()) {
-        Ok(_) => Some(method),
-        Err(error) => {
-            fields.reject("payment_method", error.to_string());
-            None
-        }
-    }
+    )
+}
+
+/// Whether the provider can charge `method`: one it does not know is a reference to nothing
+/// (409 naming `payment_method`), as a missing plan is.
+fn chargeable(state: &AppState, method: &PaymentMethod) -> Result<(), Problem> {
+    state
+        .payments()
+        .describe_method(method.as_str())
+        .map(drop)
+        .map_err(|error| reference_problem("payment_method", error.to_string()))
 }
 
 /// The problem a payment provider's failure is for the client.
@@ -207,13 +211,15 @@ pub(crate) async fn create(
     let write = Write::from_headers(&caller, &headers, "POST /subscriptions")?.for_body(&body);
     let mut fields = Fields::new(body);
     let plan_id = fields.id("plan_id");
-    let method = payment_method(&state, &mut fields);
+    let method = payment_method(&mut fields);
     let account = AccountId::parse(&caller.principal.subject)
         .map_err(|e| Problem::bad_request(format!("the token's subject: {e}")))?;
     fields.finish()?;
     let (Some(plan_id), Some(method)) = (plan_id, method) else {
         return Err(Problem::bad_request("invalid body"));
     };
+    chargeable(&state, &method)?;
+    super::accounts::ensure_account(&state, &caller).await?;
     let id = write.new_id();
     // A retried start answers what the first one did, whatever the plan is now, with the
     // subscription's status now.
@@ -433,11 +439,12 @@ pub(crate) async fn change_payment_method(
 ) -> Result<Response, Problem> {
     owned.write = owned.write.for_body(&body);
     let mut fields = Fields::new(body);
-    let method = payment_method(&state, &mut fields);
+    let method = payment_method(&mut fields);
     fields.finish()?;
     let Some(method) = method else {
         return Err(Problem::bad_request("invalid body"));
     };
+    chargeable(&state, &method)?;
     let at = owned.write.ctx.now;
     owned
         .run(

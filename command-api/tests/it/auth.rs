@@ -44,6 +44,8 @@ fn mint(issuer: &DevIssuer, roles: &[&str], issued: SystemTime) -> String {
             &TokenRequest {
                 subject: "someone".into(),
                 username: None,
+                email: None,
+                name: None,
                 roles: roles.iter().map(|r| (*r).to_owned()).collect(),
                 client_roles: Vec::new(),
                 lifetime: Duration::from_secs(600),
@@ -62,7 +64,7 @@ fn role_of(path: &str) -> Option<&'static str> {
         Some("cast-members") => Some("catalog-cast-members"),
         Some("videos" | "uploads") => Some("catalog-videos"),
         Some("plans") => Some("billing-plans"),
-        Some("subscriptions") => None,
+        Some("subscriptions" | "me") => None,
         other => panic!("no role known for {other:?}"),
     }
 }

@@ -292,27 +292,34 @@ async fn bad_subscriptions_are_refused_before_anything_is_charged() {
     let fields: Vec<String> = empty.field_errors().into_iter().map(|(f, _)| f).collect();
     assert_eq!(fields, ["plan_id", "payment_method"]);
 
+    let unknown_field = as_customer(
+        &api,
+        "di",
+        Method::POST,
+        "/subscriptions",
+        None,
+        Some(json!({ "plan_id": plan, "payment_method": "card_4242424242424242", "coupon": "x" })),
+    )
+    .await;
+    assert_eq!(unknown_field.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(unknown_field.field_errors()[0].0, "coupon");
+    // Well-formed, but no card the provider knows: a reference to nothing, as a missing plan.
     let not_a_card = as_customer(
         &api,
         "di",
         Method::POST,
         "/subscriptions",
         None,
-        Some(json!({ "plan_id": plan, "payment_method": "pm_1Nq2xY", "coupon": "x" })),
+        Some(json!({ "plan_id": plan, "payment_method": "pm_1Nq2xY" })),
     )
     .await;
-    assert_eq!(not_a_card.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let fields: Vec<String> = not_a_card
-        .field_errors()
-        .into_iter()
-        .map(|(f, _)| f)
-        .collect();
     assert_eq!(
-        fields,
-        ["payment_method", "coupon"],
+        not_a_card.status,
+        StatusCode::CONFLICT,
         "{:?}",
         not_a_card.body
     );
+    assert_eq!(not_a_card.field_errors()[0].0, "payment_method");
 
     let unknown = as_customer(
         &api,

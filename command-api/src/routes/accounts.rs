@@ -1,0 +1,227 @@
+//! The caller's own account. It is registered from the token's claims (subject, email, name,
+//! roles) the first time the caller subscribes, or when they save their profile with
+//! `PUT /me`; its roles follow the token's each time.
+
+use std::collections::BTreeSet;
+
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::Response;
+use codeflix_domain::accounts::{
+    Account, AccountError, AccountId, ChangeRoles, DisplayName, Email, RegisterAccount, Role,
+    UpdateProfile,
+};
+use codeflix_domain::{ExpectedVersion, Version};
+use serde::Deserialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::AppState;
+use crate::input::{Fields, JsonObject};
+use crate::problem::Problem;
+use crate::write::{Caller, DomainProblem, Write, respond, state_conflict};
+
+/// The profile a customer shows.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub(crate) struct ProfileRequest {
+    /// 1 to 100 characters, no line breaks.
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\x00-\x1F\x7F-\x9F]([^\x00-\x1F\x7F-\x9F]*[^\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\x00-\x1F\x7F-\x9F])?[\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$",
+        example = "Ana Souza"
+    )]
+    display_name: String,
+    /// Where mail goes (one `@`, a domain with a dot); the token's email when absent.
+    #[schema(
+        max_length = 254,
+        nullable,
+        pattern = r"^[\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^@\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\x00-\x1F\x7F-\x9F]+@[^@.\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\x00-\x1F\x7F-\x9F][^@\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\x00-\x1F\x7F-\x9F]*\.[^@\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\x00-\x1F\x7F-\x9F]*[^@.\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\x00-\x1F\x7F-\x9F][\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$",
+        example = "ana@example.com"
+    )]
+    email: Option<String>,
+}
+
+impl DomainProblem for AccountError {
+    fn problem(&self) -> Problem {
+        match self {
+            AccountError::NotFound => Problem::not_found(self.to_string()),
+            AccountError::AlreadyRegistered => state_conflict(self.to_string()),
+        }
+    }
+}
+
+/// The roles of a token, those an account can keep.
+fn roles(caller: &Caller) -> BTreeSet<Role> {
+    caller
+        .principal
+        .roles
+        .iter()
+        .filter_map(|r| Role::parse(r).ok())
+        .collect()
+}
+
+fn account_id(caller: &Caller) -> Result<AccountId, Problem> {
+    AccountId::parse(&caller.principal.subject)
+        .map_err(|e| Problem::bad_request(format!("the token's subject: {e}")))
+}
+
+/// Namespace of the command ids of registrations from a token.
+const REGISTRATIONS: Uuid = Uuid::from_u128(0x6a0e_2c4f_91b3_4d17_8f52_c3e9_07a1_5b28);
+
+/// Registers the caller's account from their token's claims unless it is registered already,
+/// and brings its roles to the token's. A token without an email (a script's) registers
+/// nothing.
+pub(crate) async fn ensure_account(state: &AppState, caller: &Caller) -> Result<(), Problem> {
+    let Some(email) = caller
+        .principal
+        .email
+        .as_deref()
+        .and_then(|e| Email::parse(e).ok())
+    else {
+        return Ok(());
+    };
+    let id = account_id(caller)?;
+    let account = state
+        .log()
+        .load::<Account>(&id)
+        .await
+        .map_err(|e| Problem::fault("loading the account", &e))?;
+    let roles = roles(caller);
+    let command = match account.state().email() {
+        None => {
+            let name = caller
+                .principal
+                .name
+                .as_deref()
+                .or(caller.principal.username.as_deref())
+                .unwrap_or_else(|| email.as_str().split('@').next().unwrap_or("customer"));
+            let display_name = DisplayName::parse(name)
+                .or_else(|_| DisplayName::parse("customer"))
+                .map_err(|e| Problem::bad_request(e.to_string()))?;
+            RegisterAccount {
+                email,
+                display_name,
+                roles,
+            }
+            .into()
+        }
+        Some(_) if account.state().roles().eq(roles.iter().map(Role::as_str)) => return Ok(()),
+        Some(_) => ChangeRoles { roles }.into(),
+    };
+    // Named by the subject and the version it applies to: two requests racing register once.
+    let mut write = Write::with_command_id(
+        caller,
+        Uuid::new_v5(
+            &REGISTRATIONS,
+            format!("{}\n{}", id, account.version()).as_bytes(),
+        ),
+        ExpectedVersion::Exactly(account.version()),
+    );
+    write.ctx.actor.clone_from(&caller.principal.subject);
+    match state
+        .decide::<Account>(&write, &id, write.expected, command)
+        .await
+    {
+        Ok(_) => Ok(()),
+        // Someone else's write came first; what it wrote stands.
+        Err(problem) if problem.status() == axum::http::StatusCode::CONFLICT => Ok(()),
+        Err(problem) => Err(problem),
+    }
+}
+
+/// Save the caller's profile
+///
+/// Registers the caller's account on first use (201), from this body and the token's claims,
+/// or changes its display name and email (200).
+#[utoipa::path(put, path = "/me", tag = "accounts",
+    request_body = ProfileRequest,
+    responses(
+        (status = 200, description = "Changed", body = crate::write::Written),
+        (status = 201, description = "Registered", body = crate::write::Written)))]
+pub(crate) async fn put_me(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: JsonObject,
+) -> Result<Response, Problem> {
+    let write = Write::from_headers(&caller, &headers, "PUT /me")?.for_body(&body);
+    let mut fields = Fields::new(body);
+    let display_name = fields.text("display_name", DisplayName::MAX_CHARS, DisplayName::parse);
+    let email = fields.optional_text("email", 254, Email::parse);
+    let token_email = caller
+        .principal
+        .email
+        .as_deref()
+        .and_then(|e| Email::parse(e).ok());
+    let id = account_id(&caller)?;
+    fields.finish()?;
+    let (Some(display_name), Some(email)) = (display_name, email) else {
+        return Err(Problem::bad_request("invalid body"));
+    };
+    // Well-formed, but this caller's token leaves nothing to fall back on.
+    let Some(email) = email.or(token_email) else {
+        let mut problem = state_conflict("the token carries no email: send one in `email`");
+        problem.0.errors = vec![crate::problem::FieldError::new(
+            "email",
+            "is required: the token carries none",
+        )];
+        return Err(problem);
+    };
+    if let Some(accepted) = state.earlier::<Account>(&write, &id).await? {
+        return Ok(respond(
+            Uuid::nil(),
+            accepted,
+            None,
+            Profile {
+                subject: id.to_string(),
+            },
+        ));
+    }
+    let account = state
+        .log()
+        .load::<Account>(&id)
+        .await
+        .map_err(|e| Problem::fault("loading the account", &e))?;
+    let (command, expected, location) = match account.state().email() {
+        None => (
+            RegisterAccount {
+                email,
+                display_name,
+                roles: roles(&caller),
+            }
+            .into(),
+            ExpectedVersion::Exactly(Version::INITIAL),
+            Some("/me".to_owned()),
+        ),
+        Some(_) => (
+            UpdateProfile {
+                email,
+                display_name,
+            }
+            .into(),
+            ExpectedVersion::Exactly(account.version()),
+            None,
+        ),
+    };
+    let accepted = state
+        .decide::<Account>(&write, &id, expected, command)
+        .await?;
+    Ok(respond(
+        Uuid::nil(),
+        accepted,
+        location,
+        Profile {
+            subject: id.to_string(),
+        },
+    ))
+}
+
+/// What a profile write adds beside the written body: whose account it is (accounts are keyed
+/// by the subject, not by a UUID: `id` is nil).
+#[derive(serde::Serialize)]
+struct Profile {
+    subject: String,
+}
