@@ -152,6 +152,19 @@ impl Problem {
     }
 
     /// 401 with a `WWW-Authenticate` challenge.
+    /// 401 for a request that carried no credentials where some are needed: a challenge
+    /// without an error code (RFC 6750 §3.1).
+    pub fn sign_in(detail: impl Into<String>) -> Self {
+        let mut problem = Problem::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "Authentication required",
+            detail,
+        );
+        problem.0.authenticate = Some("Bearer".to_owned());
+        problem
+    }
+
     pub fn unauthorized(detail: impl Into<String>) -> Self {
         let detail = detail.into();
         let challenge = format!(

@@ -105,6 +105,7 @@ pub(crate) fn subscription_created(
         access_ends_at: None,
         next_due_at: None,
         payments,
+        history: Vec::new(),
         version: 0,
         created_at: at.to_owned(),
         updated_at: at.to_owned(),

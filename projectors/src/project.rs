@@ -14,8 +14,8 @@ use codeflix_domain::{AnyEvent, Envelope, EventMetadata, Timestamp};
 use uuid::Uuid;
 
 use codeflix_readmodel::views::{
-    CastMemberView, CategoryView, Doc, DocKey, DocKind, GenreView, MediaView, VideoView,
-    account_doc_id,
+    CastMemberView, CategoryView, Doc, DocKey, DocKind, GenreView, HistoryEntry, MediaView,
+    VideoView, account_doc_id,
 };
 
 use crate::billing;
@@ -152,6 +152,17 @@ pub fn apply(current: Option<&Doc>, envelope: &Envelope<AnyEvent>) -> Step {
         }
         _ => Err("the event and the document are of different aggregates".to_owned()),
     };
+    let result = result.map(|mut doc| {
+        if let Doc::Subscription(s) = &mut doc {
+            s.history.push(HistoryEntry {
+                version,
+                event: envelope.event.event_type().to_owned(),
+                at: at.clone(),
+                actor: metadata.actor.clone(),
+            });
+        }
+        doc
+    });
     match result {
         Ok(doc) => Step::Applied(Box::new(stamp(doc, version, at))),
         Err(reason) => Step::Rejected(format!(

@@ -199,6 +199,11 @@ async fn main() {
             .await
             .unwrap(),
     );
+    let billing = Arc::new(
+        SqliteCatalog::open(&dir.path().join("views/billing.db"))
+            .await
+            .unwrap(),
+    );
     let mut rates = Vec::new();
     for (name, spec, store) in [
         (
@@ -244,10 +249,15 @@ async fn main() {
 
     // The query API over real HTTP, with the projectors running for the freshness part.
     let state = QueryState::new(
-        catalog.clone(),
-        ProjectionSpec::catalog().topics("codeflix"),
-        search.clone(),
-        ProjectionSpec::search().topics("codeflix"),
+        codeflix_query_api::Reads {
+            catalog: catalog.clone(),
+            catalog_topics: ProjectionSpec::catalog().topics("codeflix"),
+            search: search.clone(),
+            search_topics: ProjectionSpec::search().topics("codeflix"),
+            // Not measured: an empty store.
+            billing,
+            billing_topics: ProjectionSpec::billing().topics("codeflix"),
+        },
         Duration::from_secs(30),
         Registry::default(),
         // The admins' routes are not measured; nothing answers at this issuer.

@@ -12,8 +12,8 @@ use codeflix_readmodel::{Stores, ViewsConfig};
 use codeflix_storage::MediaStore;
 use prometheus_client::registry::Registry;
 
-use crate::QueryState;
-use crate::playback::{OpenPlayback, Playback};
+use crate::playback::{EntitledPlayback, Playback};
+use crate::{QueryState, Reads};
 
 /// Everything a query API is built from.
 #[derive(Debug, Clone)]
@@ -26,6 +26,8 @@ pub struct QueryApiConfig {
     pub catalog_topics: Vec<String>,
     /// The topics the search projection consumes.
     pub search_topics: Vec<String>,
+    /// The topics the billing projection consumes.
+    pub billing_topics: Vec<String>,
     /// How long a read carrying a consistency token waits for the projections.
     pub consistency_wait: Duration,
     /// Checks the bearer tokens of the admins' routes.
@@ -77,10 +79,14 @@ impl Application {
     ) -> Result<Application, BuildError> {
         let (listener, address) = codeflix_http::bind(config.listen).await?;
         let mut state = QueryState::new(
-            stores.catalog.clone(),
-            config.catalog_topics,
-            stores.search.clone(),
-            config.search_topics,
+            Reads {
+                catalog: stores.catalog.clone(),
+                catalog_topics: config.catalog_topics,
+                search: stores.search.clone(),
+                search_topics: config.search_topics,
+                billing: stores.billing.clone(),
+                billing_topics: config.billing_topics,
+            },
             config.consistency_wait,
             registry,
             Arc::new(Verifier::new(config.verifier)),
@@ -91,7 +97,7 @@ impl Application {
         if let Some(media) = config.media {
             state = state.with_playback(Playback {
                 media,
-                policy: Arc::new(OpenPlayback),
+                policy: Arc::new(EntitledPlayback::new(stores.entitlements.clone())),
             });
         }
         Ok(Application {

@@ -37,6 +37,19 @@ use utoipa::OpenApi;
 #[derive(Clone)]
 pub struct QueryState(Arc<Inner>);
 
+/// The read models a query API answers from, and the topics each projection consumes (for
+/// consistency tokens).
+#[derive(Debug, Clone)]
+pub struct Reads {
+    pub catalog: Arc<dyn CatalogReads>,
+    pub catalog_topics: Vec<String>,
+    pub search: Arc<dyn SearchReads>,
+    pub search_topics: Vec<String>,
+    /// The subscriptions context's views: plans, subscriptions, accounts.
+    pub billing: Arc<dyn CatalogReads>,
+    pub billing_topics: Vec<String>,
+}
+
 /// The parts a [`QueryState`] is made of.
 pub struct Inner {
     pub catalog: Arc<dyn CatalogReads>,
@@ -44,6 +57,8 @@ pub struct Inner {
     pub catalog_topics: Vec<String>,
     pub search: Arc<dyn SearchReads>,
     pub search_topics: Vec<String>,
+    pub billing: Arc<dyn CatalogReads>,
+    pub billing_topics: Vec<String>,
     /// How long a request carrying consistency tokens waits at most.
     pub consistency_wait: Duration,
     /// Where the API registers its metrics; `/metrics` renders it all (the process may add more).
@@ -85,23 +100,22 @@ impl std::fmt::Debug for QueryState {
 }
 
 impl QueryState {
-    /// A state reading `catalog` and `search`; `registry` gets the HTTP metrics registered (with
-    /// whatever else the caller registers, e.g. projector metrics, before sharing it).
+    /// A state reading `reads`; `registry` gets the HTTP metrics registered (with whatever else
+    /// the caller registers, e.g. projector metrics, before sharing it).
     pub fn new(
-        catalog: Arc<dyn CatalogReads>,
-        catalog_topics: Vec<String>,
-        search: Arc<dyn SearchReads>,
-        search_topics: Vec<String>,
+        reads: Reads,
         consistency_wait: Duration,
         mut registry: Registry,
         verifier: Arc<Verifier>,
     ) -> QueryState {
         let http_metrics = HttpMetrics::register(registry.sub_registry_with_prefix("query_api"));
         QueryState(Arc::new(Inner {
-            catalog,
-            catalog_topics,
-            search,
-            search_topics,
+            catalog: reads.catalog,
+            catalog_topics: reads.catalog_topics,
+            search: reads.search,
+            search_topics: reads.search_topics,
+            billing: reads.billing,
+            billing_topics: reads.billing_topics,
             consistency_wait,
             registry: Arc::new(registry),
             http_metrics,
@@ -134,7 +148,9 @@ impl QueryState {
 #[openapi(
     info(
         title = "Codeflix query API",
-        description = "Browse, filter and search the published catalog. Answers carry ETags \
+        description = "Browse, filter and search the published catalog; plans, and the signed-in \
+            customer's account and subscriptions; admins' views of videos, plans, subscriptions \
+            and accounts. Answers carry ETags \
             (send If-None-Match for 304). Send the consistency token a write returned \
             (Codeflix-Consistency-Token header or consistency_token parameter) to read your own \
             writes. Errors are RFC 9457 problem details."
@@ -143,14 +159,22 @@ impl QueryState {
         routes::list_videos, routes::get_video, routes::search, routes::list_categories,
         routes::list_genres, routes::list_cast_members, routes::admin_list_videos,
         routes::admin_get_video, playback::stream,
+        routes::list_plans, routes::get_plan, routes::me, routes::my_subscriptions,
+        routes::my_subscription, routes::admin_list_plans, routes::admin_list_subscriptions,
+        routes::admin_get_subscription, routes::admin_list_accounts,
     ),
     components(schemas(codeflix_http::problem::ProblemDetails, codeflix_http::problem::FieldError,
-        routes::RatingParam, routes::SortParam)),
+        routes::RatingParam, routes::SortParam, routes::StatusParam)),
     modifiers(&Conventions),
     tags((name = "videos"), (name = "playback", description = "HLS and DASH ladders of published \
             videos, with byte ranges; CORS open to web players"), (name = "catalog", description = "Categories, genres, cast"),
         (name = "admin", description = "Every video with its media, for admins (bearer token with \
-            catalog-videos or catalog-admin)")),
+            catalog-videos or catalog-admin)"),
+        (name = "plans", description = "The plans customers may subscribe to"),
+        (name = "me", description = "The signed-in customer: account and subscriptions (bearer \
+            token)"),
+        (name = "billing", description = "Plans, subscriptions and accounts for admins (bearer \
+            token with billing-plans or billing-subscriptions)")),
 )]
 struct ApiDoc;
 
@@ -202,11 +226,22 @@ impl utoipa::Modify for Conventions {
             if id == "get_video" || id == "admin_get_video" {
                 responses.insert("404".into(), problem("No such video").into());
             }
+            if ["get_plan", "admin_get_subscription", "my_subscription"].contains(&id.as_str()) {
+                responses.insert("404".into(), problem("No such resource").into());
+            }
+            if id.starts_with("me") || id.starts_with("my_") {
+                responses.insert("401".into(), problem("No valid bearer token").into());
+                operation.security =
+                    Some(vec![utoipa::openapi::security::SecurityRequirement::new(
+                        "bearer",
+                        Vec::<String>::new(),
+                    )]);
+            }
             if id.starts_with("admin_") {
                 responses.insert("401".into(), problem("No valid bearer token").into());
                 responses.insert(
                     "403".into(),
-                    problem("The token lacks catalog-videos or catalog-admin").into(),
+                    problem("The token lacks the role the operation needs (see its tag)").into(),
                 );
                 operation.security =
                     Some(vec![utoipa::openapi::security::SecurityRequirement::new(
@@ -244,6 +279,21 @@ pub fn router(state: QueryState) -> Router {
         .route("/cast-members", get(routes::list_cast_members))
         .route("/admin/videos", get(routes::admin_list_videos))
         .route("/admin/videos/{id}", get(routes::admin_get_video))
+        .route("/plans", get(routes::list_plans))
+        .route("/plans/{id}", get(routes::get_plan))
+        .route("/me", get(routes::me))
+        .route("/me/subscriptions", get(routes::my_subscriptions))
+        .route("/me/subscription", get(routes::my_subscription))
+        .route("/admin/plans", get(routes::admin_list_plans))
+        .route(
+            "/admin/subscriptions",
+            get(routes::admin_list_subscriptions),
+        )
+        .route(
+            "/admin/subscriptions/{id}",
+            get(routes::admin_get_subscription),
+        )
+        .route("/admin/accounts", get(routes::admin_list_accounts))
         .route("/healthz", get(codeflix_http::healthz))
         .route("/readyz", get(readyz))
         .route("/openapi.json", get(|| async { Json(document()) }))
@@ -297,6 +347,7 @@ async fn readyz(State(state): State<QueryState>) -> Response {
 async fn check_readiness(state: &QueryState) -> (StatusCode, serde_json::Value) {
     let catalog = state.catalog.positions().await;
     let search = state.search.positions().await;
+    let billing = state.billing.positions().await;
     let describe = |r: &Result<Vec<Position>, StoreError>| match r {
         Ok(positions) => json!({
             "status": "ok",
@@ -306,8 +357,12 @@ async fn check_readiness(state: &QueryState) -> (StatusCode, serde_json::Value) 
         }),
         Err(e) => json!({ "status": codeflix_domain::Report(e).to_string() }),
     };
-    let mut ready = catalog.is_ok() && search.is_ok();
-    let mut checks = json!({ "catalog": describe(&catalog), "search": describe(&search) });
+    let mut ready = catalog.is_ok() && search.is_ok() && billing.is_ok();
+    let mut checks = json!({
+        "catalog": describe(&catalog),
+        "search": describe(&search),
+        "billing": describe(&billing),
+    });
     if let Some(check) = state.readiness.get() {
         let (loops_ready, loops) = check.check();
         ready &= loops_ready;

@@ -3,7 +3,9 @@
 
 use std::collections::HashMap;
 
-use codeflix_readmodel::views::{Doc, DocKey, DocKind, MediaView, VideoView};
+use codeflix_readmodel::views::{
+    AccountView, Doc, DocKey, DocKind, MediaView, PlanView, SubscriptionView, VideoView,
+};
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -307,5 +309,88 @@ pub struct AdminVideo {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AdminVideoPage {
     pub items: Vec<AdminVideo>,
+    pub next_cursor: Option<String>,
+}
+
+/// A plan customers may subscribe to.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Plan {
+    pub id: Uuid,
+    pub name: String,
+    pub description: Option<String>,
+    /// The price of a period, in minor units of `currency` (2990 is 29.90).
+    pub amount_minor: i64,
+    /// ISO 4217.
+    pub currency: String,
+    /// `MONTHLY` or `YEARLY`.
+    pub billing_period: String,
+    /// Free days before the first charge.
+    pub trial_days: u16,
+    /// Whether new subscriptions are taken (always true in viewers' lists).
+    pub active: bool,
+}
+
+impl From<PlanView> for Plan {
+    fn from(p: PlanView) -> Plan {
+        Plan {
+            id: p.id,
+            name: p.name,
+            description: p.description,
+            amount_minor: p.amount_minor,
+            currency: p.currency,
+            billing_period: p.billing_period,
+            trial_days: p.trial_days,
+            active: p.active,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PlanPage {
+    pub items: Vec<Plan>,
+    pub next_cursor: Option<String>,
+}
+
+/// Whether a subscription lets its account watch now.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Access {
+    pub granted: bool,
+    /// When access ends unless something is paid or a cancellation taken back (RFC 3339).
+    pub until: Option<String>,
+}
+
+/// A subscription with its plan's name and what it grants now.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Subscription {
+    #[serde(flatten)]
+    pub subscription: SubscriptionView,
+    /// The plan's name now (the subscription keeps the price it started with).
+    pub plan_name: Option<String>,
+    pub access: Access,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SubscriptionPage {
+    pub items: Vec<Subscription>,
+    pub next_cursor: Option<String>,
+}
+
+/// The signed-in caller: what the token says, and the account once one is registered.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Me {
+    /// The identity provider's subject: the account's id.
+    pub subject: String,
+    pub email: Option<String>,
+    pub name: Option<String>,
+    /// Roles the token carries.
+    pub roles: Vec<String>,
+    /// The account as the subscriptions context keeps it; none until the customer's first
+    /// command (a subscription, or `PUT /me` on the command API).
+    pub account: Option<AccountView>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AccountPage {
+    pub items: Vec<AccountView>,
     pub next_cursor: Option<String>,
 }

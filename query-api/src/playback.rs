@@ -15,40 +15,164 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use codeflix_auth::Principal;
+use codeflix_domain::Timestamp;
 use codeflix_http::problem::{FieldError, Problem};
-use codeflix_readmodel::views::{Doc, DocKey, DocKind, VideoView};
+use codeflix_readmodel::store::{Audience, CatalogReads, Link, ListQuery, SortKey, StoreError};
+use codeflix_readmodel::views::{
+    Doc, DocKey, DocKind, SubscriptionView, VideoView, account_doc_id,
+};
 use codeflix_storage::MediaStore;
 use object_store::{GetOptions, GetRange, ObjectStoreExt};
 use uuid::Uuid;
 
 use crate::QueryState;
 
-/// Decides whether a viewer may watch a video. The subscription context fills it (an active
-/// subscription, or a video `opened` to everyone); until then [`OpenPlayback`] lets anyone
-/// watch any published video.
-#[async_trait::async_trait]
-pub trait PlaybackPolicy: Send + Sync + std::fmt::Debug + 'static {
-    /// `Err` with the reason a viewer reads when they may not watch. `viewer` is the bearer
-    /// token's principal, when the request carried one.
-    async fn allows(&self, viewer: Option<&Principal>, video: &VideoView) -> Result<(), String>;
-
-    /// Whether answers may be kept by shared caches (`public`) or only by the viewer's
-    /// (`private`): an open policy gives everyone the same bytes.
-    fn shared_caching(&self) -> bool;
+/// Why a viewer may not watch a video.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// The request carried no token and the video needs one (401): what to do.
+    SignIn(String),
+    /// The viewer's subscriptions grant no access now (403): why, and what to do.
+    NotEntitled(String),
 }
 
-/// Anyone may watch any published video.
+/// Decides whether a viewer may watch a video.
+#[async_trait::async_trait]
+pub trait PlaybackPolicy: Send + Sync + std::fmt::Debug + 'static {
+    /// Whether `viewer` (the bearer token's principal, when the request carried one) may watch
+    /// `video` now.
+    async fn allows(&self, viewer: Option<&Principal>, video: &VideoView) -> Result<(), Refusal>;
+
+    /// Whether answers for `video` may be kept by shared caches (`public`) or only by the
+    /// viewer's own (`private`): only what everyone may watch is the same for everyone
+    /// (ADR 0020).
+    fn shared_caching(&self, video: &VideoView) -> bool;
+}
+
+/// Anyone may watch any published video (tests and benchmarks of the serving itself).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct OpenPlayback;
 
 #[async_trait::async_trait]
 impl PlaybackPolicy for OpenPlayback {
-    async fn allows(&self, _viewer: Option<&Principal>, _video: &VideoView) -> Result<(), String> {
+    async fn allows(&self, _viewer: Option<&Principal>, _video: &VideoView) -> Result<(), Refusal> {
         Ok(())
     }
 
-    fn shared_caching(&self) -> bool {
+    fn shared_caching(&self, _video: &VideoView) -> bool {
         true
+    }
+}
+
+/// Videos `opened` to everyone play for everyone; the others only for an account whose
+/// subscription grants access now (trialing, active, past due within the grace period, canceled
+/// before the paid period ends), as the playback side's own entitlements store says.
+#[derive(Debug, Clone)]
+pub struct EntitledPlayback {
+    entitlements: Arc<dyn CatalogReads>,
+}
+
+impl EntitledPlayback {
+    pub fn new(entitlements: Arc<dyn CatalogReads>) -> EntitledPlayback {
+        EntitledPlayback { entitlements }
+    }
+
+    /// The subscriptions of `subject`, newest first.
+    async fn subscriptions(&self, subject: &str) -> Result<Vec<SubscriptionView>, StoreError> {
+        let page = self
+            .entitlements
+            .list(&ListQuery {
+                audience: Audience::Admins,
+                links: vec![Link::new("account", account_doc_id(subject))],
+                sort: SortKey::CreatedAt,
+                descending: true,
+                limit: 100,
+                ..ListQuery::new(DocKind::Subscription)
+            })
+            .await?;
+        Ok(page
+            .docs
+            .into_iter()
+            .filter_map(|doc| match doc {
+                Doc::Subscription(s) => Some(*s),
+                _ => None,
+            })
+            .collect())
+    }
+}
+
+/// The time now, as the domain counts it.
+pub(crate) fn now() -> Timestamp {
+    let micros = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros());
+    Timestamp::from_unix_micros(i64::try_from(micros).unwrap_or(i64::MAX))
+        .unwrap_or(Timestamp::UNIX_EPOCH)
+}
+
+/// Why the newest of `subscriptions` grants nothing now, and what to do about it.
+fn why_not(subscriptions: &[SubscriptionView]) -> String {
+    let Some(latest) = subscriptions.first() else {
+        return "this video is for subscribers, and this account has no subscription: \
+                subscribe to a plan (GET /plans here, then POST /subscriptions on the command API)"
+            .to_owned();
+    };
+    let id = latest.id;
+    match latest.status.as_str() {
+        "INCOMPLETE" => format!(
+            "the first payment of subscription {id} was declined, so it grants no access yet: \
+             change its payment method and pay (PUT /subscriptions/{id}/payment-method, then \
+             POST /subscriptions/{id}/pay on the command API)"
+        ),
+        "PAST_DUE" => format!(
+            "subscription {id} is past due and its grace period ended at {}: pay what is due \
+             (POST /subscriptions/{id}/pay on the command API)",
+            latest
+                .access_ends_at
+                .as_deref()
+                .unwrap_or("an earlier time")
+        ),
+        "CANCELED" | "EXPIRED" => format!(
+            "subscription {id} ended at {}: subscribe again to watch (GET /plans, then \
+             POST /subscriptions on the command API)",
+            latest
+                .access_ends_at
+                .as_deref()
+                .or(latest.expired_at.as_deref())
+                .unwrap_or("an earlier time")
+        ),
+        status => format!("subscription {id} is {status} and grants no access now"),
+    }
+}
+
+#[async_trait::async_trait]
+impl PlaybackPolicy for EntitledPlayback {
+    async fn allows(&self, viewer: Option<&Principal>, video: &VideoView) -> Result<(), Refusal> {
+        if video.opened {
+            return Ok(());
+        }
+        let Some(viewer) = viewer else {
+            return Err(Refusal::SignIn(format!(
+                "video {} is for subscribers: sign in and send your token \
+                 (Authorization: Bearer …)",
+                video.id
+            )));
+        };
+        let subscriptions = self.subscriptions(&viewer.subject).await.map_err(|error| {
+            tracing::error!(error = %codeflix_domain::Report(&error), "reading entitlements");
+            Refusal::NotEntitled(
+                "who may watch cannot be checked right now; try again shortly".to_owned(),
+            )
+        })?;
+        let now = now();
+        if subscriptions.iter().any(|s| s.grants_access_at(now)) {
+            return Ok(());
+        }
+        Err(Refusal::NotEntitled(why_not(&subscriptions)))
+    }
+
+    fn shared_caching(&self, video: &VideoView) -> bool {
+        video.opened
     }
 }
 
@@ -170,9 +294,11 @@ pub(crate) fn wanted(range: Option<&str>, size: u64) -> Wanted {
         (status = 304, description = "Not modified: the If-None-Match ETag is current"),
         (status = 400, description = "The id or slot breaks its rules",
             content_type = "application/problem+json", body = codeflix_http::problem::ProblemDetails),
-        (status = 401, description = "A bearer token was sent and is not valid",
+        (status = 401, description = "The video is for subscribers and no token was sent, or the \
+            token is not valid",
             content_type = "application/problem+json", body = codeflix_http::problem::ProblemDetails),
-        (status = 403, description = "The playback policy refuses this viewer",
+        (status = 403, description = "The viewer's subscriptions grant no access now (type \
+            subscription-required): the detail says why and what to do",
             content_type = "application/problem+json", body = codeflix_http::problem::ProblemDetails),
         (status = 404, description = "No such published video, encoded slot or file (a path \
             outside the ladder's folder is never one)",
@@ -232,14 +358,19 @@ pub(crate) async fn stream(
             _ => None,
         })
         .ok_or_else(not_found)?;
-    if let Err(reason) = playback.policy.allows(viewer.as_ref(), &video).await {
-        return Err(Problem::new(
-            StatusCode::FORBIDDEN,
-            "playback-refused",
-            "Playback refused",
-            reason,
-        ));
+    match playback.policy.allows(viewer.as_ref(), &video).await {
+        Ok(()) => {}
+        Err(Refusal::SignIn(detail)) => return Err(Problem::sign_in(detail)),
+        Err(Refusal::NotEntitled(detail)) => {
+            return Err(Problem::new(
+                StatusCode::FORBIDDEN,
+                "subscription-required",
+                "A subscription is required",
+                detail,
+            ));
+        }
     }
+    let shared = playback.policy.shared_caching(&video);
     let master = video
         .media
         .iter()
@@ -257,7 +388,14 @@ pub(crate) async fn stream(
             );
             Problem::unavailable("the encoded media is not in the configured media store")
         })?;
-    serve(playback, &format!("{folder}/{path}"), &path, &headers).await
+    serve(
+        playback,
+        &format!("{folder}/{path}"),
+        &path,
+        &headers,
+        shared,
+    )
+    .await
 }
 
 /// Answers with the object at `key`, whole or the range asked for.
@@ -266,6 +404,7 @@ async fn serve(
     key: &str,
     path: &str,
     headers: &HeaderMap,
+    shared: bool,
 ) -> Result<Response, Problem> {
     let store = playback.media.store();
     let location = playback.media.path(key);
@@ -303,9 +442,12 @@ async fn serve(
             .format("%a, %d %b %Y %H:%M:%S GMT")
             .to_string(),
     );
-    let scope = if playback.policy.shared_caching() {
+    let scope = if shared {
         "public"
     } else {
+        // What one viewer may watch another may not: no shared cache keeps it, and the
+        // viewer's own keeps it per token.
+        set(&mut response_headers, header::VARY, "Authorization");
         "private"
     };
     // Every attempt writes a new folder, so a file never changes: segments are immutable;

@@ -185,6 +185,18 @@ pub struct PaymentView {
     pub reason: Option<String>,
 }
 
+/// One event of an aggregate's history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct HistoryEntry {
+    pub version: u64,
+    /// The event's type, e.g. `SubscriptionRenewed`.
+    pub event: String,
+    /// When it happened (RFC 3339).
+    pub at: String,
+    /// Who caused it: a token's subject, or the service that reacted.
+    pub actor: String,
+}
+
 /// A customer's subscription: its terms, where it is in its lifecycle, what was paid.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct SubscriptionView {
@@ -223,6 +235,9 @@ pub struct SubscriptionView {
     pub next_due_at: Option<String>,
     /// Receipts and failed payments, oldest first.
     pub payments: Vec<PaymentView>,
+    /// Every event of the subscription, oldest first: its timeline.
+    #[serde(default)]
+    pub history: Vec<HistoryEntry>,
     pub version: u64,
     pub created_at: String,
     pub updated_at: String,
@@ -369,7 +384,9 @@ impl Doc {
             Doc::CastMember(d) => &d.created_at,
             Doc::Video(d) => &d.created_at,
             Doc::Plan(d) => &d.created_at,
-            Doc::Subscription(d) => &d.created_at,
+            // When it started, which is what "newest" means for a subscription (the same as when
+            // its first event happened, unless the start was recorded late).
+            Doc::Subscription(d) => &d.started_at,
             Doc::Account(d) => &d.created_at,
         }
     }

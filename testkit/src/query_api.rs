@@ -16,8 +16,9 @@ use serde_json::Value;
 use crate::sample::{self, Catalog};
 use crate::{Answer, Client, Running, Stack, caught_up};
 
-/// A query API on port 0 over the sample catalog, projected into the embedded read models (both
-/// projections keep running), and a development issuer on a port of its own.
+/// A query API on port 0 over the sample catalog, projected into the embedded read models (the
+/// catalog, search and billing projections keep running), and a development issuer on a port of
+/// its own.
 pub struct QueryApi {
     pub client: Client,
     /// Its base URL.
@@ -28,7 +29,7 @@ pub struct QueryApi {
     pub catalog: Catalog,
     pub stores: Stores,
     tasks: Vec<tokio::task::JoinHandle<()>>,
-    _projections: (Running, Running),
+    _projections: (Running, Running, Running),
     pub stack: Stack,
 }
 
@@ -46,6 +47,7 @@ impl QueryApi {
         let projections = (
             stack.project(ProjectionSpec::catalog(), stores.catalog.clone()),
             stack.project(ProjectionSpec::search(), stores.search.clone()),
+            stack.project(ProjectionSpec::billing(), stores.billing.clone()),
         );
         let prefix = stack.config().topics.prefix;
         let catalog_topics = ProjectionSpec::catalog().topics(&prefix);
@@ -73,6 +75,7 @@ impl QueryApi {
                 views,
                 catalog_topics,
                 search_topics,
+                billing_topics: ProjectionSpec::billing().topics(&prefix),
                 consistency_wait,
                 verifier: VerifierConfig::new(&issuer_url),
                 media: None,
@@ -102,6 +105,17 @@ impl QueryApi {
     /// A token for "admin-1" with `roles`, valid for an hour.
     pub fn token(&self, roles: &[&str]) -> String {
         crate::token(&self.issuer, "admin-1", roles)
+    }
+
+    /// Waits until the billing projection has applied everything written so far.
+    pub async fn billing_caught_up(&self) {
+        let config = self.stack.config();
+        caught_up(
+            &config,
+            self.stores.billing.as_ref(),
+            &ProjectionSpec::billing().topics(&config.topics.prefix),
+        )
+        .await;
     }
 
     /// An anonymous GET: its status and JSON body (`Null` when not JSON).

@@ -32,6 +32,8 @@ fn store_of(stores: &Stores, projection: Projection) -> Arc<dyn DocStore> {
     match projection {
         Projection::Catalog => stores.catalog.clone() as Arc<dyn DocStore>,
         Projection::Search => stores.search.clone() as Arc<dyn DocStore>,
+        Projection::Billing => stores.billing.clone() as Arc<dyn DocStore>,
+        Projection::Entitlements => stores.entitlements.clone() as Arc<dyn DocStore>,
     }
 }
 
@@ -42,15 +44,27 @@ pub(crate) enum Projection {
     Catalog,
     /// The videos' search index (tantivy, or Elasticsearch).
     Search,
+    /// Plans, subscriptions (what is due when) and accounts: the subscriptions context's views
+    /// (SQLite, or ScyllaDB).
+    Billing,
+    /// What subscriptions grant: the playback side's own copy (SQLite, or ScyllaDB).
+    Entitlements,
 }
 
 impl Projection {
-    const ALL: [Projection; 2] = [Projection::Catalog, Projection::Search];
+    const ALL: [Projection; 4] = [
+        Projection::Catalog,
+        Projection::Search,
+        Projection::Billing,
+        Projection::Entitlements,
+    ];
 
     fn spec(self) -> ProjectionSpec {
         match self {
             Projection::Catalog => ProjectionSpec::catalog(),
             Projection::Search => ProjectionSpec::search(),
+            Projection::Billing => ProjectionSpec::billing(),
+            Projection::Entitlements => ProjectionSpec::entitlements(),
         }
     }
 
@@ -114,6 +128,7 @@ pub(crate) fn query_api_config(settings: &Settings) -> anyhow::Result<QueryApiCo
         views: settings.views_config(),
         catalog_topics: ProjectionSpec::catalog().topics(prefix),
         search_topics: ProjectionSpec::search().topics(prefix),
+        billing_topics: ProjectionSpec::billing().topics(prefix),
         consistency_wait: settings.query_api.consistency_wait,
         verifier: settings.verifier(),
         media: Some(settings.media_store()?),
@@ -267,6 +282,10 @@ pub(crate) enum Consumer {
     /// The encoding reaction: encoding events that could not move their video's media (they
     /// do not decode, or the event log failed for every attempt).
     EncodingReaction,
+    /// The billing projection: plan, subscription and account events it cannot apply.
+    Billing,
+    /// The entitlements projection: subscription events it cannot apply.
+    Entitlements,
 }
 
 impl Consumer {
@@ -276,6 +295,8 @@ impl Consumer {
             Consumer::Search => Projection::Search.spec().name,
             Consumer::Encoder => codeflix_encoder::worker::NAME.to_owned(),
             Consumer::EncodingReaction => codeflix_encoder::reaction::NAME.to_owned(),
+            Consumer::Billing => Projection::Billing.spec().name,
+            Consumer::Entitlements => Projection::Entitlements.spec().name,
         }
     }
 }

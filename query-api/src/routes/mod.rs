@@ -24,10 +24,12 @@ use crate::model::{
 use crate::params::Params;
 
 mod admin;
+mod billing;
 mod catalog;
 mod videos;
 
 pub(crate) use admin::*;
+pub(crate) use billing::*;
 pub(crate) use catalog::*;
 pub(crate) use videos::*;
 

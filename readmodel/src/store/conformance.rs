@@ -155,6 +155,7 @@ fn billing(rng: &mut Lcg) -> Vec<Doc> {
             // Ties on purpose: several are due at the same instant.
             next_due_at: (status != "EXPIRED").then(|| at(rng.next(20))),
             payments: Vec::new(),
+            history: Vec::new(),
             version: 1 + rng.next(3),
             created_at: at(rng.next(50)),
             updated_at: at(n),
