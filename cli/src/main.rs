@@ -90,8 +90,15 @@ enum Command {
     /// store, its progress and result recorded as encoding events and in the video's media
     /// status (metrics on `encoder.listen`; needs ffmpeg and ffprobe).
     Encoder,
+    /// Run the billing scheduler: renewal charges, payment retries, trial notices and expiries
+    /// as they fall due, each once however many schedulers run (metrics on
+    /// `scheduler.listen`).
+    Scheduler,
     /// Mint a bearer token from the development issuer.
     Token(commands::token::TokenArgs),
+    /// Sign in (or sign up) at the identity provider in a browser and print an access token:
+    /// what a person does, where `token` is for scripts.
+    Signin(commands::signin::SigninArgs),
     /// Read the event log: dump or follow events as JSON, or verify its integrity.
     #[command(subcommand)]
     Events(commands::events::EventsCommand),
@@ -151,8 +158,10 @@ async fn main() -> ExitCode {
             Command::Views(command) => commands::views::views(&settings, command).await,
             Command::Dlq(command) => commands::views::dlq(&settings, command).await,
             Command::Token(args) => commands::token::run(&settings, args),
+            Command::Signin(args) => commands::signin::run(&settings, args).await,
             Command::Encode(args) => commands::encode::run(args).await,
             Command::Encoder => commands::encode::encoder(&settings).await,
+            Command::Scheduler => commands::scheduler::run(&settings).await,
             Command::Broker => commands::broker::run(&settings).await,
             Command::Registry => commands::registry::run(&settings).await,
             Command::Events(command) => commands::events::run(&settings, command).await,

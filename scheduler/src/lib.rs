@@ -141,20 +141,26 @@ impl Scheduler {
         }
     }
 
-    /// Passes over what is due every `every` until `shutdown`; a failed pass is logged and the
-    /// next one tries again.
-    pub async fn run(&self, every: Duration, shutdown: impl std::future::Future<Output = ()>) {
+    /// Passes over what is due every `every` until `shutdown`. A pass that cannot read the
+    /// view ends the loop with its error (its supervisor starts it again and reports it down
+    /// meanwhile); a step that fails only waits for the next pass.
+    pub async fn run(
+        &self,
+        every: Duration,
+        shutdown: impl std::future::Future<Output = ()>,
+    ) -> Result<(), SchedulerError> {
         tokio::pin!(shutdown);
         let mut ticks = tokio::time::interval(every);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
-                () = &mut shutdown => return,
-                _ = ticks.tick() => match self.pass().await {
-                    Ok(pass) if pass.due > 0 => tracing::info!(?pass, "billing pass"),
-                    Ok(_) => {}
-                    Err(error) => tracing::warn!(error = %codeflix_domain::Report(&error), "billing pass"),
-                },
+                () = &mut shutdown => return Ok(()),
+                _ = ticks.tick() => {
+                    let pass = self.pass().await?;
+                    if pass.due > 0 {
+                        tracing::info!(?pass, "billing pass");
+                    }
+                }
             }
         }
     }

@@ -82,13 +82,14 @@ pub fn read_lines(path: &Path) -> Vec<String> {
 
 /// Each role's listen setting and its default port in `codeflix`'s settings: broker, registry,
 /// command API, query API, projectors, encoder.
-const DEFAULT_PORTS: [(&str, u16); 6] = [
+const DEFAULT_PORTS: [(&str, u16); 7] = [
     ("CODEFLIX__KAFKA__LISTEN", 9092),
     ("CODEFLIX__SCHEMA_REGISTRY__LISTEN", 8081),
     ("CODEFLIX__COMMAND_API__LISTEN", 8080),
     ("CODEFLIX__QUERY_API__LISTEN", 8082),
     ("CODEFLIX__PROJECTORS__LISTEN", 8083),
     ("CODEFLIX__ENCODER__LISTEN", 8084),
+    ("CODEFLIX__SCHEDULER__LISTEN", 8085),
 ];
 
 /// The binary, a data directory and the ports every role of one test or benchmark listens on.
@@ -107,6 +108,7 @@ pub struct Site {
     pub query_port: u16,
     pub projectors_port: u16,
     pub encoder_port: u16,
+    pub scheduler_port: u16,
 }
 
 impl Site {
@@ -135,7 +137,7 @@ impl Site {
                 free_port()
             }
         };
-        let [broker, registry, api, query, projectors, encoder] =
+        let [broker, registry, api, query, projectors, encoder, scheduler] =
             DEFAULT_PORTS.map(|(_, port)| default_or_free(port));
         site.broker_port = broker;
         site.registry_port = registry;
@@ -143,11 +145,12 @@ impl Site {
         site.query_port = query;
         site.projectors_port = projectors;
         site.encoder_port = encoder;
+        site.scheduler_port = scheduler;
         site
     }
 
     /// The ports in [`DEFAULT_PORTS`]' order.
-    fn ports(&self) -> [u16; 6] {
+    fn ports(&self) -> [u16; 7] {
         [
             self.broker_port,
             self.registry_port,
@@ -155,6 +158,7 @@ impl Site {
             self.query_port,
             self.projectors_port,
             self.encoder_port,
+            self.scheduler_port,
         ]
     }
 
@@ -173,6 +177,7 @@ impl Site {
             query_port: free_port(),
             projectors_port: free_port(),
             encoder_port: free_port(),
+            scheduler_port: free_port(),
         }
     }
 

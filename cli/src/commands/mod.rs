@@ -7,6 +7,8 @@ pub(crate) mod encode;
 pub(crate) mod events;
 pub(crate) mod probes;
 pub(crate) mod registry;
+pub(crate) mod scheduler;
+pub(crate) mod signin;
 pub(crate) mod stress;
 pub(crate) mod token;
 pub(crate) mod up;

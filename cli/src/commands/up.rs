@@ -8,8 +8,8 @@ use tokio::sync::watch;
 use crate::settings::Settings;
 
 /// Run every part in one process: the embedded broker and schema registry (unless real ones are
-/// configured), the command API, the projectors, the query API and the encoder. Stops cleanly on
-/// Ctrl-C.
+/// configured), the command API, the projectors, the query API, the encoder and the billing
+/// scheduler. Stops cleanly on Ctrl-C.
 ///
 /// Point parts at real engines with configuration (file or environment):
 ///
@@ -28,6 +28,8 @@ use crate::settings::Settings;
 ///   CODEFLIX__VIEWS__ELASTICSEARCH_URL=http://es:9200/codeflix-videos
 ///                                                        search index in Elasticsearch, not tantivy
 ///   CODEFLIX__ENCODER__CONCURRENCY=2                     encodings at once
+///   CODEFLIX__SCHEDULER__CLOCK_OFFSET=31d                demonstrations only: the billing
+///                                                        scheduler's clock runs a month ahead
 ///
 /// A ScyllaDB keyspace or Elasticsearch alias that does not exist yet is created with its
 /// schema (schema/scylla/commands.cql in the eventlog crate; schema/scylla/catalog.cql,
@@ -77,6 +79,16 @@ pub(crate) async fn run(settings: &Settings, _args: UpArgs) -> anyhow::Result<Ex
     let encoder_metrics = codeflix_encoder::EncoderMetrics::register(&mut metrics_registry);
     let encoder =
         super::encode::spawn_encoder(settings, api.log(), &encoder_metrics, &stopped, &tasks)?;
+    let scheduler_metrics = codeflix_scheduler::SchedulerMetrics::register(&mut metrics_registry);
+    let scheduler = super::scheduler::spawn_scheduler(
+        settings,
+        api.log(),
+        stores.billing.clone(),
+        scheduler_metrics,
+        &stopped,
+        &tasks,
+    )
+    .await?;
     let mut query_stopped = stopped.clone();
     let query_api =
         super::views::serve_query_api(settings, &stores, metrics_registry, &tasks, async move {
@@ -112,6 +124,9 @@ pub(crate) async fn run(settings: &Settings, _args: UpArgs) -> anyhow::Result<Ex
         let _ = stopping.send(true);
         if let Err(error) = encoder.await {
             tracing::error!(%error, "encoder");
+        }
+        if let Err(error) = scheduler.await {
+            tracing::error!(%error, "billing scheduler");
         }
     })
     .await?;

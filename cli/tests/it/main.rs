@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod compose;
+mod customers;
 mod encode;
 mod faults;
 mod operators;

@@ -133,7 +133,7 @@ fn kafka_admin_tools_describe_groups_read_lag_and_reset_offsets() {
             .unwrap();
         assert!(created.status().is_success());
     }
-    let video = create_video(&http, &site, &token, "Bars");
+    let video = create_video(&http, &site, &token, "Bars", true);
     upload(&http, &site, &token, &video, clip(&site));
     media_reaches(&http, &site, &token, &video, "COMPLETED");
     let views = caught_up_views(&site);

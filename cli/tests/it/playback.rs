@@ -30,12 +30,19 @@ pub(crate) fn clip(site: &Site) -> Vec<u8> {
     std::fs::read(path).unwrap()
 }
 
-pub(crate) fn create_video(http: &Client, site: &Site, token: &str, title: &str) -> String {
+/// A video titled `title`; `opened` ones play for everyone, the others for subscribers only.
+pub(crate) fn create_video(
+    http: &Client,
+    site: &Site,
+    token: &str,
+    title: &str,
+    opened: bool,
+) -> String {
     let created = http
         .post(format!("{}/videos", site.api()))
         .bearer_auth(token)
         .json(&json!({"title": title, "description": "Bars and a tone.",
-                      "launch_year": 2024, "duration": 1, "rating": "L"}))
+                      "launch_year": 2024, "duration": 1, "rating": "L", "opened": opened}))
         .send()
         .unwrap();
     assert_eq!(created.status(), StatusCode::CREATED);
@@ -130,7 +137,7 @@ fn an_uploaded_clip_is_encoded_published_and_streamed_with_seeking() {
     wait_for_port(site.query_port);
     let token = token(&site);
 
-    let video = create_video(&http, &site, &token, "Test pattern");
+    let video = create_video(&http, &site, &token, "Test pattern", true);
     upload(&http, &site, &token, &video, clip(&site));
     let media = media_reaches(&http, &site, &token, &video, "COMPLETED");
     assert!(
@@ -328,7 +335,7 @@ fn an_uploaded_clip_is_encoded_published_and_streamed_with_seeking() {
     }
 
     // An upload that is not a video ends in ERROR with the encoder's reason.
-    let broken = create_video(&http, &site, &token, "Broken");
+    let broken = create_video(&http, &site, &token, "Broken", true);
     let mut garbage = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom".to_vec();
     garbage.extend((0..100_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8));
     upload(&http, &site, &token, &broken, garbage);
