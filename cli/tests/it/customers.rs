@@ -359,5 +359,44 @@ fn a_viewer_signs_up_subscribes_watches_cancels_and_loses_access_at_the_period_e
             "SubscriptionExpired"
         ]
     );
+    // … and a third-party client reads them through the registry like every other event.
+    if let Some(python) = crate::python::python() {
+        let output = std::process::Command::new(python)
+            .arg(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/python/read_events.py"
+            ))
+            .args(["--bootstrap", &format!("127.0.0.1:{}", site.broker_port)])
+            .args([
+                "--registry",
+                &format!("http://127.0.0.1:{}", site.registry_port),
+            ])
+            .args([
+                "--topic",
+                "codeflix.subscriptions.subscription.events",
+                "--expect",
+                "3",
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "python: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let read: Vec<Value> = String::from_utf8(output.stdout)
+            .unwrap()
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect();
+        let started = &read[0]["value"];
+        assert_eq!(started["status"], "ACTIVE", "{started}");
+        assert_eq!(started["account_id"].as_str(), me["subject"].as_str());
+        assert_eq!(started["payment_method"], "card_4242424242424242");
+        assert_eq!(
+            read[2]["headers"]["ce_type"],
+            "codeflix.subscriptions.subscription.SubscriptionExpired"
+        );
+    }
     interrupt(up);
 }
