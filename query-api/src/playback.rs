@@ -136,8 +136,9 @@ fn why_not(subscriptions: &[SubscriptionView]) -> String {
             "subscription {id} ended at {}: subscribe again to watch (GET /plans, then \
              POST /subscriptions on the command API)",
             latest
-                .access_ends_at
+                .ends_at
                 .as_deref()
+                .or(latest.access_ends_at.as_deref())
                 .or(latest.expired_at.as_deref())
                 .unwrap_or("an earlier time")
         ),

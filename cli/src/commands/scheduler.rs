@@ -30,7 +30,7 @@ async fn scheduler(
              only: it would charge real customers early"
         );
         tracing::warn!(
-            offset = %humantime::format_duration(offset),
+            offset_days = offset.as_secs_f64() / 86_400.0,
             "the billing scheduler's clock runs ahead (scheduler.clock_offset): renewals, trial \
              ends and expiries happen early"
         );

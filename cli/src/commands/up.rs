@@ -115,6 +115,7 @@ pub(crate) async fn run(settings: &Settings, _args: UpArgs) -> anyhow::Result<Ex
     if dev_issuer {
         // Not a token itself: output ends up in logs and terminals' scrollback.
         println!("  admin token      codeflix token --role catalog-admin  (from this directory)");
+        println!("  sign in          codeflix signin  (people; --register to create an account)");
     }
     println!("Press Ctrl-C to stop.");
     // The encoder lets go of the command API's event log before the API stops its relay.

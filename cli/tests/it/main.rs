@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod billing;
 mod compose;
 mod customers;
 mod encode;
