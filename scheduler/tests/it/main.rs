@@ -327,3 +327,34 @@ async fn two_schedulers_and_a_crash_after_charging_charge_and_renew_once() {
     let again = billing.pass_at(&first, "2026-02-28T12:01:00Z").await;
     assert_eq!(again.done, 0, "{again:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_provider_that_does_not_answer_is_asked_again_on_the_next_pass() {
+    let billing = Billing::start().await;
+    let scheduler = billing.scheduler(billing.stack.log.clone());
+    let id = billing.subscribe("di", 0, "4242424242424242").await;
+    // The development provider makes this card's charges fail as an outage does.
+    billing
+        .change_card(id, "4000000000000119", "2026-02-10T00:00:00Z")
+        .await;
+    let outage = billing.pass_at(&scheduler, "2026-02-28T12:00:00Z").await;
+    assert_eq!(
+        (outage.due, outage.done, outage.failed),
+        (1, 0, 1),
+        "{outage:?}"
+    );
+    let again = billing.pass_at(&scheduler, "2026-02-28T12:00:30Z").await;
+    assert_eq!(again.failed, 1, "still due, asked again: {again:?}");
+    assert!(billing.charges("di").await.is_empty(), "nothing recorded");
+    assert_eq!(
+        billing.history(id).await,
+        ["SubscriptionStarted", "SubscriptionPaymentMethodChanged"],
+        "no payment failure is recorded for a provider that did not answer"
+    );
+    billing
+        .change_card(id, "4242424242424242", "2026-02-28T13:00:00Z")
+        .await;
+    let paid = billing.pass_at(&scheduler, "2026-02-28T13:00:01Z").await;
+    assert_eq!(paid.done, 1, "{paid:?}");
+    assert_eq!(billing.charges("di").await, [true]);
+}
