@@ -9,10 +9,12 @@
 //!   sign-in and registration pages, the authorization-code flow with PKCE, rotating refresh
 //!   tokens, client credentials, userinfo and logout (ADR 0021).
 
+mod admin;
 mod dev;
 mod roles;
 mod verify;
 
+pub use admin::{KeycloakRoles, RoleAdmin, RoleAdminError, grantable};
 pub use dev::{
     AddUserError, AttemptLimits, Broken, DevIssuer, DevIssuerError, DevIssuerOptions, Field,
     HashError, Lifetimes, Limit, NewUser, Password, PatternError, Rule, StoreError, TokenRequest,

@@ -16,10 +16,12 @@ pub enum Role {
     Plans,
     /// Billing: customers' subscriptions (acting for a customer).
     Subscriptions,
+    /// Accounts: which roles each holds.
+    Accounts,
 }
 
 impl Role {
-    pub const ALL: [Role; 7] = [
+    pub const ALL: [Role; 8] = [
         Role::CatalogAdmin,
         Role::Categories,
         Role::Genres,
@@ -27,6 +29,7 @@ impl Role {
         Role::Videos,
         Role::Plans,
         Role::Subscriptions,
+        Role::Accounts,
     ];
 
     /// The role's name in the identity provider.
@@ -39,6 +42,7 @@ impl Role {
             Role::Videos => "catalog-videos",
             Role::Plans => "billing-plans",
             Role::Subscriptions => "billing-subscriptions",
+            Role::Accounts => "accounts-admin",
         }
     }
 }

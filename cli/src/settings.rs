@@ -306,6 +306,14 @@ pub(crate) struct AuthSettings {
     /// Serve the development issuer although the command API listens beyond loopback (refused
     /// otherwise: anyone who reads its key mints any role). For trying compose/ only.
     pub(crate) dev_issuer_off_loopback: bool,
+    /// With a real issuer (Keycloak): its realm URL as the command API reaches it, for the admin
+    /// API that changes accounts' roles, e.g. `http://keycloak:8080/realms/codeflix`; unset
+    /// means `issuer`.
+    pub(crate) admin_realm_url: Option<String>,
+    /// With a real issuer: the secret of `client_id`, whose service account may manage users
+    /// (Keycloak: realm-management's manage-users and view-realm). Unset, roles cannot be
+    /// changed through Codeflix.
+    pub(crate) admin_client_secret: Option<String>,
 }
 
 impl Default for AuthSettings {
@@ -316,6 +324,8 @@ impl Default for AuthSettings {
             client_id: codeflix_auth::DEFAULT_CLIENT_ID.into(),
             jwks_url: None,
             dev_issuer_off_loopback: false,
+            admin_realm_url: None,
+            admin_client_secret: None,
         }
     }
 }

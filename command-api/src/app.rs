@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use codeflix_auth::{DevIssuer, Verifier, VerifierConfig};
+use codeflix_auth::{DevIssuer, KeycloakRoles, RoleAdmin, Verifier, VerifierConfig};
 use codeflix_eventlog::{EventLog, EventLogConfig, EventLogError};
 use codeflix_payments::PaymentProvider;
 
@@ -49,6 +49,12 @@ pub struct AuthConfig {
     /// Serve the development issuer although the API listens beyond loopback. Anyone who can
     /// read its key mints any role: it is no identity provider for a network.
     pub dev_issuer_off_loopback: bool,
+    /// With a real issuer: the realm URL its admin API is reached at from here
+    /// (`{base}/realms/{realm}`); unset means the issuer.
+    pub admin_realm_url: Option<String>,
+    /// With a real issuer: the secret of `client_id`, whose service account may manage users.
+    /// Unset, accounts' roles cannot be changed through Codeflix (503).
+    pub admin_client_secret: Option<String>,
 }
 
 impl AuthConfig {
@@ -61,6 +67,8 @@ impl AuthConfig {
             jwks_url: None,
             dev_issuer_key,
             dev_issuer_off_loopback: false,
+            admin_realm_url: None,
+            admin_client_secret: None,
         }
     }
 }
@@ -89,6 +97,8 @@ pub enum BuildError {
         #[source]
         source: codeflix_auth::DevIssuerError,
     },
+    #[error("the identity provider's admin API (auth.admin_realm_url)")]
+    RoleAdmin(#[source] codeflix_auth::RoleAdminError),
 }
 
 /// A command API bound to its port, its event log connected; serve it with
@@ -163,11 +173,25 @@ impl Application {
             config.sweep_every,
             config.upload_expiry,
         );
+        let role_admin: Option<Arc<dyn RoleAdmin>> = match (&dev_issuer, &auth.admin_client_secret)
+        {
+            (Some(dev), _) => Some(Arc::clone(dev) as Arc<dyn RoleAdmin>),
+            (None, Some(secret)) => Some(Arc::new(
+                KeycloakRoles::new(
+                    auth.admin_realm_url.as_deref().unwrap_or(&issuer),
+                    &auth.client_id,
+                    secret,
+                )
+                .map_err(BuildError::RoleAdmin)?,
+            )),
+            (None, None) => None,
+        };
         let state = AppState::new(
             log.clone(),
             Arc::new(Verifier::new(verifier)),
             config.media,
             config.payments,
+            role_admin,
         );
         let router = crate::router(state, dev_issuer.clone());
         tracing::info!(listen = %address, %issuer, "command API ready");

@@ -257,6 +257,37 @@ impl Fields {
         }
     }
 
+    /// A required list of at most `max` strings.
+    pub fn strings(&mut self, name: &str, max: usize) -> Option<Vec<String>> {
+        let items = match self.take(name) {
+            None => return self.missing(name),
+            Some(Value::Array(items)) if items.len() <= max => items,
+            Some(Value::Array(items)) => {
+                self.error(
+                    name,
+                    format!("must hold at most {max} items, not {}", items.len()),
+                );
+                return None;
+            }
+            Some(_) => {
+                self.error(name, "must be a list of strings");
+                return None;
+            }
+        };
+        let mut strings: Vec<String> = Vec::with_capacity(items.len());
+        let mut ok = true;
+        for (i, item) in items.into_iter().enumerate() {
+            match item {
+                Value::String(s) => strings.push(s),
+                _ => {
+                    self.error(&format!("{name}[{i}]"), "must be a string");
+                    ok = false;
+                }
+            }
+        }
+        ok.then_some(strings)
+    }
+
     /// A list of ids, empty when absent; duplicates are reported.
     pub fn ids(&mut self, name: &str) -> Option<Vec<Uuid>> {
         let items = match self.take(name) {

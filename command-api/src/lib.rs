@@ -29,7 +29,7 @@ use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
-use codeflix_auth::{DevIssuer, Verifier};
+use codeflix_auth::{DevIssuer, RoleAdmin, Verifier};
 use codeflix_eventlog::EventLog;
 use codeflix_payments::PaymentProvider;
 use rdkafka::consumer::{BaseConsumer, Consumer};
@@ -50,6 +50,7 @@ struct Inner {
     metrics: Metrics,
     http: reqwest::Client,
     payments: Arc<dyn PaymentProvider>,
+    role_admin: Option<Arc<dyn RoleAdmin>>,
     /// A Kafka client kept for readiness probes (created once; it connects on demand).
     kafka_probe: Result<Arc<BaseConsumer>, String>,
     readiness: codeflix_http::ProbeCache,
@@ -70,6 +71,7 @@ impl AppState {
         verifier: Arc<Verifier>,
         media: media::MediaStore,
         payments: Arc<dyn PaymentProvider>,
+        role_admin: Option<Arc<dyn RoleAdmin>>,
     ) -> Self {
         let kafka_probe = log
             .config()
@@ -85,6 +87,7 @@ impl AppState {
             verifier,
             media,
             payments,
+            role_admin,
             upload_locks: routes::media::tus::UploadLocks::default(),
             metrics,
             http: reqwest::Client::builder()
@@ -113,6 +116,11 @@ impl AppState {
     /// Where customers are charged.
     pub fn payments(&self) -> &dyn PaymentProvider {
         self.0.payments.as_ref()
+    }
+
+    /// Where accounts' roles are granted, when the identity provider's admin API is configured.
+    pub fn role_admin(&self) -> Option<&dyn RoleAdmin> {
+        self.0.role_admin.as_deref()
     }
 
     fn upload_locks(&self) -> &routes::media::tus::UploadLocks {
@@ -177,6 +185,7 @@ pub fn router(state: AppState, dev_issuer: Option<Arc<DevIssuer>>) -> Router {
         .route("/plans/{id}/activate", post(plans::activate))
         .route("/plans/{id}/deactivate", post(plans::deactivate))
         .route("/me", put(accounts::put_me))
+        .route("/accounts/{subject}/roles", put(accounts::put_roles))
         .route("/subscriptions", post(subscriptions::create))
         .route("/subscriptions/{id}/cancel", post(subscriptions::cancel))
         .route(

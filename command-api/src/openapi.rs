@@ -35,7 +35,7 @@ use crate::routes::{
         plans::create, plans::update, plans::activate, plans::deactivate,
         subscriptions::create, subscriptions::cancel, subscriptions::uncancel,
         subscriptions::change_payment_method, subscriptions::pay,
-        accounts::put_me,
+        accounts::put_me, accounts::put_roles,
     ),
     components(schemas(crate::problem::ProblemDetails, crate::problem::FieldError,
         crate::write::Written, crate::write::Pending, media::SlotName)),
@@ -46,7 +46,7 @@ use crate::routes::{
         (name = "plans", description = "What customers subscribe to; a change applies to new \
             subscriptions only"),
         (name = "accounts", description = "The caller's own account, registered from the token \
-            on first use"),
+            on first use; admins holding accounts-admin change an account's roles"),
         (name = "subscriptions", description = "Customers subscribe, cancel, take a \
             cancellation back, change the payment method and pay what is due; admins holding \
             billing-subscriptions may act for them"),

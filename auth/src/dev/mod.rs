@@ -20,6 +20,7 @@ mod limits;
 mod pages;
 mod params;
 mod passwords;
+mod role_admin;
 mod routes;
 mod rules;
 mod signin;

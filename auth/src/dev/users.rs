@@ -293,6 +293,25 @@ impl Store {
         }
     }
 
+    /// Replaces the roles of `subject`; false when there is no such account.
+    pub(crate) async fn set_roles(
+        &self,
+        subject: &str,
+        roles: &[String],
+    ) -> Result<bool, StoreError> {
+        let roles = serde_json::to_string(roles)
+            .map_err(|e| StoreError::Corrupt(format!("unencodable roles: {e}")))?;
+        let conn = self.conn.lock().await;
+        let changed = conn
+            .execute(
+                "UPDATE users SET roles = ?1 WHERE subject = ?2",
+                params![roles, subject],
+            )
+            .await
+            .ctx("changing an account's roles")?;
+        Ok(changed > 0)
+    }
+
     pub(crate) async fn start_session(&self, session: &Session) -> Result<(), StoreError> {
         let conn = self.conn.lock().await;
         conn.execute(

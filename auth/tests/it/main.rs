@@ -4,4 +4,5 @@
 
 mod provider;
 mod realm;
+mod roles;
 mod verify;

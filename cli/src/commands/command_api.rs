@@ -32,6 +32,8 @@ async fn config(settings: &Settings) -> anyhow::Result<CommandApiConfig> {
             jwks_url: auth.jwks_url.clone(),
             dev_issuer_key: settings.dev_issuer_key(),
             dev_issuer_off_loopback: auth.dev_issuer_off_loopback,
+            admin_realm_url: auth.admin_realm_url.clone(),
+            admin_client_secret: auth.admin_client_secret.clone(),
         },
         media: settings.media_store()?,
         upload_expiry: settings.media.upload_expiry,

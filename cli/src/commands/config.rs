@@ -16,10 +16,19 @@ pub(crate) fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Redacts the credentials of every URL among the settings.
+/// Redacts the credentials of every URL among the settings, and every setting named like a
+/// secret (`auth.admin_client_secret`, …).
 fn redact_urls(value: &mut serde_json::Value) {
     match value {
-        serde_json::Value::Object(map) => map.values_mut().for_each(redact_urls),
+        serde_json::Value::Object(map) => {
+            for (name, value) in map.iter_mut() {
+                if value.is_string() && codeflix_domain::redact::is_secret_name(name) {
+                    *value = "<redacted>".into();
+                } else {
+                    redact_urls(value);
+                }
+            }
+        }
         serde_json::Value::Array(items) => items.iter_mut().for_each(redact_urls),
         serde_json::Value::String(text) => *text = codeflix_domain::redact::redact(text),
         _ => {}

@@ -1,12 +1,14 @@
-//! The caller's own account. It is registered from the token's claims (subject, email, name,
-//! roles) the first time the caller subscribes, or when they save their profile with
-//! `PUT /me`; its roles follow the token's each time.
+//! Accounts. The caller's own is registered from the token's claims (subject, email, name,
+//! roles) the first time they subscribe, or when they save their profile with `PUT /me`. Admins
+//! holding `accounts-admin` change an account's roles with `PUT /accounts/{subject}/roles`: at the
+//! identity provider (through `codeflix_auth::RoleAdmin`), then in the event log.
 
 use std::collections::BTreeSet;
 
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
+use codeflix_auth::RoleAdminError;
 use codeflix_domain::accounts::{
     Account, AccountError, AccountId, ChangeRoles, DisplayName, Email, RegisterAccount, Role,
     UpdateProfile,
@@ -71,9 +73,8 @@ fn account_id(caller: &Caller) -> Result<AccountId, Problem> {
 /// Namespace of the command ids of registrations from a token.
 const REGISTRATIONS: Uuid = Uuid::from_u128(0x6a0e_2c4f_91b3_4d17_8f52_c3e9_07a1_5b28);
 
-/// Registers the caller's account from their token's claims unless it is registered already,
-/// and brings its roles to the token's. A token without an email (a script's) registers
-/// nothing.
+/// Registers the caller's account from their token's claims unless it is registered already.
+/// A token without an email (a script's) registers nothing.
 pub(crate) async fn ensure_account(state: &AppState, caller: &Caller) -> Result<(), Problem> {
     let Some(email) = caller
         .principal
@@ -89,28 +90,26 @@ pub(crate) async fn ensure_account(state: &AppState, caller: &Caller) -> Result<
         .load::<Account>(&id)
         .await
         .map_err(|e| Problem::fault("loading the account", &e))?;
-    let roles = roles(caller);
-    let command = match account.state().email() {
-        None => {
-            let name = caller
-                .principal
-                .name
-                .as_deref()
-                .or(caller.principal.username.as_deref())
-                .unwrap_or_else(|| email.as_str().split('@').next().unwrap_or("customer"));
-            let display_name = DisplayName::parse(name)
-                .or_else(|_| DisplayName::parse("customer"))
-                .map_err(|e| Problem::bad_request(e.to_string()))?;
-            RegisterAccount {
-                email,
-                display_name,
-                roles,
-            }
-            .into()
-        }
-        Some(_) if account.state().roles().eq(roles.iter().map(Role::as_str)) => return Ok(()),
-        Some(_) => ChangeRoles { roles }.into(),
-    };
+    // Registered already: its roles change through `PUT /accounts/{subject}/roles`, which sets
+    // them at the identity provider too, so a token issued before must not set them back.
+    if account.state().email().is_some() {
+        return Ok(());
+    }
+    let name = caller
+        .principal
+        .name
+        .as_deref()
+        .or(caller.principal.username.as_deref())
+        .unwrap_or_else(|| email.as_str().split('@').next().unwrap_or("customer"));
+    let display_name = DisplayName::parse(name)
+        .or_else(|_| DisplayName::parse("customer"))
+        .map_err(|e| Problem::bad_request(e.to_string()))?;
+    let command = RegisterAccount {
+        email,
+        display_name,
+        roles: roles(caller),
+    }
+    .into();
     // Named by the subject and the version it applies to: two requests racing register once.
     let mut write = Write::with_command_id(
         caller,
@@ -224,4 +223,147 @@ pub(crate) async fn put_me(
 #[derive(serde::Serialize)]
 struct Profile {
     subject: String,
+}
+
+/// A role admins may grant.
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(dead_code)]
+pub(crate) enum RoleName {
+    #[serde(rename = "catalog-admin")]
+    CatalogAdmin,
+    #[serde(rename = "catalog-categories")]
+    CatalogCategories,
+    #[serde(rename = "catalog-genres")]
+    CatalogGenres,
+    #[serde(rename = "catalog-cast-members")]
+    CatalogCastMembers,
+    #[serde(rename = "catalog-videos")]
+    CatalogVideos,
+    #[serde(rename = "billing-plans")]
+    BillingPlans,
+    #[serde(rename = "billing-subscriptions")]
+    BillingSubscriptions,
+    #[serde(rename = "accounts-admin")]
+    AccountsAdmin,
+    #[serde(rename = "viewer")]
+    Viewer,
+}
+
+/// An account's roles.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub(crate) struct RolesRequest {
+    /// Exactly the roles the account holds from now on (a role named twice counts once).
+    #[schema(max_items = 16)]
+    roles: Vec<RoleName>,
+}
+
+/// Change an account's roles
+///
+/// Grants exactly `roles` at the identity provider (the account's next token carries them: at
+/// its next sign-in or refresh) and records `AccountRolesChanged`. Needs `accounts-admin`.
+#[utoipa::path(put, path = "/accounts/{subject}/roles", tag = "accounts",
+    params(("subject" = String, Path, description = "The account: the identity provider's subject",
+        min_length = 1, max_length = 255, pattern = r"^[!-~]+$")),
+    request_body = RolesRequest,
+    responses((status = 200, description = "Changed", body = crate::write::Written)))]
+pub(crate) async fn put_roles(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(subject): Path<String>,
+    headers: HeaderMap,
+    body: JsonObject,
+) -> Result<Response, Problem> {
+    caller.require(codeflix_auth::Role::Accounts)?;
+    let id = AccountId::parse(&subject).map_err(|e| {
+        Problem::validation(vec![crate::problem::FieldError::new(
+            "subject",
+            e.to_string(),
+        )])
+    })?;
+    let write = Write::from_headers(&caller, &headers, &format!("PUT /accounts/{id}/roles"))?
+        .for_body(&body);
+    let grantable = codeflix_auth::grantable();
+    let mut fields = Fields::new(body);
+    let names = fields.strings("roles", 16);
+    if let Some(names) = &names {
+        for (i, name) in names.iter().enumerate() {
+            if !grantable.contains(&name.as_str()) {
+                fields.reject(
+                    format!("roles[{i}]"),
+                    format!("must be one of {}", grantable.join(", ")),
+                );
+            }
+        }
+    }
+    fields.finish()?;
+    let mut names = names.unwrap_or_default();
+    names.sort();
+    names.dedup();
+    if let Some(accepted) = state.earlier::<Account>(&write, &id).await? {
+        return Ok(respond(
+            Uuid::nil(),
+            accepted,
+            None,
+            Profile {
+                subject: id.to_string(),
+            },
+        ));
+    }
+    let account = state
+        .log()
+        .load::<Account>(&id)
+        .await
+        .map_err(|e| Problem::fault("loading the account", &e))?;
+    if account.state().email().is_none() {
+        return Err(Problem::not_found(format!(
+            "no account {id}: accounts are registered at their first use"
+        )));
+    }
+    let admin = state.role_admin().ok_or_else(|| {
+        Problem::unavailable(
+            "role changes need the identity provider's admin API: configure \
+             auth.admin_client_secret (and auth.admin_realm_url)",
+        )
+    })?;
+    match admin.set_roles(id.as_str(), &names).await {
+        Ok(()) => {}
+        Err(RoleAdminError::UnknownSubject(_)) => {
+            return Err(Problem::not_found(format!(
+                "the identity provider has no user {id}"
+            )));
+        }
+        Err(RoleAdminError::UnknownRole(role)) => {
+            return Err(crate::write::reference_problem(
+                "roles",
+                format!("the identity provider defines no role {role}"),
+            ));
+        }
+        Err(error @ RoleAdminError::Unavailable(_)) => {
+            return Err(Problem::fault(
+                "changing roles at the identity provider",
+                &error,
+            ));
+        }
+    }
+    let roles = names
+        .iter()
+        .filter_map(|n| Role::parse(n).ok())
+        .collect::<BTreeSet<_>>();
+    let expected = match write.expected {
+        ExpectedVersion::Any => ExpectedVersion::Exactly(account.version()),
+        exact => exact,
+    };
+    let accepted = state
+        .decide::<Account>(&write, &id, expected, ChangeRoles { roles }.into())
+        .await?;
+    Ok(respond(
+        Uuid::nil(),
+        accepted,
+        None,
+        Profile {
+            subject: id.to_string(),
+        },
+    ))
 }

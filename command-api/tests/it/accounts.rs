@@ -143,3 +143,93 @@ async fn the_profile_is_registered_then_edited_with_every_broken_rule_named() {
         .collect();
     assert_eq!(types, ["AccountRegistered", "AccountProfileUpdated"]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_accounts_admin_changes_roles_at_the_identity_provider_and_in_the_log() {
+    let api = Api::start().await;
+    let user = api
+        .issuer
+        .add_user(codeflix_auth::NewUser {
+            email: "cy@example.com".into(),
+            name: "Cy".into(),
+            password: "a long walk to the sea".into(),
+            roles: vec!["viewer".into()],
+        })
+        .await
+        .unwrap();
+    let subject = user.subject.clone();
+    let own = codeflix_testkit::customer_token(&api.issuer, &subject, "cy@example.com");
+    let registered = api
+        .send(
+            Method::PUT,
+            "/me",
+            Some(&own),
+            &[],
+            Some(json!({ "display_name": "Cy" })),
+        )
+        .await;
+    assert_eq!(
+        registered.status,
+        StatusCode::CREATED,
+        "{:?}",
+        registered.body
+    );
+    let path = format!("/accounts/{subject}/roles");
+    let admin = api.token(&["accounts-admin"]);
+
+    let changed = api
+        .send(
+            Method::PUT,
+            &path,
+            Some(&admin),
+            &[],
+            Some(json!({ "roles": ["viewer", "billing-plans"] })),
+        )
+        .await;
+    assert_eq!(changed.status, StatusCode::OK, "{:?}", changed.body);
+    let at_issuer = api.issuer.user(&subject).await.unwrap().unwrap();
+    assert_eq!(at_issuer.roles, ["billing-plans", "viewer"]);
+    let events = account_events(&api, &subject).await;
+    let Some(AccountEvent::AccountRolesChanged(last)) = events.last() else {
+        panic!("{events:?}");
+    };
+    assert_eq!(last.roles, ["billing-plans", "viewer"]);
+
+    let bad = api
+        .send(
+            Method::PUT,
+            &path,
+            Some(&admin),
+            &[],
+            Some(json!({ "roles": ["viewer", "root"] })),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<String> = bad.field_errors().into_iter().map(|(f, _)| f).collect();
+    assert_eq!(fields, ["roles[1]"], "{:?}", bad.body);
+    let not_allowed = api
+        .send(
+            Method::PUT,
+            &path,
+            Some(&api.token(&["billing-subscriptions"])),
+            &[],
+            Some(json!({ "roles": [] })),
+        )
+        .await;
+    assert_eq!(not_allowed.status, StatusCode::FORBIDDEN);
+    let nobody = api
+        .send(
+            Method::PUT,
+            "/accounts/nobody/roles",
+            Some(&admin),
+            &[],
+            Some(json!({ "roles": [] })),
+        )
+        .await;
+    assert_eq!(nobody.status, StatusCode::NOT_FOUND, "{:?}", nobody.body);
+    assert_eq!(
+        api.issuer.user(&subject).await.unwrap().unwrap().roles,
+        ["billing-plans", "viewer"],
+        "refused changes change nothing"
+    );
+}

@@ -64,6 +64,7 @@ fn role_of(path: &str) -> Option<&'static str> {
         Some("cast-members") => Some("catalog-cast-members"),
         Some("videos" | "uploads") => Some("catalog-videos"),
         Some("plans") => Some("billing-plans"),
+        Some("accounts") => Some("accounts-admin"),
         Some("subscriptions" | "me") => None,
         other => panic!("no role known for {other:?}"),
     }
