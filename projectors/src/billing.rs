@@ -7,6 +7,7 @@
 //!
 //! [`Timeline`]: codeflix_domain::subscriptions::subscription::Timeline
 
+use codeflix_domain::Timestamp;
 use codeflix_domain::accounts::AccountEvent;
 use codeflix_domain::subscriptions::plan::PlanEvent;
 use codeflix_domain::subscriptions::subscription::{SubscriptionEvent, SubscriptionStatus};
@@ -60,16 +61,12 @@ pub(crate) fn subscription_created(
     };
     let mut payments = Vec::new();
     match (e.status, &e.payment_failure) {
-        (SubscriptionStatus::Active, _) => payments.push(PaymentView {
-            at: instant(e.started_at),
-            outcome: "PAID".to_owned(),
-            amount_minor: e.amount_minor,
-            currency: e.currency.clone(),
-            charge_id: e.charge_id.clone(),
-            period_start: Some(instant(e.started_at)),
-            period_end: Some(instant(e.due_date)),
-            reason: None,
-        }),
+        (SubscriptionStatus::Active, _) => payments.push(paid(
+            e.started_at,
+            (e.amount_minor, &e.currency),
+            e.charge_id.as_ref(),
+            (e.started_at, e.due_date),
+        )),
         (SubscriptionStatus::Incomplete, Some(reason)) => payments.push(PaymentView {
             at: instant(e.started_at),
             outcome: "FAILED".to_owned(),
@@ -123,6 +120,25 @@ fn derive(doc: &mut SubscriptionView) {
         .map(|due| instant(due.at));
 }
 
+/// A receipt: `price` paid at `at` for the `period` (start, end).
+fn paid(
+    at: Timestamp,
+    (amount_minor, currency): (i64, &str),
+    charge_id: Option<&String>,
+    (start, end): (Timestamp, Timestamp),
+) -> PaymentView {
+    PaymentView {
+        at: instant(at),
+        outcome: "PAID".to_owned(),
+        amount_minor,
+        currency: currency.to_owned(),
+        charge_id: charge_id.cloned(),
+        period_start: Some(instant(start)),
+        period_end: Some(instant(end)),
+        reason: None,
+    }
+}
+
 fn failed(doc: &SubscriptionView, at: String, reason: &str) -> PaymentView {
     PaymentView {
         at,
@@ -146,16 +162,12 @@ pub(crate) fn subscription(
         SubscriptionEvent::SubscriptionActivated(e) => {
             doc.status = status(SubscriptionStatus::Active);
             doc.current_period_end = instant(e.period_end);
-            doc.payments.push(PaymentView {
-                at: instant(e.paid_at),
-                outcome: "PAID".to_owned(),
-                amount_minor: e.amount_minor,
-                currency: e.currency.clone(),
-                charge_id: e.charge_id.clone(),
-                period_start: Some(instant(e.period_start)),
-                period_end: Some(instant(e.period_end)),
-                reason: None,
-            });
+            doc.payments.push(paid(
+                e.paid_at,
+                (e.amount_minor, &e.currency),
+                e.charge_id.as_ref(),
+                (e.period_start, e.period_end),
+            ));
         }
         SubscriptionEvent::SubscriptionRenewed(e) => {
             doc.status = status(SubscriptionStatus::Active);
@@ -163,16 +175,12 @@ pub(crate) fn subscription(
             doc.current_period_end = instant(e.period_end);
             doc.attempts = 0;
             doc.next_attempt_at = None;
-            doc.payments.push(PaymentView {
-                at: instant(e.paid_at),
-                outcome: "PAID".to_owned(),
-                amount_minor: e.amount_minor,
-                currency: e.currency.clone(),
-                charge_id: e.charge_id.clone(),
-                period_start: Some(instant(e.period_start)),
-                period_end: Some(instant(e.period_end)),
-                reason: None,
-            });
+            doc.payments.push(paid(
+                e.paid_at,
+                (e.amount_minor, &e.currency),
+                e.charge_id.as_ref(),
+                (e.period_start, e.period_end),
+            ));
         }
         SubscriptionEvent::SubscriptionPastDue(e) => {
             doc.status = status(SubscriptionStatus::PastDue);
