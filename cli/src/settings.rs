@@ -216,6 +216,9 @@ pub(crate) struct ProjectorsSettings {
     /// real Kafka) instead of reading every partition (the default: the embedded broker never
     /// evicts a crashed group member, so a restarted projector would wait forever).
     pub(crate) consumer_groups: bool,
+    /// Publish the state feeds (`codeflix.<aggregate>.state` topics: videos, published videos,
+    /// subscriptions, accounts) that Kafka Connect mirrors into other contexts' stores.
+    pub(crate) state_feeds: bool,
 }
 
 impl Default for ProjectorsSettings {
@@ -224,6 +227,7 @@ impl Default for ProjectorsSettings {
             listen: SocketAddr::from(([127, 0, 0, 1], 8083)),
             batch: 1000,
             consumer_groups: false,
+            state_feeds: true,
         }
     }
 }

@@ -117,6 +117,29 @@ impl RegistryCodec {
         Ok((schema.fullname.clone(), bytes))
     }
 
+    /// The wire bytes of `value`, a record of `schema`, on `topic` under the subject
+    /// `<topic>-value` (TopicNameStrategy, as stock connectors expect): for state feeds.
+    pub async fn encode_record(
+        &self,
+        topic: &str,
+        schema: &codeflix_schemas::NamedSchema,
+        value: apache_avro::types::Value,
+    ) -> Result<Vec<u8>, EventLogError> {
+        let strategy = SubjectNameStrategy::TopicNameStrategyWithSchema(
+            topic.to_owned(),
+            false,
+            SuppliedSchema::new(
+                Some(schema.fullname.clone()),
+                SchemaType::Avro,
+                schema.json.clone(),
+            ),
+        );
+        self.encoder
+            .encode_value(value, &strategy)
+            .await
+            .map_err(|e| self.failed(e))
+    }
+
     /// The event in wire bytes as JSON, exactly as its writer's schema has it (no domain mapping):
     /// for tools that show events, including types this binary does not know.
     pub async fn decode_json(

@@ -22,6 +22,16 @@ pub fn event_topic(prefix: &str, aggregate_type: AggregateType) -> String {
     format!("{prefix}.{aggregate_type}.events")
 }
 
+/// The compacted state feed of an aggregate type: `<prefix>.<aggregate type>.state`, each
+/// aggregate's current state under its id (ADR 0022). `variant` names a feed of a subset
+/// (`codeflix.catalog.video.published.state`).
+pub fn state_topic(prefix: &str, aggregate_type: AggregateType, variant: Option<&str>) -> String {
+    match variant {
+        Some(variant) => format!("{prefix}.{aggregate_type}.{variant}.state"),
+        None => format!("{prefix}.{aggregate_type}.state"),
+    }
+}
+
 /// How event topics are created.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TopicSettings {
@@ -44,6 +54,22 @@ impl TopicSettings {
             ("cleanup.policy", "delete".to_owned()),
             ("retention.ms", self.retention_ms.to_string()),
             ("retention.bytes", "-1".to_owned()),
+        ]);
+        if self.replication_factor > 1 {
+            config.insert(
+                "min.insync.replicas",
+                (self.replication_factor - 1).to_string(),
+            );
+        }
+        config
+    }
+
+    /// The explicit configuration of a state feed: compacted (the latest state per key is what
+    /// it is for), tombstones kept a day so that slow readers see deletes.
+    pub fn state_topic_config(&self) -> BTreeMap<&'static str, String> {
+        let mut config = BTreeMap::from([
+            ("cleanup.policy", "compact".to_owned()),
+            ("delete.retention.ms", "86400000".to_owned()),
         ]);
         if self.replication_factor > 1 {
             config.insert(
@@ -134,6 +160,32 @@ pub async fn ensure_topics(
     names: &[String],
     settings: &TopicSettings,
 ) -> Result<(), EventLogError> {
+    create_missing(admin, names, settings, Kind::Events).await
+}
+
+/// Creates the state feeds of `names` that do not exist yet, compacted
+/// ([`TopicSettings::state_topic_config`]).
+pub async fn ensure_state_topics(
+    admin: &AdminClient<DefaultClientContext>,
+    names: &[String],
+    settings: &TopicSettings,
+) -> Result<(), EventLogError> {
+    create_missing(admin, names, settings, Kind::State).await
+}
+
+/// What a topic holds, which decides how it is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Events,
+    State,
+}
+
+async fn create_missing(
+    admin: &AdminClient<DefaultClientContext>,
+    names: &[String],
+    settings: &TopicSettings,
+    kind: Kind,
+) -> Result<(), EventLogError> {
     // Only ask for what is missing: brokers log a creation of an existing topic as an error.
     // (A startup-time metadata call; it blocks briefly.)
     let existing: Vec<(String, usize)> = admin
@@ -163,7 +215,9 @@ pub async fn ensure_topics(
         .iter()
         .filter(|n| existing.iter().any(|(name, _)| name == *n))
         .collect();
-    check_kept(admin, &found, settings).await?;
+    if kind == Kind::Events {
+        check_kept(admin, &found, settings).await?;
+    }
     let names: Vec<&String> = names
         .iter()
         .filter(|n| !existing.iter().any(|(name, _)| name == *n))
@@ -171,7 +225,10 @@ pub async fn ensure_topics(
     if names.is_empty() {
         return Ok(());
     }
-    let config = settings.event_topic_config();
+    let config = match kind {
+        Kind::Events => settings.event_topic_config(),
+        Kind::State => settings.state_topic_config(),
+    };
     let topics: Vec<NewTopic<'_>> = names
         .iter()
         .map(|name| {

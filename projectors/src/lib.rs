@@ -9,9 +9,11 @@
 //! topic (`codeflix_consumer::dlq`). ADR 0010 explains the choices.
 
 mod billing;
+pub mod feeds;
 pub mod metrics;
 pub mod project;
 pub mod runner;
 
+pub use feeds::{FeedSpec, FeedStore};
 pub use metrics::ProjectorMetrics;
 pub use runner::{ProjectionSpec, ProjectorError, catch_up, run};

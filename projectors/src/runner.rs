@@ -46,7 +46,7 @@ pub enum ProjectorError {
     Consumer(#[from] ConsumerError),
 }
 
-fn kafka(e: rdkafka::error::KafkaError) -> ProjectorError {
+pub(crate) fn kafka(e: rdkafka::error::KafkaError) -> ProjectorError {
     ProjectorError::Kafka(e)
 }
 

@@ -82,6 +82,21 @@ async fn open_docs(
     }
 }
 
+/// The working store of a state feed named `name` (`feeds/<name>.db`, or a keyspace of its
+/// own): what the feed folds events over before it publishes them.
+pub async fn open_feed_store(
+    config: &ViewsConfig,
+    name: &str,
+) -> Result<Arc<dyn Catalog>, OpenError> {
+    open_docs(
+        config,
+        "state feed's working store",
+        &format!("feeds/{name}.db"),
+        &format!("_feed_{}", name.replace('-', "_")),
+    )
+    .await
+}
+
 impl Stores {
     /// Opens both; `writer` for the one process that projects into them (tantivy allows one
     /// writer per index).

@@ -75,7 +75,11 @@ pub(crate) async fn run(settings: &Settings, _args: UpArgs) -> anyhow::Result<Ex
     // The loops beside the APIs restart themselves when they fail; the query API's /readyz
     // reports them.
     let tasks = codeflix_consumer::supervise::Tasks::default();
-    let projectors = super::views::spawn_projectors(settings, &stores, &metrics, &stopped, &tasks);
+    let mut projectors =
+        super::views::spawn_projectors(settings, &stores, &metrics, &stopped, &tasks);
+    projectors.extend(super::views::spawn_feeds(
+        settings, &metrics, &stopped, &tasks,
+    ));
     let encoder_metrics = codeflix_encoder::EncoderMetrics::register(&mut metrics_registry);
     let encoder =
         super::encode::spawn_encoder(settings, api.log(), &encoder_metrics, &stopped, &tasks)?;

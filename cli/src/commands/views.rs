@@ -10,10 +10,11 @@ use axum::routing::get;
 use clap::{Args, Subcommand, ValueEnum};
 use codeflix_consumer::supervise::{Tasks, supervise};
 use codeflix_consumer::{Membership, dlq};
-use codeflix_projectors::{ProjectionSpec, ProjectorMetrics};
+use codeflix_projectors::{FeedSpec, FeedStore, ProjectionSpec, ProjectorError, ProjectorMetrics};
 use codeflix_query_api::{Application, QueryApiConfig};
 use codeflix_readmodel::Stores;
-use codeflix_readmodel::store::DocStore;
+use codeflix_readmodel::store::{DocStore, StoreError};
+use codeflix_readmodel::stores::open_feed_store;
 use prometheus_client::registry::Registry;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -119,6 +120,58 @@ pub(crate) fn spawn_projectors(
         .collect()
 }
 
+/// Runs every state feed until `stop` turns true (ADR 0022); each task ends with its feed.
+pub(crate) fn spawn_feeds(
+    settings: &Settings,
+    metrics: &ProjectorMetrics,
+    stop: &watch::Receiver<bool>,
+    tasks: &Tasks,
+) -> Vec<JoinHandle<()>> {
+    if !settings.projectors.state_feeds {
+        return Vec::new();
+    }
+    FeedSpec::ALL
+        .into_iter()
+        .map(|feed| {
+            let config = settings.event_log();
+            let views = settings.views_config();
+            let membership = Projection::Catalog.configured(settings).membership;
+            let spec = ProjectionSpec {
+                membership,
+                ..feed.projection()
+            };
+            let metrics = metrics.clone();
+            let stop = stop.clone();
+            let tasks = tasks.clone();
+            tokio::spawn(async move {
+                let name = format!("{} feed", feed.name);
+                supervise(&tasks, &name, stop.clone(), || {
+                    let mut stop = stop.clone();
+                    let (config, views, spec, metrics) =
+                        (config.clone(), views.clone(), spec.clone(), metrics.clone());
+                    async move {
+                        let local = open_feed_store(&views, feed.name)
+                            .await
+                            .map_err(|e| ProjectorError::Store(StoreError::Backend(Box::new(e))))?;
+                        let store = FeedStore::open(&config, feed, local).await?;
+                        codeflix_projectors::run(
+                            &config,
+                            &spec,
+                            Arc::new(store),
+                            metrics,
+                            async move {
+                                let _ = stop.wait_for(|s| *s).await;
+                            },
+                        )
+                        .await
+                    }
+                })
+                .await;
+            })
+        })
+        .collect()
+}
+
 /// The query API as configured.
 pub(crate) fn query_api_config(settings: &Settings) -> anyhow::Result<QueryApiConfig> {
     let prefix = &settings.kafka.topic_prefix;
@@ -166,7 +219,8 @@ pub(crate) async fn projectors(
     }
     let (stop, stopped) = watch::channel(false);
     let supervised = Tasks::default();
-    let tasks = spawn_projectors(settings, &stores, &metrics, &stopped, &supervised);
+    let mut tasks = spawn_projectors(settings, &stores, &metrics, &stopped, &supervised);
+    tasks.extend(spawn_feeds(settings, &metrics, &stopped, &supervised));
     let registry = Arc::new(registry);
     let router = super::probes::router(&supervised).route(
         "/metrics",
