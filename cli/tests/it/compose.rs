@@ -135,7 +135,13 @@ fn the_stack_needs_a_password_for_every_engine_and_publishes_on_loopback_only() 
     let compose = compose_file();
     let names = interpolated_names(&compose);
     for engine in [
-        "KAFKA", "REGISTRY", "SCYLLA", "ELASTIC", "CONNECT", "KEYCLOAK",
+        "KAFKA",
+        "REGISTRY",
+        "SCYLLA",
+        "ELASTIC",
+        "CONNECT",
+        "KEYCLOAK",
+        "CONTEXT_DB",
     ] {
         assert!(
             names.iter().any(|n| n.starts_with(engine)),
