@@ -99,6 +99,9 @@ enum Command {
     /// Sign in (or sign up) at the identity provider in a browser and print an access token:
     /// what a person does, where `token` is for scripts.
     Signin(commands::signin::SigninArgs),
+    /// Add accounts to the development issuer (an admin who signs in at its pages, say).
+    #[command(subcommand)]
+    Users(commands::users::UsersCommand),
     /// Read the event log: dump or follow events as JSON, or verify its integrity.
     #[command(subcommand)]
     Events(commands::events::EventsCommand),
@@ -159,6 +162,7 @@ async fn main() -> ExitCode {
             Command::Dlq(command) => commands::views::dlq(&settings, command).await,
             Command::Token(args) => commands::token::run(&settings, args),
             Command::Signin(args) => commands::signin::run(&settings, args).await,
+            Command::Users(command) => commands::users::run(&settings, command).await,
             Command::Encode(args) => commands::encode::run(args).await,
             Command::Encoder => commands::encode::encoder(&settings).await,
             Command::Scheduler => commands::scheduler::run(&settings).await,

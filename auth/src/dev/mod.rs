@@ -176,7 +176,7 @@ pub enum DevIssuerError {
 /// Why an account was not added.
 #[derive(Debug, thiserror::Error)]
 pub enum AddUserError {
-    #[error("the account breaks rules: {0}")]
+    #[error("the account breaks rules")]
     Invalid(#[from] Broken),
     #[error("an account with the email address {0} exists already")]
     EmailTaken(String),

@@ -12,6 +12,7 @@ pub(crate) mod signin;
 pub(crate) mod stress;
 pub(crate) mod token;
 pub(crate) mod up;
+pub(crate) mod users;
 pub(crate) mod views;
 
 /// Resolves when the process is asked to stop (Ctrl-C or SIGTERM).

@@ -408,3 +408,82 @@ fn a_viewer_signs_up_subscribes_watches_cancels_and_loses_access_at_the_period_e
     }
     interrupt(up);
 }
+
+#[test]
+fn an_admin_added_with_the_cli_signs_in_with_their_roles() {
+    let site = Site::new(env!("CARGO_BIN_EXE_codeflix"));
+    let http = Client::new();
+    let up = start(&site);
+    let mut add = site.command(&[
+        "users",
+        "add",
+        "--email",
+        "root@example.com",
+        "--name",
+        "Root",
+        "--role",
+        "catalog-admin",
+        "--password-stdin",
+    ]);
+    let mut child = add
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        writeln!(stdin, "an admin's long passphrase").unwrap();
+    }
+    let added = child.wait_with_output().unwrap();
+    assert!(added.status.success());
+    let browser = Browser::new(&site);
+    let token = signin(
+        &site,
+        &browser,
+        &[],
+        &[
+            ("email", "root@example.com"),
+            ("password", "an admin's long passphrase"),
+        ],
+    );
+    let created = http
+        .post(format!("{}/categories", site.api()))
+        .bearer_auth(&token)
+        .json(&json!({"name": "Signed in"}))
+        .send()
+        .unwrap();
+    assert_eq!(
+        created.status(),
+        StatusCode::CREATED,
+        "the role is in the token"
+    );
+    // The same email twice is refused, with a reason.
+    let mut again = site.command(&[
+        "users",
+        "add",
+        "--email",
+        "root@example.com",
+        "--name",
+        "Root",
+        "--password-stdin",
+    ]);
+    let mut again = again
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = again.stdin.take().unwrap();
+        writeln!(stdin, "another long passphrase").unwrap();
+    }
+    let again = again.wait_with_output().unwrap();
+    assert!(!again.status.success());
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("exists"),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    interrupt(up);
+}
