@@ -248,25 +248,47 @@ fn instant(text: &str) -> Option<Timestamp> {
     text.parse().ok()
 }
 
+/// The domain's timeline of a subscription kept as text (a view, a mirrored row); none when a
+/// field does not parse.
+pub fn timeline_of(
+    status: &str,
+    due_date: &str,
+    trial_ends_at: Option<&str>,
+    trial_noticed: bool,
+    (renewals, attempts): (u32, u32),
+    next_attempt_at: Option<&str>,
+    ends_at: Option<&str>,
+) -> Option<Timeline> {
+    let optional = |text: Option<&str>| match text {
+        Some(text) => instant(text).map(Some),
+        None => Some(None),
+    };
+    Some(Timeline {
+        status: SubscriptionStatus::ALL
+            .into_iter()
+            .find(|s| s.as_str() == status)?,
+        due_date: instant(due_date)?,
+        trial_ends_at: optional(trial_ends_at)?,
+        trial_noticed,
+        renewals,
+        attempts,
+        next_attempt_at: optional(next_attempt_at)?,
+        ends_at: optional(ends_at)?,
+    })
+}
+
 impl SubscriptionView {
     /// The domain's timeline of this subscription, to ask what it grants and what is due.
     pub fn timeline(&self) -> Option<Timeline> {
-        let optional = |text: &Option<String>| match text {
-            Some(text) => instant(text).map(Some),
-            None => Some(None),
-        };
-        Some(Timeline {
-            status: SubscriptionStatus::ALL
-                .into_iter()
-                .find(|s| s.as_str() == self.status)?,
-            due_date: instant(&self.current_period_end)?,
-            trial_ends_at: optional(&self.trial_ends_at)?,
-            trial_noticed: self.trial_noticed,
-            renewals: self.renewals,
-            attempts: self.attempts,
-            next_attempt_at: optional(&self.next_attempt_at)?,
-            ends_at: optional(&self.ends_at)?,
-        })
+        timeline_of(
+            &self.status,
+            &self.current_period_end,
+            self.trial_ends_at.as_deref(),
+            self.trial_noticed,
+            (self.renewals, self.attempts),
+            self.next_attempt_at.as_deref(),
+            self.ends_at.as_deref(),
+        )
     }
 
     /// Whether the subscription lets its account watch at `now`.
