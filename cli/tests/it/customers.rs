@@ -409,43 +409,53 @@ fn a_viewer_signs_up_subscribes_watches_cancels_and_loses_access_at_the_period_e
     interrupt(up);
 }
 
-#[test]
-fn an_admin_added_with_the_cli_signs_in_with_their_roles() {
-    let site = Site::new(env!("CARGO_BIN_EXE_codeflix"));
-    let http = Client::new();
-    let up = start(&site);
-    let mut add = site.command(&[
+/// `codeflix users add` for `email` with `roles`, the password on standard input.
+fn add_user(site: &Site, email: &str, roles: &[&str], password: &str) -> std::process::Output {
+    let mut args = vec![
         "users",
         "add",
         "--email",
-        "root@example.com",
+        email,
         "--name",
         "Root",
-        "--role",
-        "catalog-admin",
         "--password-stdin",
-    ]);
-    let mut child = add
+    ];
+    for role in roles {
+        args.extend(["--role", role]);
+    }
+    let mut child = site
+        .command(&args)
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
     {
         use std::io::Write;
         let mut stdin = child.stdin.take().unwrap();
-        writeln!(stdin, "an admin's long passphrase").unwrap();
+        writeln!(stdin, "{password}").unwrap();
     }
-    let added = child.wait_with_output().unwrap();
-    assert!(added.status.success());
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn an_admin_added_with_the_cli_signs_in_with_their_roles() {
+    let site = Site::new(env!("CARGO_BIN_EXE_codeflix"));
+    let http = Client::new();
+    let up = start(&site);
+    let password = "an admin's long passphrase";
+    let added = add_user(&site, "root@example.com", &["catalog-admin"], password);
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
     let browser = Browser::new(&site);
     let token = signin(
         &site,
         &browser,
         &[],
-        &[
-            ("email", "root@example.com"),
-            ("password", "an admin's long passphrase"),
-        ],
+        &[("email", "root@example.com"), ("password", password)],
     );
     let created = http
         .post(format!("{}/categories", site.api()))
@@ -459,31 +469,9 @@ fn an_admin_added_with_the_cli_signs_in_with_their_roles() {
         "the role is in the token"
     );
     // The same email twice is refused, with a reason.
-    let mut again = site.command(&[
-        "users",
-        "add",
-        "--email",
-        "root@example.com",
-        "--name",
-        "Root",
-        "--password-stdin",
-    ]);
-    let mut again = again
-        .stdin(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    {
-        use std::io::Write;
-        let mut stdin = again.stdin.take().unwrap();
-        writeln!(stdin, "another long passphrase").unwrap();
-    }
-    let again = again.wait_with_output().unwrap();
+    let again = add_user(&site, "root@example.com", &[], "another long passphrase");
     assert!(!again.status.success());
-    assert!(
-        String::from_utf8_lossy(&again.stderr).contains("exists"),
-        "{}",
-        String::from_utf8_lossy(&again.stderr)
-    );
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert!(stderr.contains("exists"), "{stderr}");
     interrupt(up);
 }
