@@ -1,0 +1,3 @@
+//! Sink connectors: records from topics into a system.
+
+pub mod jdbc;
