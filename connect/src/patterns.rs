@@ -110,9 +110,9 @@ pub fn check_replacement(pattern: &Regex, replacement: &str) -> Result<(), Strin
     while let Some(c) = chars.next() {
         match c {
             '\\' => {
-                if chars.next().is_none() {
-                    return Err("character to be escaped is missing".to_owned());
-                }
+                chars
+                    .next()
+                    .ok_or_else(|| "character to be escaped is missing".to_owned())?;
             }
             '$' => {
                 if chars.peek() == Some(&'{') {
