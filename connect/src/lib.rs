@@ -17,6 +17,8 @@
 //! It knows Connect's configuration, data and REST shapes, never a Codeflix event or read model.
 
 pub mod config;
+#[cfg(feature = "testsuite")]
+pub mod conformance;
 pub mod convert;
 pub mod data;
 pub mod errors;
@@ -24,6 +26,7 @@ pub mod metrics;
 pub mod patterns;
 pub mod record;
 pub mod report;
+pub mod rest;
 pub mod runtime;
 pub mod sink;
 pub mod source;
