@@ -191,6 +191,15 @@ async fn libsql_open(path: &Path) -> libsql::Database {
     libsql::Builder::new_local(path).build().await.unwrap()
 }
 
+/// The highest version the copy holds.
+fn copied_up_to(site: &Site) -> i64 {
+    copy(site)
+        .values()
+        .map(|(_, version)| *version)
+        .max()
+        .unwrap_or(0)
+}
+
 #[test]
 fn a_jdbc_sink_killed_mid_stream_and_restarted_holds_exactly_the_records() {
     let site = Site::new(env!("CARGO_BIN_EXE_codeflix"));
@@ -198,20 +207,26 @@ fn a_jdbc_sink_killed_mid_stream_and_restarted_holds_exactly_the_records() {
     let _registry = site.start_registry();
     let feed = Feed::new(&site);
     let dir = site.path("connectors");
-    write_file(&dir, "subscriptions.json", &sink("subscriptions-copy", &[]));
+    write_file(
+        &dir,
+        "subscriptions.json",
+        &sink("subscriptions-copy", &[("batch.size", "40")]),
+    );
     let port = free_port();
 
-    // 5000 records over 1200 subscriptions in 8 rounds, some deleted; the connector is
-    // SIGKILLed at a random moment of each round and started again.
+    // 20000 records over 12000 subscriptions (so most are the last of their key and a lost
+    // one shows), some deleted, in 10 rounds; in each the connector is SIGKILLed while it
+    // copies the round (or just after), then started again.
     let mut expected: BTreeMap<String, (i64, i64)> = BTreeMap::new();
     let mut rng = rand::rng();
     let mut version = 0;
     let mut connect = start_connect(&site, &dir, port);
-    for round in 0..8 {
+    for round in 0..10 {
+        let first = version + 1;
         let mut records = Vec::new();
-        for _ in 0..625 {
+        for _ in 0..2000 {
             version += 1;
-            let id = format!("sub-{}", rng.random_range(0..1200));
+            let id = format!("sub-{}", rng.random_range(0..12_000));
             if version % 97 == 0 {
                 expected.remove(&id);
                 records.push((id, None));
@@ -222,11 +237,19 @@ fn a_jdbc_sink_killed_mid_stream_and_restarted_holds_exactly_the_records() {
             }
         }
         feed.produce(&records);
-        std::thread::sleep(Duration::from_millis(rng.random_range(50..1200)));
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while copied_up_to(&site) < first {
+            assert!(
+                Instant::now() < deadline,
+                "round {round} is not being copied"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        std::thread::sleep(Duration::from_millis(rng.random_range(0..150)));
         kill(&mut connect);
         eprintln!(
-            "round {round}: killed with {} rows copied",
-            copy(&site).len()
+            "round {round}: killed at version {} of {first}..={version}",
+            copied_up_to(&site)
         );
         connect = start_connect(&site, &dir, port);
     }
