@@ -3,8 +3,9 @@
 //!
 //! Configurations (with their placeholders, never resolved values) and target states are kept
 //! in `<data dir>/connect/connectors.json`, as a worker keeps them in its config topic, so a
-//! connector created through the REST API or paused survives a restart. Files applied at start
-//! ([`Runtime::put_config`] per file) replace a stored configuration only when it differs.
+//! connector created through the REST API or paused survives a restart. The connector files are
+//! applied at start ([`Runtime::apply_files`]): each replaces a stored configuration only when it
+//! differs, and a connector that came from a file no longer there is deleted.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -135,6 +136,9 @@ struct Stored {
 struct StoredConnector {
     config: Config,
     target: Target,
+    /// It came from a connector file (and goes when the file goes).
+    #[serde(default)]
+    from_file: bool,
 }
 
 struct Running {
@@ -146,6 +150,7 @@ struct Connector {
     config: Config,
     info: ClassInfo,
     target: Target,
+    from_file: bool,
     connector: Arc<Mutex<StateOf>>,
     task: Arc<Mutex<Option<StateOf>>>,
     running: Option<Running>,
@@ -218,6 +223,7 @@ impl Runtime {
                     continue;
                 };
                 let mut connector = Connector::new(stored.config, info, stored.target);
+                connector.from_file = stored.from_file;
                 runtime.launch(&name, &mut connector);
                 connectors.insert(name, connector);
             }
@@ -307,6 +313,33 @@ impl Runtime {
             .map(|c| c.info(name))
             .ok_or_else(|| RuntimeError::NotFound(name.to_owned()))?;
         Ok((created, answer))
+    }
+
+    /// Applies the connector files: each file's configuration (see [`Runtime::put_config`]),
+    /// then deletes the connectors that came from files no longer among them.
+    pub async fn apply_files(&self, files: Vec<(String, Config)>) -> Result<(), RuntimeError> {
+        let names: BTreeSet<String> = files.iter().map(|(name, _)| name.clone()).collect();
+        for (name, config) in files {
+            self.put_config(&name, config).await?;
+            if let Some(connector) = self.inner.connectors.lock().await.get_mut(&name) {
+                connector.from_file = true;
+            }
+        }
+        let gone: Vec<String> = self
+            .inner
+            .connectors
+            .lock()
+            .await
+            .iter()
+            .filter(|(name, c)| c.from_file && !names.contains(*name))
+            .map(|(name, _)| name.clone())
+            .collect();
+        for name in gone {
+            tracing::info!(connector = name, "its connector file is gone; deleting it");
+            self.delete(&name).await?;
+        }
+        let connectors = self.inner.connectors.lock().await;
+        self.persist(&connectors)
     }
 
     pub async fn info(&self, name: &str) -> Result<Info, RuntimeError> {
@@ -555,6 +588,7 @@ impl Runtime {
                         StoredConnector {
                             config: c.config.clone(),
                             target: c.target,
+                            from_file: c.from_file,
                         },
                     )
                 })
@@ -580,6 +614,7 @@ impl Connector {
             config,
             info,
             target,
+            from_file: false,
             connector: Arc::new(Mutex::new(StateOf::of(State::Unassigned))),
             task: Arc::new(Mutex::new(None)),
             running: None,

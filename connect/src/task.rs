@@ -70,8 +70,11 @@ pub struct TaskContext {
 }
 
 impl TaskContext {
-    /// The runtime's current command.
+    /// The runtime's current command; `Stop` once the runtime is gone.
     pub fn command(&self) -> Command {
+        if self.commands.has_changed().is_err() {
+            return Command::Stop;
+        }
         *self.commands.borrow()
     }
 

@@ -155,12 +155,10 @@ async fn serve(settings: &Settings) -> anyhow::Result<ExitCode> {
     let runtime = Runtime::start(worker, metrics)
         .await
         .context("starting the connect runtime")?;
-    for file in files {
-        runtime
-            .put_config(&file.name, file.config)
-            .await
-            .with_context(|| format!("starting {} from {}", file.name, file.path.display()))?;
-    }
+    runtime
+        .apply_files(files.into_iter().map(|f| (f.name, f.config)).collect())
+        .await
+        .context("starting the connectors of the connector files")?;
     let router = codeflix_connect::rest::router(runtime.clone())
         .merge(probes(&runtime))
         .route(

@@ -306,7 +306,11 @@ pub async fn run(mut ctx: TaskContext) -> Result<(), TaskFailed> {
                 }
             }
         }
-        if refresh.is_some_and(|every| discovered.elapsed() >= every) {
+        // New topics and partitions as often as `refresh.topics.interval.seconds` says; every few
+        // seconds while nothing is read yet (the source may not have been reachable).
+        let due = refresh.is_some_and(|every| discovered.elapsed() >= every)
+            || (mirror.assigned.is_empty() && discovered.elapsed() >= Duration::from_secs(5));
+        if due {
             mirror.discover(&ctx).await?;
             discovered = Instant::now();
         }

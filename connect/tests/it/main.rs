@@ -5,4 +5,5 @@
 mod conformance;
 mod jdbc;
 mod mirror;
+mod runtime;
 mod support;
