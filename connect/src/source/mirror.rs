@@ -180,12 +180,18 @@ fn client(ctx: &TaskContext, side: &str, role: &str) -> ClientConfig {
         ClientConfig::new()
     };
     client.set("bootstrap.servers", &servers);
+    // The connector's own keys that share a prefix (`consumer.poll.timeout.ms`,
+    // `admin.timeout.ms`, `source.cluster.alias`) and Connect's per-connector overrides are not
+    // client settings.
+    let (own, _) = defs::class_keys(defs::MIRROR_SOURCE);
+    let client_setting = |key: &str| {
+        !own.iter().any(|d| d.name == key)
+            && !key.ends_with(".cluster.alias")
+            && !key.contains(".override.")
+    };
     let mut apply = |prefix: &str| {
-        for (key, v) in config
-            .iter()
-            .filter_map(|(k, v)| Some((k.strip_prefix(prefix)?, v)))
-        {
-            if key != "alias" && !key.contains(".override.") {
+        for (full, v) in config.iter().filter(|(k, _)| client_setting(k)) {
+            if let Some(key) = full.strip_prefix(prefix) {
                 client.set(key, v);
             }
         }
@@ -783,6 +789,43 @@ mod tests {
             custom.copies("orders.replica"),
             "an explicit exclude replaces the default"
         );
+    }
+
+    #[test]
+    fn only_client_settings_reach_the_clients() {
+        let mut c = config(&[
+            ("consumer.poll.timeout.ms", "500"),
+            ("admin.timeout.ms", "1000"),
+            ("source.consumer.fetch.min.bytes", "10"),
+            ("source.cluster.security.protocol", "SASL_SSL"),
+            ("consumer.override.max.poll.records", "5"),
+        ]);
+        c.insert("name".into(), "m".into());
+        let worker = crate::task::WorkerConfig {
+            kafka: codeflix_eventlog::EventLogConfig::new("z:9092", "http://r", "x.db".into()),
+            data_dir: "d".into(),
+            defaults: Config::new(),
+            worker_id: "w".into(),
+            discovery: Duration::from_secs(1),
+        };
+        let (_, receiver) = tokio::sync::watch::channel(Command::Run);
+        let ctx = TaskContext {
+            connector: "m".into(),
+            config: c,
+            worker: Arc::new(worker),
+            registries: Arc::default(),
+            metrics: crate::metrics::ConnectMetrics::default(),
+            commands: receiver,
+            topics: Arc::default(),
+        };
+        let consumer = client(&ctx, "source", "consumer");
+        assert_eq!(consumer.get("bootstrap.servers"), Some("a:9092"));
+        assert_eq!(consumer.get("security.protocol"), Some("SASL_SSL"));
+        assert_eq!(consumer.get("fetch.min.bytes"), Some("10"));
+        assert_eq!(consumer.get("poll.timeout.ms"), None);
+        assert_eq!(consumer.get("alias"), None);
+        assert_eq!(consumer.get("override.max.poll.records"), None);
+        assert_eq!(client(&ctx, "target", "admin").get("timeout.ms"), None);
     }
 
     #[test]
