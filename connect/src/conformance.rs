@@ -176,7 +176,7 @@ pub async fn run(target: &Target) {
             .as_array()
             .unwrap()
             .iter()
-            .find(|c| c["definition"]["name"] == key)
+            .find(|c| c["value"]["name"] == key)
             .unwrap_or_else(|| panic!("{key} is in the validation: {validation}"))["value"]["errors"]
             .as_array()
             .unwrap()

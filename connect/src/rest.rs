@@ -16,7 +16,7 @@ use rdkafka::consumer::{BaseConsumer, Consumer};
 use serde_json::{Value as Json, json};
 use tokio::sync::OnceCell;
 
-use crate::config::defs::{self, ConnectorType, Def};
+use crate::config::defs::{self, ConnectorType, Def, Kind};
 use crate::config::validate::Validation;
 use crate::config::{Config, config_from_json, from_create_request};
 use crate::runtime::{Info, Runtime, RuntimeError, StateOf, Status, Target};
@@ -426,10 +426,14 @@ pub fn validation_json(validation: &Validation, class: &str) -> Json {
         .enumerate()
         .map(|(i, checked)| {
             json!({
-                "definition": definition_json(&checked.def, i + 1),
+                "definition": checked.defined.then(|| definition_json(&checked.def, i + 1)),
                 "value": {
                     "name": checked.def.name,
-                    "value": checked.value,
+                    // Connect never shows a password's value.
+                    "value": match (&checked.value, checked.def.kind) {
+                        (Some(_), Kind::Password) => Some("[hidden]".to_owned()),
+                        (value, _) => value.clone(),
+                    },
                     "recommended_values": recommended(&checked.def),
                     "errors": checked.errors,
                     "visible": true,
@@ -497,4 +501,54 @@ async fn validate(State(api): State<Api>, Path(class): Path<String>, body: Bytes
     }
     let validation = api.runtime.validate(&config);
     ok(validation_json(&validation, info.class))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::providers::System;
+    use crate::config::validate::{Mode, validate};
+
+    #[test]
+    fn validation_answers_hide_passwords_and_give_unknown_keys_no_definition() {
+        let config: Config = [
+            ("name", "c"),
+            ("connector.class", defs::JDBC_SINK),
+            ("topics", "t"),
+            ("connection.url", "jdbc:sqlite:x.db"),
+            ("connection.password", "s3cret"),
+            ("made.up", "1"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        let answer = validation_json(
+            &validate(&config, Mode::Embedded, &Config::new(), &System),
+            defs::JDBC_SINK,
+        );
+        let entry = |name: &str| {
+            answer["configs"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|c| c["value"]["name"] == name)
+                .unwrap()
+                .clone()
+        };
+        assert_eq!(entry("connection.password")["value"]["value"], "[hidden]");
+        assert_eq!(
+            entry("connection.url")["value"]["value"],
+            "jdbc:sqlite:x.db"
+        );
+        assert_eq!(entry("made.up")["definition"], Json::Null);
+        assert_eq!(answer["error_count"], 1);
+        assert!(
+            !answer["groups"]
+                .as_array()
+                .unwrap()
+                .contains(&json!("Unknown"))
+        );
+        assert_eq!(entry("tasks.max")["definition"]["default_value"], "1");
+        assert_eq!(entry("tasks.max")["definition"]["type"], "INT");
+    }
 }

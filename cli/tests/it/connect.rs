@@ -356,7 +356,7 @@ fn the_runtime_answers_connects_rest_subset_and_its_tools_check_and_apply_files(
         .filter(|c| !c["value"]["errors"].as_array().unwrap().is_empty())
         .map(|c| {
             (
-                c["definition"]["name"].as_str().unwrap().to_owned(),
+                c["value"]["name"].as_str().unwrap().to_owned(),
                 c["value"]["errors"].clone(),
             )
         })

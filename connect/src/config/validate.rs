@@ -34,6 +34,9 @@ pub enum Mode {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Checked {
     pub def: Def,
+    /// Whether the key is documented (an unknown key's definition is a stand-in, and Connect
+    /// answers `"definition": null` for it).
+    pub defined: bool,
     pub value: Option<String>,
     pub errors: Vec<String>,
 }
@@ -63,7 +66,7 @@ impl Validation {
     /// The groups of the definitions, in order of first appearance.
     pub fn groups(&self) -> Vec<String> {
         let mut groups: Vec<String> = Vec::new();
-        for checked in &self.configs {
+        for checked in self.configs.iter().filter(|c| c.defined) {
             if !groups.contains(&checked.def.group) {
                 groups.push(checked.def.group.clone());
             }
@@ -77,6 +80,7 @@ impl Validation {
         }
         self.configs.push(Checked {
             def,
+            defined: true,
             value,
             errors: Vec::new(),
         });
@@ -93,6 +97,7 @@ impl Validation {
             }
             None => {
                 let i = self.add(unknown_def(name), None);
+                self.configs[i].defined = false;
                 self.configs[i].errors.push(message);
             }
         }
