@@ -76,36 +76,50 @@ impl Topics {
     }
 }
 
+/// The partitions of every topic of the cluster `consumer` reads (a blocking metadata call, off
+/// the runtime's threads).
+pub async fn partitions(consumer: &Arc<StreamConsumer>) -> Result<Vec<(String, i32)>, String> {
+    let reader = Arc::clone(consumer);
+    tokio::task::spawn_blocking(move || {
+        let metadata = reader
+            .fetch_metadata(None, Duration::from_secs(10))
+            .map_err(|e| format!("reading the cluster's topics: {e}"))?;
+        Ok(metadata
+            .topics()
+            .iter()
+            .flat_map(|t| t.partitions().iter().map(|p| (t.name().to_owned(), p.id())))
+            .collect())
+    })
+    .await
+    .map_err(|e| format!("reading the cluster's topics: {e}"))?
+}
+
 /// Assigns the partitions of `topics` that `consumer` does not read yet, each starting at the
 /// group's committed offset.
-pub fn assign_new(
-    consumer: &StreamConsumer,
+pub async fn assign_new(
+    consumer: &Arc<StreamConsumer>,
     topics: &Topics,
     assigned: &mut BTreeSet<(String, i32)>,
 ) -> Result<(), String> {
-    let metadata = consumer
-        .fetch_metadata(None, Duration::from_secs(10))
-        .map_err(|e| format!("reading the cluster's topics: {e}"))?;
-    let mut new = TopicPartitionList::new();
-    for topic in metadata
-        .topics()
-        .iter()
-        .filter(|t| topics.includes(t.name()))
-    {
-        for partition in topic.partitions() {
-            let key = (topic.name().to_owned(), partition.id());
-            if !assigned.contains(&key) {
-                new.add_partition_offset(topic.name(), partition.id(), Offset::Stored)
-                    .map_err(|e| e.to_string())?;
-                assigned.insert(key);
-            }
-        }
+    let new: Vec<(String, i32)> = partitions(consumer)
+        .await?
+        .into_iter()
+        .filter(|(topic, partition)| {
+            topics.includes(topic) && !assigned.contains(&(topic.clone(), *partition))
+        })
+        .collect();
+    if new.is_empty() {
+        return Ok(());
     }
-    if new.count() > 0 {
-        consumer
-            .incremental_assign(&new)
-            .map_err(|e| format!("assigning partitions: {e}"))?;
+    let mut list = TopicPartitionList::new();
+    for (topic, partition) in &new {
+        list.add_partition_offset(topic, *partition, Offset::Stored)
+            .map_err(|e| e.to_string())?;
     }
+    consumer
+        .incremental_assign(&list)
+        .map_err(|e| format!("assigning partitions: {e}"))?;
+    assigned.extend(new);
     Ok(())
 }
 
@@ -173,7 +187,7 @@ pub async fn run(mut ctx: TaskContext) -> Result<(), TaskFailed> {
         pending: BTreeMap::new(),
     };
     tracing::info!(connector = %ctx.connector, group, "sink task started");
-    sink.discover(&ctx);
+    sink.discover(&ctx).await;
     let mut discovered = Instant::now();
     let mut paused = false;
     loop {
@@ -198,7 +212,7 @@ pub async fn run(mut ctx: TaskContext) -> Result<(), TaskFailed> {
             }
         }
         if discovered.elapsed() >= ctx.worker.discovery {
-            sink.discover(&ctx);
+            sink.discover(&ctx).await;
             discovered = Instant::now();
         }
         let batch = sink.gather(&mut ctx).await;
@@ -234,8 +248,8 @@ struct Pending {
 }
 
 impl Sink {
-    fn discover(&mut self, ctx: &TaskContext) {
-        if let Err(error) = assign_new(&self.consumer, &self.topics, &mut self.assigned) {
+    async fn discover(&mut self, ctx: &TaskContext) {
+        if let Err(error) = assign_new(&self.consumer, &self.topics, &mut self.assigned).await {
             tracing::warn!(connector = %ctx.connector, %error, "looking for partitions to read; trying again later");
         }
     }

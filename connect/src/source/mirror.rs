@@ -361,33 +361,22 @@ impl Mirror {
     /// Finds the source topics to copy, makes their remote topics, and reads their new
     /// partitions from the group's committed offsets.
     async fn discover(&mut self, ctx: &TaskContext) -> Result<(), TaskFailed> {
-        let metadata = match self.consumer.fetch_metadata(None, Duration::from_secs(10)) {
-            Ok(metadata) => metadata,
+        let partitions = match crate::sink::task::partitions(&self.consumer).await {
+            Ok(partitions) => partitions,
             Err(error) => {
                 tracing::warn!(connector = %ctx.connector, %error, "reading the source cluster's topics; trying again later");
                 return Ok(());
             }
         };
-        let mut new = TopicPartitionList::new();
-        let mut found: Vec<(String, i32)> = Vec::new();
-        for topic in metadata
-            .topics()
-            .iter()
-            .filter(|t| self.selection.copies(t.name()))
-        {
-            let count = i32::try_from(topic.partitions().len()).unwrap_or(i32::MAX);
-            if count == 0 {
-                continue;
-            }
-            found.push((topic.name().to_owned(), count));
-            for partition in topic.partitions() {
-                let key = (topic.name().to_owned(), partition.id());
-                if !self.assigned.contains(&key) {
-                    new.add_partition_offset(topic.name(), partition.id(), Offset::Stored)
-                        .map_err(|e| failed(e.to_string()))?;
-                }
-            }
+        let mut counts: BTreeMap<String, i32> = BTreeMap::new();
+        for (topic, _) in partitions.iter().filter(|(t, _)| self.selection.copies(t)) {
+            *counts.entry(topic.clone()).or_insert(0) += 1;
         }
+        let new: Vec<(String, i32)> = partitions
+            .into_iter()
+            .filter(|(t, p)| counts.contains_key(t) && !self.assigned.contains(&(t.clone(), *p)))
+            .collect();
+        let found: Vec<(String, i32)> = counts.into_iter().collect();
         for (topic, count) in found {
             let grew = self
                 .partitions
@@ -400,14 +389,16 @@ impl Mirror {
             self.ensure_target(&remote, &topic, count).await?;
             ctx.used(&topic);
         }
-        if new.count() > 0 {
-            for element in new.elements() {
-                self.assigned
-                    .insert((element.topic().to_owned(), element.partition()));
+        if !new.is_empty() {
+            let mut list = TopicPartitionList::new();
+            for (topic, partition) in &new {
+                list.add_partition_offset(topic, *partition, Offset::Stored)
+                    .map_err(|e| failed(e.to_string()))?;
             }
             self.consumer
-                .incremental_assign(&new)
+                .incremental_assign(&list)
                 .map_err(|e| failed(format!("assigning the source partitions: {e}")))?;
+            self.assigned.extend(new);
         }
         Ok(())
     }
