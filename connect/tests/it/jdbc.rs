@@ -393,3 +393,102 @@ async fn with_no_tolerance_a_poison_record_fails_the_task_with_its_trace() {
         "nothing past the poison record"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_values_with_schemas_are_written_with_a_key_made_by_transforms() {
+    let stack = Stack::start().await;
+    let topic = "plans.json";
+    create_topic(&stack.config(), topic, 1).await;
+    let connect = Connect::on(&stack).await;
+    connect
+        .create(
+            "plans-copy",
+            json!({
+                "connector.class": "io.confluent.connect.jdbc.JdbcSinkConnector",
+                "topics.regex": "plans\\.js.n",
+                "connection.url": "jdbc:sqlite:plans.db",
+                "table.name.format": "plans",
+                "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+                "value.converter.schemas.enable": "true",
+                "insert.mode": "upsert",
+                "pk.mode": "record_key",
+                "pk.fields": "plan_id",
+                "auto.create": "true",
+                "auto.evolve": "true",
+                // The key is the value's id (ValueToKey, then ExtractField$Key); records without
+                // a ce_type header are dropped (Filter, negated HasHeaderKey).
+                "transforms": "unsigned,toKey,keyOnly,rename",
+                "transforms.unsigned.type": "org.apache.kafka.connect.transforms.Filter",
+                "transforms.unsigned.predicate": "typed",
+                "transforms.unsigned.negate": "true",
+                "transforms.toKey.type": "org.apache.kafka.connect.transforms.ValueToKey",
+                "transforms.toKey.fields": "id",
+                "transforms.keyOnly.type": "org.apache.kafka.connect.transforms.ExtractField$Key",
+                "transforms.keyOnly.field": "id",
+                "transforms.rename.type": "org.apache.kafka.connect.transforms.ReplaceField$Value",
+                "transforms.rename.renames": "name:title",
+                "transforms.rename.exclude": "id",
+                "predicates": "typed",
+                "predicates.typed.type": "org.apache.kafka.connect.transforms.predicates.HasHeaderKey",
+                "predicates.typed.name": "ce_type",
+            }),
+        )
+        .await;
+    let plan = |id: &str, name: &str, price: i64, extra: bool| {
+        let mut fields = vec![
+            json!({"field": "id", "type": "string", "optional": false}),
+            json!({"field": "name", "type": "string", "optional": false}),
+            json!({"field": "price", "type": "int64", "optional": false}),
+        ];
+        let mut payload = json!({"id": id, "name": name, "price": price});
+        if extra {
+            fields.push(json!({"field": "trial_days", "type": "int32", "optional": true}));
+            payload["trial_days"] = json!(14);
+        }
+        let value = json!({"schema": {"type": "struct", "name": "plan", "optional": false, "fields": fields}, "payload": payload});
+        Message {
+            key: None,
+            value: Some(serde_json::to_vec(&value).unwrap()),
+            headers: vec![("ce_type".into(), Some(b"PlanState".to_vec()))],
+            ..Message::default()
+        }
+    };
+    let mut untyped = plan("p9", "Hidden", 1, false);
+    untyped.headers.clear();
+    produce(
+        &stack.config(),
+        topic,
+        &[
+            plan("p1", "Basic", 999, false),
+            untyped,
+            plan("p2", "Premium", 1999, false),
+            // A new optional field: a new column (auto.evolve).
+            plan("p1", "Basic+", 1099, true),
+        ],
+    )
+    .await;
+    let db = stack.path("connect-data/plans.db");
+    let expected = vec![
+        vec!["p1".to_owned(), "Basic+".into(), "1099".into(), "14".into()],
+        vec![
+            "p2".to_owned(),
+            "Premium".into(),
+            "1999".into(),
+            "NULL".into(),
+        ],
+    ];
+    wait_until(
+        "the plans are copied with their key and renamed field",
+        || async {
+            (cells(
+                &rows(
+                    &db,
+                    "SELECT plan_id, title, price, trial_days FROM plans ORDER BY plan_id",
+                )
+                .await,
+            ) == expected)
+                .then_some(())
+        },
+    )
+    .await;
+}
