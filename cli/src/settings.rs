@@ -47,6 +47,12 @@ pub(crate) struct ConnectSettings {
     /// How often sinks look for new topics and partitions, e.g. `10s`.
     #[serde(with = "humantime_serde")]
     pub(crate) discovery: Duration,
+    /// What the connector files' `${env:NAME}` placeholders resolve to when the environment has
+    /// no `NAME` (names match ignoring case), e.g. `[connect.variables]
+    /// CODEFLIX_PLAYBACK_JDBC_URL = "jdbc:sqlite:playback.db"`. `CODEFLIX_SCHEMA_REGISTRY_URL`
+    /// and `CODEFLIX_CONNECT_REPLICATION_FACTOR` default to the registry's URL and
+    /// `kafka.replication_factor`.
+    pub(crate) variables: BTreeMap<String, String>,
 }
 
 impl Default for ConnectSettings {
@@ -55,6 +61,7 @@ impl Default for ConnectSettings {
             listen: SocketAddr::from(([127, 0, 0, 1], 8086)),
             dir: PathBuf::from("connectors"),
             discovery: Duration::from_secs(10),
+            variables: BTreeMap::new(),
         }
     }
 }

@@ -17,7 +17,7 @@ use tokio::task::JoinHandle;
 
 use crate::config::Config;
 use crate::config::defs::{self, ClassInfo, ConnectorType};
-use crate::config::providers::{self, System};
+use crate::config::providers;
 use crate::config::validate::{self, Mode, Validation};
 use crate::convert::Registries;
 use crate::errors::{Exception, TaskFailed};
@@ -237,7 +237,12 @@ impl Runtime {
 
     /// Checks a configuration for running embedded.
     pub fn validate(&self, config: &Config) -> Validation {
-        validate::validate(config, Mode::Embedded, &self.inner.worker.defaults, &System)
+        validate::validate(
+            config,
+            Mode::Embedded,
+            &self.inner.worker.defaults,
+            &self.inner.worker.lookup(),
+        )
     }
 
     fn checked(&self, config: &Config) -> Result<ClassInfo, RuntimeError> {
@@ -501,7 +506,7 @@ impl Runtime {
                 .unwrap_or_else(|e| e.into_inner()) = StateOf::of(State::Stopped);
             return;
         }
-        let config = match providers::resolve(&connector.config, &System) {
+        let config = match providers::resolve(&connector.config, &self.inner.worker.lookup()) {
             Ok(config) => config,
             Err(problems) => {
                 let detail: Vec<String> = problems

@@ -1,7 +1,7 @@
 //! What every task is given and told: the worker's settings, its connector's resolved
 //! configuration, and the commands of the runtime (run, pause, stop).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -11,6 +11,7 @@ use tokio::sync::watch;
 
 use crate::config::Config;
 use crate::config::defs;
+use crate::config::providers::Variables;
 use crate::convert::Registries;
 use crate::metrics::ConnectMetrics;
 
@@ -29,6 +30,17 @@ pub struct WorkerConfig {
     pub worker_id: String,
     /// How often sinks look for new topics and partitions to read.
     pub discovery: Duration,
+    /// What `${env:NAME}` resolves to when the process environment has no `NAME`.
+    pub variables: BTreeMap<String, String>,
+}
+
+impl WorkerConfig {
+    /// How the worker resolves `${env:…}` and `${file:…}` placeholders.
+    pub fn lookup(&self) -> Variables {
+        Variables {
+            defaults: self.variables.clone(),
+        }
+    }
 }
 
 impl WorkerConfig {

@@ -2,6 +2,7 @@
 //! `connect.dir`; `connect validate` checks those files; `connect apply` submits them to a real
 //! Kafka Connect cluster.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -13,7 +14,7 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use clap::{Args, Subcommand};
-use codeflix_connect::config::providers::System;
+use codeflix_connect::config::providers::{System, Variables};
 use codeflix_connect::config::validate::{Mode, validate};
 use codeflix_connect::config::{ConnectorFile, load_dir};
 use codeflix_connect::metrics::ConnectMetrics;
@@ -82,6 +83,26 @@ fn worker_defaults(settings: &Settings) -> codeflix_connect::config::Config {
     WorkerConfig::embedded_defaults(&settings.registry_url())
 }
 
+/// What `${env:…}` resolves to where the environment lacks a variable: the registry and the
+/// replication factor as configured, then `connect.variables`.
+fn variables(settings: &Settings) -> BTreeMap<String, String> {
+    let mut variables = BTreeMap::from([
+        (
+            "CODEFLIX_SCHEMA_REGISTRY_URL".to_owned(),
+            settings.registry_url(),
+        ),
+        (
+            "CODEFLIX_CONNECT_REPLICATION_FACTOR".to_owned(),
+            settings.kafka.replication_factor.to_string(),
+        ),
+    ]);
+    for (name, value) in &settings.connect.variables {
+        variables.retain(|known, _| !known.eq_ignore_ascii_case(name));
+        variables.insert(name.clone(), value.clone());
+    }
+    variables
+}
+
 /// Loads and validates every file of `dir`, printing each error; the files when all are valid.
 fn check(settings: &Settings, dir: &Path, mode: Mode) -> (Vec<ConnectorFile>, ExitCode) {
     let files = match load_dir(dir) {
@@ -99,7 +120,10 @@ fn check(settings: &Settings, dir: &Path, mode: Mode) -> (Vec<ConnectorFile>, Ex
     };
     let mut failed = false;
     for file in &files {
-        let validation = validate(&file.config, mode, &defaults, &System);
+        let lookup = Variables {
+            defaults: variables(settings),
+        };
+        let validation = validate(&file.config, mode, &defaults, &lookup);
         if validation.error_count() == 0 {
             println!("ok {} ({})", file.path.display(), file.name);
             continue;
@@ -151,6 +175,7 @@ async fn serve(settings: &Settings) -> anyhow::Result<ExitCode> {
         defaults: worker_defaults(settings),
         worker_id: listener.local_addr()?.to_string(),
         discovery: settings.connect.discovery,
+        variables: variables(settings),
     };
     let runtime = Runtime::start(worker, metrics)
         .await

@@ -475,6 +475,60 @@ fn the_runtime_answers_connects_rest_subset_and_its_tools_check_and_apply_files(
         String::from_utf8_lossy(&good.stderr)
     );
 
+    // Placeholders resolve from the environment, then `connect.variables`, then the registry
+    // and replication factor the settings give.
+    let placeholders = site.path("placeholder-connectors");
+    let mut entitlements = sink(
+        "playback-entitlements",
+        &[
+            ("connection.url", "${env:CODEFLIX_PLAYBACK_JDBC_URL}"),
+            ("value.converter", "io.confluent.connect.avro.AvroConverter"),
+            (
+                "value.converter.schema.registry.url",
+                "${env:CODEFLIX_SCHEMA_REGISTRY_URL}",
+            ),
+            ("errors.tolerance", "all"),
+            (
+                "errors.deadletterqueue.topic.name",
+                "codeflix.connect.playback-entitlements.dlq",
+            ),
+            (
+                "errors.deadletterqueue.topic.replication.factor",
+                "${env:CODEFLIX_CONNECT_REPLICATION_FACTOR}",
+            ),
+        ],
+    );
+    entitlements["config"]["table.name.format"] = json!("entitlements");
+    write_file(&placeholders, "entitlements.json", &entitlements);
+    let unset = run(
+        &site,
+        &["connect", "validate", placeholders.to_str().unwrap()],
+    );
+    assert_eq!(unset.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&unset.stderr);
+    assert!(
+        stderr.contains("connection.url: ${env:CODEFLIX_PLAYBACK_JDBC_URL}: the environment variable CODEFLIX_PLAYBACK_JDBC_URL is not set"),
+        "{stderr}"
+    );
+    assert_eq!(
+        stderr.lines().count(),
+        1,
+        "the registry and the replication factor have defaults: {stderr}"
+    );
+    let set = site
+        .command(&["connect", "validate", placeholders.to_str().unwrap()])
+        .env(
+            "CODEFLIX__CONNECT__VARIABLES__CODEFLIX_PLAYBACK_JDBC_URL",
+            "jdbc:sqlite:playback.db",
+        )
+        .output()
+        .unwrap();
+    assert!(
+        set.status.success(),
+        "{}",
+        String::from_utf8_lossy(&set.stderr)
+    );
+
     // `connect apply`: created, then unchanged; statuses printed.
     let more = site.path("more-connectors");
     write_file(

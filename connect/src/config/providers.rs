@@ -49,11 +49,52 @@ impl Lookup for System {
     }
 }
 
+/// The process's environment, then `defaults` for the names it lacks (matched ignoring case,
+/// as settings from `CODEFLIX__…` variables arrive lower-cased): how a role gives the connector
+/// files embedded defaults without touching its own environment.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Variables {
+    pub defaults: BTreeMap<String, String>,
+}
+
+impl Lookup for Variables {
+    fn env(&self, name: &str) -> Option<String> {
+        std::env::var(name).ok().or_else(|| {
+            self.defaults
+                .get(name)
+                .or_else(|| {
+                    self.defaults
+                        .iter()
+                        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                        .map(|(_, v)| v)
+                })
+                .cloned()
+        })
+    }
+
+    fn read(&self, path: &Path) -> std::io::Result<String> {
+        std::fs::read_to_string(path)
+    }
+}
+
 /// `config` with every placeholder replaced, or the problems by key.
 pub fn resolve(
     config: &Config,
     lookup: &impl Lookup,
 ) -> Result<Config, BTreeMap<String, Vec<String>>> {
+    let (resolved, problems) = resolve_each(config, lookup);
+    if problems.is_empty() {
+        Ok(resolved)
+    } else {
+        Err(problems)
+    }
+}
+
+/// Every key whose placeholders resolve, resolved; and the problems of the others by key.
+pub fn resolve_each(
+    config: &Config,
+    lookup: &impl Lookup,
+) -> (Config, BTreeMap<String, Vec<String>>) {
     let mut files: HashMap<String, Result<HashMap<String, String>, String>> = HashMap::new();
     let mut resolved = Config::new();
     let mut problems: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -74,13 +115,11 @@ pub fn resolve(
             }
         }
         out.push_str(&value[last..]);
-        resolved.insert(key.clone(), out);
+        if !problems.contains_key(key) {
+            resolved.insert(key.clone(), out);
+        }
     }
-    if problems.is_empty() {
-        Ok(resolved)
-    } else {
-        Err(problems)
-    }
+    (resolved, problems)
 }
 
 fn lookup_one(
@@ -113,10 +152,10 @@ fn lookup_one(
                     lookup
                         .read(Path::new(path))
                         .map(|text| parse_properties(&text))
-                        .map_err(|e| format!("${{file:{path}:{key}}}: reading {path}: {e}"))
+                        .map_err(|e| format!("reading {path}: {e}"))
                 })
                 .as_ref()
-                .map_err(Clone::clone)?;
+                .map_err(|e| format!("${{file:{path}:{key}}}: {e}"))?;
             properties
                 .get(key)
                 .cloned()
@@ -289,6 +328,7 @@ mod tests {
                 ("a", "${env:NOT_SET}"),
                 ("b", "${file:/run/secrets/jdbc.properties:nope}"),
                 ("c", "${file:/missing.properties:x}"),
+                ("c2", "${file:/missing.properties:y}"),
                 ("d", "${vault:secret/db:password}"),
                 ("e", "${env:/path:DB_DIR}"),
                 ("fine", "${env:DB_DIR}"),
@@ -298,7 +338,7 @@ mod tests {
         .unwrap_err();
         assert_eq!(
             problems.keys().collect::<Vec<_>>(),
-            ["a", "b", "c", "d", "e"]
+            ["a", "b", "c", "c2", "d", "e"]
         );
         assert!(
             problems["a"][0].contains("NOT_SET is not set"),
@@ -306,8 +346,33 @@ mod tests {
         );
         assert!(problems["b"][0].contains("has no property nope"));
         assert!(problems["c"][0].contains("reading /missing.properties"));
+        // Each key's message names its own key, though the file was read once.
+        assert!(
+            problems["c2"][0].starts_with("${file:/missing.properties:y}: "),
+            "{problems:?}"
+        );
         assert!(problems["d"][0].contains("not vault"));
         assert!(problems["e"][0].contains("takes no path"));
+    }
+
+    #[test]
+    fn defaults_fill_in_for_variables_the_environment_lacks() {
+        let lookup = Variables {
+            defaults: BTreeMap::from([
+                (
+                    "codeflix_test_surely_unset_url".to_owned(),
+                    "jdbc:sqlite:x.db".to_owned(),
+                ),
+                ("PATH".to_owned(), "not this".to_owned()),
+            ]),
+        };
+        assert_eq!(
+            lookup.env("CODEFLIX_TEST_SURELY_UNSET_URL").as_deref(),
+            Some("jdbc:sqlite:x.db")
+        );
+        // The environment wins.
+        assert_ne!(lookup.env("PATH").as_deref(), Some("not this"));
+        assert_eq!(lookup.env("CODEFLIX_TEST_ALSO_UNSET"), None);
     }
 
     #[test]

@@ -130,23 +130,10 @@ pub fn validate(config: &Config, mode: Mode, worker: &Config, lookup: &impl Look
 
     // What values are checked: resolved ones when running embedded (the placeholders' problems
     // are errors on their keys), and for production the text, skipping placeholders.
-    let values: Config = match mode {
-        Mode::Embedded => match providers::resolve(config, lookup) {
-            Ok(resolved) => resolved,
-            Err(problems) => {
-                for (key, messages) in &problems {
-                    for message in messages {
-                        v.error(key, message.clone());
-                    }
-                }
-                config
-                    .iter()
-                    .filter(|(k, _)| !problems.contains_key(*k))
-                    .map(|(k, val)| (k.clone(), val.clone()))
-                    .collect()
-            }
-        },
-        Mode::Production => config.clone(),
+    // (The placeholders' problems are put on their keys at the end, once every key is defined.)
+    let (values, unresolved): (Config, BTreeMap<String, Vec<String>>) = match mode {
+        Mode::Embedded => providers::resolve_each(config, lookup),
+        Mode::Production => (config.clone(), BTreeMap::new()),
     };
     let checkable = |key: &str| -> Option<&str> {
         let value = values.get(key)?;
@@ -208,7 +195,12 @@ pub fn validate(config: &Config, mode: Mode, worker: &Config, lookup: &impl Look
     }
 
     if let Some(info) = info {
-        check_rules(&mut v, info, &values, worker, mode, &checkable);
+        check_rules(&mut v, info, config, &values, worker, mode, &checkable);
+    }
+    for (key, messages) in unresolved {
+        for message in messages {
+            v.error(&key, message);
+        }
     }
     v
 }
@@ -615,6 +607,7 @@ fn capitalised(word: &str) -> String {
 fn check_rules<'a>(
     v: &mut Validation,
     info: ClassInfo,
+    raw: &Config,
     values: &'a Config,
     worker: &Config,
     mode: Mode,
@@ -675,7 +668,7 @@ fn check_rules<'a>(
 
     match info.class {
         defs::JDBC_SINK => jdbc_rules(v, values, worker, mode, &get, &is),
-        defs::MIRROR_SOURCE => mirror_rules(v, values, mode, &get, &is),
+        defs::MIRROR_SOURCE => mirror_rules(v, raw, values, mode, &get, &is),
         defs::MIRROR_CHECKPOINT => {
             if is("emit.checkpoints.enabled", "false") {
                 v.error(
@@ -786,6 +779,7 @@ fn jdbc_rules<'a>(
 
 fn mirror_rules<'a>(
     v: &mut Validation,
+    raw: &Config,
     values: &'a Config,
     mode: Mode,
     get: &impl Fn(&str) -> Option<&'a str>,
@@ -798,7 +792,7 @@ fn mirror_rules<'a>(
         "source.cluster.bootstrap.servers",
         "target.cluster.bootstrap.servers",
     ] {
-        if !values.contains_key(key) {
+        if !raw.contains_key(key) {
             v.error(
                 key,
                 format!("Missing required configuration \"{key}\": the embedded MirrorSourceConnector connects to the clusters it names"),
@@ -1189,14 +1183,31 @@ mod tests {
 
     #[test]
     fn unresolvable_placeholders_are_errors_when_running_embedded() {
-        let found = problems(
-            &jdbc(&[(
+        let config = jdbc(&[
+            (
                 "connection.url",
                 "jdbc:sqlite:${env:CODEFLIX_TEST_SURELY_UNSET}/x.db",
-            )]),
-            Mode::Embedded,
+            ),
+            ("batch.size", "${env:CODEFLIX_TEST_BATCH}"),
+        ]);
+        let lookup = crate::config::providers::Variables {
+            defaults: [("CODEFLIX_TEST_BATCH".to_owned(), "50".to_owned())].into(),
+        };
+        let validation = validate(&config, Mode::Embedded, &worker(), &lookup);
+        let found = problems_by_key(&validation);
+        assert_eq!(
+            found.keys().collect::<Vec<_>>(),
+            ["connection.url"],
+            "{found:?}"
         );
         assert!(found["connection.url"][0].contains("CODEFLIX_TEST_SURELY_UNSET is not set"));
+        let url = validation
+            .configs
+            .iter()
+            .find(|c| c.def.name == "connection.url")
+            .unwrap();
+        assert!(url.defined, "the key keeps its definition");
+        assert_eq!(url.def.group, "Connection");
     }
 
     #[test]

@@ -798,6 +798,7 @@ mod tests {
             defaults: Config::new(),
             worker_id: "w".into(),
             discovery: Duration::from_secs(1),
+            variables: Default::default(),
         };
         let (_, receiver) = tokio::sync::watch::channel(Command::Run);
         let ctx = TaskContext {

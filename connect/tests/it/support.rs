@@ -47,6 +47,7 @@ impl Connect {
             data_dir: data.to_owned(),
             worker_id: address.to_string(),
             discovery: Duration::from_millis(500),
+            variables: Default::default(),
         };
         let runtime = Runtime::start(worker, ConnectMetrics::default())
             .await
