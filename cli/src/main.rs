@@ -94,6 +94,11 @@ enum Command {
     /// as they fall due, each once however many schedulers run (metrics on
     /// `scheduler.listen`).
     Scheduler,
+    /// Run the embedded Kafka Connect runtime over the connector files of `connect.dir`
+    /// (JdbcSinkConnector into SQLite, MirrorSourceConnector), with Kafka Connect's REST API on
+    /// `connect.listen`; or check the files (`validate`), or submit them to a real Kafka Connect
+    /// cluster (`apply`).
+    Connect(commands::connect::ConnectArgs),
     /// Mint a bearer token from the development issuer.
     Token(commands::token::TokenArgs),
     /// Sign in (or sign up) at the identity provider in a browser and print an access token:
@@ -166,6 +171,7 @@ async fn main() -> ExitCode {
             Command::Encode(args) => commands::encode::run(args).await,
             Command::Encoder => commands::encode::encoder(&settings).await,
             Command::Scheduler => commands::scheduler::run(&settings).await,
+            Command::Connect(args) => commands::connect::run(&settings, args).await,
             Command::Broker => commands::broker::run(&settings).await,
             Command::Registry => commands::registry::run(&settings).await,
             Command::Events(command) => commands::events::run(&settings, command).await,

@@ -30,6 +30,40 @@ pub(crate) struct Settings {
     pub(crate) encoder: EncoderSettings,
     pub(crate) payments: PaymentsSettings,
     pub(crate) scheduler: SchedulerSettings,
+    pub(crate) connect: ConnectSettings,
+}
+
+/// The embedded Kafka Connect runtime (`codeflix connect`): the connector files it runs and
+/// where it serves Connect's REST API.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub(crate) struct ConnectSettings {
+    /// Where `codeflix connect` serves Connect's REST API, `/healthz`, `/readyz` and
+    /// `/metrics`.
+    pub(crate) listen: SocketAddr,
+    /// The connector files (Connect's REST create format, one connector per `*.json`),
+    /// relative to the working directory.
+    pub(crate) dir: PathBuf,
+    /// How often sinks look for new topics and partitions, e.g. `10s`.
+    #[serde(with = "humantime_serde")]
+    pub(crate) discovery: Duration,
+    /// What the connector files' `${env:NAME}` placeholders resolve to when the environment has
+    /// no `NAME` (names match ignoring case), e.g. `[connect.variables]
+    /// CODEFLIX_PLAYBACK_JDBC_URL = "jdbc:sqlite:playback.db"`. `CODEFLIX_SCHEMA_REGISTRY_URL`
+    /// and `CODEFLIX_CONNECT_REPLICATION_FACTOR` default to the registry's URL and
+    /// `kafka.replication_factor`.
+    pub(crate) variables: BTreeMap<String, String>,
+}
+
+impl Default for ConnectSettings {
+    fn default() -> Self {
+        ConnectSettings {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8086)),
+            dir: PathBuf::from("connectors"),
+            discovery: Duration::from_secs(10),
+            variables: BTreeMap::new(),
+        }
+    }
 }
 
 /// How customers are charged.
@@ -416,6 +450,7 @@ impl Default for Settings {
             encoder: EncoderSettings::default(),
             payments: PaymentsSettings::default(),
             scheduler: SchedulerSettings::default(),
+            connect: ConnectSettings::default(),
         }
     }
 }

@@ -3,6 +3,7 @@
 pub(crate) mod broker;
 pub(crate) mod command_api;
 pub(crate) mod config;
+pub(crate) mod connect;
 pub(crate) mod encode;
 pub(crate) mod events;
 pub(crate) mod probes;

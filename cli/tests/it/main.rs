@@ -4,6 +4,7 @@
 
 mod billing;
 mod compose;
+mod connect;
 mod customers;
 mod encode;
 mod faults;
