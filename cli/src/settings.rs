@@ -29,6 +29,7 @@ pub(crate) struct Settings {
     pub(crate) query_api: QueryApiSettings,
     pub(crate) encoder: EncoderSettings,
     pub(crate) payments: PaymentsSettings,
+    pub(crate) playback: PlaybackSettings,
     pub(crate) scheduler: SchedulerSettings,
     pub(crate) connect: ConnectSettings,
 }
@@ -42,7 +43,8 @@ pub(crate) struct ConnectSettings {
     /// `/metrics`.
     pub(crate) listen: SocketAddr,
     /// The connector files (Connect's REST create format, one connector per `*.json`),
-    /// relative to the working directory.
+    /// relative to the working directory; when it is `connectors` and the working directory has
+    /// none, the files the binary was built with.
     pub(crate) dir: PathBuf,
     /// How often sinks look for new topics and partitions, e.g. `10s`.
     #[serde(with = "humantime_serde")]
@@ -55,13 +57,35 @@ pub(crate) struct ConnectSettings {
     pub(crate) variables: BTreeMap<String, String>,
 }
 
+/// Where connector files are looked for unless configured otherwise.
+pub(crate) const DEFAULT_CONNECT_DIR: &str = "connectors";
+
 impl Default for ConnectSettings {
     fn default() -> Self {
         ConnectSettings {
             listen: SocketAddr::from(([127, 0, 0, 1], 8086)),
-            dir: PathBuf::from("connectors"),
+            dir: PathBuf::from(DEFAULT_CONNECT_DIR),
             discovery: Duration::from_secs(10),
             variables: BTreeMap::new(),
+        }
+    }
+}
+
+/// The playback side (the query API's streaming).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub(crate) struct PlaybackSettings {
+    /// Its mirror of what subscriptions grant, as the JDBC sink of
+    /// connectors/playback-entitlements.json writes it: `jdbc:sqlite:PATH` (relative to the data
+    /// directory) or `jdbc:postgresql://HOST/DB?user=…&password=…`. The embedded Connect runtime
+    /// writes here too unless CODEFLIX_PLAYBACK_JDBC_URL says otherwise.
+    pub(crate) entitlements: String,
+}
+
+impl Default for PlaybackSettings {
+    fn default() -> Self {
+        PlaybackSettings {
+            entitlements: "jdbc:sqlite:playback/entitlements.db".to_owned(),
         }
     }
 }
@@ -449,6 +473,7 @@ impl Default for Settings {
             query_api: QueryApiSettings::default(),
             encoder: EncoderSettings::default(),
             payments: PaymentsSettings::default(),
+            playback: PlaybackSettings::default(),
             scheduler: SchedulerSettings::default(),
             connect: ConnectSettings::default(),
         }

@@ -116,16 +116,6 @@ impl ProjectionSpec {
         }
     }
 
-    /// The playback side's own copy of what subscriptions grant: read by the query API's
-    /// playback policy, kept apart from the subscriptions context's store.
-    pub fn entitlements() -> ProjectionSpec {
-        ProjectionSpec {
-            name: "entitlements".to_owned(),
-            aggregates: vec![AggregateType::Subscription],
-            ..ProjectionSpec::catalog()
-        }
-    }
-
     pub fn group_id(&self) -> String {
         format!("codeflix-projector-{}", self.name)
     }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use codeflix_auth::{Verifier, VerifierConfig};
+use codeflix_readmodel::mirror::open_entitlements;
 use codeflix_readmodel::stores::OpenError;
 use codeflix_readmodel::{Stores, ViewsConfig};
 use codeflix_storage::MediaStore;
@@ -34,6 +35,13 @@ pub struct QueryApiConfig {
     pub verifier: VerifierConfig,
     /// Where encoded media are streamed from; unset, playback answers 503.
     pub media: Option<MediaStore>,
+    /// The JDBC URL of the playback side's mirror of what subscriptions grant, as the
+    /// `playback-entitlements` connector writes it (`jdbc:sqlite:PATH` or
+    /// `jdbc:postgresql://…`); opened when `media` is set.
+    pub entitlements: String,
+    /// Where a relative `jdbc:sqlite:` path of `entitlements` starts: the data directory the
+    /// Connect runtime writes under.
+    pub entitlements_base: std::path::PathBuf,
     /// What else `/readyz` reports: the projections a process runs beside the API.
     pub readiness: Option<codeflix_http::ReadinessCheck>,
 }
@@ -45,6 +53,8 @@ pub enum BuildError {
     Listen(#[from] codeflix_http::BindError),
     #[error(transparent)]
     Views(#[from] OpenError),
+    #[error("opening the entitlements mirror")]
+    Entitlements(#[source] codeflix_readmodel::store::StoreError),
 }
 
 /// A query API bound to its port over its read models; serve it with
@@ -95,9 +105,12 @@ impl Application {
             state = state.with_readiness(check);
         }
         if let Some(media) = config.media {
+            let entitlements = open_entitlements(&config.entitlements, &config.entitlements_base)
+                .await
+                .map_err(BuildError::Entitlements)?;
             state = state.with_playback(Playback {
                 media,
-                policy: Arc::new(EntitledPlayback::new(stores.entitlements.clone())),
+                policy: Arc::new(EntitledPlayback::new(entitlements)),
             });
         }
         Ok(Application {

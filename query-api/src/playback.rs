@@ -17,10 +17,8 @@ use axum::response::{IntoResponse, Response};
 use codeflix_auth::Principal;
 use codeflix_domain::Timestamp;
 use codeflix_http::problem::{FieldError, Problem};
-use codeflix_readmodel::store::{Audience, CatalogReads, Link, ListQuery, SortKey, StoreError};
-use codeflix_readmodel::views::{
-    Doc, DocKey, DocKind, SubscriptionView, VideoView, account_doc_id,
-};
+use codeflix_readmodel::mirror::{Entitlement, EntitlementReads};
+use codeflix_readmodel::views::{Doc, DocKey, DocKind, VideoView};
 use codeflix_storage::MediaStore;
 use object_store::{GetOptions, GetRange, ObjectStoreExt};
 use uuid::Uuid;
@@ -66,38 +64,16 @@ impl PlaybackPolicy for OpenPlayback {
 
 /// Videos `opened` to everyone play for everyone; the others only for an account whose
 /// subscription grants access now (trialing, active, past due within the grace period, canceled
-/// before the paid period ends), as the playback side's own entitlements store says.
+/// before the paid period ends), as the playback side's own mirror of the subscriptions' state
+/// feed says (`connectors/playback-entitlements.json`, ADR 0020).
 #[derive(Debug, Clone)]
 pub struct EntitledPlayback {
-    entitlements: Arc<dyn CatalogReads>,
+    entitlements: Arc<dyn EntitlementReads>,
 }
 
 impl EntitledPlayback {
-    pub fn new(entitlements: Arc<dyn CatalogReads>) -> EntitledPlayback {
+    pub fn new(entitlements: Arc<dyn EntitlementReads>) -> EntitledPlayback {
         EntitledPlayback { entitlements }
-    }
-
-    /// The subscriptions of `subject`, newest first.
-    async fn subscriptions(&self, subject: &str) -> Result<Vec<SubscriptionView>, StoreError> {
-        let page = self
-            .entitlements
-            .list(&ListQuery {
-                audience: Audience::Admins,
-                links: vec![Link::new("account", account_doc_id(subject))],
-                sort: SortKey::CreatedAt,
-                descending: true,
-                limit: 100,
-                ..ListQuery::new(DocKind::Subscription)
-            })
-            .await?;
-        Ok(page
-            .docs
-            .into_iter()
-            .filter_map(|doc| match doc {
-                Doc::Subscription(s) => Some(*s),
-                _ => None,
-            })
-            .collect())
     }
 }
 
@@ -111,13 +87,16 @@ pub(crate) fn now() -> Timestamp {
 }
 
 /// Why the newest of `subscriptions` grants nothing now, and what to do about it.
-fn why_not(subscriptions: &[SubscriptionView]) -> String {
-    let Some(latest) = subscriptions.first() else {
+fn why_not(subscriptions: &[Entitlement]) -> String {
+    let Some(latest) = subscriptions
+        .iter()
+        .max_by(|a, b| a.started_at.cmp(&b.started_at))
+    else {
         return "this video is for subscribers, and this account has no subscription: \
                 subscribe to a plan (GET /plans here, then POST /subscriptions on the command API)"
             .to_owned();
     };
-    let id = latest.id;
+    let id = &latest.subscription_id;
     match latest.status.as_str() {
         "INCOMPLETE" => format!(
             "the first payment of subscription {id} was declined, so it grants no access yet: \
@@ -139,7 +118,6 @@ fn why_not(subscriptions: &[SubscriptionView]) -> String {
                 .ends_at
                 .as_deref()
                 .or(latest.access_ends_at.as_deref())
-                .or(latest.expired_at.as_deref())
                 .unwrap_or("an earlier time")
         ),
         status => format!("subscription {id} is {status} and grants no access now"),
@@ -159,12 +137,16 @@ impl PlaybackPolicy for EntitledPlayback {
                 video.id
             )));
         };
-        let subscriptions = self.subscriptions(&viewer.subject).await.map_err(|error| {
-            tracing::error!(error = %codeflix_domain::Report(&error), "reading entitlements");
-            Refusal::NotEntitled(
-                "who may watch cannot be checked right now; try again shortly".to_owned(),
-            )
-        })?;
+        let subscriptions = self
+            .entitlements
+            .of_account(&viewer.subject)
+            .await
+            .map_err(|error| {
+                tracing::error!(error = %codeflix_domain::Report(&error), "reading entitlements");
+                Refusal::NotEntitled(
+                    "who may watch cannot be checked right now; try again shortly".to_owned(),
+                )
+            })?;
         let now = now();
         if subscriptions.iter().any(|s| s.grants_access_at(now)) {
             return Ok(());

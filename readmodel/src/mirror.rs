@@ -20,6 +20,8 @@ pub struct Entitlement {
     /// The identity provider's subject of the account.
     pub account_id: String,
     pub status: String,
+    /// When it started (RFC 3339): the newest is the one a refusal speaks of.
+    pub started_at: String,
     pub current_period_end: String,
     pub trial_ends_at: Option<String>,
     pub trial_noticed: bool,
@@ -61,7 +63,7 @@ pub trait EntitlementReads: Send + Sync + std::fmt::Debug {
 
 const COLUMNS: &str = "subscription_id, account_id, status, current_period_end, trial_ends_at, \
                        trial_noticed, renewals, attempts, next_attempt_at, ends_at, \
-                       access_ends_at, version";
+                       access_ends_at, version, started_at";
 
 /// Opens the mirror a JDBC URL names: `jdbc:sqlite:<path>` (relative to `base`) or
 /// `jdbc:postgresql://…` (the `jdbc:` prefix is optional).
@@ -186,6 +188,7 @@ impl EntitlementReads for SqliteEntitlements {
                         access_ends_at: sqlite_text(&value(10)),
                         version: u64::try_from(number(11, "version")?)
                             .map_err(|_| corrupt("version"))?,
+                        started_at: text(12, "started_at")?,
                     });
                 }
                 Ok(found)
@@ -279,6 +282,7 @@ impl EntitlementReads for PostgresEntitlements {
                     ends_at: pg_text(row, "ends_at"),
                     access_ends_at: pg_text(row, "access_ends_at"),
                     version: u64::try_from(number("version")?).map_err(|_| corrupt("version"))?,
+                    started_at: text("started_at")?,
                 })
             })
             .collect()

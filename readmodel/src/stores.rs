@@ -1,7 +1,8 @@
 //! Opening the read models as configured: embedded SQLite and tantivy under one directory, or
 //! ScyllaDB and Elasticsearch when their URLs are given. The subscriptions context's views and
-//! the playback side's entitlements are stores of their own beside the catalog's (SQLite files,
-//! or ScyllaDB keyspaces named after the catalog's with `_billing` and `_entitlements`).
+//! the state feeds' working stores are stores of their own beside the catalog's (SQLite files, or
+//! ScyllaDB keyspaces named after the catalog's with `_billing` and `_feed_<name>`). The playback
+//! side's entitlements are a mirror Kafka Connect writes (`crate::mirror`).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -37,13 +38,12 @@ pub struct OpenError {
 }
 
 /// The read models, opened: the catalog store and the search index, the subscriptions
-/// context's views (plans, subscriptions, accounts) and the playback side's entitlements.
+/// context's views (plans, subscriptions, accounts).
 #[derive(Debug, Clone)]
 pub struct Stores {
     pub catalog: Arc<dyn Catalog>,
     pub search: Arc<dyn SearchIndex>,
     pub billing: Arc<dyn Catalog>,
-    pub entitlements: Arc<dyn Catalog>,
 }
 
 /// Opens one document store: `<dir>/<name>.db`, or in ScyllaDB the catalog's keyspace with
@@ -104,8 +104,6 @@ impl Stores {
         let dir = &config.dir;
         let catalog = open_docs(config, "catalog views", "catalog.db", "").await?;
         let billing = open_docs(config, "subscriptions views", "billing.db", "_billing").await?;
-        let entitlements =
-            open_docs(config, "entitlements", "entitlements.db", "_entitlements").await?;
         let search: Arc<dyn SearchIndex> = match &config.elasticsearch_url {
             Some(url) => {
                 let url = ElasticUrl::parse(url).map_err(|source| OpenError {
@@ -137,7 +135,6 @@ impl Stores {
             catalog,
             search,
             billing,
-            entitlements,
         })
     }
 }

@@ -66,6 +66,7 @@ async fn contract(mirror: &dyn EntitlementReads) {
     assert_eq!(ana.len(), 2, "{ana:?}");
     assert_eq!(ana[0].status, "ACTIVE");
     assert_eq!((ana[0].renewals, ana[0].version), (2, 7));
+    assert_eq!(ana[1].started_at, "2025-02-01T00:00:00.000000Z");
     assert_eq!(
         ana[1].ends_at.as_deref(),
         Some("2026-06-01T00:00:00.000000Z")
@@ -96,14 +97,14 @@ async fn the_sqlite_mirror_keeps_the_contract() {
         "CREATE TABLE entitlements (subscription_id TEXT PRIMARY KEY, account_id TEXT, \
          status TEXT, current_period_end TEXT, trial_ends_at TEXT, trial_noticed INTEGER, \
          renewals INTEGER, attempts INTEGER, next_attempt_at TEXT, ends_at TEXT, \
-         access_ends_at TEXT, version INTEGER, updated_at TEXT)",
+         access_ends_at TEXT, version INTEGER, updated_at TEXT, started_at TEXT)",
     )
     .await
     .unwrap();
     for (id, account, status, end, ends_at, noticed, renewals, attempts) in ROWS {
         conn.execute(
             "INSERT INTO entitlements VALUES (?1, ?2, ?3, ?4, NULL, ?5, ?6, ?7, NULL, ?8, ?8, 7, \
-             '2026-01-01T00:00:00.000000Z')",
+             '2026-01-01T00:00:00.000000Z', '2025-0' || ?9 || '-01T00:00:00.000000Z')",
             libsql::params![
                 id,
                 account,
@@ -112,7 +113,8 @@ async fn the_sqlite_mirror_keeps_the_contract() {
                 i64::from(noticed),
                 renewals,
                 attempts,
-                ends_at
+                ends_at,
+                &id[2..]
             ],
         )
         .await
@@ -147,7 +149,7 @@ async fn the_postgres_mirror_keeps_the_contract() {
              CREATE TABLE entitlements (subscription_id TEXT PRIMARY KEY, account_id TEXT, \
              status TEXT, current_period_end TEXT, trial_ends_at TEXT, trial_noticed BOOLEAN, \
              renewals INT, attempts INT, next_attempt_at TEXT, ends_at TEXT, \
-             access_ends_at TEXT, version BIGINT, updated_at TEXT)",
+             access_ends_at TEXT, version BIGINT, updated_at TEXT, started_at TEXT)",
         )
         .await
         .unwrap();
@@ -156,7 +158,7 @@ async fn the_postgres_mirror_keeps_the_contract() {
         client
             .execute(
                 "INSERT INTO entitlements VALUES ($1, $2, $3, $4, NULL, $5, $6, $7, NULL, $8, \
-                 $8, 7, '2026-01-01T00:00:00.000000Z')",
+                 $8, 7, '2026-01-01T00:00:00.000000Z', '2025-0' || $9 || '-01T00:00:00.000000Z')",
                 &[
                     &id,
                     &account,
@@ -166,6 +168,7 @@ async fn the_postgres_mirror_keeps_the_contract() {
                     &i32::try_from(renewals).unwrap(),
                     &i32::try_from(attempts).unwrap(),
                     &ends_at,
+                    &&id[2..],
                 ],
             )
             .await

@@ -79,6 +79,8 @@ impl QueryApi {
                 consistency_wait,
                 verifier: VerifierConfig::new(&issuer_url),
                 media: None,
+                entitlements: "jdbc:sqlite:playback/entitlements.db".to_owned(),
+                entitlements_base: stack.path(""),
             },
             &stores,
             Registry::default(),

@@ -81,8 +81,8 @@ pub fn read_lines(path: &Path) -> Vec<String> {
 }
 
 /// Each role's listen setting and its default port in `codeflix`'s settings: broker, registry,
-/// command API, query API, projectors, encoder.
-const DEFAULT_PORTS: [(&str, u16); 7] = [
+/// command API, query API, projectors, encoder, scheduler, Kafka Connect.
+const DEFAULT_PORTS: [(&str, u16); 8] = [
     ("CODEFLIX__KAFKA__LISTEN", 9092),
     ("CODEFLIX__SCHEMA_REGISTRY__LISTEN", 8081),
     ("CODEFLIX__COMMAND_API__LISTEN", 8080),
@@ -90,6 +90,7 @@ const DEFAULT_PORTS: [(&str, u16); 7] = [
     ("CODEFLIX__PROJECTORS__LISTEN", 8083),
     ("CODEFLIX__ENCODER__LISTEN", 8084),
     ("CODEFLIX__SCHEDULER__LISTEN", 8085),
+    ("CODEFLIX__CONNECT__LISTEN", 8086),
 ];
 
 /// The binary, a data directory and the ports every role of one test or benchmark listens on.
@@ -109,6 +110,7 @@ pub struct Site {
     pub projectors_port: u16,
     pub encoder_port: u16,
     pub scheduler_port: u16,
+    pub connect_port: u16,
 }
 
 impl Site {
@@ -137,8 +139,16 @@ impl Site {
                 free_port()
             }
         };
-        let [broker, registry, api, query, projectors, encoder, scheduler] =
-            DEFAULT_PORTS.map(|(_, port)| default_or_free(port));
+        let [
+            broker,
+            registry,
+            api,
+            query,
+            projectors,
+            encoder,
+            scheduler,
+            connect,
+        ] = DEFAULT_PORTS.map(|(_, port)| default_or_free(port));
         site.broker_port = broker;
         site.registry_port = registry;
         site.api_port = api;
@@ -146,11 +156,12 @@ impl Site {
         site.projectors_port = projectors;
         site.encoder_port = encoder;
         site.scheduler_port = scheduler;
+        site.connect_port = connect;
         site
     }
 
     /// The ports in [`DEFAULT_PORTS`]' order.
-    fn ports(&self) -> [u16; 7] {
+    fn ports(&self) -> [u16; 8] {
         [
             self.broker_port,
             self.registry_port,
@@ -159,6 +170,7 @@ impl Site {
             self.projectors_port,
             self.encoder_port,
             self.scheduler_port,
+            self.connect_port,
         ]
     }
 
@@ -178,6 +190,7 @@ impl Site {
             projectors_port: free_port(),
             encoder_port: free_port(),
             scheduler_port: free_port(),
+            connect_port: free_port(),
         }
     }
 

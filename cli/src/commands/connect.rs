@@ -26,6 +26,36 @@ use serde_json::{Value, json};
 
 use crate::settings::Settings;
 
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/connectors.rs"));
+}
+
+/// The connector files of `dir`; when `dir` is the default `connectors` and the working
+/// directory has none, the files this binary was built with (so that `codeflix up` runs them
+/// wherever it is started).
+fn load(dir: &Path) -> Result<Vec<ConnectorFile>, Vec<codeflix_connect::config::FileError>> {
+    if dir.exists() || dir != Path::new(crate::settings::DEFAULT_CONNECT_DIR) {
+        return load_dir(dir);
+    }
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    for (name, text) in embedded::FILES {
+        let path = PathBuf::from(format!("(built in) connectors/{name}"));
+        let parsed = serde_json::from_str::<Value>(text)
+            .map_err(|e| format!("not JSON: {e}"))
+            .and_then(|json| codeflix_connect::config::from_create_request(&json));
+        match parsed {
+            Ok((name, config)) => files.push(ConnectorFile { path, name, config }),
+            Err(message) => errors.push(codeflix_connect::config::FileError { path, message }),
+        }
+    }
+    if errors.is_empty() {
+        Ok(files)
+    } else {
+        Err(errors)
+    }
+}
+
 /// `codeflix connect`.
 #[derive(Debug, Args)]
 pub(crate) struct ConnectArgs {
@@ -84,7 +114,9 @@ fn worker_defaults(settings: &Settings) -> codeflix_connect::config::Config {
 }
 
 /// What `${env:…}` resolves to where the environment lacks a variable: the registry and the
-/// replication factor as configured, then `connect.variables`.
+/// replication factor as configured, the contexts' mirrors (the playback side's as
+/// `playback.entitlements` names it, the notifications side's in the data directory), then
+/// `connect.variables`.
 fn variables(settings: &Settings) -> BTreeMap<String, String> {
     let mut variables = BTreeMap::from([
         (
@@ -94,6 +126,14 @@ fn variables(settings: &Settings) -> BTreeMap<String, String> {
         (
             "CODEFLIX_CONNECT_REPLICATION_FACTOR".to_owned(),
             settings.kafka.replication_factor.to_string(),
+        ),
+        (
+            "CODEFLIX_PLAYBACK_JDBC_URL".to_owned(),
+            settings.playback.entitlements.clone(),
+        ),
+        (
+            "CODEFLIX_NOTIFICATIONS_JDBC_URL".to_owned(),
+            "jdbc:sqlite:notifications/mirror.db".to_owned(),
         ),
     ]);
     for (name, value) in &settings.connect.variables {
@@ -105,7 +145,7 @@ fn variables(settings: &Settings) -> BTreeMap<String, String> {
 
 /// Loads and validates every file of `dir`, printing each error; the files when all are valid.
 fn check(settings: &Settings, dir: &Path, mode: Mode) -> (Vec<ConnectorFile>, ExitCode) {
-    let files = match load_dir(dir) {
+    let files = match load(dir) {
         Ok(files) => files,
         Err(errors) => {
             for error in errors {
@@ -150,30 +190,52 @@ fn check(settings: &Settings, dir: &Path, mode: Mode) -> (Vec<ConnectorFile>, Ex
 
 /// Runs the connectors of `connect.dir` (and those created through the REST API) until stopped.
 async fn serve(settings: &Settings) -> anyhow::Result<ExitCode> {
-    let (files, code) = if settings.connect.dir.exists() {
-        check(settings, &settings.connect.dir, Mode::Embedded)
-    } else {
-        println!(
-            "no connector directory at {}; connectors come from the REST API only",
-            settings.connect.dir.display()
-        );
-        (Vec::new(), ExitCode::SUCCESS)
+    let Some(started) = start(settings, Registry::with_prefix("codeflix")).await? else {
+        return Ok(ExitCode::FAILURE);
     };
-    if code != ExitCode::SUCCESS {
-        eprintln!("error: the connector files have errors; nothing started");
-        return Ok(code);
-    }
     let listen = settings.connect.listen;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("listening on {listen}"))?;
-    let mut registry = Registry::with_prefix("codeflix");
+    let router = started.router.route(
+        "/metrics",
+        get(codeflix_http::metrics::render).with_state(Arc::new(started.registry)),
+    );
+    println!(
+        "connect running {} connector(s); Kafka Connect's REST API on http://{listen}",
+        started.runtime.names().await.len()
+    );
+    codeflix_http::serve(listener, router, super::shutdown_signal()).await?;
+    started.runtime.shutdown().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A started runtime: its REST API and probes (without `/metrics`), and the registry holding
+/// its metrics.
+pub(crate) struct Started {
+    pub(crate) runtime: Runtime,
+    pub(crate) router: axum::Router,
+    pub(crate) registry: Registry,
+}
+
+/// Validates the connector files and starts the runtime over them; `None` (the errors printed)
+/// when a file has errors. `registry` receives the runtime's metrics.
+pub(crate) async fn start(
+    settings: &Settings,
+    mut registry: Registry,
+) -> anyhow::Result<Option<Started>> {
+    let dir = &settings.connect.dir;
+    let (files, code) = check(settings, dir, Mode::Embedded);
+    if code != ExitCode::SUCCESS {
+        eprintln!("error: the connector files have errors; nothing started");
+        return Ok(None);
+    }
     let metrics = ConnectMetrics::register(&mut registry);
     let worker = WorkerConfig {
         kafka: settings.event_log(),
         data_dir: settings.data_dir.clone(),
         defaults: worker_defaults(settings),
-        worker_id: listener.local_addr()?.to_string(),
+        worker_id: settings.connect.listen.to_string(),
         discovery: settings.connect.discovery,
         variables: variables(settings),
     };
@@ -184,19 +246,12 @@ async fn serve(settings: &Settings) -> anyhow::Result<ExitCode> {
         .apply_files(files.into_iter().map(|f| (f.name, f.config)).collect())
         .await
         .context("starting the connectors of the connector files")?;
-    let router = codeflix_connect::rest::router(runtime.clone())
-        .merge(probes(&runtime))
-        .route(
-            "/metrics",
-            get(codeflix_http::metrics::render).with_state(Arc::new(registry)),
-        );
-    println!(
-        "connect running {} connector(s); Kafka Connect's REST API on http://{listen}",
-        runtime.names().await.len()
-    );
-    codeflix_http::serve(listener, router, super::shutdown_signal()).await?;
-    runtime.shutdown().await;
-    Ok(ExitCode::SUCCESS)
+    let router = codeflix_connect::rest::router(runtime.clone()).merge(probes(&runtime));
+    Ok(Some(Started {
+        runtime,
+        router,
+        registry,
+    }))
 }
 
 /// `/healthz` (the process answers) and `/readyz` (no connector or task FAILED).
@@ -230,7 +285,7 @@ fn probes(runtime: &Runtime) -> axum::Router {
 
 /// `codeflix connect apply`: each file's configuration PUT where it differs, then the statuses.
 async fn apply(url: &str, dir: &Path) -> anyhow::Result<ExitCode> {
-    let files = match load_dir(dir) {
+    let files = match load(dir) {
         Ok(files) => files,
         Err(errors) => {
             for error in errors {

@@ -2,14 +2,16 @@
 
 use std::process::ExitCode;
 
+use anyhow::Context as _;
 use codeflix_eventlog::broker::EmbeddedBroker;
 use tokio::sync::watch;
 
 use crate::settings::Settings;
 
 /// Run every part in one process: the embedded broker and schema registry (unless real ones are
-/// configured), the command API, the projectors, the query API, the encoder and the billing
-/// scheduler. Stops cleanly on Ctrl-C.
+/// configured), the command API, the projectors and state feeds, the query API, the encoder, the
+/// billing scheduler and a Kafka Connect runtime running connectors/*.json. Stops cleanly on
+/// Ctrl-C.
 ///
 /// Point parts at real engines with configuration (file or environment):
 ///
@@ -28,6 +30,9 @@ use crate::settings::Settings;
 ///   CODEFLIX__VIEWS__ELASTICSEARCH_URL=http://es:9200/codeflix-videos
 ///                                                        search index in Elasticsearch, not tantivy
 ///   CODEFLIX__ENCODER__CONCURRENCY=2                     encodings at once
+///   CODEFLIX__PLAYBACK__ENTITLEMENTS=jdbc:postgresql://db/playback?user=codeflix&password=…
+///                                                        the playback side's mirror in PostgreSQL
+///                                                        (a real Connect worker writes it)
 ///   CODEFLIX__SCHEDULER__CLOCK_OFFSET=31d                demonstrations only: the billing
 ///                                                        scheduler's clock runs a month ahead
 ///
@@ -36,7 +41,8 @@ use crate::settings::Settings;
 /// schema/elasticsearch/videos.json in the projectors crate).
 ///
 /// Every part can also run alone: `codeflix broker`, `codeflix registry`, `codeflix command-api`,
-/// `codeflix projectors`, `codeflix query-api`, `codeflix encoder`.
+/// `codeflix projectors`, `codeflix query-api`, `codeflix encoder`, `codeflix scheduler`,
+/// `codeflix connect`.
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
 pub(crate) struct UpArgs {}
@@ -93,9 +99,25 @@ pub(crate) async fn run(settings: &Settings, _args: UpArgs) -> anyhow::Result<Ex
         &tasks,
     )
     .await?;
+    // Kafka Connect's part: the connectors of `connect.dir` copy the state feeds into the
+    // contexts' own stores (the playback side's entitlements among them).
+    let Some(connect) = super::connect::start(settings, metrics_registry).await? else {
+        anyhow::bail!("the connector files have errors (above); nothing started");
+    };
+    let connect_listener = tokio::net::TcpListener::bind(settings.connect.listen)
+        .await
+        .with_context(|| format!("listening on {} (connect.listen)", settings.connect.listen))?;
+    let mut connect_stopped = stopped.clone();
+    let connect_rest = tokio::spawn(codeflix_http::serve(
+        connect_listener,
+        connect.router,
+        async move {
+            let _ = connect_stopped.wait_for(|s| *s).await;
+        },
+    ));
     let mut query_stopped = stopped.clone();
     let query_api =
-        super::views::serve_query_api(settings, &stores, metrics_registry, &tasks, async move {
+        super::views::serve_query_api(settings, &stores, connect.registry, &tasks, async move {
             let _ = query_stopped.wait_for(|s| *s).await;
         })
         .await?;
@@ -114,6 +136,11 @@ pub(crate) async fn run(settings: &Settings, _args: UpArgs) -> anyhow::Result<Ex
     println!(
         "  query API        {}  (docs: {0}/docs)",
         settings.query_api_url()
+    );
+    println!(
+        "  kafka connect    http://{}  ({} connector(s): curl it /connectors?expand=status)",
+        settings.connect.listen,
+        connect.runtime.names().await.len()
     );
     println!("  issuer           {}", settings.issuer_url());
     if dev_issuer {
@@ -137,6 +164,8 @@ pub(crate) async fn run(settings: &Settings, _args: UpArgs) -> anyhow::Result<Ex
     .await?;
     let _ = stop.send(true);
     let _ = query_api.await;
+    let _ = connect_rest.await;
+    connect.runtime.shutdown().await;
     for projector in projectors {
         if let Err(error) = projector.await {
             tracing::error!(%error, "projector");

@@ -34,7 +34,6 @@ fn store_of(stores: &Stores, projection: Projection) -> Arc<dyn DocStore> {
         Projection::Catalog => stores.catalog.clone() as Arc<dyn DocStore>,
         Projection::Search => stores.search.clone() as Arc<dyn DocStore>,
         Projection::Billing => stores.billing.clone() as Arc<dyn DocStore>,
-        Projection::Entitlements => stores.entitlements.clone() as Arc<dyn DocStore>,
     }
 }
 
@@ -48,24 +47,16 @@ pub(crate) enum Projection {
     /// Plans, subscriptions (what is due when) and accounts: the subscriptions context's views
     /// (SQLite, or ScyllaDB).
     Billing,
-    /// What subscriptions grant: the playback side's own copy (SQLite, or ScyllaDB).
-    Entitlements,
 }
 
 impl Projection {
-    const ALL: [Projection; 4] = [
-        Projection::Catalog,
-        Projection::Search,
-        Projection::Billing,
-        Projection::Entitlements,
-    ];
+    const ALL: [Projection; 3] = [Projection::Catalog, Projection::Search, Projection::Billing];
 
     fn spec(self) -> ProjectionSpec {
         match self {
             Projection::Catalog => ProjectionSpec::catalog(),
             Projection::Search => ProjectionSpec::search(),
             Projection::Billing => ProjectionSpec::billing(),
-            Projection::Entitlements => ProjectionSpec::entitlements(),
         }
     }
 
@@ -185,6 +176,8 @@ pub(crate) fn query_api_config(settings: &Settings) -> anyhow::Result<QueryApiCo
         consistency_wait: settings.query_api.consistency_wait,
         verifier: settings.verifier(),
         media: Some(settings.media_store()?),
+        entitlements: settings.playback.entitlements.clone(),
+        entitlements_base: settings.data_dir.clone(),
     })
 }
 
@@ -338,8 +331,6 @@ pub(crate) enum Consumer {
     EncodingReaction,
     /// The billing projection: plan, subscription and account events it cannot apply.
     Billing,
-    /// The entitlements projection: subscription events it cannot apply.
-    Entitlements,
 }
 
 impl Consumer {
@@ -350,7 +341,6 @@ impl Consumer {
             Consumer::Encoder => codeflix_encoder::worker::NAME.to_owned(),
             Consumer::EncodingReaction => codeflix_encoder::reaction::NAME.to_owned(),
             Consumer::Billing => Projection::Billing.spec().name,
-            Consumer::Entitlements => Projection::Entitlements.spec().name,
         }
     }
 }

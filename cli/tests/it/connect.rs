@@ -475,13 +475,13 @@ fn the_runtime_answers_connects_rest_subset_and_its_tools_check_and_apply_files(
         String::from_utf8_lossy(&good.stderr)
     );
 
-    // Placeholders resolve from the environment, then `connect.variables`, then the registry
-    // and replication factor the settings give.
+    // Placeholders resolve from the environment, then `connect.variables`, then what the
+    // settings give (the registry, the replication factor, the contexts' mirrors).
     let placeholders = site.path("placeholder-connectors");
     let mut entitlements = sink(
         "playback-entitlements",
         &[
-            ("connection.url", "${env:CODEFLIX_PLAYBACK_JDBC_URL}"),
+            ("connection.url", "${env:CODEFLIX_ARCHIVE_JDBC_URL}"),
             ("value.converter", "io.confluent.connect.avro.AvroConverter"),
             (
                 "value.converter.schema.registry.url",
@@ -507,19 +507,19 @@ fn the_runtime_answers_connects_rest_subset_and_its_tools_check_and_apply_files(
     assert_eq!(unset.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&unset.stderr);
     assert!(
-        stderr.contains("connection.url: ${env:CODEFLIX_PLAYBACK_JDBC_URL}: the environment variable CODEFLIX_PLAYBACK_JDBC_URL is not set"),
+        stderr.contains("connection.url: ${env:CODEFLIX_ARCHIVE_JDBC_URL}: the environment variable CODEFLIX_ARCHIVE_JDBC_URL is not set"),
         "{stderr}"
     );
     assert_eq!(
         stderr.lines().count(),
         1,
-        "the registry and the replication factor have defaults: {stderr}"
+        "the registry, the replication factor and the mirrors have defaults: {stderr}"
     );
     let set = site
         .command(&["connect", "validate", placeholders.to_str().unwrap()])
         .env(
-            "CODEFLIX__CONNECT__VARIABLES__CODEFLIX_PLAYBACK_JDBC_URL",
-            "jdbc:sqlite:playback.db",
+            "CODEFLIX__CONNECT__VARIABLES__CODEFLIX_ARCHIVE_JDBC_URL",
+            "jdbc:sqlite:archive.db",
         )
         .output()
         .unwrap();
@@ -566,4 +566,48 @@ fn the_runtime_answers_connects_rest_subset_and_its_tools_check_and_apply_files(
         get("/connectors/plans-copy/config").1["table.name.format"],
         "plans"
     );
+}
+
+/// The repository's connector files: the top level runs on the embedded runtime with nothing
+/// but the defaults (as `codeflix up` runs it) and on a real cluster; `production/` on a real
+/// cluster.
+#[test]
+fn the_repositorys_connector_files_are_valid_where_they_run() {
+    let site = Site::new(env!("CARGO_BIN_EXE_codeflix"));
+    let connectors = Path::new(env!("CARGO_MANIFEST_DIR")).join("../connectors");
+    let production = connectors.join("production");
+    for args in [
+        vec!["connect", "validate", connectors.to_str().unwrap()],
+        vec![
+            "connect",
+            "validate",
+            "--production",
+            connectors.to_str().unwrap(),
+        ],
+        vec![
+            "connect",
+            "validate",
+            "--production",
+            production.to_str().unwrap(),
+        ],
+    ] {
+        let output = site
+            .command(&args)
+            .env_remove("CODEFLIX_PLAYBACK_JDBC_URL")
+            .env_remove("CODEFLIX_NOTIFICATIONS_JDBC_URL")
+            .env_remove("CODEFLIX_SCHEMA_REGISTRY_URL")
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success(),
+            "{args:?}: {stdout}{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(stdout.lines().count() >= 2, "{args:?}: {stdout}");
+        assert!(
+            stdout.lines().all(|line| line.starts_with("ok ")),
+            "{stdout}"
+        );
+    }
 }
