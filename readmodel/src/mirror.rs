@@ -199,10 +199,12 @@ impl EntitlementReads for SqliteEntitlements {
     }
 }
 
-/// The mirror in PostgreSQL, as Confluent's JDBC sink writes it in production.
+/// The mirror in PostgreSQL, as Confluent's JDBC sink writes it in production. The connection
+/// is made again when it has been lost (the database restarted, a network fault), at the next
+/// read.
 pub struct PostgresEntitlements {
-    client: tokio_postgres::Client,
-    _connection: tokio::task::JoinHandle<()>,
+    config: tokio_postgres::Config,
+    client: tokio::sync::Mutex<Option<Arc<tokio_postgres::Client>>>,
 }
 
 impl std::fmt::Debug for PostgresEntitlements {
@@ -213,21 +215,51 @@ impl std::fmt::Debug for PostgresEntitlements {
 }
 
 impl PostgresEntitlements {
-    /// Connects to `url` (`postgresql://user:password@host:port/database`, or with the
-    /// credentials as `?user=…&password=…` as JDBC URLs carry them).
+    /// Over `url` (`postgresql://user:password@host:port/database`, or with the credentials as
+    /// `?user=…&password=…` as JDBC URLs carry them). A URL that does not parse is an error; a
+    /// database that does not answer yet is not (reads fail until it does).
     pub async fn open(url: &str) -> Result<PostgresEntitlements, StoreError> {
-        let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        let config: tokio_postgres::Config = url.parse().map_err(|e| {
+            backend(format!(
+                "{}: not a PostgreSQL URL: {e}",
+                codeflix_domain::redact::redact(url)
+            ))
+        })?;
+        let mirror = PostgresEntitlements {
+            config,
+            client: tokio::sync::Mutex::new(None),
+        };
+        if let Err(error) = mirror.client().await {
+            tracing::warn!(
+                error = %codeflix_domain::Report(&error),
+                "the entitlements mirror does not answer yet; playback of subscription-only \
+                 videos is refused until it does"
+            );
+        }
+        Ok(mirror)
+    }
+
+    /// The open connection, or a new one when there is none or it was lost.
+    async fn client(&self) -> Result<Arc<tokio_postgres::Client>, StoreError> {
+        let mut slot = self.client.lock().await;
+        if let Some(client) = slot.as_ref()
+            && !client.is_closed()
+        {
+            return Ok(client.clone());
+        }
+        let (client, connection) = self
+            .config
+            .connect(tokio_postgres::NoTls)
             .await
             .map_err(backend)?;
-        let connection = tokio::spawn(async move {
+        tokio::spawn(async move {
             if let Err(error) = connection.await {
-                tracing::error!(%error, "the entitlements mirror's connection ended");
+                tracing::warn!(%error, "the entitlements mirror's connection ended");
             }
         });
-        Ok(PostgresEntitlements {
-            client,
-            _connection: connection,
-        })
+        let client = Arc::new(client);
+        *slot = Some(client.clone());
+        Ok(client)
     }
 }
 
@@ -256,7 +288,8 @@ fn pg_text(row: &tokio_postgres::Row, column: &str) -> Option<String> {
 impl EntitlementReads for PostgresEntitlements {
     async fn of_account(&self, subject: &str) -> Result<Vec<Entitlement>, StoreError> {
         let sql = format!("SELECT {COLUMNS} FROM entitlements WHERE account_id = $1");
-        let rows = match self.client.query(&sql, &[&subject]).await {
+        let client = self.client().await?;
+        let rows = match client.query(&sql, &[&subject]).await {
             Ok(rows) => rows,
             Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::UNDEFINED_TABLE) => {
                 return Ok(Vec::new());

@@ -187,6 +187,28 @@ async fn the_postgres_mirror_keeps_the_contract() {
             .unwrap();
         contract(by_url.as_ref()).await;
     }
+    // The database drops the adapter's connection (as a restart does): the read that finds it
+    // lost fails, and the next connects again.
+    let ended = client
+        .execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = current_database() AND pid <> pg_backend_pid()",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert!(ended >= 1, "the adapter's connection was open");
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let after: Vec<bool> = [
+        mirror.of_account("ana").await.is_ok(),
+        mirror.of_account("ana").await.is_ok(),
+    ]
+    .into();
+    assert!(
+        after[1],
+        "read again after the connection was lost: {after:?}"
+    );
+    contract(&mirror).await;
     client
         .batch_execute("DROP TABLE entitlements")
         .await
@@ -194,5 +216,30 @@ async fn the_postgres_mirror_keeps_the_contract() {
     assert!(
         mirror.of_account("ana").await.unwrap().is_empty(),
         "no table: nothing yet"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_postgres_mirror_that_does_not_answer_fails_reads_not_the_start() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mirror = open_entitlements(
+        &format!("jdbc:postgresql://127.0.0.1:{port}/playback?user=u&password=p"),
+        std::path::Path::new("."),
+    )
+    .await
+    .unwrap();
+    assert!(mirror.of_account("ana").await.is_err());
+    assert!(
+        open_entitlements(
+            "postgresql://127.0.0.1:5432/x?sslmode=sometimes",
+            std::path::Path::new(".")
+        )
+        .await
+        .is_err(),
+        "a URL that does not parse is refused at the start"
     );
 }

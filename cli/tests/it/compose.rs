@@ -344,3 +344,73 @@ fn passwords_in_engine_urls_are_not_shown() {
         "{shown}"
     );
 }
+
+/// The command lines of the services that run the `codeflix` image, by service.
+fn codeflix_commands() -> Vec<(String, Vec<String>)> {
+    let compose = interpolated(&compose_file());
+    let mut services = Vec::new();
+    let mut current: Option<(String, Vec<String>)> = None;
+    let mut in_command = false;
+    let mut runs_codeflix = false;
+    for line in compose.lines() {
+        if let Some(name) = line
+            .strip_prefix("  ")
+            .and_then(|l| l.strip_suffix(':'))
+            .filter(|l| !l.starts_with(' ') && !l.starts_with('#'))
+        {
+            if let Some(done) = current.take().filter(|_| runs_codeflix) {
+                services.push(done);
+            }
+            current = Some((name.to_owned(), Vec::new()));
+            runs_codeflix = false;
+            in_command = false;
+            continue;
+        }
+        let Some((_, args)) = current.as_mut() else {
+            continue;
+        };
+        let trimmed = line.trim();
+        if trimmed == "<<: *codeflix" {
+            runs_codeflix = true;
+        } else if let Some(inline) = trimmed.strip_prefix("command: [") {
+            let list: Vec<String> = serde_json::from_str(&format!("[{inline}")).unwrap();
+            args.extend(list);
+        } else if trimmed == "command:" {
+            in_command = true;
+        } else if in_command && let Some(item) = trimmed.strip_prefix("- ") {
+            args.push(item.to_owned());
+        } else {
+            in_command = false;
+        }
+    }
+    if let Some(done) = current.filter(|_| runs_codeflix) {
+        services.push(done);
+    }
+    services
+}
+
+#[test]
+fn every_codeflix_service_runs_a_command_line_codeflix_accepts() {
+    let services = codeflix_commands();
+    let names: Vec<&str> = services.iter().map(|(name, _)| name.as_str()).collect();
+    for expected in ["command-api", "query-api", "connect-apply"] {
+        assert!(names.contains(&expected), "{names:?}");
+    }
+    for (name, args) in &services {
+        assert!(!args.is_empty(), "{name} has no command");
+        // Clap reads every argument before it answers --help: a misspelt one fails.
+        let dir = tempfile::tempdir().unwrap();
+        let output = Command::new(env!("CARGO_BIN_EXE_codeflix"))
+            .args(args)
+            .arg("--help")
+            .current_dir(dir.path())
+            .env_clear()
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{name}: codeflix {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}
