@@ -246,6 +246,19 @@ fn backend(e: impl std::fmt::Display) -> StoreError {
     StoreError::Backend(e.to_string().into())
 }
 
+/// Creates every feed's topic that does not exist yet (compacted), so that sinks started before
+/// the feeds' first records find them.
+pub async fn ensure_topics(config: &EventLogConfig) -> Result<(), crate::ProjectorError> {
+    let topics: Vec<String> = FeedSpec::ALL
+        .iter()
+        .map(|feed| feed.topic(&config.topics.prefix))
+        .collect();
+    let admin: rdkafka::admin::AdminClient<rdkafka::client::DefaultClientContext> =
+        config.client(&[]).create().map_err(crate::runner::kafka)?;
+    codeflix_eventlog::topics::ensure_state_topics(&admin, &topics, &config.topics).await?;
+    Ok(())
+}
+
 impl FeedStore {
     /// Publishes `feed` to its topic (created compacted if missing), keeping its working state
     /// in `local`.

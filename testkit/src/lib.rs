@@ -8,7 +8,8 @@
 //! - [`sample`]: a small catalog built through commands;
 //! - [`load`]: create-video commands at a fixed concurrency, for benchmarks;
 //! - [`site`]: `codeflix` processes on one data directory and free ports;
-//! - [`faults`]: faults a real part cannot produce on demand (a registry answering 500).
+//! - [`faults`]: faults a real part cannot produce on demand (a registry answering 500);
+//! - [`sqlite`]: reading the SQLite files another process writes (the Connect runtime's mirrors).
 //!
 //! A dev-dependency only; nothing here is part of a shipped binary.
 
@@ -25,6 +26,7 @@ pub mod load;
 mod query_api;
 pub mod sample;
 pub mod site;
+pub mod sqlite;
 mod stack;
 
 pub use command_api::CommandApi;

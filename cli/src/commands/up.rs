@@ -100,7 +100,13 @@ pub(crate) async fn run(settings: &Settings, _args: UpArgs) -> anyhow::Result<Ex
     )
     .await?;
     // Kafka Connect's part: the connectors of `connect.dir` copy the state feeds into the
-    // contexts' own stores (the playback side's entitlements among them).
+    // contexts' own stores (the playback side's entitlements among them). The feeds' topics
+    // exist first, so that the sinks subscribe to them at once.
+    if settings.projectors.state_feeds {
+        codeflix_projectors::feeds::ensure_topics(&settings.event_log())
+            .await
+            .context("creating the state feeds' topics")?;
+    }
     let Some(connect) = super::connect::start(settings, metrics_registry).await? else {
         anyhow::bail!("the connector files have errors (above); nothing started");
     };

@@ -8,6 +8,7 @@ mod connect;
 mod customers;
 mod encode;
 mod faults;
+mod mirrors;
 mod operators;
 mod playback;
 mod projectors;
