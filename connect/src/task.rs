@@ -7,6 +7,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use codeflix_eventlog::EventLogConfig;
+use futures::FutureExt;
+use rdkafka::consumer::StreamConsumer;
 use tokio::sync::watch;
 
 use crate::config::Config;
@@ -14,6 +16,7 @@ use crate::config::defs;
 use crate::config::providers::Variables;
 use crate::convert::Registries;
 use crate::metrics::ConnectMetrics;
+use crate::record::Raw;
 
 /// The worker: how it reaches Kafka and where it keeps files.
 #[derive(Debug, Clone)]
@@ -96,6 +99,45 @@ impl TaskContext {
         if !topics.contains(topic) {
             topics.insert(topic.to_owned());
         }
+    }
+
+    /// The next records, as Connect's `poll` gives them to a task: waits for the first until the
+    /// command changes or `idle` (at most a second) passes, then takes what the consumer has
+    /// already fetched, up to `limit`, without waiting for more — a lone change goes through at
+    /// once, and a busy topic still comes in batches. `reading` names the source in the warning
+    /// logged when the consumer fails.
+    pub async fn poll(
+        &mut self,
+        consumer: &StreamConsumer,
+        idle: Duration,
+        limit: usize,
+        reading: &str,
+    ) -> Vec<Raw> {
+        let mut batch = Vec::new();
+        let first = tokio::select! {
+            message = consumer.recv() => message.map(|m| Raw::from_message(&m)),
+            _ = self.commands.changed() => return batch,
+            () = tokio::time::sleep(idle.min(Duration::from_secs(1))) => return batch,
+        };
+        match first {
+            Ok(raw) => batch.push(raw),
+            Err(error) => {
+                tracing::warn!(connector = %self.connector, %error, "reading {reading}; reading on");
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                return batch;
+            }
+        }
+        while batch.len() < limit {
+            match consumer.recv().now_or_never() {
+                Some(Ok(message)) => batch.push(Raw::from_message(&message)),
+                Some(Err(error)) => {
+                    tracing::warn!(connector = %self.connector, %error, "reading {reading}; reading on");
+                    break;
+                }
+                None => break,
+            }
+        }
+        batch
     }
 
     /// Waits `pause`, or less if the runtime's command changes; whether it is still `Run`.

@@ -35,9 +35,6 @@ use crate::transforms::Chain;
 /// The class Connect names when the JDBC task's `put` fails.
 pub const JDBC_TASK: &str = "io.confluent.connect.jdbc.sink.JdbcSinkTask";
 
-/// How long a batch waits for more records once it has one.
-const LINGER: Duration = Duration::from_millis(20);
-
 /// Records in a batch when `batch.size` is 0 (Connect's `max.poll.records`).
 const DEFAULT_POLL: usize = 500;
 
@@ -268,40 +265,16 @@ impl Sink {
         }
     }
 
-    /// The next records: up to a batch, waiting a little for more once one came; none when
-    /// nothing came before the next discovery is due or the command changed.
+    /// The next records: up to a batch; none when nothing came before the next discovery is due
+    /// or the command changed.
     async fn gather(&self, ctx: &mut TaskContext) -> Vec<Raw> {
         let limit = if self.jdbc.batch_size == 0 {
             DEFAULT_POLL
         } else {
             self.jdbc.batch_size
         };
-        let mut batch = Vec::new();
-        let first = tokio::select! {
-            message = self.consumer.recv() => message.map(|m| Raw::from_message(&m)),
-            _ = ctx.commands.changed() => return batch,
-            () = tokio::time::sleep(ctx.worker.discovery.min(Duration::from_secs(1))) => return batch,
-        };
-        match first {
-            Ok(raw) => batch.push(raw),
-            Err(error) => {
-                tracing::warn!(connector = %ctx.connector, %error, "reading the topics; reading on");
-                tokio::time::sleep(Duration::from_millis(200)).await;
-                return batch;
-            }
-        }
-        let until = tokio::time::Instant::now() + LINGER;
-        while batch.len() < limit {
-            match tokio::time::timeout_at(until, self.consumer.recv()).await {
-                Ok(Ok(message)) => batch.push(Raw::from_message(&message)),
-                Ok(Err(error)) => {
-                    tracing::warn!(connector = %ctx.connector, %error, "reading the topics; reading on");
-                    break;
-                }
-                Err(_) => break,
-            }
-        }
-        batch
+        ctx.poll(&self.consumer, ctx.worker.discovery, limit, "the topics")
+            .await
     }
 
     /// Converts, transforms and writes `batch`, then notes its offsets and commits them.

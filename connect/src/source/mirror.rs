@@ -47,7 +47,6 @@ use crate::transforms::Chain;
 pub const MIRROR_TASK: &str = "org.apache.kafka.connect.mirror.MirrorSourceTask";
 
 const BATCH: usize = 1000;
-const LINGER: Duration = Duration::from_millis(20);
 
 fn failed(message: impl Into<String>) -> TaskFailed {
     TaskFailed::from_exception(&Exception::connect(message))
@@ -525,32 +524,8 @@ impl Mirror {
     }
 
     async fn gather(&self, ctx: &mut TaskContext, idle: Duration) -> Vec<Raw> {
-        let mut batch = Vec::new();
-        let first = tokio::select! {
-            message = self.consumer.recv() => message.map(|m| Raw::from_message(&m)),
-            _ = ctx.commands.changed() => return batch,
-            () = tokio::time::sleep(idle.min(Duration::from_secs(1))) => return batch,
-        };
-        match first {
-            Ok(raw) => batch.push(raw),
-            Err(error) => {
-                tracing::warn!(connector = %ctx.connector, %error, "reading the source cluster; reading on");
-                tokio::time::sleep(Duration::from_millis(200)).await;
-                return batch;
-            }
-        }
-        let until = tokio::time::Instant::now() + LINGER;
-        while batch.len() < BATCH {
-            match tokio::time::timeout_at(until, self.consumer.recv()).await {
-                Ok(Ok(message)) => batch.push(Raw::from_message(&message)),
-                Ok(Err(error)) => {
-                    tracing::warn!(connector = %ctx.connector, %error, "reading the source cluster; reading on");
-                    break;
-                }
-                Err(_) => break,
-            }
-        }
-        batch
+        ctx.poll(&self.consumer, idle, BATCH, "the source cluster")
+            .await
     }
 
     /// Copies `batch`, waits for the target to acknowledge every copy, then commits the
