@@ -331,6 +331,14 @@ pub(crate) enum Consumer {
     EncodingReaction,
     /// The billing projection: plan, subscription and account events it cannot apply.
     Billing,
+    /// The videos' state feed (`feed-video-state`): video events it cannot apply.
+    FeedVideoState,
+    /// The published videos' state feed (`feed-published-video-state`).
+    FeedPublishedVideoState,
+    /// The subscriptions' state feed (`feed-subscription-state`).
+    FeedSubscriptionState,
+    /// The accounts' state feed (`feed-account-state`).
+    FeedAccountState,
 }
 
 impl Consumer {
@@ -341,6 +349,10 @@ impl Consumer {
             Consumer::Encoder => codeflix_encoder::worker::NAME.to_owned(),
             Consumer::EncodingReaction => codeflix_encoder::reaction::NAME.to_owned(),
             Consumer::Billing => Projection::Billing.spec().name,
+            Consumer::FeedVideoState => FeedSpec::VIDEOS.projection().name,
+            Consumer::FeedPublishedVideoState => FeedSpec::PUBLISHED_VIDEOS.projection().name,
+            Consumer::FeedSubscriptionState => FeedSpec::SUBSCRIPTIONS.projection().name,
+            Consumer::FeedAccountState => FeedSpec::ACCOUNTS.projection().name,
         }
     }
 }

@@ -2,7 +2,8 @@
 //! feeds, and the connector files of `connectors/` on the embedded Connect runtime, carry a
 //! video's title and a customer's contact into the notifications side's store and a
 //! subscription into the playback side's; a record the sink cannot read goes to the
-//! connector's dead-letter topic with Connect's headers, and the connector carries on.
+//! connector's dead-letter topic with Connect's headers, and the connector carries on; an event
+//! a feed cannot read is dead-lettered where `codeflix dlq` lists it.
 
 use std::time::{Duration, Instant};
 
@@ -151,6 +152,17 @@ fn changes_reach_the_other_contexts_mirrors_and_a_poison_record_is_set_aside() {
             .await
             .map_err(|(e, _)| e)
             .unwrap();
+        // And one the feed itself cannot read, on the subscriptions' event topic.
+        producer
+            .send(
+                FutureRecord::to("codeflix.subscriptions.subscription.events")
+                    .key("poison-event")
+                    .payload("not avro"),
+                Duration::from_secs(10),
+            )
+            .await
+            .map_err(|(e, _)| e)
+            .unwrap();
     });
     let canceled = http
         .post(format!(
@@ -218,6 +230,30 @@ fn changes_reach_the_other_contexts_mirrors_and_a_poison_record_is_set_aside() {
         .unwrap();
     assert_eq!(status["connector"]["state"], "RUNNING", "{status}");
     assert_eq!(status["tasks"][0]["state"], "RUNNING", "{status}");
+    // The feed set its poison event aside where `codeflix dlq` finds it.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let listed = site.run(&["dlq", "list", "--projection", "feed-subscription-state"]);
+        assert!(listed.status.success(), "{listed:?}");
+        let letters: Vec<Value> = String::from_utf8(listed.stdout)
+            .unwrap()
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect();
+        if let Some(letter) = letters.iter().find(|l| l["key"] == "poison-event") {
+            assert_eq!(
+                letter["topic"],
+                "codeflix.subscriptions.subscription.events"
+            );
+            assert_eq!(letter["redriven"], false, "{letter}");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no dead letter of the feed: {letters:?}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
     // Closed while the broker runs (closing waits for it otherwise).
     drop(consumer);
     interrupt(up);
