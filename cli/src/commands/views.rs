@@ -273,7 +273,7 @@ pub(crate) enum ViewsCommand {
         #[arg(long, value_enum, default_value_t = Projection::Catalog)]
         projection: Projection,
     },
-    /// Print how far each projection has read each partition, and its lag.
+    /// Print how far each projection and state feed has read each partition, and its lag.
     Status,
 }
 
@@ -287,12 +287,21 @@ pub(crate) async fn views(settings: &Settings, command: ViewsCommand) -> anyhow:
             }
         }
         ViewsCommand::Status => {
+            let mut projections = Vec::new();
             for projection in Projection::ALL {
-                let spec = projection.spec();
-                let config = settings.event_log();
+                let positions = store_of(&stores, projection).positions().await?;
+                projections.push((projection.spec(), positions));
+            }
+            if settings.projectors.state_feeds {
+                for feed in FeedSpec::ALL {
+                    let store = open_feed_store(&settings.views_config(), feed.name).await?;
+                    projections.push((feed.projection(), store.positions().await?));
+                }
+            }
+            let config = settings.event_log();
+            for (spec, positions) in projections {
                 let ends =
                     codeflix_consumer::ends(&config, &spec.topics(&config.topics.prefix)).await?;
-                let positions = store_of(&stores, projection).positions().await?;
                 for end in ends {
                     let at = positions
                         .iter()

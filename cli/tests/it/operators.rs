@@ -97,6 +97,10 @@ fn eventually<T>(mut check: impl FnMut() -> Option<T>) -> T {
     }
 }
 
+/// Projections whose groups are checked against `views status`: two read models and a state
+/// feed.
+const PROJECTIONS: [&str; 3] = ["catalog", "search", "feed-video-state"];
+
 fn reactions_applied(http: &Client, site: &Site) -> u64 {
     let metrics = http
         .get(format!("{}/metrics", site.query()))
@@ -143,7 +147,7 @@ fn kafka_admin_tools_describe_groups_read_lag_and_reset_offsets() {
     // second, so the check is repeated until then).
     let groups = eventually(|| {
         let groups = admin(&python, &site, &["groups"]);
-        let matching = ["catalog", "search"].iter().all(|projection| {
+        let matching = PROJECTIONS.iter().all(|projection| {
             let group = committed(&groups, &format!("codeflix-projector-{projection}"));
             views.iter().filter(|((p, ..), _)| p == projection).all(
                 |((_, topic, partition), (applied, _))| {
@@ -163,7 +167,7 @@ fn kafka_admin_tools_describe_groups_read_lag_and_reset_offsets() {
         assert_eq!(groups[group]["state"], "EMPTY", "{group}: {groups}");
         assert_eq!(groups[group]["listed_state"], "EMPTY", "{group}: {groups}");
     }
-    for projection in ["catalog", "search"] {
+    for projection in PROJECTIONS {
         let group = committed(&groups, &format!("codeflix-projector-{projection}"));
         let reported: Vec<_> = views
             .iter()
