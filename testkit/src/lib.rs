@@ -9,7 +9,8 @@
 //! - [`load`]: create-video commands at a fixed concurrency, for benchmarks;
 //! - [`site`]: `codeflix` processes on one data directory and free ports;
 //! - [`faults`]: faults a real part cannot produce on demand (a registry answering 500);
-//! - [`sqlite`]: reading the SQLite files another process writes (the Connect runtime's mirrors).
+//! - [`sqlite`]: reading the SQLite files another process writes (the Connect runtime's mirrors);
+//! - [`smtp`]: a real SMTP server on loopback (aiosmtpd) that keeps what it receives.
 //!
 //! A dev-dependency only; nothing here is part of a shipped binary.
 
@@ -26,6 +27,7 @@ pub mod load;
 mod query_api;
 pub mod sample;
 pub mod site;
+pub mod smtp;
 pub mod sqlite;
 mod stack;
 

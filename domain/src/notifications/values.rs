@@ -133,6 +133,10 @@ impl TemplateName {
         }
     }
 
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
     pub fn into_string(self) -> String {
         self.0
     }

@@ -1,0 +1,12 @@
+//! The notifications context (`codeflix notifier`): the facts other contexts publish trigger
+//! emails and SMS, rendered from templates in the repository, sent once per fact, each attempt
+//! recorded on the notification's own events (ADR 0025).
+
+pub mod email;
+pub mod facts;
+pub mod rules;
+pub mod templates;
+
+pub use email::{Email, Mailer, SendError};
+pub use rules::{Audience, Category, Rule, Rules};
+pub use templates::{RenderedEmail, Templates};

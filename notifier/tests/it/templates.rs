@@ -1,0 +1,176 @@
+//! Every template of every message renders with exactly the variables the notifier gives for
+//! the facts its rule names — in every locale it has, undefined variables an error — and the
+//! rules file in the repository is valid.
+
+use std::collections::BTreeMap;
+
+use codeflix_domain::AnyEvent;
+use codeflix_domain::catalog::video::{
+    MediaId, MediaProcessingCompleted, MediaProcessingFailed, MediaSlot, VideoEvent,
+};
+use codeflix_domain::notifications::Channel;
+use codeflix_notifier::facts::{self, Context};
+use codeflix_notifier::templates::TemplateError;
+use codeflix_notifier::{Rules, Templates};
+use uuid::Uuid;
+
+/// An event of the type a rule names, with every field filled in.
+fn sample(fact: &str) -> AnyEvent {
+    let media_id = MediaId::new(Uuid::from_u128(7));
+    match fact {
+        "catalog.video.MediaProcessingCompleted" => {
+            VideoEvent::MediaProcessingCompleted(MediaProcessingCompleted {
+                media_id,
+                slot: MediaSlot::Video,
+                encoded_location: "file:///media/encoded/master.m3u8".to_owned(),
+            })
+            .into()
+        }
+        "catalog.video.MediaProcessingFailed" => {
+            VideoEvent::MediaProcessingFailed(MediaProcessingFailed {
+                media_id,
+                slot: MediaSlot::Trailer,
+                reason: "ffmpeg: moov atom not found".to_owned(),
+            })
+            .into()
+        }
+        other => panic!("add a sample of {other} to this test"),
+    }
+}
+
+fn context() -> Context {
+    Context {
+        name: "Ana <admin>".to_owned(),
+        title: Some("Central do Brasil & friends".to_owned()),
+        console_url: "http://127.0.0.1:8080/admin".to_owned(),
+    }
+}
+
+#[test]
+fn every_template_of_every_message_renders_with_the_variables_its_facts_give() {
+    let rules = Rules::builtin();
+    let templates = Templates::new(None);
+    let locales = Templates::builtin_locales();
+    let mut rendered = 0;
+    for rule in rules.iter() {
+        let kind = rule.kind.as_str();
+        let theirs: Vec<&str> = locales
+            .iter()
+            .filter(|(k, _)| k == kind)
+            .map(|(_, l)| l.as_str())
+            .collect();
+        assert!(
+            theirs.contains(&"en"),
+            "{kind} has no templates in en: {locales:?}"
+        );
+        let vars = facts::variables("video-1", &sample(&rule.fact()), &context());
+        for locale in theirs {
+            for channel in &rule.channels {
+                match channel {
+                    Channel::Email => {
+                        let email = templates
+                            .email(kind, locale, &vars)
+                            .unwrap_or_else(|e| panic!("{kind}/{locale}: {e}"));
+                        assert!(!email.subject.is_empty() && !email.subject.contains('\n'));
+                        assert!(
+                            email.text.contains("Central do Brasil & friends"),
+                            "{kind}/{locale}"
+                        );
+                        // Inserted text is escaped in HTML, not in plain text.
+                        assert!(
+                            email.html.contains("Central do Brasil &amp; friends"),
+                            "{kind}/{locale}"
+                        );
+                        assert!(email.html.contains("Ana &lt;admin&gt;"), "{kind}/{locale}");
+                        // minijinja escapes '/' too: the link is the same once the HTML is read.
+                        assert!(
+                            email
+                                .html
+                                .replace("&#x2f;", "/")
+                                .contains("http://127.0.0.1:8080/admin/videos/video-1"),
+                            "{kind}/{locale}"
+                        );
+                        assert!(
+                            email
+                                .text
+                                .contains("http://127.0.0.1:8080/admin/videos/video-1")
+                        );
+                    }
+                    Channel::Sms => {
+                        let text = templates
+                            .sms(kind, locale, &vars)
+                            .unwrap_or_else(|e| panic!("{kind}/{locale}: {e}"));
+                        assert!(!text.is_empty() && text.chars().count() <= 320, "{text}");
+                    }
+                }
+                rendered += 1;
+            }
+        }
+    }
+    assert!(rendered >= 4, "rendered {rendered} messages");
+}
+
+#[test]
+fn a_variable_the_facts_do_not_give_is_an_error_not_a_blank() {
+    let dir = tempfile::tempdir().unwrap();
+    let en = dir.path().join("video-ready/en");
+    std::fs::create_dir_all(&en).unwrap();
+    std::fs::write(en.join("subject.txt"), "Ready: {{ title }}").unwrap();
+    std::fs::write(en.join("body.txt"), "Hello {{ nickname }}").unwrap();
+    std::fs::write(en.join("body.html"), "<p>{{ title }}</p>").unwrap();
+    let templates = Templates::new(Some(dir.path().to_owned()));
+    let vars = BTreeMap::from([("title".to_owned(), "Bars".to_owned())]);
+    match templates.email("video-ready", "en", &vars) {
+        Err(TemplateError::Render { name, detail }) => {
+            assert_eq!(name, "video-ready/en/body.txt");
+            assert!(detail.contains("undefined"), "{detail}");
+        }
+        other => panic!("{other:?}"),
+    }
+    // An operator's wording is read from the directory at run time; a locale it lacks falls
+    // back to en.
+    std::fs::write(en.join("body.txt"), "Hi {{ title }}").unwrap();
+    let email = Templates::new(Some(dir.path().to_owned()))
+        .email("video-ready", "fr", &vars)
+        .unwrap();
+    assert_eq!(email.subject, "Ready: Bars");
+    assert_eq!(email.text, "Hi Bars");
+    assert!(matches!(
+        templates.email("video-gone", "en", &vars),
+        Err(TemplateError::Missing(_))
+    ));
+}
+
+#[test]
+fn the_rules_file_names_known_facts_and_a_wrong_one_is_refused_with_every_problem() {
+    let rules = Rules::builtin();
+    assert!(rules.iter().any(|r| r.kind.as_str() == "video-ready"));
+    let wrong = r#"
+[[message]]
+kind = "video-ready"
+on = "catalog.video.MediaExploded"
+to = "uploader"
+category = "account"
+channels = ["email", "fax"]
+
+[[message]]
+kind = "Welcome!"
+on = "catalog.video.MediaProcessingCompleted"
+to = "subscriber"
+category = "account"
+channels = []
+"#;
+    let problems = Rules::parse(wrong).unwrap_err().problems;
+    let all = problems.join("\n");
+    for expected in [
+        "message 1 (\"video-ready\"): on: catalog.video has no event \"MediaExploded\"",
+        "message 1 (\"video-ready\"): channels: unknown channel \"fax\"",
+        "message 2 (\"Welcome!\"): kind:",
+        "message 2 (\"Welcome!\"): to: unknown audience \"subscriber\"",
+        "message 2 (\"Welcome!\"): channels: at least one",
+    ] {
+        assert!(all.contains(expected), "{expected:?} not in:\n{all}");
+    }
+    let typo = Rules::parse("[[message]]\nkind = \"a\"\nonn = \"x\"\n").unwrap_err();
+    assert!(typo.problems[0].contains("onn"), "{typo:?}");
+}
