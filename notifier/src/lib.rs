@@ -2,6 +2,7 @@
 //! emails and SMS, rendered from templates in the repository, sent once per fact, each attempt
 //! recorded on the notification's own events (ADR 0025).
 
+pub mod deliver;
 pub mod email;
 pub mod facts;
 pub mod rules;

@@ -63,6 +63,31 @@ impl Notification {
     pub fn attempts(&self) -> u32 {
         self.state.as_ref().map_or(0, |s| s.attempts)
     }
+
+    pub fn channel(&self) -> Option<Channel> {
+        self.state.as_ref().map(|s| s.channel)
+    }
+
+    /// The address or number, as requested.
+    pub fn recipient(&self) -> Option<&str> {
+        self.state.as_ref().map(|s| s.recipient.as_str())
+    }
+
+    pub fn template(&self) -> Option<&str> {
+        self.state.as_ref().map(|s| s.template.as_str())
+    }
+
+    /// The values its template is rendered with, as requested.
+    pub fn data(&self) -> Option<&BTreeMap<String, String>> {
+        self.state.as_ref().map(|s| &s.data)
+    }
+
+    /// What the provider called the delivered message.
+    pub fn provider_message_id(&self) -> Option<&str> {
+        self.state
+            .as_ref()
+            .and_then(|s| s.provider_message_id.as_deref())
+    }
 }
 
 impl Aggregate for Notification {

@@ -3,5 +3,6 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod deliver;
 mod email;
 mod templates;

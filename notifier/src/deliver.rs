@@ -1,0 +1,237 @@
+//! One message, once: the notification's id derives from the triggering event and the message
+//! kind; every step is a command on the notification aggregate with an id derived from that id
+//! (and the attempt), so a fact met again — redelivered, replayed, or seen by a second notifier
+//! — finds what was done and does not send again. The message is rendered from what the
+//! request recorded, so a retry sends the same words.
+//!
+//! Two windows are left. A process that dies after the server accepted the email and before
+//! `NotificationSent` is stored sends it again when the fact comes back; the email carries the
+//! same `Message-ID` both times, which receiving systems use to drop the copy. And two
+//! notifiers handling the same fact at the same instant (during a rebalance) can both send:
+//! nothing yet claims an attempt before it is made (a test showed it; the fix is an attempt
+//! event appended at the version the notifier loaded, with a lease).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use codeflix_domain::notifications::{
+    Channel, DeliveryStatus, MarkNotificationFailed, MarkNotificationSent, Notification,
+    NotificationCommand, NotificationError, NotificationId, ProviderMessageId, Recipient,
+    RequestNotification, TemplateData, TemplateName,
+};
+use codeflix_domain::{CommandContext, EventId, ExpectedVersion, Reason, Report};
+use codeflix_eventlog::{EventLog, ExecuteError};
+use uuid::Uuid;
+
+use crate::email::{Email, Mailer, SendError};
+use crate::templates::Templates;
+
+/// Namespace of notification ids (from event ids and kinds) and of their command ids.
+const IDS: Uuid = Uuid::from_u128(0x0c7e_55a1_93d2_4f6b_8e0a_5b21_d4c3_7f90);
+
+/// The notifier's name as the actor of what it records.
+pub const ACTOR: &str = "notifier";
+
+/// The notification a fact causes for one message kind and channel.
+pub fn notification_id(event_id: EventId, kind: &str, channel: Channel) -> NotificationId {
+    let name = format!("{}:{kind}:{}", event_id.0, channel.as_str());
+    NotificationId::new(Uuid::new_v5(&IDS, name.as_bytes()))
+}
+
+/// What to send to whom.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    pub id: NotificationId,
+    pub kind: TemplateName,
+    pub channel: Channel,
+    /// The address or the phone number.
+    pub recipient: String,
+    /// The template's variables, `name` and `locale` among them.
+    pub data: BTreeMap<String, String>,
+    /// The triggering fact's correlation id, carried on.
+    pub correlation_id: Uuid,
+}
+
+/// How a delivery ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Sent now, with the provider's id.
+    Sent(String),
+    /// Sent before (a fact met again): nothing was sent now.
+    AlreadySent,
+    /// Failed for good now or before (a refused address, a broken template); not retried.
+    GaveUp(String),
+}
+
+/// Why a delivery should be tried again later.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Retry {
+    /// The provider failed for now; the failed attempt is recorded.
+    #[error("attempt {attempt} failed: {reason}")]
+    Provider { attempt: u32, reason: String },
+    /// The event log failed; nothing may have been recorded.
+    #[error("the event log: {0}")]
+    EventLog(String),
+}
+
+/// Sends through the channels' providers, recording each step on the notification.
+#[derive(Debug, Clone)]
+pub struct Deliverer {
+    log: Arc<EventLog>,
+    templates: Arc<Templates>,
+    mailer: Mailer,
+}
+
+impl Deliverer {
+    pub fn new(log: Arc<EventLog>, templates: Arc<Templates>, mailer: Mailer) -> Deliverer {
+        Deliverer {
+            log,
+            templates,
+            mailer,
+        }
+    }
+
+    /// Requests the notification if nobody has, then sends it unless it was sent or given up.
+    pub async fn deliver(&self, request: &Request) -> Result<Outcome, Retry> {
+        let recipient = Recipient::parse(request.channel, &request.recipient);
+        let data = TemplateData::parse(request.data.clone());
+        let (recipient, data) = match (recipient, data) {
+            (Ok(r), Ok(d)) => (r, d),
+            (Err(e), _) | (_, Err(e)) => {
+                // Nothing to record it on: the request itself cannot be made.
+                return Ok(Outcome::GaveUp(format!("the request: {e}")));
+            }
+        };
+        let requested = RequestNotification {
+            template: request.kind.clone(),
+            recipient,
+            data,
+        };
+        match self.execute(request, "request", requested.into()).await {
+            Ok(()) | Err(ExecuteError::Rejected(NotificationError::AlreadyRequested)) => {}
+            Err(e) => return Err(Retry::EventLog(Report(&e).to_string())),
+        }
+        let loaded = self
+            .log
+            .load::<Notification>(&request.id)
+            .await
+            .map_err(|e| Retry::EventLog(Report(&e).to_string()))?;
+        let notification = loaded.state();
+        match notification.status() {
+            Some(DeliveryStatus::Sent) => return Ok(Outcome::AlreadySent),
+            Some(DeliveryStatus::Failed { retryable: false }) => {
+                return Ok(Outcome::GaveUp("given up before".to_owned()));
+            }
+            _ => {}
+        }
+        let attempt = notification.attempts() + 1;
+        match self.send(&request.id, notification).await {
+            Ok(provider_id) => {
+                let sent = MarkNotificationSent {
+                    provider_message_id: ProviderMessageId::parse(&fit(&provider_id, 255))
+                        .unwrap_or_else(|_| {
+                            ProviderMessageId::parse(&request.id.to_string())
+                                .expect("a UUID is a provider id")
+                        }),
+                    sent_at: codeflix_eventlog::now(),
+                };
+                match self.execute(request, "sent", sent.into()).await {
+                    Ok(()) | Err(ExecuteError::Rejected(NotificationError::AlreadySent)) => {
+                        Ok(Outcome::Sent(provider_id))
+                    }
+                    Err(e) => Err(Retry::EventLog(Report(&e).to_string())),
+                }
+            }
+            Err(SendError::Permanent(reason)) => {
+                self.failed(request, attempt, &reason, false).await?;
+                Ok(Outcome::GaveUp(reason))
+            }
+            Err(SendError::Transient(reason)) => {
+                self.failed(request, attempt, &reason, true).await?;
+                Err(Retry::Provider { attempt, reason })
+            }
+        }
+    }
+
+    /// Renders the notification as requested and hands it to its channel's provider.
+    async fn send(
+        &self,
+        id: &NotificationId,
+        notification: &Notification,
+    ) -> Result<String, SendError> {
+        let (Some(channel), Some(to), Some(kind), Some(data)) = (
+            notification.channel(),
+            notification.recipient(),
+            notification.template(),
+            notification.data(),
+        ) else {
+            return Err(SendError::Permanent("not requested".to_owned()));
+        };
+        let locale = data.get("locale").map_or("en", String::as_str);
+        match channel {
+            Channel::Email => {
+                let content = self
+                    .templates
+                    .email(kind, locale, data)
+                    .map_err(|e| SendError::Permanent(e.to_string()))?;
+                self.mailer
+                    .send(&Email {
+                        to: to.to_owned(),
+                        to_name: data.get("name").cloned().unwrap_or_default(),
+                        message_id: format!("<{id}@notifications.codeflix>"),
+                        content,
+                    })
+                    .await
+            }
+            Channel::Sms => Err(SendError::Permanent(
+                "no SMS provider is configured".to_owned(),
+            )),
+        }
+    }
+
+    async fn failed(
+        &self,
+        request: &Request,
+        attempt: u32,
+        reason: &str,
+        retryable: bool,
+    ) -> Result<(), Retry> {
+        let failed = MarkNotificationFailed {
+            reason: Reason::parse(&fit(reason, 1000))
+                .unwrap_or_else(|_| Reason::parse("the provider refused it").expect("valid")),
+            retryable,
+            failed_at: codeflix_eventlog::now(),
+        };
+        let step = format!("failed-{attempt}");
+        match self.execute(request, &step, failed.into()).await {
+            Ok(()) => Ok(()),
+            // Recorded by another process meanwhile: its record stands.
+            Err(ExecuteError::Rejected(_)) => Ok(()),
+            Err(e) => Err(Retry::EventLog(Report(&e).to_string())),
+        }
+    }
+
+    async fn execute(
+        &self,
+        request: &Request,
+        step: &str,
+        command: NotificationCommand,
+    ) -> Result<(), ExecuteError<NotificationError>> {
+        let ctx = CommandContext {
+            command_id: Uuid::new_v5(&IDS, format!("{}:{step}", request.id).as_bytes()),
+            correlation_id: request.correlation_id,
+            actor: ACTOR.to_owned(),
+            now: codeflix_eventlog::now(),
+        };
+        self.log
+            .execute::<Notification>(&ctx, &request.id, ExpectedVersion::Any, command)
+            .await
+            .map(|_| ())
+    }
+}
+
+/// `text` on one line, cut to `max` characters.
+fn fit(text: &str, max: usize) -> String {
+    let line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    line.chars().take(max).collect()
+}

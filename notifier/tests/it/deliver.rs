@@ -1,0 +1,163 @@
+//! Delivery through the real event log (embedded broker and registry) to a real SMTP server:
+//! a message is sent once however often its fact comes back, a refused address is given up at
+//! once, and a busy or absent server is retried until it takes the message.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use codeflix_domain::EventId;
+use codeflix_domain::notifications::{Channel, DeliveryStatus, Notification, TemplateName};
+use codeflix_notifier::deliver::{Deliverer, Outcome, Request, Retry, notification_id};
+use codeflix_notifier::{Mailer, Templates};
+use codeflix_testkit::Stack;
+use codeflix_testkit::smtp::{SmtpSink, python_with_aiosmtpd};
+use uuid::Uuid;
+
+fn request(fact: u128, to: &str) -> Request {
+    let event = EventId(Uuid::from_u128(fact));
+    Request {
+        id: notification_id(event, "video-ready", Channel::Email),
+        kind: TemplateName::parse("video-ready").unwrap(),
+        channel: Channel::Email,
+        recipient: to.to_owned(),
+        data: BTreeMap::from([
+            ("name".to_owned(), "Ana".to_owned()),
+            ("locale".to_owned(), "pt-BR".to_owned()),
+            ("title".to_owned(), "Bars".to_owned()),
+            ("slot".to_owned(), "video".to_owned()),
+            ("video_id".to_owned(), "v1".to_owned()),
+            (
+                "video_url".to_owned(),
+                "http://127.0.0.1:8080/admin/videos/v1".to_owned(),
+            ),
+            (
+                "console_url".to_owned(),
+                "http://127.0.0.1:8080/admin".to_owned(),
+            ),
+        ]),
+        correlation_id: Uuid::from_u128(fact + 1),
+    }
+}
+
+fn deliverer(stack: &Stack, smtp: &str) -> Deliverer {
+    let mailer = Mailer::from_url(
+        smtp,
+        "Codeflix <no-reply@codeflix.test>",
+        Duration::from_secs(5),
+        Path::new("."),
+    )
+    .unwrap();
+    Deliverer::new(stack.log.clone(), Arc::new(Templates::new(None)), mailer)
+}
+
+/// (events recorded, status, attempts) of the notification.
+async fn recorded(stack: &Stack, request: &Request) -> (u64, Option<DeliveryStatus>, u32) {
+    let loaded = stack.log.load::<Notification>(&request.id).await.unwrap();
+    (
+        loaded.version().get(),
+        loaded.state().status(),
+        loaded.state().attempts(),
+    )
+}
+
+#[tokio::test]
+async fn a_fact_met_again_here_or_by_another_notifier_sends_one_email() {
+    let Some(python) = python_with_aiosmtpd() else {
+        return;
+    };
+    let stack = Stack::start().await;
+    let sink = SmtpSink::start(&python, &[], 0);
+    let request = request(1, "ana@example.com");
+    let first = deliverer(&stack, &sink.url());
+    assert!(matches!(
+        first.deliver(&request).await.unwrap(),
+        Outcome::Sent(_)
+    ));
+    // Redelivered to the same notifier, then to a second one (a restart, a rebalance).
+    assert_eq!(first.deliver(&request).await.unwrap(), Outcome::AlreadySent);
+    let second = deliverer(&stack, &sink.url());
+    assert_eq!(
+        second.deliver(&request).await.unwrap(),
+        Outcome::AlreadySent
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let messages = sink.messages();
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    let headers = &messages[0]["headers"];
+    assert_eq!(headers["subject"], "Seu vídeo \"Bars\" está pronto");
+    assert_eq!(
+        headers["message-id"],
+        format!("<{}@notifications.codeflix>", request.id)
+    );
+    assert_eq!(
+        recorded(&stack, &request).await,
+        (2, Some(DeliveryStatus::Sent), 1)
+    );
+}
+
+#[tokio::test]
+async fn a_refused_address_is_given_up_at_once_and_never_retried() {
+    let Some(python) = python_with_aiosmtpd() else {
+        return;
+    };
+    let stack = Stack::start().await;
+    let sink = SmtpSink::start(&python, &["gone@example.com"], 0);
+    let deliverer = deliverer(&stack, &sink.url());
+    let request = request(2, "gone@example.com");
+    match deliverer.deliver(&request).await.unwrap() {
+        Outcome::GaveUp(reason) => assert!(
+            reason.contains("550") || reason.contains("no such user"),
+            "{reason}"
+        ),
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        deliverer.deliver(&request).await.unwrap(),
+        Outcome::GaveUp(_)
+    ));
+    assert_eq!(
+        recorded(&stack, &request).await,
+        (2, Some(DeliveryStatus::Failed { retryable: false }), 1)
+    );
+    assert!(sink.messages().is_empty());
+}
+
+#[tokio::test]
+async fn a_busy_then_absent_server_is_retried_and_the_message_sent_once_when_it_returns() {
+    let Some(python) = python_with_aiosmtpd() else {
+        return;
+    };
+    let stack = Stack::start().await;
+    let mut sink = SmtpSink::start(&python, &[], 1);
+    let deliverer = deliverer(&stack, &sink.url());
+    let request = request(3, "ana@example.com");
+    match deliverer.deliver(&request).await {
+        Err(Retry::Provider { attempt: 1, reason }) => assert!(
+            reason.contains("451") || reason.contains("try again"),
+            "{reason}"
+        ),
+        other => panic!("busy: {other:?}"),
+    }
+    sink.stop();
+    assert!(matches!(
+        deliverer.deliver(&request).await,
+        Err(Retry::Provider { attempt: 2, .. })
+    ));
+    sink.resume(0);
+    assert!(matches!(
+        deliverer.deliver(&request).await.unwrap(),
+        Outcome::Sent(_)
+    ));
+    assert_eq!(
+        deliverer.deliver(&request).await.unwrap(),
+        Outcome::AlreadySent
+    );
+    assert_eq!(sink.wait_for(1, Duration::from_secs(10)).len(), 1);
+    // Requested, failed twice (retryable), sent on the third attempt.
+    assert_eq!(
+        recorded(&stack, &request).await,
+        (4, Some(DeliveryStatus::Sent), 3)
+    );
+}
