@@ -4,22 +4,25 @@
 //! — finds what was done and does not send again. The message is rendered from what the
 //! request recorded, so a retry sends the same words.
 //!
-//! Two windows are left. A process that dies after the server accepted the email and before
-//! `NotificationSent` is stored sends it again when the fact comes back; the email carries the
-//! same `Message-ID` both times, which receiving systems use to drop the copy. And two
-//! notifiers handling the same fact at the same instant (during a rebalance) can both send:
-//! nothing yet claims an attempt before it is made (a test showed it; the fix is an attempt
-//! event appended at the version the notifier loaded, with a lease).
+//! Before sending, a notifier claims the attempt (`NotificationAttemptStarted`, appended at the
+//! version it loaded, with a lease): of two notifiers on one fact at the same instant (during a
+//! rebalance), one sends and the other comes back later and finds it sent.
+//!
+//! The window left: a process that dies after the server accepted the email and before
+//! `NotificationSent` is stored sends it again, once its lease has run out, when the fact comes
+//! back; the email carries the same `Message-ID` both times, which receiving systems use to drop
+//! the copy.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 use codeflix_domain::notifications::{
     Channel, DeliveryStatus, MarkNotificationFailed, MarkNotificationSent, Notification,
     NotificationCommand, NotificationError, NotificationId, ProviderMessageId, Recipient,
-    RequestNotification, TemplateData, TemplateName,
+    RequestNotification, StartNotificationAttempt, TemplateData, TemplateName, WorkerName,
 };
-use codeflix_domain::{CommandContext, EventId, ExpectedVersion, Reason, Report};
+use codeflix_domain::{CommandContext, EventId, ExpectedVersion, Reason, Report, Timestamp};
 use codeflix_eventlog::{EventLog, ExecuteError};
 use uuid::Uuid;
 
@@ -72,6 +75,9 @@ pub enum Retry {
     /// The event log failed; nothing may have been recorded.
     #[error("the event log: {0}")]
     EventLog(String),
+    /// Another notifier is making an attempt (or just made one).
+    #[error("in progress elsewhere: {0}")]
+    InProgress(String),
 }
 
 /// Sends through the channels' providers, recording each step on the notification.
@@ -80,14 +86,32 @@ pub struct Deliverer {
     log: Arc<EventLog>,
     templates: Arc<Templates>,
     mailer: Mailer,
+    /// This process, as the holder of the attempts it makes.
+    worker: WorkerName,
+    /// How long an attempt is this process's alone: longer than the provider may take to answer.
+    lease: Duration,
 }
 
 impl Deliverer {
-    pub fn new(log: Arc<EventLog>, templates: Arc<Templates>, mailer: Mailer) -> Deliverer {
+    /// `lease`: how long this process holds an attempt; at least the provider's timeout.
+    pub fn new(
+        log: Arc<EventLog>,
+        templates: Arc<Templates>,
+        mailer: Mailer,
+        lease: Duration,
+    ) -> Deliverer {
+        let name = format!(
+            "{}:{}:{}",
+            std::env::var("HOSTNAME").unwrap_or_else(|_| "notifier".to_owned()),
+            std::process::id(),
+            &Uuid::new_v4().simple().to_string()[..8]
+        );
         Deliverer {
             log,
             templates,
             mailer,
+            worker: WorkerName::parse(&fit(&name, 255)).expect("a worker name fits"),
+            lease,
         }
     }
 
@@ -116,15 +140,62 @@ impl Deliverer {
             .load::<Notification>(&request.id)
             .await
             .map_err(|e| Retry::EventLog(Report(&e).to_string()))?;
-        let notification = loaded.state();
-        match notification.status() {
+        match loaded.state().status() {
             Some(DeliveryStatus::Sent) => return Ok(Outcome::AlreadySent),
             Some(DeliveryStatus::Failed { retryable: false }) => {
                 return Ok(Outcome::GaveUp("given up before".to_owned()));
             }
             _ => {}
         }
-        let attempt = notification.attempts() + 1;
+        // Claim the attempt at the version loaded: of two notifiers on one fact, one appends
+        // and the other finds the version moved (or the claim held) and comes back later.
+        let now = codeflix_eventlog::now();
+        let claim = StartNotificationAttempt {
+            worker: self.worker.clone(),
+            now,
+            lease_until: later(now, self.lease),
+        };
+        let ctx = self.context(Uuid::new_v4(), request);
+        match self
+            .log
+            .execute::<Notification>(
+                &ctx,
+                &request.id,
+                ExpectedVersion::Exactly(loaded.version()),
+                claim.into(),
+            )
+            .await
+        {
+            Ok(_) => {}
+            Err(ExecuteError::Conflict { .. }) => {
+                return Err(Retry::InProgress(
+                    "another notifier moved it first".to_owned(),
+                ));
+            }
+            Err(ExecuteError::Rejected(NotificationError::AttemptInProgress {
+                worker,
+                until,
+                ..
+            })) => {
+                return Err(Retry::InProgress(format!(
+                    "{worker} holds it until {until}"
+                )));
+            }
+            Err(ExecuteError::Rejected(NotificationError::AlreadySent)) => {
+                return Ok(Outcome::AlreadySent);
+            }
+            Err(ExecuteError::Rejected(NotificationError::GaveUp)) => {
+                return Ok(Outcome::GaveUp("given up before".to_owned()));
+            }
+            Err(e) => return Err(Retry::EventLog(Report(&e).to_string())),
+        }
+        let loaded = self
+            .log
+            .load::<Notification>(&request.id)
+            .await
+            .map_err(|e| Retry::EventLog(Report(&e).to_string()))?;
+        let notification = loaded.state();
+        let attempt = notification.attempts();
         match self.send(&request.id, notification).await {
             Ok(provider_id) => {
                 let sent = MarkNotificationSent {
@@ -211,23 +282,36 @@ impl Deliverer {
         }
     }
 
+    fn context(&self, command_id: Uuid, request: &Request) -> CommandContext {
+        CommandContext {
+            command_id,
+            correlation_id: request.correlation_id,
+            actor: ACTOR.to_owned(),
+            now: codeflix_eventlog::now(),
+        }
+    }
+
     async fn execute(
         &self,
         request: &Request,
         step: &str,
         command: NotificationCommand,
     ) -> Result<(), ExecuteError<NotificationError>> {
-        let ctx = CommandContext {
-            command_id: Uuid::new_v5(&IDS, format!("{}:{step}", request.id).as_bytes()),
-            correlation_id: request.correlation_id,
-            actor: ACTOR.to_owned(),
-            now: codeflix_eventlog::now(),
-        };
+        let ctx = self.context(
+            Uuid::new_v5(&IDS, format!("{}:{step}", request.id).as_bytes()),
+            request,
+        );
         self.log
             .execute::<Notification>(&ctx, &request.id, ExpectedVersion::Any, command)
             .await
             .map(|_| ())
     }
+}
+
+/// `now` plus `by` (or `now` itself at the end of time).
+fn later(now: Timestamp, by: Duration) -> Timestamp {
+    let micros = i64::try_from(by.as_micros()).unwrap_or(i64::MAX);
+    Timestamp::from_unix_micros(now.unix_micros().saturating_add(micros)).unwrap_or(now)
 }
 
 /// `text` on one line, cut to `max` characters.

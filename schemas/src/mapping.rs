@@ -275,6 +275,11 @@ record!(NotificationRequested {
     recipient,
     data,
 });
+record!(NotificationAttemptStarted {
+    attempt,
+    worker,
+    lease_until,
+});
 record!(NotificationSent {
     attempt,
     provider_message_id,
@@ -410,5 +415,5 @@ events! {
         SubscriptionTrialEnding, SubscriptionExpired, SubscriptionPaymentMethodChanged,
     },
     Account(AccountEvent) { AccountRegistered, AccountProfileUpdated, AccountRolesChanged },
-    Notification(NotificationEvent) { NotificationRequested, NotificationSent, NotificationFailed },
+    Notification(NotificationEvent) { NotificationRequested, NotificationAttemptStarted, NotificationSent, NotificationFailed },
 }

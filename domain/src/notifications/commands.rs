@@ -1,4 +1,4 @@
-use super::{ProviderMessageId, Recipient, TemplateData, TemplateName};
+use super::{ProviderMessageId, Recipient, TemplateData, TemplateName, WorkerName};
 use crate::macros::command_enum;
 use crate::{Reason, Timestamp};
 
@@ -7,6 +7,15 @@ pub struct RequestNotification {
     pub template: TemplateName,
     pub recipient: Recipient,
     pub data: TemplateData,
+}
+
+/// A notifier claims the next delivery attempt until `lease_until` (the time it allows itself to
+/// hear from the provider); refused while another's claim holds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StartNotificationAttempt {
+    pub worker: WorkerName,
+    pub now: Timestamp,
+    pub lease_until: Timestamp,
 }
 
 /// The provider accepted the message.
@@ -28,6 +37,7 @@ command_enum! {
     /// Everything the notifier can ask of a notification.
     pub enum NotificationCommand {
         RequestNotification,
+        StartNotificationAttempt,
         MarkNotificationSent,
         MarkNotificationFailed,
     }

@@ -9,4 +9,10 @@ pub enum NotificationError {
     AlreadySent,
     #[error("notification failed for a reason another attempt cannot fix")]
     GaveUp,
+    #[error("attempt {attempt} is being made by {worker} until {until}")]
+    AttemptInProgress {
+        attempt: u32,
+        worker: String,
+        until: crate::Timestamp,
+    },
 }

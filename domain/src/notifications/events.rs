@@ -13,6 +13,15 @@ pub struct NotificationRequested {
     pub data: BTreeMap<String, String>,
 }
 
+/// Delivery attempt `attempt` (1-based) was claimed by `worker`, which alone may make it until
+/// `lease_until`; after that another may start the next attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotificationAttemptStarted {
+    pub attempt: u32,
+    pub worker: String,
+    pub lease_until: Timestamp,
+}
+
 /// Delivery attempt `attempt` (1-based) succeeded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NotificationSent {
@@ -34,6 +43,7 @@ event_enum! {
     /// Everything that can happen to a notification.
     pub enum NotificationEvent {
         NotificationRequested,
+        NotificationAttemptStarted,
         NotificationSent,
         NotificationFailed,
     }

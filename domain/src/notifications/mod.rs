@@ -15,11 +15,16 @@ pub use events::*;
 pub use values::{Channel, PhoneNumber, Recipient, TemplateData, TemplateName};
 
 use crate::macros::{bounded_text, uuid_id};
-use crate::{Aggregate, AggregateType, InvariantViolation};
+use crate::{Aggregate, AggregateType, InvariantViolation, Timestamp};
 
 uuid_id!(
     /// Identifies a notification.
     NotificationId
+);
+
+bounded_text!(
+    /// Names a notifier process (host, pid and a random part), the holder of an attempt.
+    WorkerName, field = "worker", max = 255, multiline = false
 );
 
 bounded_text!(
@@ -31,6 +36,10 @@ bounded_text!(
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DeliveryStatus {
     Requested,
+    /// Attempt `attempts()` is claimed by a notifier until `until`.
+    Attempting {
+        until: Timestamp,
+    },
     Sent,
     /// The last attempt failed; `retryable` says whether another may succeed.
     Failed {
@@ -52,6 +61,8 @@ struct NotificationState {
     data: BTreeMap<String, String>,
     status: DeliveryStatus,
     attempts: u32,
+    /// Who holds the current attempt.
+    worker: Option<String>,
     provider_message_id: Option<String>,
 }
 
@@ -80,6 +91,11 @@ impl Notification {
     /// The values its template is rendered with, as requested.
     pub fn data(&self) -> Option<&BTreeMap<String, String>> {
         self.state.as_ref().map(|s| &s.data)
+    }
+
+    /// The notifier holding the current attempt, while it is [`DeliveryStatus::Attempting`].
+    pub fn worker(&self) -> Option<&str> {
+        self.state.as_ref().and_then(|s| s.worker.as_deref())
     }
 
     /// What the provider called the delivered message.
@@ -132,11 +148,33 @@ impl Aggregate for Notification {
                 };
             }
             DeliveryStatus::Failed { retryable: false } => return Err(NotificationError::GaveUp),
-            DeliveryStatus::Requested | DeliveryStatus::Failed { retryable: true } => {}
+            DeliveryStatus::Requested
+            | DeliveryStatus::Failed { retryable: true }
+            | DeliveryStatus::Attempting { .. } => {}
         }
-        let attempt = s.attempts + 1;
+        // An outcome belongs to the attempt in progress; without a claim (a provider's callback,
+        // an older notifier) it is the next attempt's.
+        let claimed = matches!(s.status, DeliveryStatus::Attempting { .. });
+        let attempt = if claimed { s.attempts } else { s.attempts + 1 };
         let event = match command {
             NotificationCommand::RequestNotification(_) => unreachable!("handled above"),
+            NotificationCommand::StartNotificationAttempt(start) => {
+                if let DeliveryStatus::Attempting { until } = s.status
+                    && start.now < until
+                {
+                    return Err(NotificationError::AttemptInProgress {
+                        attempt: s.attempts,
+                        worker: s.worker.clone().unwrap_or_default(),
+                        until,
+                    });
+                }
+                NotificationAttemptStarted {
+                    attempt: s.attempts + 1,
+                    worker: start.worker.into_string(),
+                    lease_until: start.lease_until,
+                }
+                .into()
+            }
             NotificationCommand::MarkNotificationSent(sent) => NotificationSent {
                 attempt,
                 provider_message_id: sent.provider_message_id.into_string(),
@@ -163,6 +201,7 @@ impl Aggregate for Notification {
                 data: e.data.clone(),
                 status: DeliveryStatus::Requested,
                 attempts: 0,
+                worker: None,
                 provider_message_id: None,
             });
             return;
@@ -170,9 +209,17 @@ impl Aggregate for Notification {
         let Some(s) = &mut self.state else { return };
         match event {
             NotificationEvent::NotificationRequested(_) => {}
+            NotificationEvent::NotificationAttemptStarted(e) => {
+                s.status = DeliveryStatus::Attempting {
+                    until: e.lease_until,
+                };
+                s.attempts = e.attempt;
+                s.worker = Some(e.worker.clone());
+            }
             NotificationEvent::NotificationSent(e) => {
                 s.status = DeliveryStatus::Sent;
                 s.attempts = e.attempt;
+                s.worker = None;
                 s.provider_message_id = Some(e.provider_message_id.clone());
             }
             NotificationEvent::NotificationFailed(e) => {
@@ -180,6 +227,7 @@ impl Aggregate for Notification {
                     retryable: e.retryable,
                 };
                 s.attempts = e.attempt;
+                s.worker = None;
             }
         }
     }

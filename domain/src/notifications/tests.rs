@@ -41,6 +41,23 @@ fn failed(attempt: u32, retryable: bool) -> NotificationEvent {
     .into()
 }
 
+fn attempt_started(attempt: u32, worker: &str, until: &str) -> NotificationEvent {
+    NotificationAttemptStarted {
+        attempt,
+        worker: worker.into(),
+        lease_until: at(until),
+    }
+    .into()
+}
+
+fn start(worker: &str, now: &str, until: &str) -> StartNotificationAttempt {
+    StartNotificationAttempt {
+        worker: WorkerName::parse(worker).unwrap(),
+        now: at(now),
+        lease_until: at(until),
+    }
+}
+
 fn mark_sent(id: &str) -> MarkNotificationSent {
     MarkNotificationSent {
         provider_message_id: ProviderMessageId::parse(id).unwrap(),
@@ -147,6 +164,55 @@ fn a_final_failure_or_a_delivery_ends_the_notification() {
         .then_reject(NotificationError::NotFound);
 }
 
+#[test]
+fn one_notifier_at_a_time_holds_an_attempt_until_its_lease_ends() {
+    let n = Spec::given(vec![requested()])
+        .when(start("n1", "2026-11-22T10:00:00Z", "2026-11-22T10:01:00Z"))
+        .then_expect(vec![attempt_started(1, "n1", "2026-11-22T10:01:00Z")]);
+    assert_eq!(n.worker(), Some("n1"));
+    assert_eq!(n.attempts(), 1);
+    // Another notifier meanwhile is refused, and told who holds it until when.
+    Spec::given(vec![
+        requested(),
+        attempt_started(1, "n1", "2026-11-22T10:01:00Z"),
+    ])
+    .when(start("n2", "2026-11-22T10:00:30Z", "2026-11-22T10:01:30Z"))
+    .then_reject(NotificationError::AttemptInProgress {
+        attempt: 1,
+        worker: "n1".into(),
+        until: at("2026-11-22T10:01:00Z"),
+    });
+    // The holder's outcome belongs to its attempt.
+    Spec::given(vec![
+        requested(),
+        attempt_started(1, "n1", "2026-11-22T10:01:00Z"),
+    ])
+    .when(mark_sent("msg-1"))
+    .then_expect(vec![sent(1, "msg-1")]);
+    Spec::given(vec![
+        requested(),
+        attempt_started(1, "n1", "2026-11-22T10:01:00Z"),
+    ])
+    .when(mark_failed(true))
+    .then_expect(vec![failed(1, true)]);
+    // A lease that ran out (its holder died) lets the next attempt start.
+    Spec::given(vec![
+        requested(),
+        attempt_started(1, "n1", "2026-11-22T10:01:00Z"),
+    ])
+    .when(start("n2", "2026-11-22T10:01:00Z", "2026-11-22T10:02:00Z"))
+    .then_expect(vec![attempt_started(2, "n2", "2026-11-22T10:02:00Z")]);
+    Spec::given(vec![requested(), failed(1, true)])
+        .when(start("n2", "2026-11-22T10:05:00Z", "2026-11-22T10:06:00Z"))
+        .then_expect(vec![attempt_started(2, "n2", "2026-11-22T10:06:00Z")]);
+    Spec::given(vec![requested(), sent(1, "msg-1")])
+        .when(start("n2", "2026-11-22T10:05:00Z", "2026-11-22T10:06:00Z"))
+        .then_reject(NotificationError::AlreadySent);
+    Spec::given(vec![requested(), failed(1, false)])
+        .when(start("n2", "2026-11-22T10:05:00Z", "2026-11-22T10:06:00Z"))
+        .then_reject(NotificationError::GaveUp);
+}
+
 fn command() -> impl Strategy<Value = NotificationCommand> {
     let recipient = prop_oneof![
         Just(Recipient::parse(Channel::Email, "a@b.io").unwrap()),
@@ -161,6 +227,8 @@ fn command() -> impl Strategy<Value = NotificationCommand> {
         .into()),
         prop_oneof![Just("m1"), Just("m2")].prop_map(|id| mark_sent(id).into()),
         any::<bool>().prop_map(|r| mark_failed(r).into()),
+        prop_oneof![Just("2026-11-22T10:00:00Z"), Just("2026-11-22T10:02:00Z")]
+            .prop_map(|now| start("n", now, "2026-11-22T10:01:00Z").into()),
     ]
 }
 

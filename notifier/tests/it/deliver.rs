@@ -49,7 +49,12 @@ fn deliverer(stack: &Stack, smtp: &str) -> Deliverer {
         Path::new("."),
     )
     .unwrap();
-    Deliverer::new(stack.log.clone(), Arc::new(Templates::new(None)), mailer)
+    Deliverer::new(
+        stack.log.clone(),
+        Arc::new(Templates::new(None)),
+        mailer,
+        Duration::from_secs(60),
+    )
 }
 
 /// (events recorded, status, attempts) of the notification.
@@ -91,10 +96,45 @@ async fn a_fact_met_again_here_or_by_another_notifier_sends_one_email() {
         headers["message-id"],
         format!("<{}@notifications.codeflix>", request.id)
     );
+    // Requested, attempt claimed, sent.
     assert_eq!(
         recorded(&stack, &request).await,
-        (2, Some(DeliveryStatus::Sent), 1)
+        (3, Some(DeliveryStatus::Sent), 1)
     );
+}
+
+#[tokio::test]
+async fn two_notifiers_on_one_fact_at_the_same_instant_send_one_email() {
+    let Some(python) = python_with_aiosmtpd() else {
+        return;
+    };
+    let stack = Stack::start().await;
+    let sink = SmtpSink::start(&python, &[], 0);
+    let (one, two) = (
+        deliverer(&stack, &sink.url()),
+        deliverer(&stack, &sink.url()),
+    );
+    for fact in 10..20 {
+        let request = request(fact, "ana@example.com");
+        let (a, b) = tokio::join!(one.deliver(&request), two.deliver(&request));
+        let sent = [&a, &b]
+            .iter()
+            .filter(|o| matches!(o, Ok(Outcome::Sent(_))))
+            .count();
+        assert_eq!(sent, 1, "{a:?} {b:?}");
+        // The other came back later (as the consumer retries) and found it sent.
+        for outcome in [a, b] {
+            match outcome {
+                Ok(Outcome::Sent(_)) => {}
+                Ok(Outcome::AlreadySent) | Err(Retry::InProgress(_)) => {
+                    assert_eq!(two.deliver(&request).await.unwrap(), Outcome::AlreadySent);
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(sink.messages().len(), 10);
 }
 
 #[tokio::test]
@@ -119,7 +159,7 @@ async fn a_refused_address_is_given_up_at_once_and_never_retried() {
     ));
     assert_eq!(
         recorded(&stack, &request).await,
-        (2, Some(DeliveryStatus::Failed { retryable: false }), 1)
+        (3, Some(DeliveryStatus::Failed { retryable: false }), 1)
     );
     assert!(sink.messages().is_empty());
 }
@@ -155,9 +195,9 @@ async fn a_busy_then_absent_server_is_retried_and_the_message_sent_once_when_it_
         Outcome::AlreadySent
     );
     assert_eq!(sink.wait_for(1, Duration::from_secs(10)).len(), 1);
-    // Requested, failed twice (retryable), sent on the third attempt.
+    // Requested, then three attempts, each claimed: two failed (retryable), the third sent.
     assert_eq!(
         recorded(&stack, &request).await,
-        (4, Some(DeliveryStatus::Sent), 3)
+        (7, Some(DeliveryStatus::Sent), 3)
     );
 }

@@ -367,6 +367,12 @@ pub(crate) fn all() -> Vec<AnyEvent> {
             data: BTreeMap::new(),
         })
         .into(),
+        NotificationEvent::from(NotificationAttemptStarted {
+            attempt: 1,
+            worker: "notifier-host-1:4242:9f2c".into(),
+            lease_until: at("2026-11-22T10:01:00Z"),
+        })
+        .into(),
         NotificationEvent::from(NotificationSent {
             attempt: 1,
             provider_message_id: "ses-123".into(),
