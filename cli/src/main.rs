@@ -94,6 +94,10 @@ enum Command {
     /// as they fall due, each once however many schedulers run (metrics on
     /// `scheduler.listen`).
     Scheduler,
+    /// Run the notifier: the facts `notifications/rules.toml` names send email from
+    /// `notifications/templates`, once per fact, each attempt recorded as notification events
+    /// (SMTP or an outbox: `notifier.email`; metrics on `notifier.listen`).
+    Notifier,
     /// Run the embedded Kafka Connect runtime over the connector files of `connect.dir`
     /// (JdbcSinkConnector into SQLite, MirrorSourceConnector), with Kafka Connect's REST API on
     /// `connect.listen`; or check the files (`validate`), or submit them to a real Kafka Connect
@@ -171,6 +175,7 @@ async fn main() -> ExitCode {
             Command::Encode(args) => commands::encode::run(args).await,
             Command::Encoder => commands::encode::encoder(&settings).await,
             Command::Scheduler => commands::scheduler::run(&settings).await,
+            Command::Notifier => commands::notifier::run(&settings).await,
             Command::Connect(args) => commands::connect::run(&settings, args).await,
             Command::Broker => commands::broker::run(&settings).await,
             Command::Registry => commands::registry::run(&settings).await,

@@ -32,6 +32,56 @@ pub(crate) struct Settings {
     pub(crate) playback: PlaybackSettings,
     pub(crate) scheduler: SchedulerSettings,
     pub(crate) connect: ConnectSettings,
+    pub(crate) notifier: NotifierSettings,
+}
+
+/// The notifier (`codeflix notifier`): which facts send which messages, how email leaves, and
+/// where its mirror of contacts and titles is.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub(crate) struct NotifierSettings {
+    /// Where `codeflix notifier` serves `/healthz`, `/readyz` and `/metrics`.
+    pub(crate) listen: SocketAddr,
+    /// Where email goes: `smtp://[user:password@]host[:port][?tls=required]` (STARTTLS),
+    /// `smtps://host:465` (TLS), or `file:DIR` (an outbox of `.eml` files, relative to the data
+    /// directory).
+    pub(crate) email: String,
+    /// The sender, e.g. `Codeflix <no-reply@example.com>`.
+    pub(crate) from: String,
+    /// How long the SMTP server may take to answer.
+    #[serde(with = "humantime_serde")]
+    pub(crate) timeout: Duration,
+    /// Another rules file than the built-in `notifications/rules.toml`.
+    pub(crate) rules: Option<PathBuf>,
+    /// Another templates directory than the built-in `notifications/templates` (wording
+    /// changed without a rebuild).
+    pub(crate) templates: Option<PathBuf>,
+    /// The notifications side's mirror that Kafka Connect writes (contacts, titles), as the
+    /// connectors' `CODEFLIX_NOTIFICATIONS_JDBC_URL`; `jdbc:sqlite:` paths relative to the data
+    /// directory.
+    pub(crate) mirror: String,
+    /// The base of links in messages to admins; unset, the query API's `/admin`.
+    pub(crate) console_url: Option<String>,
+    /// Facts older than this when the notifier reads them are not announced (a notifier
+    /// deployed on an existing log), e.g. `24h`.
+    #[serde(with = "humantime_serde")]
+    pub(crate) max_fact_age: Duration,
+}
+
+impl Default for NotifierSettings {
+    fn default() -> Self {
+        NotifierSettings {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8087)),
+            email: "file:notifications/outbox".to_owned(),
+            from: "Codeflix <no-reply@codeflix.localhost>".to_owned(),
+            timeout: Duration::from_secs(30),
+            rules: None,
+            templates: None,
+            mirror: "jdbc:sqlite:notifications/mirror.db".to_owned(),
+            console_url: None,
+            max_fact_age: Duration::from_secs(24 * 3600),
+        }
+    }
 }
 
 /// The embedded Kafka Connect runtime (`codeflix connect`): the connector files it runs and
@@ -476,6 +526,7 @@ impl Default for Settings {
             playback: PlaybackSettings::default(),
             scheduler: SchedulerSettings::default(),
             connect: ConnectSettings::default(),
+            notifier: NotifierSettings::default(),
         }
     }
 }

@@ -5,9 +5,14 @@
 pub mod deliver;
 pub mod email;
 pub mod facts;
+pub mod metrics;
 pub mod rules;
+pub mod store;
 pub mod templates;
+pub mod worker;
 
 pub use email::{Email, Mailer, SendError};
+pub use metrics::NotifierMetrics;
 pub use rules::{Audience, Category, Rule, Rules};
 pub use templates::{RenderedEmail, Templates};
+pub use worker::Notifier;

@@ -115,7 +115,7 @@ fn worker_defaults(settings: &Settings) -> codeflix_connect::config::Config {
 
 /// What `${env:…}` resolves to where the environment lacks a variable: the registry and the
 /// replication factor as configured, the contexts' mirrors (the playback side's as
-/// `playback.entitlements` names it, the notifications side's in the data directory), then
+/// `playback.entitlements` names it, the notifications side's as `notifier.mirror` does), then
 /// `connect.variables`.
 fn variables(settings: &Settings) -> BTreeMap<String, String> {
     let mut variables = BTreeMap::from([
@@ -133,7 +133,7 @@ fn variables(settings: &Settings) -> BTreeMap<String, String> {
         ),
         (
             "CODEFLIX_NOTIFICATIONS_JDBC_URL".to_owned(),
-            "jdbc:sqlite:notifications/mirror.db".to_owned(),
+            settings.notifier.mirror.clone(),
         ),
     ]);
     for (name, value) in &settings.connect.variables {

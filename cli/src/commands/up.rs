@@ -10,8 +10,8 @@ use crate::settings::Settings;
 
 /// Run every part in one process: the embedded broker and schema registry (unless real ones are
 /// configured), the command API, the projectors and state feeds, the query API, the encoder, the
-/// billing scheduler and a Kafka Connect runtime running connectors/*.json. Stops cleanly on
-/// Ctrl-C.
+/// billing scheduler, the notifier and a Kafka Connect runtime running connectors/*.json. Stops
+/// cleanly on Ctrl-C.
 ///
 /// Point parts at real engines with configuration (file or environment):
 ///
@@ -33,6 +33,8 @@ use crate::settings::Settings;
 ///   CODEFLIX__PLAYBACK__ENTITLEMENTS=jdbc:postgresql://db/playback?user=codeflix&password=…
 ///                                                        the playback side's mirror in PostgreSQL
 ///                                                        (a real Connect worker writes it)
+///   CODEFLIX__NOTIFIER__EMAIL=smtp://127.0.0.1:1025       email to an SMTP server instead of the
+///                                                        outbox data/notifications/outbox
 ///   CODEFLIX__SCHEDULER__CLOCK_OFFSET=31d                demonstrations only: the billing
 ///                                                        scheduler's clock runs a month ahead
 ///
@@ -42,7 +44,7 @@ use crate::settings::Settings;
 ///
 /// Every part can also run alone: `codeflix broker`, `codeflix registry`, `codeflix command-api`,
 /// `codeflix projectors`, `codeflix query-api`, `codeflix encoder`, `codeflix scheduler`,
-/// `codeflix connect`.
+/// `codeflix notifier`, `codeflix connect`.
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
 pub(crate) struct UpArgs {}
@@ -99,6 +101,10 @@ pub(crate) async fn run(settings: &Settings, _args: UpArgs) -> anyhow::Result<Ex
         &tasks,
     )
     .await?;
+    let notifier_metrics = codeflix_notifier::NotifierMetrics::register(&mut metrics_registry);
+    let notifier =
+        super::notifier::spawn_notifier(settings, api.log(), notifier_metrics, &stopped, &tasks)
+            .await?;
     // Kafka Connect's part: the connectors of `connect.dir` copy the state feeds into the
     // contexts' own stores (the playback side's entitlements among them). The feeds' topics
     // exist first, so that the sinks subscribe to them at once.
@@ -165,6 +171,9 @@ pub(crate) async fn run(settings: &Settings, _args: UpArgs) -> anyhow::Result<Ex
         }
         if let Err(error) = scheduler.await {
             tracing::error!(%error, "billing scheduler");
+        }
+        if let Err(error) = notifier.await {
+            tracing::error!(%error, "notifier");
         }
     })
     .await?;

@@ -348,6 +348,8 @@ pub(crate) enum Consumer {
     FeedSubscriptionState,
     /// The accounts' state feed (`feed-account-state`).
     FeedAccountState,
+    /// The notifier: facts whose messages failed for now every attempt, or that do not decode.
+    Notifier,
 }
 
 impl Consumer {
@@ -362,6 +364,7 @@ impl Consumer {
             Consumer::FeedPublishedVideoState => FeedSpec::PUBLISHED_VIDEOS.projection().name,
             Consumer::FeedSubscriptionState => FeedSpec::SUBSCRIPTIONS.projection().name,
             Consumer::FeedAccountState => FeedSpec::ACCOUNTS.projection().name,
+            Consumer::Notifier => codeflix_notifier::worker::NAME.to_owned(),
         }
     }
 }

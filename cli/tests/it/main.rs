@@ -9,6 +9,7 @@ mod customers;
 mod encode;
 mod faults;
 mod mirrors;
+mod notifications;
 mod operators;
 mod playback;
 mod projectors;

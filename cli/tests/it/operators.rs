@@ -16,7 +16,7 @@ use crate::python::python;
 use crate::support::{Site, wait_for_port};
 use crate::up::{interrupt, start, token};
 
-fn admin(python: &str, site: &Site, args: &[&str]) -> Value {
+pub(crate) fn admin(python: &str, site: &Site, args: &[&str]) -> Value {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/kafka_admin.py");
     let output = Command::new(python)
         .arg(script)

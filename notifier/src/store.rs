@@ -1,0 +1,228 @@
+//! The notifier's own files: what it remembers of the facts it reads (who uploaded which media),
+//! and the mirror Kafka Connect writes for it (contacts from the accounts context, titles from
+//! the catalog; `connectors/notifications-*.json`), read as the owner of a copy reads it.
+
+use std::path::Path;
+use std::time::Duration;
+
+/// An SQLite file could not be used.
+#[derive(Debug, thiserror::Error)]
+#[error("{file}: {detail}")]
+pub struct StoreError {
+    pub file: String,
+    pub detail: String,
+}
+
+/// One SQLite connection; queries run off the async threads.
+#[derive(Clone)]
+struct Sqlite {
+    conn: libsql::Connection,
+    file: String,
+}
+
+type Rows = Vec<Vec<Option<String>>>;
+
+impl Sqlite {
+    async fn open(path: &Path) -> Result<Sqlite, StoreError> {
+        let file = path.display().to_string();
+        let failed = |e: &dyn std::fmt::Display| StoreError {
+            file: file.clone(),
+            detail: e.to_string(),
+        };
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| failed(&e))?;
+        }
+        let db = libsql::Builder::new_local(path)
+            .build()
+            .await
+            .map_err(|e| failed(&e))?;
+        let conn = db.connect().map_err(|e| failed(&e))?;
+        conn.busy_timeout(Duration::from_secs(10))
+            .map_err(|e| failed(&e))?;
+        Ok(Sqlite { conn, file })
+    }
+
+    fn error(&self, e: impl std::fmt::Display) -> StoreError {
+        StoreError {
+            file: self.file.clone(),
+            detail: e.to_string(),
+        }
+    }
+
+    /// The rows `sql` selects, each column as text; none while the table does not exist (the
+    /// sink creates its tables with their first record).
+    async fn rows(&self, sql: &str, params: Vec<String>) -> Result<Rows, StoreError> {
+        let this = self.clone();
+        let sql = sql.to_owned();
+        let handle = tokio::runtime::Handle::current();
+        tokio::task::spawn_blocking(move || {
+            handle.block_on(async move {
+                let mut rows = match this.conn.query(&sql, params).await {
+                    Ok(rows) => rows,
+                    Err(e) if e.to_string().contains("no such table") => return Ok(Vec::new()),
+                    Err(e) => return Err(this.error(e)),
+                };
+                let columns = rows.column_count();
+                let mut out = Vec::new();
+                while let Some(row) = rows.next().await.map_err(|e| this.error(e))? {
+                    out.push(
+                        (0..columns)
+                            .map(|i| match row.get_value(i) {
+                                Ok(libsql::Value::Text(t)) => Some(t),
+                                Ok(libsql::Value::Integer(n)) => Some(n.to_string()),
+                                Ok(libsql::Value::Real(r)) => Some(r.to_string()),
+                                _ => None,
+                            })
+                            .collect(),
+                    );
+                }
+                Ok(out)
+            })
+        })
+        .await
+        .map_err(|e| self.error(e))?
+    }
+
+    async fn execute(&self, sql: &str, params: Vec<String>) -> Result<(), StoreError> {
+        let this = self.clone();
+        let sql = sql.to_owned();
+        let handle = tokio::runtime::Handle::current();
+        tokio::task::spawn_blocking(move || {
+            handle.block_on(async move {
+                this.conn
+                    .execute(&sql, params)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| this.error(e))
+            })
+        })
+        .await
+        .map_err(|e| self.error(e))?
+    }
+}
+
+/// What the notifier remembers of the facts it read.
+#[derive(Clone)]
+pub struct Memory {
+    db: Sqlite,
+}
+
+impl std::fmt::Debug for Memory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Memory({})", self.db.file)
+    }
+}
+
+impl Memory {
+    pub async fn open(path: &Path) -> Result<Memory, StoreError> {
+        let db = Sqlite::open(path).await?;
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS uploads (
+                media_id TEXT PRIMARY KEY,
+                video_id TEXT NOT NULL,
+                uploader TEXT NOT NULL
+            )",
+            Vec::new(),
+        )
+        .await?;
+        Ok(Memory { db })
+    }
+
+    /// `uploader` uploaded media `media_id` of video `video_id` (a fact met again changes
+    /// nothing).
+    pub async fn uploaded(
+        &self,
+        video_id: &str,
+        media_id: &str,
+        uploader: &str,
+    ) -> Result<(), StoreError> {
+        self.db
+            .execute(
+                "INSERT INTO uploads (media_id, video_id, uploader) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (media_id) DO UPDATE SET video_id = excluded.video_id,
+                   uploader = excluded.uploader",
+                vec![
+                    media_id.to_owned(),
+                    video_id.to_owned(),
+                    uploader.to_owned(),
+                ],
+            )
+            .await
+    }
+
+    /// Who uploaded `media_id`.
+    pub async fn uploader(&self, media_id: &str) -> Result<Option<String>, StoreError> {
+        let rows = self
+            .db
+            .rows(
+                "SELECT uploader FROM uploads WHERE media_id = ?1",
+                vec![media_id.to_owned()],
+            )
+            .await?;
+        Ok(rows.into_iter().next().and_then(|mut r| r.remove(0)))
+    }
+}
+
+/// How to reach someone, from the accounts context.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contact {
+    pub email: String,
+    pub name: String,
+}
+
+/// The notifications side's mirror, written by Kafka Connect.
+#[derive(Clone)]
+pub struct Mirror {
+    db: Sqlite,
+}
+
+impl std::fmt::Debug for Mirror {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Mirror({})", self.db.file)
+    }
+}
+
+impl Mirror {
+    /// The mirror at `jdbc_url` (`jdbc:sqlite:PATH`, relative to `base`).
+    pub async fn open(jdbc_url: &str, base: &Path) -> Result<Mirror, StoreError> {
+        let Some(path) = jdbc_url.strip_prefix("jdbc:sqlite:") else {
+            return Err(StoreError {
+                file: jdbc_url.to_owned(),
+                detail: "the notifier reads its mirror from SQLite (jdbc:sqlite:PATH) only so far"
+                    .to_owned(),
+            });
+        };
+        Ok(Mirror {
+            db: Sqlite::open(&base.join(path)).await?,
+        })
+    }
+
+    /// The contact of the account `subject`, if the mirror has it.
+    pub async fn contact(&self, subject: &str) -> Result<Option<Contact>, StoreError> {
+        let rows = self
+            .db
+            .rows(
+                "SELECT email, display_name FROM contacts WHERE subject = ?1",
+                vec![subject.to_owned()],
+            )
+            .await?;
+        Ok(rows.into_iter().next().and_then(|row| {
+            Some(Contact {
+                email: row.first()?.clone()?,
+                name: row.get(1).cloned().flatten().unwrap_or_default(),
+            })
+        }))
+    }
+
+    /// The title of video `video_id`, if the mirror has it.
+    pub async fn title(&self, video_id: &str) -> Result<Option<String>, StoreError> {
+        let rows = self
+            .db
+            .rows(
+                "SELECT title FROM video_titles WHERE video_id = ?1",
+                vec![video_id.to_owned()],
+            )
+            .await?;
+        Ok(rows.into_iter().next().and_then(|mut r| r.remove(0)))
+    }
+}

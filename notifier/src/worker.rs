@@ -1,0 +1,307 @@
+//! `codeflix notifier`: reads the event topics the rules name (and its redrive topic) in its own
+//! consumer group, remembers who uploaded which media, and for every fact a rule names sends the
+//! message through [`Deliverer`], once.
+//!
+//! The consumers' rules hold: a record that cannot apply (it does not decode) goes to
+//! `<prefix>.projector.notifier.dlq` at once; a delivery that fails for now (the SMTP server is
+//! down or busy, the event log failed, another notifier holds the attempt) is retried with
+//! backoff, and one that lasts [`ATTEMPTS`] attempts (about four minutes) is dead-lettered so
+//! that it cannot hold every later fact back. `codeflix dlq redrive --projection notifier`
+//! sends them back; the notification's own events make a redriven fact send at most once.
+//! Positions are committed once a second, after the facts before them are handled.
+//!
+//! Facts older than `max_fact_age` when first read (a notifier deployed on an existing log) are
+//! remembered but not announced.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use codeflix_consumer::commits::{COMMIT_EVERY, GroupCommits};
+use codeflix_consumer::{ConsumerError, Membership, dlq};
+use codeflix_domain::catalog::video::VideoEvent;
+use codeflix_domain::notifications::{Channel, TemplateName};
+use codeflix_domain::{AnyEvent, Envelope, Report};
+use codeflix_eventlog::EventLog;
+use codeflix_eventlog::reader::RawRecord;
+use codeflix_eventlog::topics::event_topic;
+use rdkafka::consumer::StreamConsumer;
+use rdkafka::message::Message;
+
+use crate::deliver::{Deliverer, Outcome, Request, notification_id};
+use crate::facts::{self, Context};
+use crate::metrics::NotifierMetrics;
+use crate::rules::{Audience, Rule, Rules};
+use crate::store::{Contact, Memory, Mirror};
+
+/// Names the notifier's consumer group (`codeflix-notifier`), dead-letter and redrive topics.
+pub const NAME: &str = "notifier";
+
+/// Attempts at a fact whose failure is transient before it is dead-lettered.
+pub const ATTEMPTS: u32 = 12;
+
+/// What the notifier is given.
+#[derive(Debug, Clone)]
+pub struct Notifier {
+    pub rules: Rules,
+    pub deliverer: Deliverer,
+    pub memory: Memory,
+    pub mirror: Mirror,
+    /// Where the admin console is, for links in messages to admins.
+    pub console_url: String,
+    /// Facts older than this when read are not announced.
+    pub max_fact_age: Duration,
+    pub metrics: NotifierMetrics,
+}
+
+/// Why a fact did not apply.
+enum Failure {
+    /// The record's own fault: trying again cannot help.
+    Record(String),
+    /// Trying again may.
+    Transient(String),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum NotifierError {
+    #[error(transparent)]
+    Consumer(#[from] ConsumerError),
+    #[error(transparent)]
+    EventLog(#[from] codeflix_eventlog::EventLogError),
+}
+
+impl Notifier {
+    /// Runs until `shutdown` resolves.
+    pub async fn run(
+        &self,
+        log: Arc<EventLog>,
+        membership: Membership,
+        shutdown: impl Future<Output = ()>,
+    ) -> Result<(), NotifierError> {
+        let config = log.config().clone();
+        let mut topics = BTreeSet::new();
+        for aggregate in self.rules.aggregates() {
+            let source = event_topic(&config.topics.prefix, aggregate);
+            topics.extend(dlq::consumed_topics(&config, NAME, source).await?);
+        }
+        let topics: Vec<String> = topics.into_iter().collect();
+        let consumer: StreamConsumer =
+            codeflix_consumer::consumer(&config, &format!("codeflix-{NAME}"), &topics, membership)?;
+        let decoder = dlq::Decoder::new(&config.schema_registry_url)?;
+        let dead_letters = dlq::Sender::new(&config, NAME)?;
+        let mut commits = GroupCommits::default();
+        let mut committing = tokio::time::interval(COMMIT_EVERY);
+        tracing::info!(?topics, "notifier reading");
+        tokio::pin!(shutdown);
+        loop {
+            let message = tokio::select! {
+                () = &mut shutdown => {
+                    commits.commit(&consumer);
+                    return Ok(());
+                }
+                _ = committing.tick() => {
+                    commits.commit(&consumer);
+                    continue;
+                }
+                message = consumer.recv() => match message {
+                    Ok(message) => message,
+                    Err(error) => {
+                        tracing::warn!(%error, "reading facts; going on");
+                        tokio::time::sleep(Duration::from_millis(500)).await;
+                        continue;
+                    }
+                },
+            };
+            let raw = RawRecord::from_message(&message);
+            let mut pause = Duration::from_millis(200);
+            let mut attempt = 1;
+            let letter = loop {
+                match self.handle(&decoder, &raw).await {
+                    Ok(()) => break None,
+                    Err(Failure::Record(reason)) => break Some(reason),
+                    Err(Failure::Transient(reason)) if attempt >= ATTEMPTS => {
+                        break Some(format!("attempt {attempt} failed, giving up: {reason}"));
+                    }
+                    Err(Failure::Transient(reason)) => {
+                        tracing::warn!(%reason, attempt, offset = raw.offset, "notifying; retrying");
+                        if !back_off(&mut pause, &mut shutdown).await {
+                            commits.commit(&consumer);
+                            return Ok(());
+                        }
+                        attempt += 1;
+                    }
+                }
+            };
+            if let Some(reason) = letter {
+                let mut pause = Duration::from_millis(500);
+                while let Err(error) = dead_letters
+                    .send(
+                        NAME,
+                        vec![dlq::DeadLetter::new(raw.clone(), reason.clone())],
+                    )
+                    .await
+                {
+                    tracing::warn!(error = %Report(&error), "sending a dead letter; retrying");
+                    if !back_off(&mut pause, &mut shutdown).await {
+                        commits.commit(&consumer);
+                        return Ok(());
+                    }
+                }
+                tracing::warn!(%reason, offset = raw.offset, "fact dead-lettered");
+            }
+            commits.note(message.topic(), message.partition(), message.offset() + 1);
+        }
+    }
+
+    /// Remembers what `raw` teaches and sends what it triggers.
+    async fn handle(&self, decoder: &dlq::Decoder, raw: &RawRecord) -> Result<(), Failure> {
+        let envelope = decoder
+            .decode_patiently(raw, NAME)
+            .await
+            .map_err(Failure::Record)?;
+        let meta = &envelope.metadata;
+        if let AnyEvent::Video(VideoEvent::VideoUploaded(upload)) = &envelope.event {
+            self.memory
+                .uploaded(
+                    &meta.aggregate_id,
+                    &upload.media_id.to_string(),
+                    &meta.actor,
+                )
+                .await
+                .map_err(|e| Failure::Transient(e.to_string()))?;
+        }
+        let age = age_of(&envelope);
+        for rule in self.rules.triggered_by(&envelope.event) {
+            if age > self.max_fact_age {
+                for channel in &rule.channels {
+                    self.metrics
+                        .message(rule.kind.as_str(), channel_name(*channel), "too_old");
+                }
+                continue;
+            }
+            self.announce(rule, &envelope).await?;
+        }
+        Ok(())
+    }
+
+    /// Sends `rule`'s message about `envelope` on each of its channels.
+    async fn announce(&self, rule: &Rule, envelope: &Envelope<AnyEvent>) -> Result<(), Failure> {
+        let kind = rule.kind.as_str();
+        let meta = &envelope.metadata;
+        let Some(contact) = self.recipient(rule.audience, envelope).await? else {
+            for channel in &rule.channels {
+                self.metrics
+                    .message(kind, channel_name(*channel), "no_contact");
+            }
+            tracing::info!(kind, event = %meta.event_id, "no contact for this message's recipient");
+            return Ok(());
+        };
+        let title = match &envelope.event {
+            AnyEvent::Video(_) => self
+                .mirror
+                .title(&meta.aggregate_id)
+                .await
+                .map_err(|e| Failure::Transient(e.to_string()))?,
+            _ => None,
+        };
+        let context = Context {
+            name: contact.name.clone(),
+            title,
+            console_url: self.console_url.clone(),
+        };
+        let mut data = facts::variables(&meta.aggregate_id, &envelope.event, &context);
+        data.insert("locale".to_owned(), "en".to_owned());
+        for &channel in &rule.channels {
+            let recipient = match channel {
+                Channel::Email => contact.email.clone(),
+                Channel::Sms => {
+                    // Accounts carry no phone number yet.
+                    self.metrics.message(kind, "sms", "no_contact");
+                    continue;
+                }
+            };
+            let request = Request {
+                id: notification_id(meta.event_id, kind, channel),
+                kind: TemplateName::parse(kind).map_err(|e| Failure::Record(e.to_string()))?,
+                channel,
+                recipient,
+                data: data.clone(),
+                correlation_id: meta.correlation_id,
+            };
+            match self.deliverer.deliver(&request).await {
+                Ok(Outcome::Sent(provider)) => {
+                    tracing::info!(kind, notification = %request.id, %provider, "sent");
+                    self.metrics.message(kind, channel_name(channel), "sent");
+                    self.metrics
+                        .delivered_after(channel_name(channel), age_of(envelope).as_secs_f64());
+                }
+                Ok(Outcome::AlreadySent) => {
+                    self.metrics
+                        .message(kind, channel_name(channel), "already_sent");
+                }
+                Ok(Outcome::GaveUp(reason)) => {
+                    tracing::warn!(kind, notification = %request.id, %reason, "not delivered, for good");
+                    self.metrics.message(kind, channel_name(channel), "gave_up");
+                }
+                Err(retry) => {
+                    self.metrics.retry(channel_name(channel));
+                    return Err(Failure::Transient(retry.to_string()));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Who `audience` is for `envelope`, and how to reach them.
+    async fn recipient(
+        &self,
+        audience: Audience,
+        envelope: &Envelope<AnyEvent>,
+    ) -> Result<Option<Contact>, Failure> {
+        let transient = |e: crate::store::StoreError| Failure::Transient(e.to_string());
+        let subject = match (audience, &envelope.event) {
+            (Audience::Uploader, AnyEvent::Video(VideoEvent::MediaProcessingCompleted(e))) => self
+                .memory
+                .uploader(&e.media_id.to_string())
+                .await
+                .map_err(transient)?,
+            (Audience::Uploader, AnyEvent::Video(VideoEvent::MediaProcessingFailed(e))) => self
+                .memory
+                .uploader(&e.media_id.to_string())
+                .await
+                .map_err(transient)?,
+            _ => None,
+        };
+        match subject {
+            Some(subject) => self.mirror.contact(&subject).await.map_err(transient),
+            None => Ok(None),
+        }
+    }
+}
+
+/// How long ago the fact happened (zero for one from the future).
+fn age_of(envelope: &Envelope<AnyEvent>) -> Duration {
+    let now = codeflix_eventlog::now().unix_micros();
+    let then = envelope.metadata.occurred_at.unix_micros();
+    Duration::from_micros(u64::try_from(now.saturating_sub(then)).unwrap_or(0))
+}
+
+fn channel_name(channel: Channel) -> &'static str {
+    match channel {
+        Channel::Email => "email",
+        Channel::Sms => "sms",
+    }
+}
+
+/// Waits `pause` (then doubles it, up to 30 s) unless `shutdown` comes first; `false` then.
+async fn back_off<F: Future<Output = ()>>(
+    pause: &mut Duration,
+    shutdown: &mut std::pin::Pin<&mut F>,
+) -> bool {
+    tokio::select! {
+        () = shutdown.as_mut() => return false,
+        () = tokio::time::sleep(*pause) => {}
+    }
+    *pause = (*pause * 2).min(Duration::from_secs(30));
+    true
+}
