@@ -62,6 +62,9 @@ pub(crate) struct NotifierSettings {
     pub(crate) mirror: String,
     /// The base of links in messages to admins; unset, the query API's `/admin`.
     pub(crate) console_url: Option<String>,
+    /// The link in messages to customers to manage their subscription; unset, the query API's
+    /// `/me/subscription`.
+    pub(crate) account_url: Option<String>,
     /// Facts older than this when the notifier reads them are not announced (a notifier
     /// deployed on an existing log), e.g. `24h`.
     #[serde(with = "humantime_serde")]
@@ -79,6 +82,7 @@ impl Default for NotifierSettings {
             templates: None,
             mirror: "jdbc:sqlite:notifications/mirror.db".to_owned(),
             console_url: None,
+            account_url: None,
             max_fact_age: Duration::from_secs(24 * 3600),
         }
     }

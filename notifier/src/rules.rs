@@ -17,14 +17,17 @@ pub const DEFAULT_RULES: &str = include_str!("../../notifications/rules.toml");
 pub enum Audience {
     /// The admin who uploaded the media a video event is about (the actor of its upload).
     Uploader,
+    /// The customer whose subscription a subscription event is about.
+    Subscriber,
 }
 
 impl Audience {
-    pub const ALL: [Audience; 1] = [Audience::Uploader];
+    pub const ALL: [Audience; 2] = [Audience::Uploader, Audience::Subscriber];
 
     pub const fn as_str(self) -> &'static str {
         match self {
             Audience::Uploader => "uploader",
+            Audience::Subscriber => "subscriber",
         }
     }
 
@@ -34,6 +37,15 @@ impl Audience {
             Audience::Uploader => &[
                 "catalog.video.MediaProcessingCompleted",
                 "catalog.video.MediaProcessingFailed",
+            ],
+            Audience::Subscriber => &[
+                "subscriptions.subscription.SubscriptionStarted",
+                "subscriptions.subscription.SubscriptionRenewed",
+                "subscriptions.subscription.SubscriptionPastDue",
+                "subscriptions.subscription.SubscriptionPaymentRetryFailed",
+                "subscriptions.subscription.SubscriptionCanceled",
+                "subscriptions.subscription.SubscriptionTrialEnding",
+                "subscriptions.subscription.SubscriptionExpired",
             ],
         }
     }

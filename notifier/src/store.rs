@@ -125,7 +125,42 @@ impl Memory {
             Vec::new(),
         )
         .await?;
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS subscriptions (
+                subscription_id TEXT PRIMARY KEY,
+                account_id TEXT NOT NULL
+            )",
+            Vec::new(),
+        )
+        .await?;
         Ok(Memory { db })
+    }
+
+    /// Subscription `subscription_id` is account `account_id`'s.
+    pub async fn subscribed(
+        &self,
+        subscription_id: &str,
+        account_id: &str,
+    ) -> Result<(), StoreError> {
+        self.db
+            .execute(
+                "INSERT INTO subscriptions (subscription_id, account_id) VALUES (?1, ?2)
+                 ON CONFLICT (subscription_id) DO UPDATE SET account_id = excluded.account_id",
+                vec![subscription_id.to_owned(), account_id.to_owned()],
+            )
+            .await
+    }
+
+    /// Whose subscription `subscription_id` is.
+    pub async fn subscriber(&self, subscription_id: &str) -> Result<Option<String>, StoreError> {
+        let rows = self
+            .db
+            .rows(
+                "SELECT account_id FROM subscriptions WHERE subscription_id = ?1",
+                vec![subscription_id.to_owned()],
+            )
+            .await?;
+        Ok(rows.into_iter().next().and_then(|mut r| r.remove(0)))
     }
 
     /// `uploader` uploaded media `media_id` of video `video_id` (a fact met again changes

@@ -11,7 +11,8 @@
 //! Positions are committed once a second, after the facts before them are handled.
 //!
 //! Facts older than `max_fact_age` when first read (a notifier deployed on an existing log) are
-//! remembered but not announced.
+//! remembered but not announced. A recipient whose contact is not in the mirror is waited for
+//! (retried) until the fact is [`CONTACT_GRACE`] old, then skipped and counted.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -21,6 +22,7 @@ use codeflix_consumer::commits::{COMMIT_EVERY, GroupCommits};
 use codeflix_consumer::{ConsumerError, Membership, dlq};
 use codeflix_domain::catalog::video::VideoEvent;
 use codeflix_domain::notifications::{Channel, TemplateName};
+use codeflix_domain::subscriptions::subscription::SubscriptionEvent;
 use codeflix_domain::{AnyEvent, Envelope, Report};
 use codeflix_eventlog::EventLog;
 use codeflix_eventlog::reader::RawRecord;
@@ -40,6 +42,11 @@ pub const NAME: &str = "notifier";
 /// Attempts at a fact whose failure is transient before it is dead-lettered.
 pub const ATTEMPTS: u32 = 12;
 
+/// How long a fact waits for its recipient's contact to reach the mirror: an account registered
+/// by the same request as the fact (a first subscription) arrives through its state feed and
+/// Kafka Connect a little after the fact itself.
+pub const CONTACT_GRACE: Duration = Duration::from_secs(30);
+
 /// What the notifier is given.
 #[derive(Debug, Clone)]
 pub struct Notifier {
@@ -49,6 +56,8 @@ pub struct Notifier {
     pub mirror: Mirror,
     /// Where the admin console is, for links in messages to admins.
     pub console_url: String,
+    /// Where customers manage their subscription, for links in messages to them.
+    pub account_url: String,
     /// Facts older than this when read are not announced.
     pub max_fact_age: Duration,
     pub metrics: NotifierMetrics,
@@ -170,6 +179,14 @@ impl Notifier {
                 .await
                 .map_err(|e| Failure::Transient(e.to_string()))?;
         }
+        if let AnyEvent::Subscription(SubscriptionEvent::SubscriptionStarted(started)) =
+            &envelope.event
+        {
+            self.memory
+                .subscribed(&meta.aggregate_id, &started.account_id)
+                .await
+                .map_err(|e| Failure::Transient(e.to_string()))?;
+        }
         let age = age_of(&envelope);
         for rule in self.rules.triggered_by(&envelope.event) {
             if age > self.max_fact_age {
@@ -189,6 +206,11 @@ impl Notifier {
         let kind = rule.kind.as_str();
         let meta = &envelope.metadata;
         let Some(contact) = self.recipient(rule.audience, envelope).await? else {
+            if age_of(envelope) < CONTACT_GRACE {
+                return Err(Failure::Transient(
+                    "the recipient's contact is not in the mirror yet".to_owned(),
+                ));
+            }
             for channel in &rule.channels {
                 self.metrics
                     .message(kind, channel_name(*channel), "no_contact");
@@ -208,6 +230,7 @@ impl Notifier {
             name: contact.name.clone(),
             title,
             console_url: self.console_url.clone(),
+            account_url: self.account_url.clone(),
         };
         let mut data = facts::variables(&meta.aggregate_id, &envelope.event, &context);
         data.insert("locale".to_owned(), "en".to_owned());
@@ -268,6 +291,11 @@ impl Notifier {
             (Audience::Uploader, AnyEvent::Video(VideoEvent::MediaProcessingFailed(e))) => self
                 .memory
                 .uploader(&e.media_id.to_string())
+                .await
+                .map_err(transient)?,
+            (Audience::Subscriber, AnyEvent::Subscription(_)) => self
+                .memory
+                .subscriber(&envelope.metadata.aggregate_id)
                 .await
                 .map_err(transient)?,
             _ => None,

@@ -50,6 +50,10 @@ async fn notifier(
         .console_url
         .clone()
         .unwrap_or_else(|| format!("{}/admin", settings.query_api_url()));
+    let account_url = n
+        .account_url
+        .clone()
+        .unwrap_or_else(|| format!("{}/me/subscription", settings.query_api_url()));
     tracing::info!(email = %mailer.describe(), "notifier sends email to");
     Ok(Notifier {
         rules,
@@ -57,6 +61,7 @@ async fn notifier(
         memory,
         mirror,
         console_url,
+        account_url,
         max_fact_age: n.max_fact_age,
         metrics,
     })

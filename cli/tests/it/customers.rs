@@ -406,7 +406,48 @@ fn a_viewer_signs_up_subscribes_watches_cancels_and_loses_access_at_the_period_e
             "codeflix.subscriptions.subscription.SubscriptionExpired"
         );
     }
+
+    // The customer heard of each step by email, once (the notifier's outbox on embedded
+    // defaults), after a second `up` read every fact again.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut mails = loop {
+        let mails = outbox(&site);
+        if mails.len() >= 3 || Instant::now() > deadline {
+            break mails;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    mails.sort();
+    assert_eq!(
+        mails,
+        [
+            "Ana <ana@example.com>: Welcome to Codeflix",
+            "Ana <ana@example.com>: Your Codeflix access has ended",
+            "Ana <ana@example.com>: Your subscription is canceled",
+        ]
+    );
     interrupt(up);
+}
+
+/// `To: Subject` of every email in the notifier's outbox.
+fn outbox(site: &Site) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(site.path("notifications/outbox")) else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(Result::ok)
+        .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+        .map(|e| {
+            let text = std::fs::read_to_string(e.path()).unwrap();
+            let header = |name: &str| {
+                text.lines()
+                    .find_map(|l| l.strip_prefix(name))
+                    .unwrap_or_default()
+                    .to_owned()
+            };
+            format!("{}: {}", header("To: "), header("Subject: "))
+        })
+        .collect()
 }
 
 /// `codeflix users add` for `email` with `roles`, the password on standard input.

@@ -4,11 +4,18 @@
 
 use std::collections::BTreeMap;
 
-use codeflix_domain::AnyEvent;
 use codeflix_domain::catalog::video::{
     MediaId, MediaProcessingCompleted, MediaProcessingFailed, MediaSlot, VideoEvent,
 };
 use codeflix_domain::notifications::Channel;
+use codeflix_domain::subscriptions::BillingPeriod;
+use codeflix_domain::subscriptions::plan::PlanId;
+use codeflix_domain::subscriptions::subscription::{
+    SubscriptionCanceled, SubscriptionEvent, SubscriptionExpired, SubscriptionPastDue,
+    SubscriptionPaymentRetryFailed, SubscriptionRenewed, SubscriptionStarted, SubscriptionStatus,
+    SubscriptionTrialEnding,
+};
+use codeflix_domain::{AggregateType, AnyEvent, Timestamp};
 use codeflix_notifier::facts::{self, Context};
 use codeflix_notifier::templates::TemplateError;
 use codeflix_notifier::{Rules, Templates};
@@ -34,8 +41,80 @@ fn sample(fact: &str) -> AnyEvent {
             })
             .into()
         }
+        "subscriptions.subscription.SubscriptionStarted" => {
+            SubscriptionEvent::SubscriptionStarted(SubscriptionStarted {
+                account_id: "ana".to_owned(),
+                plan_id: PlanId::new(Uuid::from_u128(9)),
+                amount_minor: 2990,
+                currency: "BRL".to_owned(),
+                billing_period: BillingPeriod::Monthly,
+                status: SubscriptionStatus::Trialing,
+                started_at: at("2026-12-01T10:00:00Z"),
+                trial_ends_at: Some(at("2026-12-08T10:00:00Z")),
+                due_date: at("2026-12-08T10:00:00Z"),
+                payment_failure: None,
+                payment_method: Some("card_4242424242424242".to_owned()),
+                charge_id: None,
+            })
+            .into()
+        }
+        "subscriptions.subscription.SubscriptionRenewed" => {
+            SubscriptionEvent::SubscriptionRenewed(SubscriptionRenewed {
+                renewal: 1,
+                paid_at: at("2027-01-01T10:00:00Z"),
+                amount_minor: 2990,
+                currency: "BRL".to_owned(),
+                period_start: at("2027-01-01T10:00:00Z"),
+                period_end: at("2027-02-01T10:00:00Z"),
+                charge_id: Some("ch_1".to_owned()),
+            })
+            .into()
+        }
+        "subscriptions.subscription.SubscriptionPastDue" => {
+            SubscriptionEvent::SubscriptionPastDue(SubscriptionPastDue {
+                failed_at: at("2027-01-01T10:00:00Z"),
+                reason: "insufficient_funds".to_owned(),
+                attempt: 1,
+                next_attempt_at: Some(at("2027-01-02T10:00:00Z")),
+            })
+            .into()
+        }
+        "subscriptions.subscription.SubscriptionPaymentRetryFailed" => {
+            SubscriptionEvent::SubscriptionPaymentRetryFailed(SubscriptionPaymentRetryFailed {
+                attempt: 2,
+                failed_at: at("2027-01-02T10:00:00Z"),
+                reason: "insufficient_funds".to_owned(),
+                next_attempt_at: None,
+            })
+            .into()
+        }
+        "subscriptions.subscription.SubscriptionCanceled" => {
+            SubscriptionEvent::SubscriptionCanceled(SubscriptionCanceled {
+                canceled_at: at("2026-12-10T10:00:00Z"),
+                ends_at: at("2027-01-01T10:00:00Z"),
+                reason: Some("Too many <b>ads</b>".to_owned()),
+            })
+            .into()
+        }
+        "subscriptions.subscription.SubscriptionTrialEnding" => {
+            SubscriptionEvent::SubscriptionTrialEnding(SubscriptionTrialEnding {
+                noted_at: at("2026-12-05T10:00:00Z"),
+                trial_ends_at: at("2026-12-08T10:00:00Z"),
+            })
+            .into()
+        }
+        "subscriptions.subscription.SubscriptionExpired" => {
+            SubscriptionEvent::SubscriptionExpired(SubscriptionExpired {
+                expired_at: at("2027-01-08T10:00:00Z"),
+            })
+            .into()
+        }
         other => panic!("add a sample of {other} to this test"),
     }
+}
+
+fn at(s: &str) -> Timestamp {
+    s.parse().unwrap()
 }
 
 fn context() -> Context {
@@ -43,6 +122,7 @@ fn context() -> Context {
         name: "Ana <admin>".to_owned(),
         title: Some("Central do Brasil & friends".to_owned()),
         console_url: "http://127.0.0.1:8080/admin".to_owned(),
+        account_url: "http://127.0.0.1:8082/me/subscription".to_owned(),
     }
 }
 
@@ -72,28 +152,23 @@ fn every_template_of_every_message_renders_with_the_variables_its_facts_give() {
                             .email(kind, locale, &vars)
                             .unwrap_or_else(|e| panic!("{kind}/{locale}: {e}"));
                         assert!(!email.subject.is_empty() && !email.subject.contains('\n'));
-                        assert!(
-                            email.text.contains("Central do Brasil & friends"),
-                            "{kind}/{locale}"
-                        );
+                        assert!(!email.subject.contains("{{"), "{}", email.subject);
                         // Inserted text is escaped in HTML, not in plain text.
-                        assert!(
-                            email.html.contains("Central do Brasil &amp; friends"),
-                            "{kind}/{locale}"
-                        );
+                        assert!(email.text.contains("Ana <admin>,"), "{kind}/{locale}");
                         assert!(email.html.contains("Ana &lt;admin&gt;"), "{kind}/{locale}");
-                        // minijinja escapes '/' too: the link is the same once the HTML is read.
+                        // minijinja escapes '/' too: a link is the same once the HTML is read.
+                        let html = email.html.replace("&#x2f;", "/");
+                        let link = if rule.aggregate == AggregateType::Video {
+                            assert!(email.text.contains("Central do Brasil & friends"));
+                            assert!(html.contains("Central do Brasil &amp; friends"));
+                            "http://127.0.0.1:8080/admin/videos/video-1"
+                        } else {
+                            "http://127.0.0.1:8082/me/subscription"
+                        };
+                        assert!(email.text.contains(link), "{kind}/{locale}: {}", email.text);
                         assert!(
-                            email
-                                .html
-                                .replace("&#x2f;", "/")
-                                .contains("http://127.0.0.1:8080/admin/videos/video-1"),
+                            html.contains(&format!("href=\"{link}\"")),
                             "{kind}/{locale}"
-                        );
-                        assert!(
-                            email
-                                .text
-                                .contains("http://127.0.0.1:8080/admin/videos/video-1")
                         );
                     }
                     Channel::Sms => {
@@ -107,7 +182,7 @@ fn every_template_of_every_message_renders_with_the_variables_its_facts_give() {
             }
         }
     }
-    assert!(rendered >= 4, "rendered {rendered} messages");
+    assert!(rendered >= 11, "rendered {rendered} messages");
 }
 
 #[test]
@@ -159,6 +234,13 @@ on = "catalog.video.MediaProcessingCompleted"
 to = "subscriber"
 category = "account"
 channels = []
+
+[[message]]
+kind = "welcome"
+on = "subscriptions.subscription.SubscriptionStarted"
+to = "payer"
+category = "critical"
+channels = ["email"]
 "#;
     let problems = Rules::parse(wrong).unwrap_err().problems;
     let all = problems.join("\n");
@@ -166,7 +248,8 @@ channels = []
         "message 1 (\"video-ready\"): on: catalog.video has no event \"MediaExploded\"",
         "message 1 (\"video-ready\"): channels: unknown channel \"fax\"",
         "message 2 (\"Welcome!\"): kind:",
-        "message 2 (\"Welcome!\"): to: unknown audience \"subscriber\"",
+        "message 2 (\"Welcome!\"): to: the subscriber of catalog.video.MediaProcessingCompleted cannot be found",
+        "message 3 (\"welcome\"): to: unknown audience \"payer\"",
         "message 2 (\"Welcome!\"): channels: at least one",
     ] {
         assert!(all.contains(expected), "{expected:?} not in:\n{all}");
