@@ -48,6 +48,9 @@ pub(crate) struct NotifierSettings {
     pub(crate) email: String,
     /// The sender, e.g. `Codeflix <no-reply@example.com>`.
     pub(crate) from: String,
+    /// The SMS provider's webhook (`http(s)://…`), which takes `{"to", "text", "message_id"}`
+    /// as JSON; unset, messages on the sms channel fail for good with the reason.
+    pub(crate) sms: Option<String>,
     /// How long the SMTP server may take to answer.
     #[serde(with = "humantime_serde")]
     pub(crate) timeout: Duration,
@@ -77,6 +80,7 @@ impl Default for NotifierSettings {
             listen: SocketAddr::from(([127, 0, 0, 1], 8087)),
             email: "file:notifications/outbox".to_owned(),
             from: "Codeflix <no-reply@codeflix.localhost>".to_owned(),
+            sms: None,
             timeout: Duration::from_secs(30),
             rules: None,
             templates: None,

@@ -27,6 +27,7 @@ use codeflix_eventlog::{EventLog, ExecuteError};
 use uuid::Uuid;
 
 use crate::email::{Email, Mailer, SendError};
+use crate::sms::{Sms, SmsWebhook};
 use crate::templates::Templates;
 
 /// Namespace of notification ids (from event ids and kinds) and of their command ids.
@@ -86,6 +87,8 @@ pub struct Deliverer {
     log: Arc<EventLog>,
     templates: Arc<Templates>,
     mailer: Mailer,
+    /// Where SMS go, when configured.
+    sms: Option<SmsWebhook>,
     /// This process, as the holder of the attempts it makes.
     worker: WorkerName,
     /// How long an attempt is this process's alone: longer than the provider may take to answer.
@@ -110,9 +113,17 @@ impl Deliverer {
             log,
             templates,
             mailer,
+            sms: None,
             worker: WorkerName::parse(&fit(&name, 255)).expect("a worker name fits"),
             lease,
         }
+    }
+
+    /// SMS through `webhook`.
+    #[must_use]
+    pub fn with_sms(mut self, webhook: SmsWebhook) -> Deliverer {
+        self.sms = Some(webhook);
+        self
     }
 
     /// Requests the notification if nobody has, then sends it unless it was sent or given up.
@@ -254,9 +265,24 @@ impl Deliverer {
                     })
                     .await
             }
-            Channel::Sms => Err(SendError::Permanent(
-                "no SMS provider is configured".to_owned(),
-            )),
+            Channel::Sms => {
+                let Some(webhook) = &self.sms else {
+                    return Err(SendError::Permanent(
+                        "no SMS provider is configured (notifier.sms)".to_owned(),
+                    ));
+                };
+                let text = self
+                    .templates
+                    .sms(kind, locale, data)
+                    .map_err(|e| SendError::Permanent(e.to_string()))?;
+                webhook
+                    .send(&Sms {
+                        to: to.to_owned(),
+                        text,
+                        message_id: id.to_string(),
+                    })
+                    .await
+            }
         }
     }
 

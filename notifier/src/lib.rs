@@ -7,6 +7,7 @@ pub mod email;
 pub mod facts;
 pub mod metrics;
 pub mod rules;
+pub mod sms;
 pub mod store;
 pub mod templates;
 pub mod worker;

@@ -68,6 +68,11 @@ impl Templates {
         pairs
     }
 
+    /// The names of the built-in templates, `<kind>/<locale>/<part>`.
+    pub fn builtin_files() -> Vec<&'static str> {
+        builtin::BUILTIN.iter().map(|(name, _)| *name).collect()
+    }
+
     /// The email of `kind` in `locale` (or the fallback locale).
     pub fn email(
         &self,

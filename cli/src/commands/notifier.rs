@@ -43,7 +43,12 @@ async fn notifier(
     let mailer = Mailer::from_url(&n.email, &n.from, n.timeout, &settings.data_dir)?;
     // An attempt is this process's alone for longer than the server may take to answer.
     let lease = n.timeout * 2 + std::time::Duration::from_secs(5);
-    let deliverer = Deliverer::new(log, templates, mailer.clone(), lease);
+    let mut deliverer = Deliverer::new(log, templates, mailer.clone(), lease);
+    if let Some(url) = &n.sms {
+        deliverer = deliverer.with_sms(
+            codeflix_notifier::sms::SmsWebhook::new(url, n.timeout).map_err(anyhow::Error::msg)?,
+        );
+    }
     let memory = Memory::open(&settings.data_dir.join("notifications/notifier.db")).await?;
     let mirror = Mirror::open(&n.mirror, &settings.data_dir).await?;
     let console_url = n

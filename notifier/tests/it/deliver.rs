@@ -201,3 +201,117 @@ async fn a_busy_then_absent_server_is_retried_and_the_message_sent_once_when_it_
         (7, Some(DeliveryStatus::Sent), 3)
     );
 }
+
+/// A loopback SMS provider: answers each POST with the next of `answers` (then 200), keeping
+/// every JSON body.
+async fn sms_provider(
+    answers: Vec<u16>,
+) -> (
+    String,
+    std::sync::Arc<std::sync::Mutex<Vec<serde_json::Value>>>,
+) {
+    use axum::Json;
+    use axum::http::StatusCode;
+    let received = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let answers = std::sync::Arc::new(std::sync::Mutex::new(answers));
+    let kept = received.clone();
+    let app = axum::Router::new().route(
+        "/sms",
+        axum::routing::post(move |Json(body): Json<serde_json::Value>| {
+            let kept = kept.clone();
+            let answers = answers.clone();
+            async move {
+                let code = {
+                    let mut answers = answers.lock().unwrap();
+                    if answers.is_empty() {
+                        200
+                    } else {
+                        answers.remove(0)
+                    }
+                };
+                if code == 200 {
+                    kept.lock().unwrap().push(body);
+                }
+                (
+                    StatusCode::from_u16(code).unwrap(),
+                    Json(serde_json::json!({"id": format!("sms-{code}")})),
+                )
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/sms", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, received)
+}
+
+#[tokio::test]
+async fn an_sms_reaches_the_provider_webhook_once_a_busy_one_is_retried_a_refusal_is_final() {
+    use codeflix_notifier::sms::SmsWebhook;
+    let stack = Stack::start().await;
+    let (url, received) = sms_provider(vec![503]).await;
+    let deliverer = Deliverer::new(
+        stack.log.clone(),
+        Arc::new(Templates::new(None)),
+        Mailer::from_url(
+            "file:outbox",
+            "a@b.test",
+            Duration::from_secs(5),
+            &stack.path("."),
+        )
+        .unwrap(),
+        Duration::from_secs(60),
+    )
+    .with_sms(SmsWebhook::new(&url, Duration::from_secs(5)).unwrap());
+    let mut request = request(30, "+5511912345678");
+    request.channel = Channel::Sms;
+    request.id = notification_id(EventId(Uuid::from_u128(30)), "video-ready", Channel::Sms);
+    request.recipient = "+5511912345678".to_owned();
+    assert!(matches!(
+        deliverer.deliver(&request).await,
+        Err(Retry::Provider { attempt: 1, .. })
+    ));
+    assert_eq!(
+        deliverer.deliver(&request).await.unwrap(),
+        Outcome::Sent("sms-200".to_owned())
+    );
+    assert_eq!(
+        deliverer.deliver(&request).await.unwrap(),
+        Outcome::AlreadySent
+    );
+    let got = received.lock().unwrap().clone();
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0]["to"], "+5511912345678");
+    assert_eq!(
+        got[0]["text"],
+        "Codeflix: \"Bars\" is encoded and ready to publish."
+    );
+    assert_eq!(got[0]["message_id"], request.id.to_string());
+
+    // A provider that refuses the number (4xx) is not asked again.
+    let (url, received) = sms_provider(vec![400]).await;
+    let deliverer = Deliverer::new(
+        stack.log.clone(),
+        Arc::new(Templates::new(None)),
+        Mailer::from_url(
+            "file:outbox",
+            "a@b.test",
+            Duration::from_secs(5),
+            &stack.path("."),
+        )
+        .unwrap(),
+        Duration::from_secs(60),
+    )
+    .with_sms(SmsWebhook::new(&url, Duration::from_secs(5)).unwrap());
+    let mut refused = request.clone();
+    refused.id = notification_id(EventId(Uuid::from_u128(31)), "video-ready", Channel::Sms);
+    assert!(matches!(
+        deliverer.deliver(&refused).await.unwrap(),
+        Outcome::GaveUp(_)
+    ));
+    assert!(matches!(
+        deliverer.deliver(&refused).await.unwrap(),
+        Outcome::GaveUp(_)
+    ));
+    assert!(received.lock().unwrap().is_empty());
+}
