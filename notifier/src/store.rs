@@ -205,43 +205,140 @@ pub struct Contact {
     pub name: String,
 }
 
-/// The notifications side's mirror, written by Kafka Connect.
+/// The notifications side's mirror, written by Kafka Connect: SQLite on embedded defaults,
+/// PostgreSQL in production (Confluent's JDBC sink), the connection made again when it was lost.
 #[derive(Clone)]
 pub struct Mirror {
-    db: Sqlite,
+    backend: Backend,
+}
+
+#[derive(Clone)]
+enum Backend {
+    Sqlite(Sqlite),
+    Postgres(std::sync::Arc<Postgres>),
+}
+
+struct Postgres {
+    config: tokio_postgres::Config,
+    shown: String,
+    client: tokio::sync::Mutex<Option<std::sync::Arc<tokio_postgres::Client>>>,
 }
 
 impl std::fmt::Debug for Mirror {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Mirror({})", self.db.file)
+        match &self.backend {
+            Backend::Sqlite(db) => write!(f, "Mirror({})", db.file),
+            Backend::Postgres(pg) => write!(f, "Mirror({})", pg.shown),
+        }
+    }
+}
+
+impl Postgres {
+    fn error(&self, e: impl std::fmt::Display) -> StoreError {
+        StoreError {
+            file: self.shown.clone(),
+            detail: e.to_string(),
+        }
+    }
+
+    async fn client(&self) -> Result<std::sync::Arc<tokio_postgres::Client>, StoreError> {
+        let mut slot = self.client.lock().await;
+        if let Some(client) = slot.as_ref()
+            && !client.is_closed()
+        {
+            return Ok(client.clone());
+        }
+        let (client, connection) = self
+            .config
+            .connect(tokio_postgres::NoTls)
+            .await
+            .map_err(|e| self.error(e))?;
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::warn!(%error, "the notifications mirror's connection ended");
+            }
+        });
+        let client = std::sync::Arc::new(client);
+        *slot = Some(client.clone());
+        Ok(client)
+    }
+
+    /// The first row's text columns; none while the table does not exist.
+    async fn first(
+        &self,
+        sql: &str,
+        param: &str,
+        columns: &[&str],
+    ) -> Result<Option<Vec<Option<String>>>, StoreError> {
+        let client = self.client().await?;
+        let rows = match client.query(sql, &[&param]).await {
+            Ok(rows) => rows,
+            Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::UNDEFINED_TABLE) => {
+                return Ok(None);
+            }
+            Err(e) => return Err(self.error(e)),
+        };
+        Ok(rows.first().map(|row| {
+            columns
+                .iter()
+                .map(|c| row.try_get::<_, Option<String>>(*c).ok().flatten())
+                .collect()
+        }))
     }
 }
 
 impl Mirror {
-    /// The mirror at `jdbc_url` (`jdbc:sqlite:PATH`, relative to `base`).
+    /// The mirror at `jdbc_url`: `jdbc:sqlite:PATH` (relative to `base`) or
+    /// `jdbc:postgresql://host/db?user=…&password=…`. A database that does not answer yet is
+    /// not an error here (reads fail, and are retried, until it does).
     pub async fn open(jdbc_url: &str, base: &Path) -> Result<Mirror, StoreError> {
-        let Some(path) = jdbc_url.strip_prefix("jdbc:sqlite:") else {
-            return Err(StoreError {
-                file: jdbc_url.to_owned(),
-                detail: "the notifier reads its mirror from SQLite (jdbc:sqlite:PATH) only so far"
-                    .to_owned(),
+        let url = jdbc_url.strip_prefix("jdbc:").unwrap_or(jdbc_url);
+        if let Some(path) = url.strip_prefix("sqlite:") {
+            return Ok(Mirror {
+                backend: Backend::Sqlite(Sqlite::open(&base.join(path)).await?),
             });
-        };
-        Ok(Mirror {
-            db: Sqlite::open(&base.join(path)).await?,
+        }
+        let shown = codeflix_domain::redact::redact(url);
+        if url.starts_with("postgresql://") || url.starts_with("postgres://") {
+            let config: tokio_postgres::Config = url.parse().map_err(|e| StoreError {
+                file: shown.clone(),
+                detail: format!("not a PostgreSQL URL: {e}"),
+            })?;
+            return Ok(Mirror {
+                backend: Backend::Postgres(std::sync::Arc::new(Postgres {
+                    config,
+                    shown,
+                    client: tokio::sync::Mutex::new(None),
+                })),
+            });
+        }
+        Err(StoreError {
+            file: shown,
+            detail: "not a mirror URL (jdbc:sqlite:PATH or jdbc:postgresql://HOST/DB)".to_owned(),
         })
     }
 
     /// The contact of the account `subject`, if the mirror has it.
     pub async fn contact(&self, subject: &str) -> Result<Option<Contact>, StoreError> {
-        let rows = self
-            .db
-            .rows(
-                "SELECT email, display_name FROM contacts WHERE subject = ?1",
-                vec![subject.to_owned()],
-            )
-            .await?;
-        Ok(rows.into_iter().next().and_then(|row| {
+        let row = match &self.backend {
+            Backend::Sqlite(db) => db
+                .rows(
+                    "SELECT email, display_name FROM contacts WHERE subject = ?1",
+                    vec![subject.to_owned()],
+                )
+                .await?
+                .into_iter()
+                .next(),
+            Backend::Postgres(pg) => {
+                pg.first(
+                    "SELECT email, display_name FROM contacts WHERE subject = $1",
+                    subject,
+                    &["email", "display_name"],
+                )
+                .await?
+            }
+        };
+        Ok(row.and_then(|row| {
             Some(Contact {
                 email: row.first()?.clone()?,
                 name: row.get(1).cloned().flatten().unwrap_or_default(),
@@ -251,13 +348,24 @@ impl Mirror {
 
     /// The title of video `video_id`, if the mirror has it.
     pub async fn title(&self, video_id: &str) -> Result<Option<String>, StoreError> {
-        let rows = self
-            .db
-            .rows(
-                "SELECT title FROM video_titles WHERE video_id = ?1",
-                vec![video_id.to_owned()],
-            )
-            .await?;
-        Ok(rows.into_iter().next().and_then(|mut r| r.remove(0)))
+        let row = match &self.backend {
+            Backend::Sqlite(db) => db
+                .rows(
+                    "SELECT title FROM video_titles WHERE video_id = ?1",
+                    vec![video_id.to_owned()],
+                )
+                .await?
+                .into_iter()
+                .next(),
+            Backend::Postgres(pg) => {
+                pg.first(
+                    "SELECT title FROM video_titles WHERE video_id = $1",
+                    video_id,
+                    &["title"],
+                )
+                .await?
+            }
+        };
+        Ok(row.and_then(|mut r| r.remove(0)))
     }
 }

@@ -5,4 +5,5 @@
 
 mod deliver;
 mod email;
+mod mirror;
 mod templates;

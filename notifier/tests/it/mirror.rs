@@ -1,0 +1,98 @@
+//! The notifier reads contacts and titles from its mirror as the JDBC sink writes it: SQLite on
+//! embedded defaults, PostgreSQL when `CODEFLIX_TEST_POSTGRES_URL` is set (`.ci/run` starts one).
+//! A table the sink has not created yet reads as empty.
+
+use codeflix_notifier::store::{Contact, Mirror};
+
+const CONTACTS: &str = "CREATE TABLE contacts (subject TEXT PRIMARY KEY, email TEXT, \
+                        display_name TEXT, version BIGINT, updated_at TEXT)";
+const TITLES: &str = "CREATE TABLE video_titles (video_id TEXT PRIMARY KEY, title TEXT, \
+                      version BIGINT, published BOOLEAN)";
+
+async fn reads_the_contract(mirror: &Mirror) {
+    assert_eq!(
+        mirror.contact("ana").await.unwrap(),
+        Some(Contact {
+            email: "ana@example.com".to_owned(),
+            name: "Ana Souza".to_owned()
+        })
+    );
+    assert_eq!(mirror.contact("nobody").await.unwrap(), None);
+    assert_eq!(
+        mirror.title("v1").await.unwrap().as_deref(),
+        Some("Bars & Tone")
+    );
+    assert_eq!(mirror.title("v2").await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn the_sqlite_mirror_is_read_as_the_sink_writes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mirror = Mirror::open("jdbc:sqlite:notifications/mirror.db", dir.path())
+        .await
+        .unwrap();
+    // Before the sink's first record: nothing, not an error.
+    assert_eq!(mirror.contact("ana").await.unwrap(), None);
+    let db = libsql::Builder::new_local(dir.path().join("notifications/mirror.db"))
+        .build()
+        .await
+        .unwrap();
+    let conn = db.connect().unwrap();
+    conn.execute(CONTACTS, ()).await.unwrap();
+    conn.execute(TITLES, ()).await.unwrap();
+    conn.execute(
+        "INSERT INTO contacts VALUES ('ana', 'ana@example.com', 'Ana Souza', 1, 'x')",
+        (),
+    )
+    .await
+    .unwrap();
+    conn.execute(
+        "INSERT INTO video_titles VALUES ('v1', 'Bars & Tone', 1, 0)",
+        (),
+    )
+    .await
+    .unwrap();
+    reads_the_contract(&mirror).await;
+    assert!(
+        Mirror::open("jdbc:oracle:thin:@x", dir.path())
+            .await
+            .is_err()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_postgres_mirror_is_read_as_the_sink_writes_it() {
+    let Ok(url) = std::env::var("CODEFLIX_TEST_POSTGRES_URL") else {
+        println!("skipped: set CODEFLIX_TEST_POSTGRES_URL (.ci/run starts a PostgreSQL)");
+        return;
+    };
+    let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    // A schema of its own, so that other tests' tables are left alone.
+    let schema = format!("notifier_{}", uuid::Uuid::new_v4().simple());
+    client
+        .batch_execute(&format!("CREATE SCHEMA {schema}"))
+        .await
+        .unwrap();
+    let sep = if url.contains('?') { '&' } else { '?' };
+    let ours = format!("jdbc:{url}{sep}options=-csearch_path%3D{schema}");
+    let mirror = Mirror::open(&ours, std::path::Path::new("."))
+        .await
+        .unwrap();
+    assert_eq!(mirror.contact("ana").await.unwrap(), None);
+    client
+        .batch_execute(&format!(
+            "SET search_path TO {schema}; {CONTACTS}; {TITLES}; \
+             INSERT INTO contacts VALUES ('ana', 'ana@example.com', 'Ana Souza', 1, 'x'); \
+             INSERT INTO video_titles VALUES ('v1', 'Bars & Tone', 1, false)"
+        ))
+        .await
+        .unwrap();
+    reads_the_contract(&mirror).await;
+    client
+        .batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))
+        .await
+        .unwrap();
+}
