@@ -33,6 +33,10 @@ use crate::templates::Templates;
 /// Namespace of notification ids (from event ids and kinds) and of their command ids.
 const IDS: Uuid = Uuid::from_u128(0x0c7e_55a1_93d2_4f6b_8e0a_5b21_d4c3_7f90);
 
+/// The key of a request's data that names the recipient's account (the delivery log's
+/// projection lists each customer's notifications by it).
+pub const ACCOUNT_KEY: &str = "recipient_account";
+
 /// The notifier's name as the actor of what it records.
 pub const ACTOR: &str = "notifier";
 

@@ -201,6 +201,8 @@ impl Memory {
 /// How to reach someone, from the accounts context.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Contact {
+    /// The account's subject at the identity provider.
+    pub subject: String,
     pub email: String,
     pub name: String,
 }
@@ -340,6 +342,7 @@ impl Mirror {
         };
         Ok(row.and_then(|row| {
             Some(Contact {
+                subject: subject.to_owned(),
                 email: row.first()?.clone()?,
                 name: row.get(1).cloned().flatten().unwrap_or_default(),
             })

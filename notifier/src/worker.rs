@@ -234,6 +234,11 @@ impl Notifier {
         };
         let mut data = facts::variables(&meta.aggregate_id, &envelope.event, &context);
         data.insert("locale".to_owned(), "en".to_owned());
+        // The delivery log lists each customer's notifications by this.
+        data.insert(
+            crate::deliver::ACCOUNT_KEY.to_owned(),
+            contact.subject.clone(),
+        );
         for &channel in &rule.channels {
             let recipient = match channel {
                 Channel::Email => contact.email.clone(),

@@ -215,7 +215,11 @@ pub fn state_of(feed: &FeedSpec, doc: &Doc) -> Option<(String, Option<Value>)> {
         Doc::Video(v) => (v.id.to_string(), video(v)),
         Doc::Subscription(s) => (s.id.to_string(), subscription(s)),
         Doc::Account(a) => (a.subject.clone(), account(a)),
-        Doc::Category(_) | Doc::Genre(_) | Doc::CastMember(_) | Doc::Plan(_) => return None,
+        Doc::Category(_)
+        | Doc::Genre(_)
+        | Doc::CastMember(_)
+        | Doc::Plan(_)
+        | Doc::Notification(_) => return None,
     };
     Some((key, (!gone).then_some(value)))
 }

@@ -11,6 +11,7 @@
 mod billing;
 pub mod feeds;
 pub mod metrics;
+pub mod notifications;
 pub mod project;
 pub mod runner;
 

@@ -47,7 +47,8 @@ pub fn doc_key(metadata: &EventMetadata, event: &AnyEvent) -> Option<Result<DocK
                 id: account_doc_id(&metadata.aggregate_id),
             }));
         }
-        AnyEvent::EncodingJob(_) | AnyEvent::Notification(_) => return None,
+        AnyEvent::Notification(_) => DocKind::Notification,
+        AnyEvent::EncodingJob(_) => return None,
     };
     Some(
         Uuid::parse_str(&metadata.aggregate_id)
@@ -150,6 +151,12 @@ pub fn apply(current: Option<&Doc>, envelope: &Envelope<AnyEvent>) -> Step {
         (AnyEvent::Account(event), Some(Doc::Account(doc))) => {
             Ok(Doc::Account(billing::account(doc.clone(), event)))
         }
+        (AnyEvent::Notification(event), None) => {
+            crate::notifications::notification_created(key.id, event, &at).map(Doc::Notification)
+        }
+        (AnyEvent::Notification(event), Some(Doc::Notification(doc))) => Ok(Doc::Notification(
+            crate::notifications::notification(doc.clone(), event),
+        )),
         _ => Err("the event and the document are of different aggregates".to_owned()),
     };
     let result = result.map(|mut doc| {
@@ -182,6 +189,7 @@ fn stamp(mut doc: Doc, version: u64, at: String) -> Doc {
         Doc::Plan(d) => (&mut d.version, &mut d.updated_at),
         Doc::Subscription(d) => (&mut d.version, &mut d.updated_at),
         Doc::Account(d) => (&mut d.version, &mut d.updated_at),
+        Doc::Notification(d) => (&mut d.version, &mut d.updated_at),
     };
     *v = version;
     *updated = at;

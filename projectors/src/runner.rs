@@ -116,6 +116,15 @@ impl ProjectionSpec {
         }
     }
 
+    /// The notifications context's delivery log: every notification and how it went.
+    pub fn notifications() -> ProjectionSpec {
+        ProjectionSpec {
+            name: "notifications".to_owned(),
+            aggregates: vec![AggregateType::Notification],
+            ..ProjectionSpec::catalog()
+        }
+    }
+
     pub fn group_id(&self) -> String {
         format!("codeflix-projector-{}", self.name)
     }

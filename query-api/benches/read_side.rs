@@ -257,6 +257,12 @@ async fn main() {
             // Not measured: an empty store.
             billing,
             billing_topics: ProjectionSpec::billing().topics("codeflix"),
+            notifications: Arc::new(
+                SqliteCatalog::open(&dir.path().join("views/notifications.db"))
+                    .await
+                    .unwrap(),
+            ),
+            notifications_topics: ProjectionSpec::notifications().topics("codeflix"),
         },
         Duration::from_secs(30),
         Registry::default(),

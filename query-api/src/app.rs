@@ -29,6 +29,8 @@ pub struct QueryApiConfig {
     pub search_topics: Vec<String>,
     /// The topics the billing projection consumes.
     pub billing_topics: Vec<String>,
+    /// The topics the notifications projection consumes.
+    pub notifications_topics: Vec<String>,
     /// How long a read carrying a consistency token waits for the projections.
     pub consistency_wait: Duration,
     /// Checks the bearer tokens of the admins' routes.
@@ -96,6 +98,8 @@ impl Application {
                 search_topics: config.search_topics,
                 billing: stores.billing.clone(),
                 billing_topics: config.billing_topics,
+                notifications: stores.notifications.clone(),
+                notifications_topics: config.notifications_topics,
             },
             config.consistency_wait,
             registry,

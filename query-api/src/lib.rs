@@ -48,6 +48,9 @@ pub struct Reads {
     /// The subscriptions context's views: plans, subscriptions, accounts.
     pub billing: Arc<dyn CatalogReads>,
     pub billing_topics: Vec<String>,
+    /// The notifications context's delivery log.
+    pub notifications: Arc<dyn CatalogReads>,
+    pub notifications_topics: Vec<String>,
 }
 
 /// The parts a [`QueryState`] is made of.
@@ -59,6 +62,8 @@ pub struct Inner {
     pub search_topics: Vec<String>,
     pub billing: Arc<dyn CatalogReads>,
     pub billing_topics: Vec<String>,
+    pub notifications: Arc<dyn CatalogReads>,
+    pub notifications_topics: Vec<String>,
     /// How long a request carrying consistency tokens waits at most.
     pub consistency_wait: Duration,
     /// Where the API registers its metrics; `/metrics` renders it all (the process may add more).
@@ -116,6 +121,8 @@ impl QueryState {
             search_topics: reads.search_topics,
             billing: reads.billing,
             billing_topics: reads.billing_topics,
+            notifications: reads.notifications,
+            notifications_topics: reads.notifications_topics,
             consistency_wait,
             registry: Arc::new(registry),
             http_metrics,
@@ -162,9 +169,11 @@ impl QueryState {
         routes::list_plans, routes::get_plan, routes::me, routes::my_subscriptions,
         routes::my_subscription, routes::admin_list_plans, routes::admin_list_subscriptions,
         routes::admin_get_subscription, routes::admin_list_accounts,
+        routes::my_notifications, routes::admin_list_notifications,
     ),
     components(schemas(codeflix_http::problem::ProblemDetails, codeflix_http::problem::FieldError,
-        routes::RatingParam, routes::SortParam, routes::StatusParam)),
+        routes::RatingParam, routes::SortParam, routes::StatusParam,
+        routes::DeliveryStatusParam, routes::ChannelParam)),
     modifiers(&Conventions),
     tags((name = "videos"), (name = "playback", description = "HLS and DASH ladders of published \
             videos, with byte ranges; CORS open to web players"), (name = "catalog", description = "Categories, genres, cast"),
@@ -174,7 +183,9 @@ impl QueryState {
         (name = "me", description = "The signed-in customer: account and subscriptions (bearer \
             token)"),
         (name = "billing", description = "Plans, subscriptions and accounts for admins (bearer \
-            token with billing-plans or billing-subscriptions)")),
+            token with billing-plans or billing-subscriptions)"),
+        (name = "notifications", description = "The delivery log: every email and SMS and how \
+            it went (admins: bearer token with accounts-admin; customers: their own under /me)")),
 )]
 struct ApiDoc;
 
@@ -294,6 +305,11 @@ pub fn router(state: QueryState) -> Router {
             get(routes::admin_get_subscription),
         )
         .route("/admin/accounts", get(routes::admin_list_accounts))
+        .route("/me/notifications", get(routes::my_notifications))
+        .route(
+            "/admin/notifications",
+            get(routes::admin_list_notifications),
+        )
         .route("/healthz", get(codeflix_http::healthz))
         .route("/readyz", get(readyz))
         .route("/openapi.json", get(|| async { Json(document()) }))
@@ -348,6 +364,7 @@ async fn check_readiness(state: &QueryState) -> (StatusCode, serde_json::Value) 
     let catalog = state.catalog.positions().await;
     let search = state.search.positions().await;
     let billing = state.billing.positions().await;
+    let notifications = state.notifications.positions().await;
     let describe = |r: &Result<Vec<Position>, StoreError>| match r {
         Ok(positions) => json!({
             "status": "ok",
@@ -357,11 +374,12 @@ async fn check_readiness(state: &QueryState) -> (StatusCode, serde_json::Value) 
         }),
         Err(e) => json!({ "status": codeflix_domain::Report(e).to_string() }),
     };
-    let mut ready = catalog.is_ok() && search.is_ok() && billing.is_ok();
+    let mut ready = catalog.is_ok() && search.is_ok() && billing.is_ok() && notifications.is_ok();
     let mut checks = json!({
         "catalog": describe(&catalog),
         "search": describe(&search),
         "billing": describe(&billing),
+        "notifications": describe(&notifications),
     });
     if let Some(check) = state.readiness.get() {
         let (loops_ready, loops) = check.check();

@@ -369,6 +369,13 @@ pub struct Subscription {
     pub access: Access,
 }
 
+/// A page of the delivery log.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct NotificationPage {
+    pub items: Vec<codeflix_readmodel::views::NotificationView>,
+    pub next_cursor: Option<String>,
+}
+
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SubscriptionPage {
     pub items: Vec<Subscription>,

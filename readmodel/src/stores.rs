@@ -1,7 +1,8 @@
 //! Opening the read models as configured: embedded SQLite and tantivy under one directory, or
 //! ScyllaDB and Elasticsearch when their URLs are given. The subscriptions context's views and
-//! the state feeds' working stores are stores of their own beside the catalog's (SQLite files, or
-//! ScyllaDB keyspaces named after the catalog's with `_billing` and `_feed_<name>`). The playback
+//! the notifications context's delivery log and the state feeds' working stores are stores of their
+//! own beside the catalog's (SQLite files, or ScyllaDB keyspaces named after the catalog's with
+//! `_billing`, `_notifications` and `_feed_<name>`). The playback
 //! side's entitlements are a mirror Kafka Connect writes (`crate::mirror`).
 
 use std::path::PathBuf;
@@ -44,6 +45,8 @@ pub struct Stores {
     pub catalog: Arc<dyn Catalog>,
     pub search: Arc<dyn SearchIndex>,
     pub billing: Arc<dyn Catalog>,
+    /// The notifications context's delivery log.
+    pub notifications: Arc<dyn Catalog>,
 }
 
 /// Opens one document store: `<dir>/<name>.db`, or in ScyllaDB the catalog's keyspace with
@@ -104,6 +107,13 @@ impl Stores {
         let dir = &config.dir;
         let catalog = open_docs(config, "catalog views", "catalog.db", "").await?;
         let billing = open_docs(config, "subscriptions views", "billing.db", "_billing").await?;
+        let notifications = open_docs(
+            config,
+            "notifications views",
+            "notifications.db",
+            "_notifications",
+        )
+        .await?;
         let search: Arc<dyn SearchIndex> = match &config.elasticsearch_url {
             Some(url) => {
                 let url = ElasticUrl::parse(url).map_err(|source| OpenError {
@@ -135,6 +145,7 @@ impl Stores {
             catalog,
             search,
             billing,
+            notifications,
         })
     }
 }

@@ -19,10 +19,11 @@ pub enum DocKind {
     Plan,
     Subscription,
     Account,
+    Notification,
 }
 
 impl DocKind {
-    pub const ALL: [DocKind; 7] = [
+    pub const ALL: [DocKind; 8] = [
         DocKind::Category,
         DocKind::Genre,
         DocKind::CastMember,
@@ -30,6 +31,7 @@ impl DocKind {
         DocKind::Plan,
         DocKind::Subscription,
         DocKind::Account,
+        DocKind::Notification,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -41,6 +43,7 @@ impl DocKind {
             DocKind::Plan => "plan",
             DocKind::Subscription => "subscription",
             DocKind::Account => "account",
+            DocKind::Notification => "notification",
         }
     }
 }
@@ -320,6 +323,34 @@ pub fn account_doc_id(subject: &str) -> Uuid {
     Uuid::new_v5(&NAMESPACE, subject.as_bytes())
 }
 
+/// An email or SMS and how its delivery went: the notifications context's delivery log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct NotificationView {
+    pub id: Uuid,
+    /// The message (`video-ready`, `subscription-welcome`, …).
+    pub kind: String,
+    /// `EMAIL` or `SMS`.
+    pub channel: String,
+    /// The address or number it went to.
+    pub recipient: String,
+    /// The account it was for, when the notifier knew it.
+    pub account: Option<String>,
+    /// `REQUESTED`, `ATTEMPTING`, `SENT` or `FAILED`.
+    pub status: String,
+    /// For `FAILED`: whether another attempt will be made.
+    pub retryable: Option<bool>,
+    pub attempts: u32,
+    /// What the provider called the delivered message.
+    pub provider_message_id: Option<String>,
+    /// Why the last attempt failed.
+    pub last_error: Option<String>,
+    pub requested_at: String,
+    pub sent_at: Option<String>,
+    pub version: u64,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
 /// Any document.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -332,6 +363,7 @@ pub enum Doc {
     /// Boxed: by far the largest document (its payments grow with it).
     Subscription(Box<SubscriptionView>),
     Account(AccountView),
+    Notification(NotificationView),
 }
 
 impl Doc {
@@ -344,6 +376,7 @@ impl Doc {
             Doc::Plan(d) => (DocKind::Plan, d.id),
             Doc::Subscription(d) => (DocKind::Subscription, d.id),
             Doc::Account(d) => (DocKind::Account, d.id),
+            Doc::Notification(d) => (DocKind::Notification, d.id),
         };
         DocKey { kind, id }
     }
@@ -357,6 +390,7 @@ impl Doc {
             Doc::Plan(d) => d.version,
             Doc::Subscription(d) => d.version,
             Doc::Account(d) => d.version,
+            Doc::Notification(d) => d.version,
         }
     }
 
@@ -366,7 +400,7 @@ impl Doc {
             Doc::Genre(d) => d.deleted,
             Doc::CastMember(d) => d.deleted,
             Doc::Video(d) => d.deleted,
-            Doc::Plan(_) | Doc::Subscription(_) | Doc::Account(_) => false,
+            Doc::Plan(_) | Doc::Subscription(_) | Doc::Account(_) | Doc::Notification(_) => false,
         }
     }
 
@@ -381,6 +415,7 @@ impl Doc {
             Doc::Plan(d) => &d.name,
             Doc::Subscription(d) => &d.account_id,
             Doc::Account(d) => &d.email,
+            Doc::Notification(d) => &d.recipient,
         }
     }
 
@@ -395,7 +430,7 @@ impl Doc {
                 Doc::CastMember(_) => true,
                 Doc::Video(d) => d.visible(),
                 Doc::Plan(d) => d.active,
-                Doc::Subscription(_) | Doc::Account(_) => false,
+                Doc::Subscription(_) | Doc::Account(_) | Doc::Notification(_) => false,
             }
     }
 
@@ -410,6 +445,7 @@ impl Doc {
             // its first event happened, unless the start was recorded late).
             Doc::Subscription(d) => &d.started_at,
             Doc::Account(d) => &d.created_at,
+            Doc::Notification(d) => &d.created_at,
         }
     }
 }

@@ -29,7 +29,7 @@ pub struct QueryApi {
     pub catalog: Catalog,
     pub stores: Stores,
     tasks: Vec<tokio::task::JoinHandle<()>>,
-    _projections: (Running, Running, Running),
+    _projections: (Running, Running, Running, Running),
     pub stack: Stack,
 }
 
@@ -48,6 +48,10 @@ impl QueryApi {
             stack.project(ProjectionSpec::catalog(), stores.catalog.clone()),
             stack.project(ProjectionSpec::search(), stores.search.clone()),
             stack.project(ProjectionSpec::billing(), stores.billing.clone()),
+            stack.project(
+                ProjectionSpec::notifications(),
+                stores.notifications.clone(),
+            ),
         );
         let prefix = stack.config().topics.prefix;
         let catalog_topics = ProjectionSpec::catalog().topics(&prefix);
@@ -76,6 +80,7 @@ impl QueryApi {
                 catalog_topics,
                 search_topics,
                 billing_topics: ProjectionSpec::billing().topics(&prefix),
+                notifications_topics: ProjectionSpec::notifications().topics(&prefix),
                 consistency_wait,
                 verifier: VerifierConfig::new(&issuer_url),
                 media: None,
@@ -116,6 +121,17 @@ impl QueryApi {
             &config,
             self.stores.billing.as_ref(),
             &ProjectionSpec::billing().topics(&config.topics.prefix),
+        )
+        .await;
+    }
+
+    /// Waits until the delivery log's projection has applied everything written so far.
+    pub async fn notifications_caught_up(&self) {
+        let config = self.stack.config();
+        caught_up(
+            &config,
+            self.stores.notifications.as_ref(),
+            &ProjectionSpec::notifications().topics(&config.topics.prefix),
         )
         .await;
     }

@@ -34,6 +34,7 @@ fn store_of(stores: &Stores, projection: Projection) -> Arc<dyn DocStore> {
         Projection::Catalog => stores.catalog.clone() as Arc<dyn DocStore>,
         Projection::Search => stores.search.clone() as Arc<dyn DocStore>,
         Projection::Billing => stores.billing.clone() as Arc<dyn DocStore>,
+        Projection::Notifications => stores.notifications.clone() as Arc<dyn DocStore>,
     }
 }
 
@@ -47,16 +48,25 @@ pub(crate) enum Projection {
     /// Plans, subscriptions (what is due when) and accounts: the subscriptions context's views
     /// (SQLite, or ScyllaDB).
     Billing,
+    /// Every notification and how its delivery went: the notifications context's delivery log
+    /// (SQLite, or ScyllaDB).
+    Notifications,
 }
 
 impl Projection {
-    const ALL: [Projection; 3] = [Projection::Catalog, Projection::Search, Projection::Billing];
+    const ALL: [Projection; 4] = [
+        Projection::Catalog,
+        Projection::Search,
+        Projection::Billing,
+        Projection::Notifications,
+    ];
 
     fn spec(self) -> ProjectionSpec {
         match self {
             Projection::Catalog => ProjectionSpec::catalog(),
             Projection::Search => ProjectionSpec::search(),
             Projection::Billing => ProjectionSpec::billing(),
+            Projection::Notifications => ProjectionSpec::notifications(),
         }
     }
 
@@ -173,6 +183,7 @@ pub(crate) fn query_api_config(settings: &Settings) -> anyhow::Result<QueryApiCo
         catalog_topics: ProjectionSpec::catalog().topics(prefix),
         search_topics: ProjectionSpec::search().topics(prefix),
         billing_topics: ProjectionSpec::billing().topics(prefix),
+        notifications_topics: ProjectionSpec::notifications().topics(prefix),
         consistency_wait: settings.query_api.consistency_wait,
         verifier: settings.verifier(),
         media: Some(settings.media_store()?),
@@ -340,6 +351,8 @@ pub(crate) enum Consumer {
     EncodingReaction,
     /// The billing projection: plan, subscription and account events it cannot apply.
     Billing,
+    /// The delivery log's projection: notification events it cannot apply.
+    Notifications,
     /// The videos' state feed (`feed-video-state`): video events it cannot apply.
     FeedVideoState,
     /// The published videos' state feed (`feed-published-video-state`).
@@ -360,6 +373,7 @@ impl Consumer {
             Consumer::Encoder => codeflix_encoder::worker::NAME.to_owned(),
             Consumer::EncodingReaction => codeflix_encoder::reaction::NAME.to_owned(),
             Consumer::Billing => Projection::Billing.spec().name,
+            Consumer::Notifications => Projection::Notifications.spec().name,
             Consumer::FeedVideoState => FeedSpec::VIDEOS.projection().name,
             Consumer::FeedPublishedVideoState => FeedSpec::PUBLISHED_VIDEOS.projection().name,
             Consumer::FeedSubscriptionState => FeedSpec::SUBSCRIPTIONS.projection().name,

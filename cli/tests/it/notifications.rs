@@ -134,6 +134,34 @@ fn an_encoded_upload_mails_its_uploader_once_even_when_every_fact_is_read_again(
     let linked = http.get(&link).bearer_auth(&token).send().unwrap();
     assert_eq!(linked.status(), StatusCode::OK);
 
+    // The delivery log shows it, to its recipient and to admins.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let log = loop {
+        let log: serde_json::Value = http
+            .get(format!("{}/me/notifications", site.query()))
+            .bearer_auth(&token)
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        if log["items"][0]["status"] == "SENT" || Instant::now() > deadline {
+            break log;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let logged = &log["items"][0];
+    assert_eq!(logged["status"], "SENT", "{log}");
+    assert_eq!(logged["kind"], "video-ready");
+    assert_eq!(logged["recipient"], "ana@example.com");
+    assert_eq!(logged["account"], "admin-ana");
+    assert_eq!(
+        format!(
+            "<{}@notifications.codeflix>",
+            logged["id"].as_str().unwrap()
+        ),
+        message_id
+    );
+
     // Every fact read again from the beginning (the notifier's group reset, as an operator would
     // with Kafka's tools): nothing new is sent.
     let Some(kafka_python) = python() else { return };
@@ -147,6 +175,19 @@ fn an_encoded_upload_mails_its_uploader_once_even_when_every_fact_is_read_again(
     }
     // Its positions are committed within a second.
     std::thread::sleep(Duration::from_secs(2));
+    let log_size = |http: &Client| {
+        let admin = site.run(&["token", "--role", "accounts-admin"]);
+        let admin = String::from_utf8(admin.stdout).unwrap().trim().to_owned();
+        let all: serde_json::Value = http
+            .get(format!("{}/admin/notifications", site.query()))
+            .bearer_auth(&admin)
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        all["items"].as_array().map_or(0, Vec::len)
+    };
+    assert_eq!(log_size(&http), 1);
     interrupt(running);
     let broker = site.start_broker();
     let reset = admin(&kafka_python, &site, &["reset", "codeflix-notifier", "0"]);
@@ -170,5 +211,6 @@ fn an_encoded_upload_mails_its_uploader_once_even_when_every_fact_is_read_again(
     }
     std::thread::sleep(Duration::from_secs(1));
     assert_eq!(sink.messages().len(), 1, "{:?}", sink.messages());
+    assert_eq!(log_size(&http), 1, "one notification in the log, as before");
     interrupt(running);
 }

@@ -13,6 +13,7 @@ async fn reads_the_contract(mirror: &Mirror) {
     assert_eq!(
         mirror.contact("ana").await.unwrap(),
         Some(Contact {
+            subject: "ana".to_owned(),
             email: "ana@example.com".to_owned(),
             name: "Ana Souza".to_owned()
         })

@@ -26,11 +26,13 @@ use crate::params::Params;
 mod admin;
 mod billing;
 mod catalog;
+mod notifications;
 mod videos;
 
 pub(crate) use admin::*;
 pub(crate) use billing::*;
 pub(crate) use catalog::*;
+pub(crate) use notifications::*;
 pub(crate) use videos::*;
 
 const RATINGS: [&str; 7] = ["ER", "L", "10", "12", "14", "16", "18"];

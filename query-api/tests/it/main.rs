@@ -4,4 +4,5 @@
 #![allow(clippy::unwrap_used)]
 
 mod billing;
+mod notifications;
 mod viewers;

@@ -120,6 +120,7 @@ impl SortKey {
     pub fn of(kind: DocKind) -> &'static [SortKey] {
         match kind {
             DocKind::Subscription => &[SortKey::Name, SortKey::CreatedAt, SortKey::Due],
+            DocKind::Notification => &[SortKey::Name, SortKey::CreatedAt],
             _ => &[SortKey::Name, SortKey::LaunchYear, SortKey::CreatedAt],
         }
     }
@@ -177,7 +178,7 @@ impl Cursor {
 /// its id) or a value (`status` → `ACTIVE`).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Link {
-    /// `category`, `genre`, `cast_member`, `plan`, `account` or `status`.
+    /// `category`, `genre`, `cast_member`, `plan`, `account`, `status`, `channel` or `kind`.
     pub field: &'static str,
     pub value: String,
 }
@@ -292,13 +293,30 @@ pub fn links(doc: &Doc) -> Vec<Link> {
             ),
             Link::new("status", &s.status),
         ],
+        Doc::Notification(n) => {
+            let mut links = vec![
+                Link::new("status", &n.status),
+                Link::new("channel", &n.channel),
+                Link::new("kind", &n.kind),
+            ];
+            if let Some(account) = &n.account {
+                links.push(Link::to(
+                    DocKind::Account,
+                    crate::views::account_doc_id(account),
+                ));
+            }
+            links
+        }
         _ => Vec::new(),
     }
 }
 
 /// Whether lists of `kind` are kept per link too (the others filter links per row).
 pub fn listed_by_link(kind: DocKind) -> bool {
-    matches!(kind, DocKind::Video | DocKind::Subscription)
+    matches!(
+        kind,
+        DocKind::Video | DocKind::Subscription | DocKind::Notification
+    )
 }
 
 /// The link a list of `query` is narrowed to in stores that keep a list per link: a video
