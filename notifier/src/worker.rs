@@ -11,8 +11,9 @@
 //! Positions are committed once a second, after the facts before them are handled.
 //!
 //! Facts older than `max_fact_age` when first read (a notifier deployed on an existing log) are
-//! remembered but not announced. A recipient whose contact is not in the mirror is waited for
-//! (retried) until the fact is [`CONTACT_GRACE`] old, then skipped and counted.
+//! remembered but not announced. A customer whose contact is not in the mirror is waited for
+//! (retried) until the fact is [`CONTACT_GRACE`] old, then skipped and counted (an admin without
+//! one is skipped at once).
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -42,9 +43,9 @@ pub const NAME: &str = "notifier";
 /// Attempts at a fact whose failure is transient before it is dead-lettered.
 pub const ATTEMPTS: u32 = 12;
 
-/// How long a fact waits for its recipient's contact to reach the mirror: an account registered
-/// by the same request as the fact (a first subscription) arrives through its state feed and
-/// Kafka Connect a little after the fact itself.
+/// How long a subscription fact waits for its customer's contact to reach the mirror: an account
+/// registered by the same request as the fact (a first subscription) arrives through its state
+/// feed and Kafka Connect a little after the fact itself.
 pub const CONTACT_GRACE: Duration = Duration::from_secs(30);
 
 /// What the notifier is given.
@@ -206,7 +207,9 @@ impl Notifier {
         let kind = rule.kind.as_str();
         let meta = &envelope.metadata;
         let Some(contact) = self.recipient(rule.audience, envelope).await? else {
-            if age_of(envelope) < CONTACT_GRACE {
+            // Only a customer's account can be registered by the request that made the fact;
+            // an admin without a contact does not hold later facts back.
+            if rule.audience == Audience::Subscriber && age_of(envelope) < CONTACT_GRACE {
                 return Err(Failure::Transient(
                     "the recipient's contact is not in the mirror yet".to_owned(),
                 ));
