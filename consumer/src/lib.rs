@@ -6,6 +6,8 @@
 //!   work ([`tracker`] when work finishes out of order);
 //! - [`dlq`]: decoding through the schema registry, dead-letter topics and redrive;
 //! - [`ends`]: where topics end, for catch-ups and lag;
+//! - [`react`]: the loop of a consumer that reacts to one record at a time, with retries and
+//!   dead letters;
 //! - [`backpressure`]: pausing a consumer while too much taken work is unfinished;
 //! - [`supervise`]: restarting a failed loop with backoff, and what the probes report.
 //!
@@ -16,6 +18,7 @@ pub mod commits;
 pub mod dlq;
 pub mod ends;
 pub mod membership;
+pub mod react;
 pub mod supervise;
 pub mod tracker;
 

@@ -14,9 +14,8 @@
 //! `codeflix dlq redrive --projection encoding-reaction` sends them back.
 
 use std::sync::Arc;
-use std::time::Duration;
 
-use codeflix_consumer::commits::{COMMIT_EVERY, GroupCommits};
+use codeflix_consumer::react::{Failure, Reactor};
 use codeflix_consumer::{Membership, dlq};
 use codeflix_domain::catalog::video::{
     CompleteMediaProcessing, FailMediaProcessing, StartMediaProcessing, StorageLocation, Video,
@@ -28,7 +27,6 @@ use codeflix_eventlog::reader::RawRecord;
 use codeflix_eventlog::topics::event_topic;
 use codeflix_eventlog::{EventLog, ExecuteError};
 use rdkafka::consumer::StreamConsumer;
-use rdkafka::message::Message;
 use uuid::Uuid;
 
 use crate::metrics::EncoderMetrics;
@@ -44,14 +42,6 @@ pub const ATTEMPTS: u32 = 12;
 /// Namespace of the command ids derived from event ids.
 const COMMANDS: Uuid = Uuid::from_u128(0x61f0_2c8e_7d4b_4a91_b3e6_0f5d_2a7c_84e1);
 
-/// Why an event did not apply.
-enum Failure {
-    /// The event's own fault: trying again cannot help.
-    Event(String),
-    /// The event log or the store failed; trying again may.
-    Infrastructure(String),
-}
-
 /// Runs the reaction until `shutdown` resolves.
 pub async fn run(
     log: Arc<EventLog>,
@@ -66,95 +56,33 @@ pub async fn run(
         codeflix_consumer::consumer(&config, &format!("codeflix-{NAME}"), &topics, membership)?;
     let decoder = dlq::Decoder::new(&config.schema_registry_url)?;
     let dead_letters = dlq::Sender::new(&config, NAME)?;
-    let mut commits = GroupCommits::default();
-    let mut committing = tokio::time::interval(COMMIT_EVERY);
-    tokio::pin!(shutdown);
-    loop {
-        let message = tokio::select! {
-            () = &mut shutdown => {
-                commits.commit(&consumer);
-                return Ok(());
-            }
-            _ = committing.tick() => {
-                commits.commit(&consumer);
-                continue;
-            }
-            message = consumer.recv() => match message {
-                Ok(message) => message,
-                // A consumer error (a broker restarting) passes: the client reconnects.
-                Err(error) => {
-                    tracing::warn!(%error, "reading encoding events; going on");
-                    tokio::time::sleep(Duration::from_millis(500)).await;
-                    continue;
-                }
-            },
-        };
-        let raw = RawRecord::from_message(&message);
-        let mut pause = Duration::from_millis(200);
-        let mut attempt = 1;
-        let letter = loop {
-            match react(&log, &decoder, &raw, &metrics).await {
-                Ok(()) => break None,
-                Err(Failure::Event(reason)) => break Some(reason),
-                Err(Failure::Infrastructure(reason)) if attempt >= ATTEMPTS => {
-                    break Some(format!("attempt {attempt} failed, giving up: {reason}"));
-                }
-                Err(Failure::Infrastructure(reason)) => {
-                    tracing::warn!(%reason, attempt, offset = raw.offset, "reacting to an encoding event; retrying");
-                    if !back_off(&mut pause, &mut shutdown).await {
-                        commits.commit(&consumer);
-                        return Ok(());
-                    }
-                    attempt += 1;
-                }
-            }
-        };
-        if let Some(reason) = letter {
-            // Confirmed before the position moves past the event: nothing is dropped.
-            let mut pause = Duration::from_millis(500);
-            while let Err(error) = dead_letters
-                .send(
-                    NAME,
-                    vec![dlq::DeadLetter::new(raw.clone(), reason.clone())],
-                )
-                .await
-            {
-                tracing::warn!(error = %Report(&error), "sending a dead letter; retrying");
-                if !back_off(&mut pause, &mut shutdown).await {
-                    commits.commit(&consumer);
-                    return Ok(());
-                }
-            }
-            metrics.reaction("dead_lettered");
-        }
-        commits.note(message.topic(), message.partition(), message.offset() + 1);
+    Reactor {
+        name: NAME,
+        what: "encoding events",
+        attempts: ATTEMPTS,
     }
-}
-
-/// Waits `pause` (then doubles it, up to 30 s) unless `shutdown` comes first; `false` then.
-async fn back_off<F: Future<Output = ()>>(
-    pause: &mut Duration,
-    shutdown: &mut std::pin::Pin<&mut F>,
-) -> bool {
-    tokio::select! {
-        () = shutdown.as_mut() => return false,
-        () = tokio::time::sleep(*pause) => {}
-    }
-    *pause = (*pause * 2).min(Duration::from_secs(30));
-    true
+    .run(
+        &consumer,
+        &dead_letters,
+        |raw| react(&log, &decoder, raw, &metrics),
+        |_, _| metrics.reaction("dead_lettered"),
+        shutdown,
+    )
+    .await;
+    Ok(())
 }
 
 /// Applies one encoding event to its video.
 async fn react(
     log: &EventLog,
     decoder: &dlq::Decoder,
-    raw: &RawRecord,
+    raw: RawRecord,
     metrics: &EncoderMetrics,
 ) -> Result<(), Failure> {
     let envelope = decoder
-        .decode_patiently(raw, NAME)
+        .decode_patiently(&raw, NAME)
         .await
-        .map_err(Failure::Event)?;
+        .map_err(Failure::Record)?;
     let AnyEvent::EncodingJob(event) = envelope.event else {
         return Ok(());
     };
@@ -162,15 +90,15 @@ async fn react(
         .metadata
         .aggregate_id
         .parse()
-        .map_err(|e| Failure::Event(format!("job id: {e}")))?;
+        .map_err(|e| Failure::Record(format!("job id: {e}")))?;
     let job = log
         .load::<EncodingJob>(&id)
         .await
-        .map_err(|e| Failure::Infrastructure(Report(&e).to_string()))?;
+        .map_err(|e| Failure::Transient(Report(&e).to_string()))?;
     let Some((video, media_id, slot)) = job.state().video() else {
         // The relay publishes only what the store holds, so an event in the topic whose job
         // the store does not know came from elsewhere (another store, a copy): it never clears.
-        return Err(Failure::Event(format!(
+        return Err(Failure::Record(format!(
             "job {id} has no history in the command store"
         )));
     };
@@ -180,14 +108,14 @@ async fn react(
             slot,
             media_id,
             encoded_location: StorageLocation::parse(&finished.hls_manifest_location)
-                .map_err(|e| Failure::Event(format!("hls_manifest_location: {e}")))?,
+                .map_err(|e| Failure::Record(format!("hls_manifest_location: {e}")))?,
         }
         .into(),
         EncodingJobEvent::EncodingFailed(failed) => FailMediaProcessing {
             slot,
             media_id,
             reason: Reason::parse(&failed.reason)
-                .map_err(|e| Failure::Event(format!("reason: {e}")))?,
+                .map_err(|e| Failure::Record(format!("reason: {e}")))?,
         }
         .into(),
         EncodingJobEvent::EncodingRequested(_) | EncodingJobEvent::EncodingProgressed(_) => {
@@ -209,7 +137,7 @@ async fn react(
             tracing::info!(%video, %media_id, %error, "encoding report no longer applies");
             metrics.reaction("stale");
         }
-        Err(error) => return Err(Failure::Infrastructure(Report(&error).to_string())),
+        Err(error) => return Err(Failure::Transient(Report(&error).to_string())),
     }
     Ok(())
 }

@@ -19,17 +19,16 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use codeflix_consumer::commits::{COMMIT_EVERY, GroupCommits};
+use codeflix_consumer::react::{Failure, Reactor};
 use codeflix_consumer::{ConsumerError, Membership, dlq};
 use codeflix_domain::catalog::video::VideoEvent;
 use codeflix_domain::notifications::{Channel, TemplateName};
 use codeflix_domain::subscriptions::subscription::SubscriptionEvent;
-use codeflix_domain::{AnyEvent, Envelope, Report};
+use codeflix_domain::{AnyEvent, Envelope};
 use codeflix_eventlog::EventLog;
 use codeflix_eventlog::reader::RawRecord;
 use codeflix_eventlog::topics::event_topic;
 use rdkafka::consumer::StreamConsumer;
-use rdkafka::message::Message;
 
 use crate::deliver::{Deliverer, Outcome, Request, notification_id};
 use crate::facts::{self, Context};
@@ -64,14 +63,6 @@ pub struct Notifier {
     pub metrics: NotifierMetrics,
 }
 
-/// Why a fact did not apply.
-enum Failure {
-    /// The record's own fault: trying again cannot help.
-    Record(String),
-    /// Trying again may.
-    Transient(String),
-}
-
 #[derive(Debug, thiserror::Error)]
 pub enum NotifierError {
     #[error(transparent)]
@@ -99,74 +90,27 @@ impl Notifier {
             codeflix_consumer::consumer(&config, &format!("codeflix-{NAME}"), &topics, membership)?;
         let decoder = dlq::Decoder::new(&config.schema_registry_url)?;
         let dead_letters = dlq::Sender::new(&config, NAME)?;
-        let mut commits = GroupCommits::default();
-        let mut committing = tokio::time::interval(COMMIT_EVERY);
         tracing::info!(?topics, "notifier reading");
-        tokio::pin!(shutdown);
-        loop {
-            let message = tokio::select! {
-                () = &mut shutdown => {
-                    commits.commit(&consumer);
-                    return Ok(());
-                }
-                _ = committing.tick() => {
-                    commits.commit(&consumer);
-                    continue;
-                }
-                message = consumer.recv() => match message {
-                    Ok(message) => message,
-                    Err(error) => {
-                        tracing::warn!(%error, "reading facts; going on");
-                        tokio::time::sleep(Duration::from_millis(500)).await;
-                        continue;
-                    }
-                },
-            };
-            let raw = RawRecord::from_message(&message);
-            let mut pause = Duration::from_millis(200);
-            let mut attempt = 1;
-            let letter = loop {
-                match self.handle(&decoder, &raw).await {
-                    Ok(()) => break None,
-                    Err(Failure::Record(reason)) => break Some(reason),
-                    Err(Failure::Transient(reason)) if attempt >= ATTEMPTS => {
-                        break Some(format!("attempt {attempt} failed, giving up: {reason}"));
-                    }
-                    Err(Failure::Transient(reason)) => {
-                        tracing::warn!(%reason, attempt, offset = raw.offset, "notifying; retrying");
-                        if !back_off(&mut pause, &mut shutdown).await {
-                            commits.commit(&consumer);
-                            return Ok(());
-                        }
-                        attempt += 1;
-                    }
-                }
-            };
-            if let Some(reason) = letter {
-                let mut pause = Duration::from_millis(500);
-                while let Err(error) = dead_letters
-                    .send(
-                        NAME,
-                        vec![dlq::DeadLetter::new(raw.clone(), reason.clone())],
-                    )
-                    .await
-                {
-                    tracing::warn!(error = %Report(&error), "sending a dead letter; retrying");
-                    if !back_off(&mut pause, &mut shutdown).await {
-                        commits.commit(&consumer);
-                        return Ok(());
-                    }
-                }
-                tracing::warn!(%reason, offset = raw.offset, "fact dead-lettered");
-            }
-            commits.note(message.topic(), message.partition(), message.offset() + 1);
+        Reactor {
+            name: NAME,
+            what: "facts",
+            attempts: ATTEMPTS,
         }
+        .run(
+            &consumer,
+            &dead_letters,
+            |raw| self.handle(&decoder, raw),
+            |_, _| {},
+            shutdown,
+        )
+        .await;
+        Ok(())
     }
 
     /// Remembers what `raw` teaches and sends what it triggers.
-    async fn handle(&self, decoder: &dlq::Decoder, raw: &RawRecord) -> Result<(), Failure> {
+    async fn handle(&self, decoder: &dlq::Decoder, raw: RawRecord) -> Result<(), Failure> {
         let envelope = decoder
-            .decode_patiently(raw, NAME)
+            .decode_patiently(&raw, NAME)
             .await
             .map_err(Failure::Record)?;
         let meta = &envelope.metadata;
@@ -327,17 +271,4 @@ fn channel_name(channel: Channel) -> &'static str {
         Channel::Email => "email",
         Channel::Sms => "sms",
     }
-}
-
-/// Waits `pause` (then doubles it, up to 30 s) unless `shutdown` comes first; `false` then.
-async fn back_off<F: Future<Output = ()>>(
-    pause: &mut Duration,
-    shutdown: &mut std::pin::Pin<&mut F>,
-) -> bool {
-    tokio::select! {
-        () = shutdown.as_mut() => return false,
-        () = tokio::time::sleep(*pause) => {}
-    }
-    *pause = (*pause * 2).min(Duration::from_secs(30));
-    true
 }
