@@ -72,6 +72,14 @@ pub(crate) struct NotifierSettings {
     /// deployed on an existing log), e.g. `24h`.
     #[serde(with = "humantime_serde")]
     pub(crate) max_fact_age: Duration,
+    /// Signs the unsubscribe links in emails; the command API, which honours them, must have
+    /// the same (at least 16 characters). Unset, one is generated in
+    /// `<data_dir>/notifications/unsubscribe.secret` (fine when both roles share the data
+    /// directory, as under `codeflix up`).
+    pub(crate) unsubscribe_secret: Option<String>,
+    /// The base of unsubscribe links (RFC 8058 one-click too); unset, the command API's
+    /// `/unsubscribe`.
+    pub(crate) unsubscribe_url: Option<String>,
 }
 
 impl Default for NotifierSettings {
@@ -88,6 +96,8 @@ impl Default for NotifierSettings {
             console_url: None,
             account_url: None,
             max_fact_age: Duration::from_secs(24 * 3600),
+            unsubscribe_secret: None,
+            unsubscribe_url: None,
         }
     }
 }
@@ -622,6 +632,33 @@ impl Settings {
             .to_owned()
     }
 
+    /// What signs (notifier) and checks (command API) unsubscribe links: the configured secret,
+    /// or one generated once in the data directory.
+    pub(crate) fn unsubscribe_key(
+        &self,
+    ) -> anyhow::Result<codeflix_domain::accounts::UnsubscribeKey> {
+        let secret = match &self.notifier.unsubscribe_secret {
+            Some(secret) => secret.clone(),
+            None => {
+                let file = self.data_dir.join("notifications/unsubscribe.secret");
+                read_or_generate_secret(&file).map_err(|e| {
+                    anyhow::anyhow!("notifier.unsubscribe_secret: {}: {e}", file.display())
+                })?
+            }
+        };
+        codeflix_domain::accounts::UnsubscribeKey::new(secret.trim().as_bytes()).ok_or_else(|| {
+            anyhow::anyhow!("notifier.unsubscribe_secret must be at least 16 characters")
+        })
+    }
+
+    /// Where the unsubscribe links in emails point.
+    pub(crate) fn unsubscribe_url(&self) -> String {
+        self.notifier
+            .unsubscribe_url
+            .clone()
+            .unwrap_or_else(|| format!("{}/unsubscribe", self.command_api_url()))
+    }
+
     /// Where the embedded read models live.
     pub(crate) fn views_dir(&self) -> PathBuf {
         self.views
@@ -768,4 +805,46 @@ fn percent_encoded(text: &str) -> String {
             other => format!("%{other:02X}"),
         })
         .collect()
+}
+
+/// The secret in `file`, generating a random one first when there is none. Written to a
+/// temporary file and renamed, so that two roles starting at once agree on one.
+fn read_or_generate_secret(file: &Path) -> std::io::Result<String> {
+    match std::fs::read_to_string(file) {
+        Ok(secret) if !secret.trim().is_empty() => return Ok(secret.trim().to_owned()),
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
+    }
+    if let Some(dir) = file.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    // Two v4 UUIDs: 244 random bits from the operating system.
+    let secret = format!(
+        "{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    );
+    let temporary = file.with_extension(format!("tmp{}", std::process::id()));
+    {
+        use std::io::Write;
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut out = options.open(&temporary)?;
+        out.write_all(secret.as_bytes())?;
+        out.sync_all()?;
+    }
+    // The first to link wins; a later one reads what it wrote.
+    match std::fs::hard_link(&temporary, file) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => {
+            let _ = std::fs::remove_file(&temporary);
+            return Err(e);
+        }
+    }
+    let _ = std::fs::remove_file(&temporary);
+    Ok(std::fs::read_to_string(file)?.trim().to_owned())
 }

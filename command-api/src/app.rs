@@ -30,6 +30,9 @@ pub struct CommandApiConfig {
     pub sweep_every: Duration,
     /// Where customers are charged.
     pub payments: Arc<dyn PaymentProvider>,
+    /// Checks the unsubscribe links the notifier writes (the same secret); unset, following
+    /// one answers 503.
+    pub unsubscribe_key: Option<codeflix_domain::accounts::UnsubscribeKey>,
 }
 
 /// Whose tokens are accepted.
@@ -192,6 +195,7 @@ impl Application {
             config.media,
             config.payments,
             role_admin,
+            config.unsubscribe_key,
         );
         let router = crate::router(state, dev_issuer.clone());
         tracing::info!(listen = %address, %issuer, "command API ready");

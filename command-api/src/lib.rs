@@ -51,6 +51,8 @@ struct Inner {
     http: reqwest::Client,
     payments: Arc<dyn PaymentProvider>,
     role_admin: Option<Arc<dyn RoleAdmin>>,
+    /// Checks unsubscribe links, when configured.
+    unsubscribe_key: Option<codeflix_domain::accounts::UnsubscribeKey>,
     /// A Kafka client kept for readiness probes (created once; it connects on demand).
     kafka_probe: Result<Arc<BaseConsumer>, String>,
     readiness: codeflix_http::ProbeCache,
@@ -72,6 +74,7 @@ impl AppState {
         media: media::MediaStore,
         payments: Arc<dyn PaymentProvider>,
         role_admin: Option<Arc<dyn RoleAdmin>>,
+        unsubscribe_key: Option<codeflix_domain::accounts::UnsubscribeKey>,
     ) -> Self {
         let kafka_probe = log
             .config()
@@ -88,6 +91,7 @@ impl AppState {
             media,
             payments,
             role_admin,
+            unsubscribe_key,
             upload_locks: routes::media::tus::UploadLocks::default(),
             metrics,
             http: reqwest::Client::builder()
@@ -123,6 +127,11 @@ impl AppState {
         self.0.role_admin.as_deref()
     }
 
+    /// What checks unsubscribe links, when configured.
+    pub fn unsubscribe_key(&self) -> Option<&codeflix_domain::accounts::UnsubscribeKey> {
+        self.0.unsubscribe_key.as_ref()
+    }
+
     fn upload_locks(&self) -> &routes::media::tus::UploadLocks {
         &self.0.upload_locks
     }
@@ -131,7 +140,10 @@ impl AppState {
 /// The whole HTTP surface: resources, operations endpoints, the OpenAPI document and its UI, and
 /// the development issuer's endpoints when one is given.
 pub fn router(state: AppState, dev_issuer: Option<Arc<DevIssuer>>) -> Router {
-    use routes::{accounts, cast_members, categories, genres, media, plans, subscriptions, videos};
+    use routes::{
+        accounts, cast_members, categories, genres, media, plans, subscriptions, unsubscribe,
+        videos,
+    };
     let api = Router::new()
         .route("/categories", post(categories::create))
         .route(
@@ -185,6 +197,11 @@ pub fn router(state: AppState, dev_issuer: Option<Arc<DevIssuer>>) -> Router {
         .route("/plans/{id}/activate", post(plans::activate))
         .route("/plans/{id}/deactivate", post(plans::deactivate))
         .route("/me", put(accounts::put_me))
+        .route("/me/notification-preferences", put(accounts::put_opt_outs))
+        .route(
+            "/unsubscribe",
+            get(unsubscribe::show).post(unsubscribe::confirm),
+        )
         .route("/accounts/{subject}/roles", put(accounts::put_roles))
         .route("/subscriptions", post(subscriptions::create))
         .route("/subscriptions/{id}/cancel", post(subscriptions::cancel))

@@ -10,7 +10,7 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use crate::routes::{
-    accounts, cast_members, categories, genres, media, plans, subscriptions, videos,
+    accounts, cast_members, categories, genres, media, plans, subscriptions, unsubscribe, videos,
 };
 
 #[derive(OpenApi)]
@@ -35,7 +35,8 @@ use crate::routes::{
         plans::create, plans::update, plans::activate, plans::deactivate,
         subscriptions::create, subscriptions::cancel, subscriptions::uncancel,
         subscriptions::change_payment_method, subscriptions::pay,
-        accounts::put_me, accounts::put_roles,
+        accounts::put_me, accounts::put_roles, accounts::put_opt_outs,
+        unsubscribe::show, unsubscribe::confirm,
     ),
     components(schemas(crate::problem::ProblemDetails, crate::problem::FieldError,
         crate::write::Written, crate::write::Pending, media::SlotName)),
@@ -160,6 +161,13 @@ impl Modify for Conventions {
                     let id = operation_id(method, path);
                     operation.operation_id = Some(id.clone());
                     add_responses(operation);
+                    if path == "/unsubscribe" {
+                        // The signed token is the proof: no sign-in, no JSON body.
+                        operation.security = Some(Vec::new());
+                        for status in ["202", "401", "403", "409", "413", "415", "422"] {
+                            operation.responses.responses.remove(status);
+                        }
+                    }
                     ids.push((path.clone(), id));
                 }
             }

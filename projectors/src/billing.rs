@@ -235,6 +235,9 @@ pub(crate) fn account_created(
         email: e.email.clone(),
         display_name: e.display_name.clone(),
         roles: e.roles.clone(),
+        phone: e.phone.clone(),
+        locale: e.locale.clone(),
+        opted_out: Vec::new(),
         version: 0,
         created_at: at.to_owned(),
         updated_at: at.to_owned(),
@@ -247,8 +250,11 @@ pub(crate) fn account(mut doc: AccountView, event: &AccountEvent) -> AccountView
         AccountEvent::AccountProfileUpdated(e) => {
             doc.email.clone_from(&e.email);
             doc.display_name.clone_from(&e.display_name);
+            doc.phone.clone_from(&e.phone);
+            doc.locale.clone_from(&e.locale);
         }
         AccountEvent::AccountRolesChanged(e) => doc.roles.clone_from(&e.roles),
+        AccountEvent::AccountOptOutsChanged(e) => doc.opted_out.clone_from(&e.opted_out),
     }
     doc
 }

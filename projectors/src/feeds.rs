@@ -199,6 +199,10 @@ fn account(a: &AccountView) -> Value {
             "roles",
             Value::Array(a.roles.iter().map(|r| text(r)).collect()),
         ),
+        ("phone", optional(a.phone.as_ref())),
+        ("locale", optional(a.locale.as_ref())),
+        // A list the JDBC sink can store in one column.
+        ("opted_out", text(&a.opted_out.join(","))),
         ("version", long(a.version)),
         ("updated_at", text(&a.updated_at)),
     ])

@@ -311,6 +311,15 @@ pub struct AccountView {
     pub display_name: String,
     /// Roles, sorted.
     pub roles: Vec<String>,
+    /// E.164, for SMS.
+    #[serde(default)]
+    pub phone: Option<String>,
+    /// The language of messages (BCP 47); none: the default.
+    #[serde(default)]
+    pub locale: Option<String>,
+    /// The message categories opted out of (`account`, `marketing`), sorted.
+    #[serde(default)]
+    pub opted_out: Vec<String>,
     pub version: u64,
     pub created_at: String,
     pub updated_at: String,

@@ -262,12 +262,17 @@ record!(AccountRegistered {
     email,
     display_name,
     roles,
+    phone,
+    locale,
 });
 record!(AccountProfileUpdated {
     email,
     display_name,
+    phone,
+    locale,
 });
 record!(AccountRolesChanged { roles });
+record!(AccountOptOutsChanged { opted_out });
 // --- notifications.notification
 record!(NotificationRequested {
     template,
@@ -414,6 +419,8 @@ events! {
         SubscriptionPaymentRetryFailed, SubscriptionCanceled, SubscriptionUncanceled,
         SubscriptionTrialEnding, SubscriptionExpired, SubscriptionPaymentMethodChanged,
     },
-    Account(AccountEvent) { AccountRegistered, AccountProfileUpdated, AccountRolesChanged },
+    Account(AccountEvent) {
+        AccountRegistered, AccountProfileUpdated, AccountRolesChanged, AccountOptOutsChanged
+    },
     Notification(NotificationEvent) { NotificationRequested, NotificationAttemptStarted, NotificationSent, NotificationFailed },
 }

@@ -80,6 +80,9 @@ impl CommandApi {
             upload_expiry: Duration::from_secs(24 * 3600),
             sweep_every: Duration::from_secs(600),
             payments: Arc::new(payments.clone()),
+            unsubscribe_key: codeflix_domain::accounts::UnsubscribeKey::new(
+                crate::UNSUBSCRIBE_SECRET.as_bytes(),
+            ),
         })
         .await
         .unwrap();

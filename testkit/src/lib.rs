@@ -78,3 +78,6 @@ pub fn token(issuer: &DevIssuer, subject: &str, roles: &[&str]) -> String {
         )
         .unwrap()
 }
+
+/// The unsubscribe links' secret of the command APIs and notifiers the tests start.
+pub const UNSUBSCRIBE_SECRET: &str = "codeflix-tests-unsubscribe-secret";

@@ -39,5 +39,6 @@ async fn config(settings: &Settings) -> anyhow::Result<CommandApiConfig> {
         upload_expiry: settings.media.upload_expiry,
         sweep_every: Duration::from_secs(600),
         payments: settings.payments().await?,
+        unsubscribe_key: Some(settings.unsubscribe_key()?),
     })
 }

@@ -10,8 +10,8 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use codeflix_auth::RoleAdminError;
 use codeflix_domain::accounts::{
-    Account, AccountError, AccountId, ChangeRoles, DisplayName, Email, RegisterAccount, Role,
-    UpdateProfile,
+    Account, AccountError, AccountId, ChangeRoles, DisplayName, Email, Locale, OptOutCategory,
+    Phone, RegisterAccount, Role, SetOptOuts, UpdateProfile,
 };
 use codeflix_domain::{ExpectedVersion, Version};
 use serde::Deserialize;
@@ -44,6 +44,45 @@ pub(crate) struct ProfileRequest {
         example = "ana@example.com"
     )]
     email: Option<String>,
+    /// Where SMS go, in E.164 form; absent clears it.
+    #[schema(
+        max_length = 16,
+        nullable,
+        pattern = r"^\s*\+[1-9][0-9]{6,14}\s*$",
+        example = "+5511912345678"
+    )]
+    phone: Option<String>,
+    /// The language of messages, a BCP 47 tag (`en`, `pt-BR`); absent means the default
+    /// (English). Messages without a translation in it are sent in English.
+    #[schema(
+        max_length = 35,
+        nullable,
+        pattern = r"^\s*[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*\s*$",
+        example = "pt-BR"
+    )]
+    locale: Option<String>,
+}
+
+/// A kind of message a customer may opt out of.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub(crate) enum OptOutName {
+    /// About the customer's own account or work (e.g. "your video is ready").
+    Account,
+    /// News and offers.
+    Marketing,
+}
+
+/// Which messages the caller does not want.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub(crate) struct OptOutsRequest {
+    /// Exactly the categories opted out of from now on; empty opts in to everything. Critical
+    /// messages (billing, security) are sent whatever this says.
+    #[schema(max_items = 2)]
+    opted_out: Vec<OptOutName>,
 }
 
 impl DomainProblem for AccountError {
@@ -108,6 +147,8 @@ pub(crate) async fn ensure_account(state: &AppState, caller: &Caller) -> Result<
         email,
         display_name,
         roles: roles(caller),
+        phone: None,
+        locale: None,
     }
     .into();
     // Named by the subject and the version it applies to: two requests racing register once.
@@ -150,6 +191,8 @@ pub(crate) async fn put_me(
     let mut fields = Fields::new(body);
     let display_name = fields.text("display_name", DisplayName::MAX_CHARS, DisplayName::parse);
     let email = fields.optional_text("email", 254, Email::parse);
+    let phone = fields.optional_text("phone", 16, Phone::parse);
+    let locale = fields.optional_text("locale", 35, Locale::parse);
     let token_email = caller
         .principal
         .email
@@ -157,7 +200,9 @@ pub(crate) async fn put_me(
         .and_then(|e| Email::parse(e).ok());
     let id = account_id(&caller)?;
     fields.finish()?;
-    let (Some(display_name), Some(email)) = (display_name, email) else {
+    let (Some(display_name), Some(email), Some(phone), Some(locale)) =
+        (display_name, email, phone, locale)
+    else {
         return Err(Problem::bad_request("invalid body"));
     };
     // Well-formed, but this caller's token leaves nothing to fall back on.
@@ -190,6 +235,8 @@ pub(crate) async fn put_me(
                 email,
                 display_name,
                 roles: roles(&caller),
+                phone,
+                locale,
             }
             .into(),
             ExpectedVersion::Exactly(Version::INITIAL),
@@ -199,6 +246,8 @@ pub(crate) async fn put_me(
             UpdateProfile {
                 email,
                 display_name,
+                phone,
+                locale,
             }
             .into(),
             ExpectedVersion::Exactly(account.version()),
@@ -212,6 +261,76 @@ pub(crate) async fn put_me(
         Uuid::nil(),
         accepted,
         location,
+        Profile {
+            subject: id.to_string(),
+        },
+    ))
+}
+
+/// Choose which messages to receive
+///
+/// Opts the caller's account out of exactly the categories named (registering the account from
+/// the token first, as `PUT /me` does). Unsubscribe links in emails add to this set without
+/// signing in.
+#[utoipa::path(put, path = "/me/notification-preferences", tag = "accounts",
+    request_body = OptOutsRequest,
+    responses((status = 200, description = "Changed (or already so)", body = crate::write::Written)))]
+pub(crate) async fn put_opt_outs(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: JsonObject,
+) -> Result<Response, Problem> {
+    let write =
+        Write::from_headers(&caller, &headers, "PUT /me/notification-preferences")?.for_body(&body);
+    let mut fields = Fields::new(body);
+    let names = fields.strings("opted_out", OptOutCategory::ALL.len());
+    let mut opted_out = BTreeSet::new();
+    for (i, name) in names.iter().flatten().enumerate() {
+        match OptOutCategory::parse(name) {
+            Ok(category) => {
+                opted_out.insert(category);
+            }
+            Err(_) => fields.reject(
+                format!("opted_out[{i}]"),
+                "must be account or marketing (critical messages cannot be opted out of)",
+            ),
+        }
+    }
+    let id = account_id(&caller)?;
+    fields.finish()?;
+    if let Some(accepted) = state.earlier::<Account>(&write, &id).await? {
+        return Ok(respond(
+            Uuid::nil(),
+            accepted,
+            None,
+            Profile {
+                subject: id.to_string(),
+            },
+        ));
+    }
+    ensure_account(&state, &caller).await?;
+    let account = state
+        .log()
+        .load::<Account>(&id)
+        .await
+        .map_err(|e| Problem::fault("loading the account", &e))?;
+    if account.state().email().is_none() {
+        return Err(Problem::not_found(
+            "no account yet: save your profile with PUT /me first",
+        ));
+    }
+    let expected = match write.expected {
+        ExpectedVersion::Any => ExpectedVersion::Exactly(account.version()),
+        exact => exact,
+    };
+    let accepted = state
+        .decide::<Account>(&write, &id, expected, SetOptOuts { opted_out }.into())
+        .await?;
+    Ok(respond(
+        Uuid::nil(),
+        accepted,
+        None,
         Profile {
             subject: id.to_string(),
         },

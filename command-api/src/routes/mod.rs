@@ -7,4 +7,5 @@ pub(crate) mod genres;
 pub(crate) mod media;
 pub(crate) mod plans;
 pub(crate) mod subscriptions;
+pub(crate) mod unsubscribe;
 pub(crate) mod videos;

@@ -101,7 +101,10 @@ async fn the_profile_is_registered_then_edited_with_every_broken_rule_named() {
             "/me",
             Some(&token),
             &[],
-            Some(json!({ "display_name": "Bo Silva", "email": "bo.silva@example.com" })),
+            Some(
+                json!({ "display_name": "Bo Silva", "email": "bo.silva@example.com",
+                "phone": "+5511912345678", "locale": "pt_br" }),
+            ),
         )
         .await;
     assert_eq!(edited.status, StatusCode::OK, "{:?}", edited.body);
@@ -111,14 +114,17 @@ async fn the_profile_is_registered_then_edited_with_every_broken_rule_named() {
             "/me",
             Some(&token),
             &[],
-            Some(json!({ "display_name": "", "email": "not-an-address", "avatar": 1 })),
+            Some(
+                json!({ "display_name": "", "email": "not-an-address", "avatar": 1,
+                "phone": "11 91234-5678", "locale": "Portuguese" }),
+            ),
         )
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     let fields: Vec<String> = bad.field_errors().into_iter().map(|(f, _)| f).collect();
     assert_eq!(
         fields,
-        ["display_name", "email", "avatar"],
+        ["display_name", "email", "phone", "locale", "avatar"],
         "{:?}",
         bad.body
     );
@@ -142,6 +148,144 @@ async fn the_profile_is_registered_then_edited_with_every_broken_rule_named() {
         .map(|e| codeflix_domain::DomainEvent::event_type(e))
         .collect();
     assert_eq!(types, ["AccountRegistered", "AccountProfileUpdated"]);
+    let events = account_events(&api, "bo-1").await;
+    let AccountEvent::AccountProfileUpdated(updated) = &events[1] else {
+        panic!("{events:?}")
+    };
+    assert_eq!(updated.phone.as_deref(), Some("+5511912345678"));
+    assert_eq!(updated.locale.as_deref(), Some("pt-BR"));
+}
+
+/// An HTML request to the unsubscribe page: (status, content type, body).
+async fn unsubscribe(
+    api: &Api,
+    method: Method,
+    query: &str,
+    html: bool,
+) -> (StatusCode, String, String) {
+    let mut request = api
+        .http
+        .request(method.clone(), format!("{}/unsubscribe{query}", api.base()));
+    if html {
+        request = request.header("accept", "text/html,application/xhtml+xml");
+    }
+    if method == Method::POST {
+        // As a mail client's RFC 8058 one-click request.
+        request = request
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("List-Unsubscribe=One-Click");
+    }
+    let answer = request.send().await.unwrap();
+    let status = answer.status();
+    let kind = answer
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    (status, kind, answer.text().await.unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn opt_outs_are_set_by_the_customer_and_by_a_signed_link_without_signing_in() {
+    use codeflix_domain::accounts::{AccountId, OptOutCategory, UnsubscribeKey};
+    let api = Api::start().await;
+    let token = codeflix_testkit::customer_token(&api.issuer, "cy-1", "cy@example.com");
+    // The settings register the account from the token when it has none yet.
+    let set = api
+        .send(
+            Method::PUT,
+            "/me/notification-preferences",
+            Some(&token),
+            &[],
+            Some(json!({ "opted_out": ["marketing"] })),
+        )
+        .await;
+    assert_eq!(set.status, StatusCode::OK, "{:?}", set.body);
+    let refused = api
+        .send(
+            Method::PUT,
+            "/me/notification-preferences",
+            Some(&token),
+            &[],
+            Some(json!({ "opted_out": ["marketing", "critical"] })),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        refused.field_errors()[0].0,
+        "opted_out[1]",
+        "{:?}",
+        refused.body
+    );
+
+    let key = UnsubscribeKey::new(codeflix_testkit::UNSUBSCRIBE_SECRET.as_bytes()).unwrap();
+    let link = key.token(&AccountId::parse("cy-1").unwrap(), OptOutCategory::Account);
+    let query = format!("?token={link}");
+    // Looking is not unsubscribing (mail scanners follow links).
+    let (status, kind, page) = unsubscribe(&api, Method::GET, &query, true).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(kind.starts_with("text/html"), "{kind}");
+    assert!(
+        page.contains("Unsubscribe?") && page.contains("c••@example.com"),
+        "{page}"
+    );
+    assert!(page.contains("method=\"post\""), "{page}");
+    let before = account_events(&api, "cy-1").await.len();
+    assert_eq!(before, 2, "registered, opted out of marketing");
+    // One click, twice: one change.
+    for _ in 0..2 {
+        let (status, _, page) = unsubscribe(&api, Method::POST, &query, false).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        assert!(page.contains("You are unsubscribed"), "{page}");
+    }
+    let events = api
+        .events(AggregateType::Account)
+        .await
+        .into_iter()
+        .filter(|r| r.envelope.metadata.aggregate_id == "cy-1")
+        .collect::<Vec<_>>();
+    assert_eq!(events.len(), 3, "{events:?}");
+    let last = &events[2].envelope;
+    assert_eq!(last.metadata.actor, "unsubscribe-link");
+    let AnyEvent::Account(AccountEvent::AccountOptOutsChanged(changed)) = &last.event else {
+        panic!("{last:?}")
+    };
+    assert_eq!(changed.opted_out, ["account", "marketing"]);
+    let (_, _, page) = unsubscribe(&api, Method::GET, &query, true).await;
+    assert!(page.contains("You are unsubscribed"), "{page}");
+
+    // A link signed with another secret, or altered, changes nothing and says why.
+    let forged = UnsubscribeKey::new(b"someone-else's-secret")
+        .unwrap()
+        .token(
+            &AccountId::parse("cy-1").unwrap(),
+            OptOutCategory::Marketing,
+        );
+    for query in [
+        format!("?token={forged}"),
+        "?token=v1.garbage".to_owned(),
+        String::new(),
+    ] {
+        let (status, kind, body) = unsubscribe(&api, Method::POST, &query, false).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {body}");
+        assert!(kind.starts_with("application/problem+json"), "{kind}");
+        let problem: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(problem["errors"][0]["field"], "token", "{problem}");
+        let (status, kind, page) = unsubscribe(&api, Method::GET, &query, true).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(
+            kind.starts_with("text/html") && page.contains("does not work"),
+            "{page}"
+        );
+    }
+    // A valid link to an account that does not exist.
+    let nobody = key.token(
+        &AccountId::parse("nobody").unwrap(),
+        OptOutCategory::Account,
+    );
+    let (status, _, _) = unsubscribe(&api, Method::POST, &format!("?token={nobody}"), false).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(account_events(&api, "cy-1").await.len(), 3);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,4 +1,6 @@
-//! Every route refuses missing, expired, foreign and forged tokens (401) and wrong roles (403).
+//! Every route refuses missing, expired, foreign and forged tokens (401) and wrong roles (403),
+//! but the one the OpenAPI document declares public: unsubscribe links, whose signed token is the
+//! proof.
 
 use std::time::{Duration, SystemTime};
 
@@ -8,18 +10,24 @@ use serde_json::{Value, json};
 
 use codeflix_testkit::CommandApi as Api;
 
-/// Every operation of the OpenAPI document: method, concrete path, whether it takes a body.
+/// Every operation of the OpenAPI document that needs a bearer token: method, concrete path,
+/// whether it takes a body.
 async fn operations(api: &Api) -> Vec<(Method, String, bool)> {
     let document = api
         .send(Method::GET, "/openapi.json", None, &[], None)
         .await;
     assert_eq!(document.status, StatusCode::OK);
     let mut operations = Vec::new();
+    let mut public = Vec::new();
     for (template, item) in document.body["paths"].as_object().unwrap() {
         for (method, operation) in item.as_object().unwrap() {
             let Ok(method) = method.to_uppercase().parse::<Method>() else {
                 continue;
             };
+            if operation["security"].as_array().is_some_and(Vec::is_empty) {
+                public.push(format!("{method} {template}"));
+                continue;
+            }
             let path = template
                 .split('/')
                 .map(|segment| {
@@ -35,6 +43,7 @@ async fn operations(api: &Api) -> Vec<(Method, String, bool)> {
         }
     }
     assert!(operations.len() >= 29, "{operations:?}");
+    assert_eq!(public, ["GET /unsubscribe", "POST /unsubscribe"]);
     operations
 }
 
@@ -204,6 +213,7 @@ async fn the_development_issuer_refuses_to_listen_beyond_loopback_unless_forced(
             upload_expiry: std::time::Duration::from_secs(3600),
             sweep_every: std::time::Duration::from_secs(600),
             payments: payments.clone(),
+            unsubscribe_key: None,
         }
     };
     let refused = Application::build(config(false)).await;

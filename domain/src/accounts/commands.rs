@@ -1,6 +1,6 @@
 use std::collections::BTreeSet;
 
-use super::{DisplayName, Email, Role};
+use super::{DisplayName, Email, Locale, OptOutCategory, Phone, Role};
 use crate::macros::command_enum;
 
 /// Registers the account of a subject seen for the first time.
@@ -9,12 +9,29 @@ pub struct RegisterAccount {
     pub email: Email,
     pub display_name: DisplayName,
     pub roles: BTreeSet<Role>,
+    pub phone: Option<Phone>,
+    pub locale: Option<Locale>,
 }
 
+/// Replaces the profile: what is absent is cleared.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UpdateProfile {
     pub email: Email,
     pub display_name: DisplayName,
+    pub phone: Option<Phone>,
+    pub locale: Option<Locale>,
+}
+
+/// The account opts out of exactly `opted_out` from now on (the customer's settings).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SetOptOuts {
+    pub opted_out: BTreeSet<OptOutCategory>,
+}
+
+/// The account opts out of `category` too (an unsubscribe link).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OptOut {
+    pub category: OptOutCategory,
 }
 
 /// Replaces the roles, as the identity provider reports them.
@@ -29,5 +46,7 @@ command_enum! {
         RegisterAccount,
         UpdateProfile,
         ChangeRoles,
+        SetOptOuts,
+        OptOut,
     }
 }

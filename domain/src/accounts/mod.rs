@@ -8,6 +8,7 @@ mod error;
 mod events;
 #[cfg(test)]
 mod tests;
+mod unsubscribe;
 mod values;
 
 use std::collections::BTreeSet;
@@ -15,7 +16,8 @@ use std::collections::BTreeSet;
 pub use commands::*;
 pub use error::AccountError;
 pub use events::*;
-pub use values::{AccountId, DisplayName, Email, Role};
+pub use unsubscribe::{BadToken, UnsubscribeKey};
+pub use values::{AccountId, DisplayName, Email, Locale, OptOutCategory, Phone, Role};
 
 use crate::{Aggregate, AggregateType, InvariantViolation};
 
@@ -30,6 +32,9 @@ struct AccountState {
     email: String,
     display_name: String,
     roles: BTreeSet<String>,
+    phone: Option<String>,
+    locale: Option<String>,
+    opted_out: BTreeSet<String>,
 }
 
 impl Account {
@@ -37,10 +42,39 @@ impl Account {
         self.state.as_ref().map(|s| s.email.as_str())
     }
 
+    pub fn phone(&self) -> Option<&str> {
+        self.state.as_ref().and_then(|s| s.phone.as_deref())
+    }
+
+    pub fn locale(&self) -> Option<&str> {
+        self.state.as_ref().and_then(|s| s.locale.as_deref())
+    }
+
+    /// The categories of messages the account opted out of.
+    pub fn opted_out(&self) -> impl Iterator<Item = &str> {
+        self.state
+            .iter()
+            .flat_map(|s| s.opted_out.iter().map(String::as_str))
+    }
+
     pub fn roles(&self) -> impl Iterator<Item = &str> {
         self.state
             .iter()
             .flat_map(|s| s.roles.iter().map(String::as_str))
+    }
+}
+
+/// The event that makes `opted_out` the account's opt-outs; none when they are already.
+fn opt_outs(s: &AccountState, opted_out: BTreeSet<String>) -> Vec<AccountEvent> {
+    if opted_out == s.opted_out {
+        vec![]
+    } else {
+        vec![
+            AccountOptOutsChanged {
+                opted_out: opted_out.into_iter().collect(),
+            }
+            .into(),
+        ]
     }
 }
 
@@ -63,6 +97,8 @@ impl Aggregate for Account {
                     email: r.email.into_string(),
                     display_name: r.display_name.into_string(),
                     roles: role_names(r.roles),
+                    phone: r.phone.map(Phone::into_string),
+                    locale: r.locale.map(Locale::into_string),
                 }
                 .into(),
             ]),
@@ -70,17 +106,34 @@ impl Aggregate for Account {
             (AccountCommand::UpdateProfile(u), Some(s)) => {
                 let email = u.email.into_string();
                 let display_name = u.display_name.into_string();
-                if email == s.email && display_name == s.display_name {
+                let phone = u.phone.map(Phone::into_string);
+                let locale = u.locale.map(Locale::into_string);
+                if email == s.email
+                    && display_name == s.display_name
+                    && phone == s.phone
+                    && locale == s.locale
+                {
                     Ok(vec![])
                 } else {
                     Ok(vec![
                         AccountProfileUpdated {
                             email,
                             display_name,
+                            phone,
+                            locale,
                         }
                         .into(),
                     ])
                 }
+            }
+            (AccountCommand::SetOptOuts(c), Some(s)) => Ok(opt_outs(
+                s,
+                c.opted_out.iter().map(|c| c.as_str().to_owned()).collect(),
+            )),
+            (AccountCommand::OptOut(c), Some(s)) => {
+                let mut opted_out = s.opted_out.clone();
+                opted_out.insert(c.category.as_str().to_owned());
+                Ok(opt_outs(s, opted_out))
             }
             (AccountCommand::ChangeRoles(c), Some(s)) => {
                 let roles = role_names(c.roles);
@@ -100,17 +153,27 @@ impl Aggregate for Account {
                     email: e.email.clone(),
                     display_name: e.display_name.clone(),
                     roles: e.roles.iter().cloned().collect(),
+                    phone: e.phone.clone(),
+                    locale: e.locale.clone(),
+                    opted_out: BTreeSet::new(),
                 });
             }
             AccountEvent::AccountProfileUpdated(e) => {
                 if let Some(s) = &mut self.state {
                     s.email.clone_from(&e.email);
                     s.display_name.clone_from(&e.display_name);
+                    s.phone.clone_from(&e.phone);
+                    s.locale.clone_from(&e.locale);
                 }
             }
             AccountEvent::AccountRolesChanged(e) => {
                 if let Some(s) = &mut self.state {
                     s.roles = e.roles.iter().cloned().collect();
+                }
+            }
+            AccountEvent::AccountOptOutsChanged(e) => {
+                if let Some(s) = &mut self.state {
+                    s.opted_out = e.opted_out.iter().cloned().collect();
                 }
             }
         }
@@ -123,6 +186,16 @@ impl Aggregate for Account {
         })?;
         InvariantViolation::ensure(s.roles.iter().all(|r| Role::parse(r).is_ok()), || {
             format!("invalid role among {:?}", s.roles)
+        })?;
+        InvariantViolation::ensure(
+            s.opted_out.iter().all(|c| OptOutCategory::parse(c).is_ok()),
+            || format!("invalid category among {:?}", s.opted_out),
+        )?;
+        InvariantViolation::ensure(s.phone.iter().all(|p| Phone::parse(p).is_ok()), || {
+            format!("phone {:?} is invalid", s.phone)
+        })?;
+        InvariantViolation::ensure(s.locale.iter().all(|l| Locale::parse(l).is_ok()), || {
+            format!("locale {:?} is invalid", s.locale)
         })
     }
 }

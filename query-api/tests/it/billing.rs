@@ -3,7 +3,9 @@
 
 use std::time::Duration;
 
-use codeflix_domain::accounts::{AccountId, DisplayName, Email, RegisterAccount};
+use codeflix_domain::accounts::{
+    AccountId, DisplayName, Email, Locale, OptOutCategory, Phone, RegisterAccount, SetOptOuts,
+};
 use codeflix_domain::subscriptions::plan::{
     CreatePlan, DeactivatePlan, Plan, PlanId, PlanName, PlanTerms, TrialDays,
 };
@@ -126,6 +128,16 @@ async fn a_customer_reads_their_own_account_and_subscriptions_only() {
                 email: Email::parse("ana@example.com").unwrap(),
                 display_name: DisplayName::parse("Ana").unwrap(),
                 roles: Default::default(),
+                phone: Some(Phone::parse("+5511912345678").unwrap()),
+                locale: Some(Locale::parse("pt-BR").unwrap()),
+            },
+        )
+        .await;
+    api.stack
+        .run::<codeflix_domain::accounts::Account>(
+            &AccountId::parse("ana").unwrap(),
+            SetOptOuts {
+                opted_out: [OptOutCategory::Marketing].into(),
             },
         )
         .await;
@@ -138,6 +150,13 @@ async fn a_customer_reads_their_own_account_and_subscriptions_only() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(me["subject"], "ana");
     assert_eq!(me["account"]["email"], "ana@example.com", "{me}");
+    assert_eq!(me["account"]["phone"], "+5511912345678", "{me}");
+    assert_eq!(me["account"]["locale"], "pt-BR", "{me}");
+    assert_eq!(
+        me["account"]["opted_out"],
+        serde_json::json!(["marketing"]),
+        "{me}"
+    );
 
     let (status, mine) = api.get_as("/me/subscriptions", Some(&ana)).await;
     assert_eq!(status, StatusCode::OK);
@@ -189,6 +208,8 @@ async fn admins_filter_subscriptions_and_find_accounts_by_email() {
                     email: Email::parse(email).unwrap(),
                     display_name: DisplayName::parse(subject).unwrap(),
                     roles: Default::default(),
+                    phone: None,
+                    locale: None,
                 },
             )
             .await;

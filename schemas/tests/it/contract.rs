@@ -33,7 +33,7 @@ fn every_domain_event_has_a_schema_and_every_event_schema_an_event() {
         without_event.is_empty(),
         "schemas without an event: {without_event:?}"
     );
-    assert_eq!(schemas.len(), 54, "54 event types");
+    assert_eq!(schemas.len(), 55, "55 event types");
 }
 
 #[test]

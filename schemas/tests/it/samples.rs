@@ -342,14 +342,22 @@ pub(crate) fn all() -> Vec<AnyEvent> {
             email: "ana@example.com".into(),
             display_name: "Ana".into(),
             roles: vec!["catalog-admin".into(), "viewer".into()],
+            phone: None,
+            locale: Some("en".into()),
         })
         .into(),
         AccountEvent::from(AccountProfileUpdated {
             email: "ana@codeflix.example".into(),
             display_name: "Ana Souza".into(),
+            phone: Some("+5511912345678".into()),
+            locale: Some("pt-BR".into()),
         })
         .into(),
         AccountEvent::from(AccountRolesChanged { roles: vec![] }).into(),
+        AccountEvent::from(AccountOptOutsChanged {
+            opted_out: vec!["account".into(), "marketing".into()],
+        })
+        .into(),
         NotificationEvent::from(NotificationRequested {
             template: "subscription.started".into(),
             channel: Channel::Email,
