@@ -37,6 +37,10 @@ const IDS: Uuid = Uuid::from_u128(0x0c7e_55a1_93d2_4f6b_8e0a_5b21_d4c3_7f90);
 /// projection lists each customer's notifications by it).
 pub const ACCOUNT_KEY: &str = "recipient_account";
 
+/// The key of a request's data that holds the recipient's unsubscribe link (messages that may
+/// be opted out of), sent as `List-Unsubscribe` too.
+pub const UNSUBSCRIBE_KEY: &str = "unsubscribe_url";
+
 /// The notifier's name as the actor of what it records.
 pub const ACTOR: &str = "notifier";
 
@@ -121,6 +125,11 @@ impl Deliverer {
             worker: WorkerName::parse(&fit(&name, 255)).expect("a worker name fits"),
             lease,
         }
+    }
+
+    /// The templates it renders.
+    pub fn templates(&self) -> &Templates {
+        &self.templates
     }
 
     /// SMS through `webhook`.
@@ -266,6 +275,7 @@ impl Deliverer {
                         to_name: data.get("name").cloned().unwrap_or_default(),
                         message_id: format!("<{id}@notifications.codeflix>"),
                         content,
+                        unsubscribe: data.get(UNSUBSCRIBE_KEY).cloned(),
                     })
                     .await
             }

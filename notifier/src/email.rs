@@ -4,6 +4,7 @@
 use std::path::Path;
 use std::time::Duration;
 
+use lettre::message::header::{Header, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::Error as SmtpError;
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -19,6 +20,47 @@ pub struct Email {
     /// Derived from the notification: a retry of the same message carries the same id.
     pub message_id: String,
     pub content: RenderedEmail,
+    /// The link that opts the recipient out of this kind of message: sent as `List-Unsubscribe`
+    /// with RFC 8058's one-click `List-Unsubscribe-Post`, so that mail clients show their own
+    /// unsubscribe button.
+    pub unsubscribe: Option<String>,
+}
+
+/// `List-Unsubscribe: <https://…>` (RFC 2369).
+#[derive(Debug, Clone)]
+struct ListUnsubscribe(String);
+
+impl Header for ListUnsubscribe {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("List-Unsubscribe")
+    }
+
+    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(ListUnsubscribe(s.to_owned()))
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), self.0.clone())
+    }
+}
+
+/// `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 8058): the link unsubscribes on a
+/// POST, without a page to click through.
+#[derive(Debug, Clone)]
+struct ListUnsubscribePost;
+
+impl Header for ListUnsubscribePost {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("List-Unsubscribe-Post")
+    }
+
+    fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(ListUnsubscribePost)
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), "List-Unsubscribe=One-Click".to_owned())
+    }
 }
 
 /// Why an email was not sent.
@@ -123,11 +165,17 @@ impl Mailer {
                 .parse()
                 .map_err(|e| SendError::Permanent(format!("the address {:?}: {e}", email.to)))?,
         );
-        let message = Message::builder()
+        let mut builder = Message::builder()
             .from(from)
             .to(to)
             .subject(email.content.subject.clone())
-            .message_id(Some(email.message_id.clone()))
+            .message_id(Some(email.message_id.clone()));
+        if let Some(url) = &email.unsubscribe {
+            builder = builder
+                .header(ListUnsubscribe(format!("<{url}>")))
+                .header(ListUnsubscribePost);
+        }
+        let message = builder
             .multipart(MultiPart::alternative_plain_html(
                 email.content.text.clone(),
                 email.content.html.clone(),

@@ -91,6 +91,15 @@ impl Category {
             Category::Marketing => "marketing",
         }
     }
+
+    /// The opt-out that stops it; none for critical messages.
+    pub const fn opt_out(self) -> Option<codeflix_domain::accounts::OptOutCategory> {
+        match self {
+            Category::Critical => None,
+            Category::Account => Some(codeflix_domain::accounts::OptOutCategory::Account),
+            Category::Marketing => Some(codeflix_domain::accounts::OptOutCategory::Marketing),
+        }
+    }
 }
 
 /// One message: what triggers it, who gets it, on which channels.

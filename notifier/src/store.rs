@@ -205,6 +205,19 @@ pub struct Contact {
     pub subject: String,
     pub email: String,
     pub name: String,
+    /// E.164, for SMS; none: no SMS.
+    pub phone: Option<String>,
+    /// The language they read (BCP 47); none: the default.
+    pub locale: Option<String>,
+    /// The categories of messages they opted out of (`account`, `marketing`).
+    pub opted_out: std::collections::BTreeSet<String>,
+}
+
+impl Contact {
+    /// Whether they opted out of `category` (critical messages have none to opt out of).
+    pub fn opted_out_of(&self, category: &str) -> bool {
+        self.opted_out.contains(category)
+    }
 }
 
 /// The notifications side's mirror, written by Kafka Connect: SQLite on embedded defaults,
@@ -278,6 +291,9 @@ impl Postgres {
             Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::UNDEFINED_TABLE) => {
                 return Ok(None);
             }
+            Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::UNDEFINED_COLUMN) => {
+                return Err(self.error(format!("no such column: {e}")));
+            }
             Err(e) => return Err(self.error(e)),
         };
         Ok(rows.first().map(|row| {
@@ -320,33 +336,60 @@ impl Mirror {
         })
     }
 
-    /// The contact of the account `subject`, if the mirror has it.
+    /// The contact of the account `subject`, if the mirror has it. A table the sink created
+    /// before accounts had phones, locales and opt-outs (the columns are added with the first
+    /// record that has them) reads as none of those.
     pub async fn contact(&self, subject: &str) -> Result<Option<Contact>, StoreError> {
-        let row = match &self.backend {
-            Backend::Sqlite(db) => db
+        const COLUMNS: [&str; 5] = ["email", "display_name", "phone", "locale", "opted_out"];
+        let row = match self.contact_columns(subject, &COLUMNS).await {
+            Err(e) if e.detail.contains("no such column") => {
+                self.contact_columns(subject, &COLUMNS[..2]).await?
+            }
+            other => other?,
+        };
+        Ok(row.and_then(|row| {
+            let column = |i: usize| row.get(i).cloned().flatten().filter(|v| !v.is_empty());
+            Some(Contact {
+                subject: subject.to_owned(),
+                email: column(0)?,
+                name: column(1).unwrap_or_default(),
+                phone: column(2),
+                locale: column(3),
+                opted_out: column(4)
+                    .unwrap_or_default()
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|c| !c.is_empty())
+                    .map(str::to_owned)
+                    .collect(),
+            })
+        }))
+    }
+
+    async fn contact_columns(
+        &self,
+        subject: &str,
+        columns: &[&str],
+    ) -> Result<Option<Vec<Option<String>>>, StoreError> {
+        let list = columns.join(", ");
+        match &self.backend {
+            Backend::Sqlite(db) => Ok(db
                 .rows(
-                    "SELECT email, display_name FROM contacts WHERE subject = ?1",
+                    &format!("SELECT {list} FROM contacts WHERE subject = ?1"),
                     vec![subject.to_owned()],
                 )
                 .await?
                 .into_iter()
-                .next(),
+                .next()),
             Backend::Postgres(pg) => {
                 pg.first(
-                    "SELECT email, display_name FROM contacts WHERE subject = $1",
+                    &format!("SELECT {list} FROM contacts WHERE subject = $1"),
                     subject,
-                    &["email", "display_name"],
+                    columns,
                 )
-                .await?
+                .await
             }
-        };
-        Ok(row.and_then(|row| {
-            Some(Contact {
-                subject: subject.to_owned(),
-                email: row.first()?.clone()?,
-                name: row.get(1).cloned().flatten().unwrap_or_default(),
-            })
-        }))
+        }
     }
 
     /// The title of video `video_id`, if the mirror has it.

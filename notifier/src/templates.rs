@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use codeflix_domain::notifications::Channel;
 use minijinja::{Environment, ErrorKind, UndefinedBehavior};
 
 mod builtin {
@@ -36,6 +37,8 @@ pub enum TemplateError {
 #[derive(Debug)]
 pub struct Templates {
     env: Environment<'static>,
+    /// The directory they are read from, if not built in.
+    dir: Option<PathBuf>,
 }
 
 impl Templates {
@@ -43,7 +46,7 @@ impl Templates {
     pub fn new(dir: Option<PathBuf>) -> Templates {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
-        match dir {
+        match &dir {
             Some(dir) => env.set_loader(minijinja::path_loader(dir)),
             None => env.set_loader(|name: &str| {
                 Ok(builtin::BUILTIN
@@ -52,7 +55,7 @@ impl Templates {
                     .map(|(_, text)| (*text).to_owned()))
             }),
         }
-        Templates { env }
+        Templates { env, dir }
     }
 
     /// The (kind, locale) pairs of the built-in templates.
@@ -103,32 +106,68 @@ impl Templates {
             .to_owned())
     }
 
-    /// `locale` when `kind` has `file` in it, else the fallback locale when it has.
-    fn locale_of<'a>(
-        &self,
-        kind: &str,
-        locale: &'a str,
-        file: &str,
-    ) -> Result<&'a str, TemplateError> {
-        for candidate in [locale, FALLBACK_LOCALE] {
-            match self.env.get_template(&format!("{kind}/{candidate}/{file}")) {
-                Ok(_) => {
-                    return Ok(if candidate == locale {
-                        locale
-                    } else {
-                        FALLBACK_LOCALE
-                    });
-                }
-                Err(e) if e.kind() == ErrorKind::TemplateNotFound => {}
-                Err(e) => {
-                    return Err(TemplateError::Render {
-                        name: format!("{kind}/{candidate}/{file}"),
-                        detail: detail(&e),
-                    });
-                }
+    /// The locale a message of `kind` on `channel` to someone who reads `wanted` is written
+    /// in: `wanted` when the kind has it, else another of the same language (`pt-PT` →
+    /// `pt-BR`), else the fallback locale.
+    pub fn resolve(&self, kind: &str, wanted: &str, channel: Channel) -> String {
+        let file = match channel {
+            Channel::Email => "subject.txt",
+            Channel::Sms => "sms.txt",
+        };
+        self.locale_of(kind, wanted, file)
+            .unwrap_or_else(|_| FALLBACK_LOCALE.to_owned())
+    }
+
+    /// `locale` when `kind` has `file` in it, else a locale of the same language that has it,
+    /// else the fallback locale when it has.
+    fn locale_of(&self, kind: &str, locale: &str, file: &str) -> Result<String, TemplateError> {
+        let exists =
+            |candidate: &str| match self.env.get_template(&format!("{kind}/{candidate}/{file}")) {
+                Ok(_) => Ok(true),
+                Err(e) if e.kind() == ErrorKind::TemplateNotFound => Ok(false),
+                Err(e) => Err(TemplateError::Render {
+                    name: format!("{kind}/{candidate}/{file}"),
+                    detail: detail(&e),
+                }),
+            };
+        // A tag, never a path: anything else is read as no locale at all.
+        let tag = !locale.is_empty()
+            && locale
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-');
+        let locale = if tag { locale } else { FALLBACK_LOCALE };
+        if exists(locale)? {
+            return Ok(locale.to_owned());
+        }
+        let language = locale.split('-').next().unwrap_or(locale);
+        for candidate in self.locales(kind) {
+            let theirs = candidate.split('-').next().unwrap_or(&candidate);
+            if theirs.eq_ignore_ascii_case(language) && exists(&candidate)? {
+                return Ok(candidate);
             }
         }
+        if exists(FALLBACK_LOCALE)? {
+            return Ok(FALLBACK_LOCALE.to_owned());
+        }
         Err(TemplateError::Missing(format!("{kind}/{locale}/{file}")))
+    }
+
+    /// The locales `kind` has templates in: the directory's, or the built-in ones.
+    fn locales(&self, kind: &str) -> Vec<String> {
+        match &self.dir {
+            Some(dir) => std::fs::read_dir(dir.join(kind))
+                .into_iter()
+                .flatten()
+                .flatten()
+                .filter(|entry| entry.path().is_dir())
+                .filter_map(|entry| entry.file_name().into_string().ok())
+                .collect(),
+            None => Self::builtin_locales()
+                .into_iter()
+                .filter(|(k, _)| k == kind)
+                .map(|(_, locale)| locale)
+                .collect(),
+        }
     }
 
     fn render(&self, name: &str, vars: &BTreeMap<String, String>) -> Result<String, TemplateError> {

@@ -21,6 +21,7 @@ use std::time::Duration;
 
 use codeflix_consumer::react::{Failure, Reactor};
 use codeflix_consumer::{ConsumerError, Membership, dlq};
+use codeflix_domain::accounts::{AccountId, OptOutCategory, UnsubscribeKey};
 use codeflix_domain::catalog::video::VideoEvent;
 use codeflix_domain::notifications::{Channel, TemplateName};
 use codeflix_domain::subscriptions::subscription::SubscriptionEvent;
@@ -35,6 +36,7 @@ use crate::facts::{self, Context};
 use crate::metrics::NotifierMetrics;
 use crate::rules::{Audience, Rule, Rules};
 use crate::store::{Contact, Memory, Mirror};
+use crate::templates::FALLBACK_LOCALE;
 
 /// Names the notifier's consumer group (`codeflix-notifier`), dead-letter and redrive topics.
 pub const NAME: &str = "notifier";
@@ -60,7 +62,31 @@ pub struct Notifier {
     pub account_url: String,
     /// Facts older than this when read are not announced.
     pub max_fact_age: Duration,
+    /// How messages that may be opted out of link to their unsubscribe page; none: without.
+    pub unsubscribe: Option<UnsubscribeLinks>,
     pub metrics: NotifierMetrics,
+}
+
+/// Writes unsubscribe links: `<url>?token=<signed token>` (see
+/// [`codeflix_domain::accounts::UnsubscribeKey`]).
+#[derive(Debug, Clone)]
+pub struct UnsubscribeLinks {
+    pub key: UnsubscribeKey,
+    /// The command API's `/unsubscribe` as recipients reach it.
+    pub url: String,
+}
+
+impl UnsubscribeLinks {
+    /// The link that opts `subject` out of `category`; none for a subject that is no account
+    /// id.
+    pub fn link(&self, subject: &str, category: OptOutCategory) -> Option<String> {
+        let account = AccountId::parse(subject).ok()?;
+        Some(format!(
+            "{}?token={}",
+            self.url,
+            self.key.token(&account, category)
+        ))
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -165,6 +191,18 @@ impl Notifier {
             tracing::info!(kind, event = %meta.event_id, "no contact for this message's recipient");
             return Ok(());
         };
+        // Critical messages ignore opt-outs; the others respect them.
+        let category = rule.category.opt_out();
+        if let Some(category) = category
+            && contact.opted_out_of(category.as_str())
+        {
+            for channel in &rule.channels {
+                self.metrics
+                    .message(kind, channel_name(*channel), "opted_out");
+            }
+            tracing::info!(kind, event = %meta.event_id, %category, "the recipient opted out of this message");
+            return Ok(());
+        }
         let title = match &envelope.event {
             AnyEvent::Video(_) => self
                 .mirror
@@ -173,34 +211,45 @@ impl Notifier {
                 .map_err(|e| Failure::Transient(e.to_string()))?,
             _ => None,
         };
-        let context = Context {
-            name: contact.name.clone(),
-            title,
-            console_url: self.console_url.clone(),
-            account_url: self.account_url.clone(),
-        };
-        let mut data = facts::variables(&meta.aggregate_id, &envelope.event, &context);
-        data.insert("locale".to_owned(), "en".to_owned());
-        // The delivery log lists each customer's notifications by this.
-        data.insert(
-            crate::deliver::ACCOUNT_KEY.to_owned(),
-            contact.subject.clone(),
-        );
+        let unsubscribe_url = category.and_then(|category| {
+            self.unsubscribe
+                .as_ref()
+                .and_then(|links| links.link(&contact.subject, category))
+        });
         for &channel in &rule.channels {
-            let recipient = match channel {
-                Channel::Email => contact.email.clone(),
-                Channel::Sms => {
-                    // Accounts carry no phone number yet.
+            let recipient = match (channel, &contact.phone) {
+                (Channel::Email, _) => contact.email.clone(),
+                (Channel::Sms, Some(phone)) => phone.clone(),
+                (Channel::Sms, None) => {
                     self.metrics.message(kind, "sms", "no_contact");
                     continue;
                 }
             };
+            let locale = self.deliverer.templates().resolve(
+                kind,
+                contact.locale.as_deref().unwrap_or(FALLBACK_LOCALE),
+                channel,
+            );
+            let context = Context {
+                name: contact.name.clone(),
+                title: title.clone(),
+                console_url: self.console_url.clone(),
+                account_url: self.account_url.clone(),
+                locale,
+                unsubscribe_url: unsubscribe_url.clone(),
+            };
+            let mut data = facts::variables(&meta.aggregate_id, &envelope.event, &context);
+            // The delivery log lists each customer's notifications by this.
+            data.insert(
+                crate::deliver::ACCOUNT_KEY.to_owned(),
+                contact.subject.clone(),
+            );
             let request = Request {
                 id: notification_id(meta.event_id, kind, channel),
                 kind: TemplateName::parse(kind).map_err(|e| Failure::Record(e.to_string()))?,
                 channel,
                 recipient,
-                data: data.clone(),
+                data,
                 correlation_id: meta.correlation_id,
             };
             match self.deliverer.deliver(&request).await {

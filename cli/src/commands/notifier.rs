@@ -10,6 +10,7 @@ use codeflix_consumer::supervise::{Tasks, supervise};
 use codeflix_eventlog::EventLog;
 use codeflix_notifier::deliver::Deliverer;
 use codeflix_notifier::store::{Memory, Mirror};
+use codeflix_notifier::worker::UnsubscribeLinks;
 use codeflix_notifier::{Mailer, Notifier, NotifierMetrics, Rules, Templates};
 use prometheus_client::registry::Registry;
 use tokio::sync::watch;
@@ -68,6 +69,10 @@ async fn notifier(
         console_url,
         account_url,
         max_fact_age: n.max_fact_age,
+        unsubscribe: Some(UnsubscribeLinks {
+            key: settings.unsubscribe_key()?,
+            url: settings.unsubscribe_url(),
+        }),
         metrics,
     })
 }

@@ -1,7 +1,8 @@
 //! Notifications as `codeflix up` runs them, to a real SMTP server on loopback (aiosmtpd): an
 //! admin with a contact uploads a clip; when its encoding completes, the "video is ready" email
 //! arrives — read back by Python's email package — once, and reading every fact again from the
-//! beginning sends nothing new.
+//! beginning sends nothing new. Its one-click unsubscribe link works without signing in, and the
+//! next video's email is not sent.
 
 use std::time::{Duration, Instant};
 
@@ -104,7 +105,8 @@ fn an_encoded_upload_mails_its_uploader_once_even_when_every_fact_is_read_again(
     }
 
     let video = create_video(&http, &site, &token, "Bars & Tone", false);
-    upload(&http, &site, &token, &video, clip(&site));
+    let clip = clip(&site);
+    upload(&http, &site, &token, &video, clip.clone());
     media_reaches(&http, &site, &token, &video, "COMPLETED");
     let received = sink.wait_for(1, Duration::from_secs(60));
     assert_eq!(received.len(), 1, "{received:?}");
@@ -212,5 +214,54 @@ fn an_encoded_upload_mails_its_uploader_once_even_when_every_fact_is_read_again(
     std::thread::sleep(Duration::from_secs(1));
     assert_eq!(sink.messages().len(), 1, "{:?}", sink.messages());
     assert_eq!(log_size(&http), 1, "one notification in the log, as before");
+
+    // The email's one-click unsubscribe (RFC 8058), as a mail client sends it, without signing
+    // in; the notifier hears of it through the accounts' state feed and its mirror.
+    let unsubscribe = headers["list-unsubscribe"]
+        .as_str()
+        .unwrap()
+        .trim_matches(['<', '>']);
+    assert!(
+        unsubscribe.starts_with(&format!("{}/unsubscribe?token=v1.", site.api())),
+        "{unsubscribe}"
+    );
+    assert_eq!(
+        headers["list-unsubscribe-post"],
+        "List-Unsubscribe=One-Click"
+    );
+    assert!(text.contains(unsubscribe), "the body links it too: {text}");
+    let clicked = http
+        .post(unsubscribe)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("List-Unsubscribe=One-Click")
+        .send()
+        .unwrap();
+    assert_eq!(clicked.status(), StatusCode::OK, "{}", clicked.text().unwrap());
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while runtime
+        .block_on(mirror.rows(
+            "SELECT opted_out FROM contacts WHERE subject = ?1 AND opted_out = 'account'",
+            vec!["admin-ana".to_owned()],
+        ))
+        .is_empty()
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the opt-out never reached the mirror"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let second = create_video(&http, &site, &token, "Second Take", false);
+    upload(&http, &site, &token, &second, clip);
+    media_reaches(&http, &site, &token, &second, "COMPLETED");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while messages(&http, &site, "opted_out") < 1 {
+        assert!(
+            Instant::now() < deadline,
+            "the notifier never weighed the second video's message"
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    assert_eq!(sink.messages().len(), 1, "{:?}", sink.messages());
     interrupt(running);
 }

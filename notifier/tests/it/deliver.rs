@@ -9,11 +9,15 @@ use std::time::Duration;
 
 use codeflix_domain::EventId;
 use codeflix_domain::notifications::{Channel, DeliveryStatus, Notification, TemplateName};
-use codeflix_notifier::deliver::{Deliverer, Outcome, Request, Retry, notification_id};
+use codeflix_notifier::deliver::{
+    Deliverer, Outcome, Request, Retry, UNSUBSCRIBE_KEY, notification_id,
+};
 use codeflix_notifier::{Mailer, Templates};
 use codeflix_testkit::Stack;
 use codeflix_testkit::smtp::{SmtpSink, python_with_aiosmtpd};
 use uuid::Uuid;
+
+const UNSUBSCRIBE: &str = "http://127.0.0.1:8080/unsubscribe?token=v1.YW5h.account.c2ln";
 
 fn request(fact: u128, to: &str) -> Request {
     let event = EventId(Uuid::from_u128(fact));
@@ -36,6 +40,7 @@ fn request(fact: u128, to: &str) -> Request {
                 "console_url".to_owned(),
                 "http://127.0.0.1:8080/admin".to_owned(),
             ),
+            (UNSUBSCRIBE_KEY.to_owned(), UNSUBSCRIBE.to_owned()),
         ]),
         correlation_id: Uuid::from_u128(fact + 1),
     }
@@ -96,6 +101,8 @@ async fn a_fact_met_again_here_or_by_another_notifier_sends_one_email() {
         headers["message-id"],
         format!("<{}@notifications.codeflix>", request.id)
     );
+    // The recorded request's link becomes the one-click unsubscribe header.
+    assert_eq!(headers["list-unsubscribe"], format!("<{UNSUBSCRIBE}>"));
     // Requested, attempt claimed, sent.
     assert_eq!(
         recorded(&stack, &request).await,

@@ -20,6 +20,7 @@ fn email(to: &str) -> Email {
             html: "<p>Hello Ana, <a href=\"http://127.0.0.1:8080/admin/videos/v1\">open</a></p>"
                 .to_owned(),
         },
+        unsubscribe: None,
     }
 }
 
@@ -56,6 +57,10 @@ async fn an_email_arrives_with_its_headers_and_both_parts() {
     assert_eq!(headers["from"], "Codeflix <no-reply@codeflix.test>");
     assert_eq!(headers["to"], "Ana Souza <ana@example.com>");
     assert_eq!(headers["message-id"], "<4b0c9d1e@notifications.codeflix>");
+    assert!(
+        headers.get("list-unsubscribe").is_none(),
+        "a message without a link has no List-Unsubscribe: {headers}"
+    );
     assert_eq!(message["content_type"], "multipart/alternative");
     assert!(
         message["text"].as_str().unwrap().contains("Hello Ana,"),
@@ -67,6 +72,25 @@ async fn an_email_arrives_with_its_headers_and_both_parts() {
             .unwrap()
             .contains("href=\"http://127.0.0.1:8080/admin/videos/v1\""),
         "{message}"
+    );
+}
+
+#[tokio::test]
+async fn a_message_that_may_be_opted_out_of_carries_one_click_unsubscribe_headers() {
+    let Some(python) = python_with_aiosmtpd() else {
+        return;
+    };
+    let sink = SmtpSink::start(&python, &[], 0);
+    let link = "http://127.0.0.1:8080/unsubscribe?token=v1.YW5h.account.c2lnbmF0dXJl";
+    let mut message = email("ana@example.com");
+    message.unsubscribe = Some(link.to_owned());
+    mailer(&sink.url()).send(&message).await.unwrap();
+    let received = &sink.wait_for(1, Duration::from_secs(10))[0];
+    // RFC 2369 and RFC 8058: the link in angle brackets, and the one-click POST marker.
+    assert_eq!(received["headers"]["list-unsubscribe"], format!("<{link}>"));
+    assert_eq!(
+        received["headers"]["list-unsubscribe-post"],
+        "List-Unsubscribe=One-Click"
     );
 }
 

@@ -9,21 +9,46 @@ const CONTACTS: &str = "CREATE TABLE contacts (subject TEXT PRIMARY KEY, email T
 const TITLES: &str = "CREATE TABLE video_titles (video_id TEXT PRIMARY KEY, title TEXT, \
                       version BIGINT, published BOOLEAN)";
 
+/// What the sink adds (`auto.evolve`) once records carry phones, locales and opt-outs.
+const EVOLVED: [&str; 4] = [
+    "ALTER TABLE contacts ADD COLUMN phone TEXT",
+    "ALTER TABLE contacts ADD COLUMN locale TEXT",
+    "ALTER TABLE contacts ADD COLUMN opted_out TEXT DEFAULT ''",
+    "INSERT INTO contacts VALUES ('bia', 'bia@example.com', 'Bia', 2, 'x', '+5511912345678', \
+     'pt-BR', 'account,marketing')",
+];
+
+fn ana() -> Contact {
+    Contact {
+        subject: "ana".to_owned(),
+        email: "ana@example.com".to_owned(),
+        name: "Ana Souza".to_owned(),
+        phone: None,
+        locale: None,
+        opted_out: Default::default(),
+    }
+}
+
+/// A table the sink created before contacts had phones, locales and opt-outs reads as none of
+/// them.
 async fn reads_the_contract(mirror: &Mirror) {
-    assert_eq!(
-        mirror.contact("ana").await.unwrap(),
-        Some(Contact {
-            subject: "ana".to_owned(),
-            email: "ana@example.com".to_owned(),
-            name: "Ana Souza".to_owned()
-        })
-    );
+    assert_eq!(mirror.contact("ana").await.unwrap(), Some(ana()));
     assert_eq!(mirror.contact("nobody").await.unwrap(), None);
     assert_eq!(
         mirror.title("v1").await.unwrap().as_deref(),
         Some("Bars & Tone")
     );
     assert_eq!(mirror.title("v2").await.unwrap(), None);
+}
+
+/// Once the table has the new columns, they are read; a row written before has them empty.
+async fn reads_the_evolved_contract(mirror: &Mirror) {
+    assert_eq!(mirror.contact("ana").await.unwrap(), Some(ana()));
+    let bia = mirror.contact("bia").await.unwrap().unwrap();
+    assert_eq!(bia.phone.as_deref(), Some("+5511912345678"));
+    assert_eq!(bia.locale.as_deref(), Some("pt-BR"));
+    assert!(bia.opted_out_of("account") && bia.opted_out_of("marketing"));
+    assert!(!bia.opted_out_of("critical"));
 }
 
 #[tokio::test]
@@ -54,6 +79,10 @@ async fn the_sqlite_mirror_is_read_as_the_sink_writes_it() {
     .await
     .unwrap();
     reads_the_contract(&mirror).await;
+    for statement in EVOLVED {
+        conn.execute(statement, ()).await.unwrap();
+    }
+    reads_the_evolved_contract(&mirror).await;
     assert!(
         Mirror::open("jdbc:oracle:thin:@x", dir.path())
             .await
@@ -92,6 +121,14 @@ async fn the_postgres_mirror_is_read_as_the_sink_writes_it() {
         .await
         .unwrap();
     reads_the_contract(&mirror).await;
+    client
+        .batch_execute(&format!(
+            "SET search_path TO {schema}; {}",
+            EVOLVED.join("; ")
+        ))
+        .await
+        .unwrap();
+    reads_the_evolved_contract(&mirror).await;
     client
         .batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))
         .await

@@ -18,7 +18,7 @@ use codeflix_domain::subscriptions::subscription::{
 use codeflix_domain::{AggregateType, AnyEvent, Timestamp};
 use codeflix_notifier::facts::{self, Context};
 use codeflix_notifier::templates::TemplateError;
-use codeflix_notifier::{Rules, Templates};
+use codeflix_notifier::{Category, Rules, Templates};
 use uuid::Uuid;
 
 /// An event of the type a rule names, with every field filled in.
@@ -117,12 +117,17 @@ fn at(s: &str) -> Timestamp {
     s.parse().unwrap()
 }
 
-fn context() -> Context {
+const UNSUBSCRIBE: &str = "http://127.0.0.1:8080/unsubscribe?token=v1.YW5h.account.c2ln";
+
+/// What the notifier knows besides the fact, for a message of `category` in `locale`.
+fn context(locale: &str, category: Category) -> Context {
     Context {
         name: "Ana <admin>".to_owned(),
         title: Some("Central do Brasil & friends".to_owned()),
         console_url: "http://127.0.0.1:8080/admin".to_owned(),
         account_url: "http://127.0.0.1:8082/me/subscription".to_owned(),
+        locale: locale.to_owned(),
+        unsubscribe_url: category.opt_out().map(|_| UNSUBSCRIBE.to_owned()),
     }
 }
 
@@ -143,13 +148,17 @@ fn every_template_of_every_message_renders_with_the_variables_its_facts_give() {
             theirs.contains(&"en"),
             "{kind} has no templates in en: {locales:?}"
         );
-        let vars = facts::variables("video-1", &sample(&rule.fact()), &context());
         let has_sms = |locale: &str| {
             Templates::builtin_files()
                 .iter()
                 .any(|f| *f == format!("{kind}/{locale}/sms.txt"))
         };
         for locale in theirs {
+            let vars = facts::variables(
+                "video-1",
+                &sample(&rule.fact()),
+                &context(locale, rule.category),
+            );
             // Every part the repository has is rendered, whether or not a rule sends it yet.
             let mut channels = vec![Channel::Email];
             if has_sms(locale) {
@@ -185,6 +194,24 @@ fn every_template_of_every_message_renders_with_the_variables_its_facts_give() {
                             html.contains(&format!("href=\"{link}\"")),
                             "{kind}/{locale}"
                         );
+                        // What may be opted out of says how, in both parts.
+                        if rule.category.opt_out().is_some() {
+                            assert!(email.text.contains(UNSUBSCRIBE), "{kind}/{locale}");
+                            assert!(
+                                html.contains(&format!("href=\"{UNSUBSCRIBE}\"")),
+                                "{kind}/{locale}: {html}"
+                            );
+                        }
+                        // Nothing English is left in a translation's words.
+                        if locale == "pt-BR" {
+                            for english in [" monthly", " trialing", "BRL ", "Hello"] {
+                                assert!(
+                                    !email.text.contains(english),
+                                    "{kind}/{locale}: {english:?} in {}",
+                                    email.text
+                                );
+                            }
+                        }
                     }
                     Channel::Sms => {
                         let text = templates
@@ -271,4 +298,38 @@ channels = ["email"]
     }
     let typo = Rules::parse("[[message]]\nkind = \"a\"\nonn = \"x\"\n").unwrap_err();
     assert!(typo.problems[0].contains("onn"), "{typo:?}");
+}
+
+#[test]
+fn a_recipients_locale_finds_the_closest_translation() {
+    let templates = Templates::new(None);
+    let resolve = |wanted: &str| templates.resolve("video-ready", wanted, Channel::Email);
+    assert_eq!(resolve("pt-BR"), "pt-BR");
+    // Same language, another region: the translation there is.
+    assert_eq!(resolve("pt-PT"), "pt-BR");
+    assert_eq!(resolve("pt"), "pt-BR");
+    assert_eq!(resolve("fr-CA"), "en");
+    // Never read as a path.
+    assert_eq!(resolve("../../etc"), "en");
+    // A welcome in Portuguese is written as Brazil writes money and days.
+    let rules = Rules::builtin();
+    let welcome = rules
+        .iter()
+        .find(|r| r.kind.as_str() == "subscription-welcome")
+        .unwrap();
+    let vars = facts::variables(
+        "s-1",
+        &sample(&welcome.fact()),
+        &context("pt-BR", welcome.category),
+    );
+    let email = templates
+        .email("subscription-welcome", "pt-BR", &vars)
+        .unwrap();
+    assert!(email.text.contains("R$ 29,90"), "{}", email.text);
+    assert!(email.text.contains("08/12/2026"), "{}", email.text);
+    assert!(email.text.contains("mensal"), "{}", email.text);
+    assert!(
+        !vars.contains_key("unsubscribe_url"),
+        "critical: no opt-out"
+    );
 }
