@@ -20,7 +20,7 @@ password() { od -An -N24 -tx1 /dev/urandom | tr -d ' \n'; }
     ELASTIC_PASSWORD ELASTIC_CODEFLIX_PASSWORD \
     CONNECT_ADMIN_PASSWORD \
     KEYCLOAK_ADMIN_PASSWORD KEYCLOAK_CODEFLIX_ADMIN_SECRET \
-    CONTEXT_DB_PASSWORD; do
+    CONTEXT_DB_PASSWORD UNSUBSCRIBE_SECRET; do
     printf '%s=%s\n' "$name" "$(password)"
   done
 } > "$out"
