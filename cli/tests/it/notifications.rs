@@ -236,7 +236,12 @@ fn an_encoded_upload_mails_its_uploader_once_even_when_every_fact_is_read_again(
         .body("List-Unsubscribe=One-Click")
         .send()
         .unwrap();
-    assert_eq!(clicked.status(), StatusCode::OK, "{}", clicked.text().unwrap());
+    assert_eq!(
+        clicked.status(),
+        StatusCode::OK,
+        "{}",
+        clicked.text().unwrap()
+    );
     let deadline = Instant::now() + Duration::from_secs(60);
     while runtime
         .block_on(mirror.rows(
