@@ -164,8 +164,13 @@ impl Modify for Conventions {
                     if path == "/unsubscribe" {
                         // The signed token is the proof: no sign-in, no JSON body.
                         operation.security = Some(Vec::new());
-                        for status in ["202", "401", "403", "409", "413", "415", "422"] {
+                        for status in ["202", "401", "409", "413", "415", "422"] {
                             operation.responses.responses.remove(status);
+                        }
+                        if let Some(RefOr::T(forged)) = operation.responses.responses.get_mut("403")
+                        {
+                            "The link is shaped right but not signed by this Codeflix"
+                                .clone_into(&mut forged.description);
                         }
                     }
                     ids.push((path.clone(), id));

@@ -44,20 +44,20 @@ pub(crate) struct ProfileRequest {
         example = "ana@example.com"
     )]
     email: Option<String>,
-    /// Where SMS go, in E.164 form; absent clears it.
+    /// Where SMS go, in E.164 form; absent or blank clears it.
     #[schema(
         max_length = 16,
         nullable,
-        pattern = r"^\s*\+[1-9][0-9]{6,14}\s*$",
+        pattern = r"^\s*(\+[1-9][0-9]{6,14})?\s*$",
         example = "+5511912345678"
     )]
     phone: Option<String>,
-    /// The language of messages, a BCP 47 tag (`en`, `pt-BR`); absent means the default
-    /// (English). Messages without a translation in it are sent in English.
+    /// The language of messages, a BCP 47 tag (`en`, `pt-BR`); absent or blank means the
+    /// default (English). Messages without a translation in it are sent in English.
     #[schema(
         max_length = 35,
         nullable,
-        pattern = r"^\s*[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*\s*$",
+        pattern = r"^\s*([A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*)?\s*$",
         example = "pt-BR"
     )]
     locale: Option<String>,

@@ -4,12 +4,13 @@
 //! ([`UnsubscribeKey`]), is the proof. A `GET` changes nothing, so that mail scanners following
 //! links unsubscribe nobody.
 
-use axum::extract::{Query, State};
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use codeflix_domain::accounts::{Account, AccountId, OptOut, OptOutCategory, UnsubscribeKey};
+use codeflix_domain::accounts::{
+    Account, AccountId, BadToken, OptOut, OptOutCategory, UnsubscribeKey,
+};
 use codeflix_domain::{CommandContext, ExpectedVersion, Versioned};
-use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
@@ -23,12 +24,36 @@ const UNSUBSCRIPTIONS: Uuid = Uuid::from_u128(0x9f41_2b7e_5c08_4a3d_b1e6_72d0_c5
 /// Who the command's events name as their actor.
 const ACTOR: &str = "unsubscribe-link";
 
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub(crate) struct TokenQuery {
-    /// The signed token from the email's link.
-    #[param(min_length = 1, max_length = 600)]
-    token: Option<String>,
+    /// The signed token from the email's link: `v1.<account>.<category>.<signature>`. One
+    /// shaped so that this server did not sign is refused with 403.
+    #[param(
+        required = true,
+        max_length = 600,
+        pattern = r"^v1\.[A-Za-z0-9_-]+\.(account|marketing)\.[A-Za-z0-9_-]{43}$"
+    )]
+    #[allow(dead_code)] // Documents the query; `token_of` reads it.
+    token: String,
+}
+
+/// The query's `token`: exactly one (as the link has it), or the problem.
+fn token_of(query: Option<&str>) -> Result<String, Problem> {
+    let mut tokens = url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .filter(|(name, _)| name == "token")
+        .map(|(_, value)| value.into_owned());
+    match (tokens.next(), tokens.next()) {
+        (Some(token), None) if !token.is_empty() => Ok(token),
+        (Some(_), Some(_)) => Err(Problem::bad_parameters(vec![FieldError::new(
+            "token",
+            "must be given once: open the link from the email as it is",
+        )])),
+        _ => Err(Problem::bad_parameters(vec![FieldError::new(
+            "token",
+            "is required: open the link from the email as it is",
+        )])),
+    }
 }
 
 /// Show what an unsubscribe link does
@@ -41,10 +66,14 @@ pub(crate) struct TokenQuery {
 pub(crate) async fn show(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Query(query): Query<TokenQuery>,
+    RawQuery(query): RawQuery,
 ) -> Response {
     let html = wants_html(&headers);
-    let (_, account, category, token) = match checked(&state, query.token.as_deref()).await {
+    let found = match token_of(query.as_deref()) {
+        Ok(token) => checked(&state, &token).await,
+        Err(problem) => Err(problem),
+    };
+    let (_, account, category, token) = match found {
         Ok(found) => found,
         Err(problem) => return refuse(html, problem),
     };
@@ -82,10 +111,14 @@ pub(crate) async fn confirm(
     State(state): State<AppState>,
     headers: HeaderMap,
     correlation: Option<axum::Extension<CorrelationId>>,
-    Query(query): Query<TokenQuery>,
+    RawQuery(query): RawQuery,
 ) -> Response {
     let html = wants_html(&headers);
-    let (id, account, category, token) = match checked(&state, query.token.as_deref()).await {
+    let found = match token_of(query.as_deref()) {
+        Ok(token) => checked(&state, &token).await,
+        Err(problem) => Err(problem),
+    };
+    let (id, account, category, token) = match found {
         Ok(found) => found,
         Err(problem) => return refuse(html, problem),
     };
@@ -128,7 +161,7 @@ pub(crate) async fn confirm(
 /// The account and category of `token`, checked, with the account loaded.
 async fn checked(
     state: &AppState,
-    token: Option<&str>,
+    token: &str,
 ) -> Result<(AccountId, Versioned<Account>, OptOutCategory, String), Problem> {
     let key: &UnsubscribeKey = state.unsubscribe_key().ok_or_else(|| {
         Problem::unavailable(
@@ -136,17 +169,24 @@ async fn checked(
              command API and the notifier alike",
         )
     })?;
-    let Some(token) = token.filter(|t| !t.is_empty()) else {
-        return Err(Problem::bad_parameters(vec![FieldError::new(
-            "token",
-            "is required: open the link from the email as it is",
-        )]));
-    };
     let (id, category) = key.verify(token).map_err(|e| {
-        Problem::bad_parameters(vec![FieldError::new(
+        let rule = FieldError::new(
             "token",
             format!("{e}: open the link from the email as it is"),
-        )])
+        );
+        match e {
+            BadToken::Malformed => Problem::bad_parameters(vec![rule]),
+            BadToken::Forged => {
+                let mut problem = Problem::new(
+                    StatusCode::FORBIDDEN,
+                    "forged-link",
+                    "The link is not signed by this Codeflix",
+                    format!("token: {}", rule.rule),
+                );
+                problem.0.errors = vec![rule];
+                problem
+            }
+        }
     })?;
     let account = state
         .log()

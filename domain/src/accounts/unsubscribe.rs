@@ -5,7 +5,7 @@
 //! unsubscribe needs it to keep working).
 //!
 //! A token is `v1.<account, base64url>.<category>.<HMAC-SHA256, base64url>`, the MAC over
-//! `unsubscribe\n<account>\n<category>`.
+//! `unsubscribe\n<account, base64url>\n<category>`: checked before anything in it is decoded.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -39,6 +39,7 @@ impl UnsubscribeKey {
         (secret.len() >= 16).then(|| UnsubscribeKey(secret.to_vec()))
     }
 
+    /// The MAC of the encoded account and the category.
     fn mac(&self, account: &str, category: &str) -> Hmac<Sha256> {
         let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes any key length");
         mac.update(format!("unsubscribe\n{account}\n{category}").as_bytes());
@@ -47,19 +48,21 @@ impl UnsubscribeKey {
 
     /// The token that opts `account` out of `category`.
     pub fn token(&self, account: &AccountId, category: OptOutCategory) -> String {
+        let account = URL_SAFE_NO_PAD.encode(account.as_str());
         let tag = self
-            .mac(account.as_str(), category.as_str())
+            .mac(&account, category.as_str())
             .finalize()
             .into_bytes();
         format!(
-            "v1.{}.{}.{}",
-            URL_SAFE_NO_PAD.encode(account.as_str()),
+            "v1.{account}.{}.{}",
             category.as_str(),
             URL_SAFE_NO_PAD.encode(tag)
         )
     }
 
-    /// The account and category `token` names, if this key signed it.
+    /// The account and category `token` names, if this key signed it. A token not shaped like
+    /// one is [`BadToken::Malformed`]; one shaped right that this key did not sign,
+    /// [`BadToken::Forged`].
     pub fn verify(&self, token: &str) -> Result<(AccountId, OptOutCategory), BadToken> {
         let mut parts = token.trim().split('.');
         let (Some("v1"), Some(account), Some(category), Some(tag), None) = (
@@ -71,19 +74,32 @@ impl UnsubscribeKey {
         ) else {
             return Err(BadToken::Malformed);
         };
+        let category = OptOutCategory::parse(category).map_err(|_| BadToken::Malformed)?;
+        let base64url = |text: &str| {
+            text.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        };
+        if account.is_empty() || !base64url(account) || tag.len() != 43 || !base64url(tag) {
+            return Err(BadToken::Malformed);
+        }
+        // Compared as text, in constant time: any 43 characters are a signature that may or
+        // may not be ours.
+        let expected =
+            URL_SAFE_NO_PAD.encode(self.mac(account, category.as_str()).finalize().into_bytes());
+        let difference = expected
+            .bytes()
+            .zip(tag.bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b));
+        if difference != 0 {
+            return Err(BadToken::Forged);
+        }
+        // Signed by us, so well formed unless the key signed garbage.
         let account = URL_SAFE_NO_PAD
             .decode(account)
             .ok()
             .and_then(|bytes| String::from_utf8(bytes).ok())
             .and_then(|s| AccountId::parse(&s).ok())
             .ok_or(BadToken::Malformed)?;
-        let category = OptOutCategory::parse(category).map_err(|_| BadToken::Malformed)?;
-        let tag = URL_SAFE_NO_PAD
-            .decode(tag)
-            .map_err(|_| BadToken::Malformed)?;
-        self.mac(account.as_str(), category.as_str())
-            .verify_slice(&tag)
-            .map_err(|_| BadToken::Forged)?;
         Ok((account, category))
     }
 }
