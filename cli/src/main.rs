@@ -114,6 +114,9 @@ enum Command {
     /// Read the event log: dump or follow events as JSON, or verify its integrity.
     #[command(subcommand)]
     Events(commands::events::EventsCommand),
+    /// One aggregate's state, now or as it was at a time or version, folded from its events.
+    #[command(subcommand)]
+    Aggregate(commands::aggregate::AggregateCommand),
     /// Drive concurrent commands against the event log and record every acknowledgement:
     /// a load and fault-injection workload for testing a deployment.
     Stress(commands::stress::StressArgs),
@@ -180,6 +183,7 @@ async fn main() -> ExitCode {
             Command::Broker => commands::broker::run(&settings).await,
             Command::Registry => commands::registry::run(&settings).await,
             Command::Events(command) => commands::events::run(&settings, command).await,
+            Command::Aggregate(command) => commands::aggregate::run(&settings, command).await,
             Command::Stress(args) => commands::stress::run(&settings, args).await,
             Command::Config => commands::config::run(&settings),
         }

@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub(crate) mod aggregate;
 pub(crate) mod broker;
 pub(crate) mod command_api;
 pub(crate) mod config;

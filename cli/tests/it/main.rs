@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod analysts;
 mod billing;
 mod compose;
 mod connect;
