@@ -1,6 +1,7 @@
 //! `codeflix aggregate show`: one aggregate's state as of a time or a version, folded from its
 //! events in Kafka — the system of record — as the read models fold them.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -122,6 +123,10 @@ async fn show(settings: &Settings, args: &ShowArgs) -> anyhow::Result<ExitCode> 
         "state": state,
         "events": folded,
     });
-    println!("{}", serde_json::to_string_pretty(&out)?);
-    Ok(ExitCode::SUCCESS)
+    let mut stdout = std::io::stdout().lock();
+    match writeln!(stdout, "{}", serde_json::to_string_pretty(&out)?) {
+        // Piped into `head` or a pager that quit: what was wanted was read.
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(ExitCode::SUCCESS),
+    }
 }
