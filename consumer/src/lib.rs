@@ -17,6 +17,7 @@ pub mod backpressure;
 pub mod commits;
 pub mod dlq;
 pub mod ends;
+pub mod lag;
 pub mod membership;
 pub mod react;
 pub mod supervise;

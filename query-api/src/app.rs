@@ -79,7 +79,7 @@ impl Application {
     /// Opens the read models (for reading) and binds the port.
     pub async fn build(config: QueryApiConfig) -> Result<Application, BuildError> {
         let stores = Stores::open(&config.views, false).await?;
-        Application::build_with(config, &stores, Registry::with_prefix("codeflix")).await
+        Application::build_with(config, &stores, Registry::default()).await
     }
 
     /// Over `stores` that the process already holds (its projectors write them); `registry`

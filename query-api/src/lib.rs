@@ -105,15 +105,17 @@ impl std::fmt::Debug for QueryState {
 }
 
 impl QueryState {
-    /// A state reading `reads`; `registry` gets the HTTP metrics registered (with whatever else
-    /// the caller registers, e.g. projector metrics, before sharing it).
+    /// A state reading `reads`; `registry`, a root without a prefix, gets the HTTP metrics
+    /// registered as `codeflix_query_api_*` (with whatever else the caller registers, e.g.
+    /// projector metrics, before sharing it).
     pub fn new(
         reads: Reads,
         consistency_wait: Duration,
         mut registry: Registry,
         verifier: Arc<Verifier>,
     ) -> QueryState {
-        let http_metrics = HttpMetrics::register(registry.sub_registry_with_prefix("query_api"));
+        let http_metrics =
+            HttpMetrics::register(registry.sub_registry_with_prefix("codeflix_query_api"));
         QueryState(Arc::new(Inner {
             catalog: reads.catalog,
             catalog_topics: reads.catalog_topics,

@@ -190,7 +190,7 @@ fn check(settings: &Settings, dir: &Path, mode: Mode) -> (Vec<ConnectorFile>, Ex
 
 /// Runs the connectors of `connect.dir` (and those created through the REST API) until stopped.
 async fn serve(settings: &Settings) -> anyhow::Result<ExitCode> {
-    let Some(started) = start(settings, Registry::with_prefix("codeflix")).await? else {
+    let Some(started) = start(settings, Registry::default()).await? else {
         return Ok(ExitCode::FAILURE);
     };
     let listen = settings.connect.listen;
@@ -219,7 +219,8 @@ pub(crate) struct Started {
 }
 
 /// Validates the connector files and starts the runtime over them; `None` (the errors printed)
-/// when a file has errors. `registry` receives the runtime's metrics.
+/// when a file has errors. `registry`, a root without a prefix, receives the runtime's metrics
+/// (`codeflix_connect_*`).
 pub(crate) async fn start(
     settings: &Settings,
     mut registry: Registry,
@@ -230,7 +231,7 @@ pub(crate) async fn start(
         eprintln!("error: the connector files have errors; nothing started");
         return Ok(None);
     }
-    let metrics = ConnectMetrics::register(&mut registry);
+    let metrics = ConnectMetrics::register(registry.sub_registry_with_prefix("codeflix"));
     let worker = WorkerConfig {
         kafka: settings.event_log(),
         data_dir: settings.data_dir.clone(),

@@ -8,6 +8,9 @@ use tokio::sync::watch;
 
 use crate::settings::Settings;
 
+/// How often consumer lag is measured for `/metrics` (a Prometheus scrape interval).
+pub(crate) const LAG_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Run every part in one process: the embedded broker and schema registry (unless real ones are
 /// configured), the command API, the projectors and state feeds, the query API, the encoder, the
 /// billing scheduler, the notifier and a Kafka Connect runtime running connectors/*.json. Stops
@@ -78,8 +81,13 @@ pub(crate) async fn run(settings: &Settings, _args: UpArgs) -> anyhow::Result<Ex
     };
     let api = super::command_api::start(settings).await?;
     let stores = super::views::open_stores(settings, true).await?;
-    let mut metrics_registry = prometheus_client::registry::Registry::with_prefix("codeflix");
-    let metrics = codeflix_projectors::ProjectorMetrics::register(&mut metrics_registry);
+    // Kafka's lag exporters' names have no prefix; Codeflix's own metrics have `codeflix_`.
+    let mut metrics_registry = prometheus_client::registry::Registry::default();
+    let lag_metrics = codeflix_consumer::lag::LagMetrics::register(&mut metrics_registry);
+    let lag = codeflix_consumer::lag::watch(settings.event_log(), lag_metrics, LAG_EVERY);
+    let metrics = codeflix_projectors::ProjectorMetrics::register(
+        metrics_registry.sub_registry_with_prefix("codeflix"),
+    );
     // The loops beside the APIs restart themselves when they fail; the query API's /readyz
     // reports them.
     let tasks = codeflix_consumer::supervise::Tasks::default();
@@ -88,10 +96,14 @@ pub(crate) async fn run(settings: &Settings, _args: UpArgs) -> anyhow::Result<Ex
     projectors.extend(super::views::spawn_feeds(
         settings, &metrics, &stopped, &tasks,
     ));
-    let encoder_metrics = codeflix_encoder::EncoderMetrics::register(&mut metrics_registry);
+    let encoder_metrics = codeflix_encoder::EncoderMetrics::register(
+        metrics_registry.sub_registry_with_prefix("codeflix"),
+    );
     let encoder =
         super::encode::spawn_encoder(settings, api.log(), &encoder_metrics, &stopped, &tasks)?;
-    let scheduler_metrics = codeflix_scheduler::SchedulerMetrics::register(&mut metrics_registry);
+    let scheduler_metrics = codeflix_scheduler::SchedulerMetrics::register(
+        metrics_registry.sub_registry_with_prefix("codeflix"),
+    );
     let scheduler = super::scheduler::spawn_scheduler(
         settings,
         api.log(),
@@ -101,7 +113,9 @@ pub(crate) async fn run(settings: &Settings, _args: UpArgs) -> anyhow::Result<Ex
         &tasks,
     )
     .await?;
-    let notifier_metrics = codeflix_notifier::NotifierMetrics::register(&mut metrics_registry);
+    let notifier_metrics = codeflix_notifier::NotifierMetrics::register(
+        metrics_registry.sub_registry_with_prefix("codeflix"),
+    );
     let notifier =
         super::notifier::spawn_notifier(settings, api.log(), notifier_metrics, &stopped, &tasks)
             .await?;
@@ -178,6 +192,7 @@ pub(crate) async fn run(settings: &Settings, _args: UpArgs) -> anyhow::Result<Ex
     })
     .await?;
     let _ = stop.send(true);
+    lag.abort();
     let _ = query_api.await;
     let _ = connect_rest.await;
     connect.runtime.shutdown().await;

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use axum::routing::get;
 use clap::{Args, Subcommand, ValueEnum};
+use codeflix_consumer::lag::LagMetrics;
 use codeflix_consumer::supervise::{Tasks, supervise};
 use codeflix_consumer::{Membership, dlq};
 use codeflix_projectors::{FeedSpec, FeedStore, ProjectionSpec, ProjectorError, ProjectorMetrics};
@@ -206,8 +207,9 @@ pub(crate) async fn projectors(
     args: ProjectorsArgs,
 ) -> anyhow::Result<ExitCode> {
     let stores = open_stores(settings, true).await?;
-    let mut registry = Registry::with_prefix("codeflix");
-    let metrics = ProjectorMetrics::register(&mut registry);
+    // Kafka's lag exporters' names have no prefix; Codeflix's own metrics have `codeflix_`.
+    let mut registry = Registry::default();
+    let metrics = ProjectorMetrics::register(registry.sub_registry_with_prefix("codeflix"));
     if args.until_caught_up {
         for projection in Projection::ALL {
             codeflix_projectors::catch_up(
@@ -221,6 +223,11 @@ pub(crate) async fn projectors(
         }
         return Ok(ExitCode::SUCCESS);
     }
+    let lag = codeflix_consumer::lag::watch(
+        settings.event_log(),
+        LagMetrics::register(&mut registry),
+        super::up::LAG_EVERY,
+    );
     let (stop, stopped) = watch::channel(false);
     let supervised = Tasks::default();
     let mut tasks = spawn_projectors(settings, &stores, &metrics, &stopped, &supervised);
@@ -246,6 +253,7 @@ pub(crate) async fn projectors(
     })
     .await?;
     let _ = stop.send(true);
+    lag.abort();
     for task in tasks {
         task.await?;
     }

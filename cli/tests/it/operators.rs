@@ -1,7 +1,8 @@
 //! Operators' tooling against `codeflix up`: Python's confluent-kafka `AdminClient` (librdkafka,
 //! as kafka-consumer-groups, Kafka UI and lag exporters use it) lists and describes the
 //! platform's consumer groups, reads their committed offsets and lag — which match what the
-//! projectors report — and resets a stopped group's offsets, which the group then resumes from.
+//! projectors report, and what `/metrics` shows under kafka_exporter's names — and resets a
+//! stopped group's offsets, which the group then resumes from.
 //! Also: an idle `codeflix up` with default logging writes next to nothing to standard error.
 
 use std::collections::BTreeMap;
@@ -101,6 +102,40 @@ fn eventually<T>(mut check: impl FnMut() -> Option<T>) -> T {
 /// feed.
 const PROJECTIONS: [&str; 3] = ["catalog", "search", "feed-video-state"];
 
+/// `kafka_consumergroup_<name>` of each (group, topic, partition), from the query API's
+/// `/metrics` (where `codeflix up` serves every role's metrics).
+fn group_gauges(http: &Client, site: &Site, name: &str) -> BTreeMap<(String, String, i64), i64> {
+    let text = http
+        .get(format!("{}/metrics", site.query()))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    let prefix = format!("kafka_consumergroup_{name}{{");
+    text.lines()
+        .filter_map(|line| line.strip_prefix(&prefix))
+        .map(|rest| {
+            let (labels, value) = rest.split_once("} ").unwrap();
+            let label = |key: &str| {
+                labels
+                    .split(',')
+                    .find_map(|pair| pair.strip_prefix(&format!("{key}=\"")))
+                    .unwrap_or_else(|| panic!("{key} in {labels}"))
+                    .trim_end_matches('"')
+                    .to_owned()
+            };
+            (
+                (
+                    label("consumergroup"),
+                    label("topic"),
+                    label("partition").parse().unwrap(),
+                ),
+                value.parse().unwrap(),
+            )
+        })
+        .collect()
+}
+
 fn reactions_applied(http: &Client, site: &Site) -> u64 {
     let metrics = http
         .get(format!("{}/metrics", site.query()))
@@ -188,6 +223,37 @@ fn kafka_admin_tools_describe_groups_read_lag_and_reset_offsets() {
     assert!(
         reaction.values().any(|p| p["committed"].as_i64() > Some(1)),
         "the reaction read the encoding events: {reaction:?}"
+    );
+
+    // `/metrics` shows the same offsets and lag under the names Kafka's lag exporters use, so
+    // that their dashboards and alerts work as they are (measured every ten seconds).
+    let watched = [
+        "codeflix-projector-catalog",
+        "codeflix-projector-search",
+        "codeflix-projector-feed-video-state",
+        "codeflix-encoding-reaction",
+        "codeflix-notifier",
+    ];
+    let (offsets, lags) = eventually(|| {
+        let offsets = group_gauges(&http, &site, "current_offset");
+        let lags = group_gauges(&http, &site, "lag");
+        let agree = watched.iter().all(|group| {
+            let kafka = committed(&groups, group);
+            !kafka.is_empty()
+                && kafka.iter().all(|((topic, partition), p)| {
+                    let key = ((*group).to_owned(), topic.clone(), *partition);
+                    offsets.get(&key).copied() == p["committed"].as_i64()
+                        && lags.get(&key).copied() == p["lag"].as_i64()
+                })
+        });
+        agree.then_some((offsets, lags))
+    });
+    assert_eq!(offsets.len(), lags.len());
+    assert!(
+        offsets
+            .keys()
+            .any(|(group, ..)| group == "connect-notifications-titles"),
+        "Connect's sink groups are measured too: {offsets:?}"
     );
 
     // Stopped (the broker alone running), the reaction's group is reset to the beginning;

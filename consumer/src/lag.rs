@@ -1,0 +1,221 @@
+//! Consumer lag in the names Kafka's lag exporters give it (kafka_exporter's
+//! `kafka_consumergroup_lag`, `kafka_consumergroup_current_offset`, …), so that the dashboards
+//! and alerts operators already have work unchanged. Every consumer group the broker lists that
+//! has committed offsets on the platform's topics is measured every few seconds: its committed
+//! offset per partition against the partition's end.
+//!
+//! These metrics carry no `codeflix_` prefix: they go in a registry of their own, beside the
+//! prefixed one (see `codeflix_http::metrics`).
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use codeflix_eventlog::EventLogConfig;
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::registry::Registry;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::{Offset, TopicPartitionList};
+
+use crate::{ConsumerError, kafka};
+
+/// How long one question to the broker may take.
+const TIMEOUT: Duration = Duration::from_secs(10);
+
+/// One partition as a group has read it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartitionLag {
+    pub group: String,
+    pub topic: String,
+    pub partition: i32,
+    /// The group's committed offset: the next record it will read.
+    pub committed: i64,
+    /// The partition's end: the offset the next record appended will take.
+    pub end: i64,
+}
+
+impl PartitionLag {
+    /// Records appended that the group has not committed yet.
+    pub fn lag(&self) -> i64 {
+        (self.end - self.committed).max(0)
+    }
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct GroupPartition {
+    consumergroup: String,
+    topic: String,
+    partition: String,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct GroupTopic {
+    consumergroup: String,
+    topic: String,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct TopicPartition {
+    topic: String,
+    partition: String,
+}
+
+/// The lag gauges, as kafka_exporter names them.
+#[derive(Debug, Clone, Default)]
+pub struct LagMetrics {
+    current_offset: Family<GroupPartition, Gauge>,
+    lag: Family<GroupPartition, Gauge>,
+    lag_sum: Family<GroupTopic, Gauge>,
+    partition_end: Family<TopicPartition, Gauge>,
+}
+
+impl LagMetrics {
+    /// Registers the gauges in `registry`, which must have no prefix: the names are Kafka's
+    /// exporters'.
+    pub fn register(registry: &mut Registry) -> LagMetrics {
+        let metrics = LagMetrics::default();
+        registry.register(
+            "kafka_consumergroup_current_offset",
+            "The consumer group's committed offset in the partition",
+            metrics.current_offset.clone(),
+        );
+        registry.register(
+            "kafka_consumergroup_lag",
+            "Records in the partition past the consumer group's committed offset",
+            metrics.lag.clone(),
+        );
+        registry.register(
+            "kafka_consumergroup_lag_sum",
+            "Records in the topic past the consumer group's committed offsets",
+            metrics.lag_sum.clone(),
+        );
+        registry.register(
+            "kafka_topic_partition_current_offset",
+            "The partition's end: the offset of the next record appended",
+            metrics.partition_end.clone(),
+        );
+        metrics
+    }
+
+    /// Shows `measured`, and nothing measured before: groups and topics that are gone leave.
+    pub fn show(&self, measured: &[PartitionLag]) {
+        self.current_offset.clear();
+        self.lag.clear();
+        self.lag_sum.clear();
+        self.partition_end.clear();
+        let mut sums: BTreeMap<(&str, &str), i64> = BTreeMap::new();
+        for p in measured {
+            let labels = GroupPartition {
+                consumergroup: p.group.clone(),
+                topic: p.topic.clone(),
+                partition: p.partition.to_string(),
+            };
+            self.current_offset.get_or_create(&labels).set(p.committed);
+            self.lag.get_or_create(&labels).set(p.lag());
+            self.partition_end
+                .get_or_create(&TopicPartition {
+                    topic: p.topic.clone(),
+                    partition: p.partition.to_string(),
+                })
+                .set(p.end);
+            *sums.entry((&p.group, &p.topic)).or_default() += p.lag();
+        }
+        for ((group, topic), sum) in sums {
+            self.lag_sum
+                .get_or_create(&GroupTopic {
+                    consumergroup: group.to_owned(),
+                    topic: topic.to_owned(),
+                })
+                .set(sum);
+        }
+    }
+}
+
+/// Every listed consumer group's committed offsets on the topics named with the configured
+/// prefix, against each partition's end (blocking: call it off the async threads).
+pub fn measure(config: &EventLogConfig) -> Result<Vec<PartitionLag>, ConsumerError> {
+    let client: BaseConsumer = config.reader("codeflix-lag").create().map_err(kafka)?;
+    let groups = client.fetch_group_list(None, TIMEOUT).map_err(kafka)?;
+    let metadata = client.fetch_metadata(None, TIMEOUT).map_err(kafka)?;
+    let prefix = format!("{}.", config.topics.prefix);
+    let mut partitions = TopicPartitionList::new();
+    let mut ends = BTreeMap::new();
+    for topic in metadata
+        .topics()
+        .iter()
+        .filter(|t| t.name().starts_with(&prefix))
+    {
+        for partition in topic.partitions() {
+            partitions.add_partition(topic.name(), partition.id());
+            let (_, end) = client
+                .fetch_watermarks(topic.name(), partition.id(), TIMEOUT)
+                .map_err(kafka)?;
+            ends.insert((topic.name().to_owned(), partition.id()), end);
+        }
+    }
+    let mut measured = Vec::new();
+    if partitions.count() == 0 {
+        return Ok(measured);
+    }
+    let mut names: Vec<String> = groups
+        .groups()
+        .iter()
+        .map(|g| g.name().to_owned())
+        .collect();
+    names.sort();
+    names.dedup();
+    for group in names {
+        // A client in the group asks for its offsets; it does not join it.
+        let member: BaseConsumer = config.reader(&group).create().map_err(kafka)?;
+        let committed = member
+            .committed_offsets(partitions.clone(), TIMEOUT)
+            .map_err(kafka)?;
+        for element in committed.elements() {
+            let Offset::Offset(offset) = element.offset() else {
+                continue;
+            };
+            let key = (element.topic().to_owned(), element.partition());
+            if let Some(&end) = ends.get(&key) {
+                measured.push(PartitionLag {
+                    group: group.clone(),
+                    topic: key.0,
+                    partition: key.1,
+                    committed: offset,
+                    end,
+                });
+            }
+        }
+    }
+    Ok(measured)
+}
+
+/// Measures every `every` and shows it in `metrics`, until the task is aborted. A round that
+/// fails (the broker is away) leaves the last figures and is logged once until one succeeds.
+pub fn watch(
+    config: EventLogConfig,
+    metrics: LagMetrics,
+    every: Duration,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(every);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut failing = false;
+        loop {
+            ticks.tick().await;
+            let config = config.clone();
+            match tokio::task::spawn_blocking(move || measure(&config)).await {
+                Ok(Ok(measured)) => {
+                    metrics.show(&measured);
+                    failing = false;
+                }
+                Ok(Err(error)) if !failing => {
+                    tracing::warn!(%error, "measuring consumer lag");
+                    failing = true;
+                }
+                Ok(Err(_)) => {}
+                Err(error) => tracing::warn!(%error, "measuring consumer lag"),
+            }
+        }
+    })
+}
