@@ -61,6 +61,17 @@ impl Metrics {
             "Commands executed against the event log, by aggregate type and outcome",
             commands.clone(),
         );
+        // Present at 0 from the start, so that an alert on their increase sees the first one.
+        for aggregate in codeflix_domain::AggregateType::ALL {
+            for outcome in ["unconfirmed", "unavailable"] {
+                commands
+                    .get_or_create(&CommandLabels {
+                        aggregate: aggregate.as_str().to_owned(),
+                        outcome: outcome.to_owned(),
+                    })
+                    .inc_by(0);
+            }
+        }
         Metrics {
             registry: Arc::new(registry),
             http,

@@ -54,6 +54,15 @@ impl ConnectMetrics {
         }
     }
 
+    /// Shows `connector`'s failures (0 until it fails).
+    pub fn watch(&self, connector: &str) {
+        self.failures
+            .get_or_create(&ConnectorLabels {
+                connector: connector.to_owned(),
+            })
+            .inc_by(0);
+    }
+
     pub fn failed(&self, connector: &str) {
         self.failures
             .get_or_create(&ConnectorLabels {

@@ -498,6 +498,8 @@ impl Runtime {
     /// Starts `connector`'s task as its target says: resolves its placeholders (failing the
     /// connector when they cannot be) and spawns the task, whose end sets its state.
     fn launch(&self, name: &str, connector: &mut Connector) {
+        // Its failures are counted from 0, so that an alert on their increase sees the first.
+        self.inner.metrics.watch(name);
         *connector.task.lock().unwrap_or_else(|e| e.into_inner()) = None;
         if connector.target == Target::Stopped {
             *connector

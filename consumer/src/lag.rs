@@ -2,7 +2,8 @@
 //! `kafka_consumergroup_lag`, `kafka_consumergroup_current_offset`, …), so that the dashboards
 //! and alerts operators already have work unchanged. Every consumer group the broker lists that
 //! has committed offsets on the platform's topics is measured every few seconds: its committed
-//! offset per partition against the partition's end.
+//! offset per partition against the partition's end. Every partition's end is shown too, so that
+//! dead letters show as a dead-letter topic that grows.
 //!
 //! These metrics carry no `codeflix_` prefix: they go in a registry of their own, beside the
 //! prefixed one (see `codeflix_http::metrics`).
@@ -22,6 +23,15 @@ use crate::{ConsumerError, kafka};
 
 /// How long one question to the broker may take.
 const TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What one round measured: every partition's end, and each group's place in them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Measured {
+    /// (topic, partition, end) of every partition of the platform's topics.
+    pub ends: Vec<(String, i32, i64)>,
+    /// Every group's committed offset where it has one.
+    pub groups: Vec<PartitionLag>,
+}
 
 /// One partition as a group has read it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,13 +109,21 @@ impl LagMetrics {
     }
 
     /// Shows `measured`, and nothing measured before: groups and topics that are gone leave.
-    pub fn show(&self, measured: &[PartitionLag]) {
+    pub fn show(&self, measured: &Measured) {
         self.current_offset.clear();
         self.lag.clear();
         self.lag_sum.clear();
         self.partition_end.clear();
+        for (topic, partition, end) in &measured.ends {
+            self.partition_end
+                .get_or_create(&TopicPartition {
+                    topic: topic.clone(),
+                    partition: partition.to_string(),
+                })
+                .set(*end);
+        }
         let mut sums: BTreeMap<(&str, &str), i64> = BTreeMap::new();
-        for p in measured {
+        for p in &measured.groups {
             let labels = GroupPartition {
                 consumergroup: p.group.clone(),
                 topic: p.topic.clone(),
@@ -113,12 +131,6 @@ impl LagMetrics {
             };
             self.current_offset.get_or_create(&labels).set(p.committed);
             self.lag.get_or_create(&labels).set(p.lag());
-            self.partition_end
-                .get_or_create(&TopicPartition {
-                    topic: p.topic.clone(),
-                    partition: p.partition.to_string(),
-                })
-                .set(p.end);
             *sums.entry((&p.group, &p.topic)).or_default() += p.lag();
         }
         for ((group, topic), sum) in sums {
@@ -134,7 +146,7 @@ impl LagMetrics {
 
 /// Every listed consumer group's committed offsets on the topics named with the configured
 /// prefix, against each partition's end (blocking: call it off the async threads).
-pub fn measure(config: &EventLogConfig) -> Result<Vec<PartitionLag>, ConsumerError> {
+pub fn measure(config: &EventLogConfig) -> Result<Measured, ConsumerError> {
     let client: BaseConsumer = config.reader("codeflix-lag").create().map_err(kafka)?;
     let groups = client.fetch_group_list(None, TIMEOUT).map_err(kafka)?;
     let metadata = client.fetch_metadata(None, TIMEOUT).map_err(kafka)?;
@@ -154,7 +166,13 @@ pub fn measure(config: &EventLogConfig) -> Result<Vec<PartitionLag>, ConsumerErr
             ends.insert((topic.name().to_owned(), partition.id()), end);
         }
     }
-    let mut measured = Vec::new();
+    let mut measured = Measured {
+        ends: ends
+            .iter()
+            .map(|((topic, partition), end)| (topic.clone(), *partition, *end))
+            .collect(),
+        groups: Vec::new(),
+    };
     if partitions.count() == 0 {
         return Ok(measured);
     }
@@ -177,7 +195,7 @@ pub fn measure(config: &EventLogConfig) -> Result<Vec<PartitionLag>, ConsumerErr
             };
             let key = (element.topic().to_owned(), element.partition());
             if let Some(&end) = ends.get(&key) {
-                measured.push(PartitionLag {
+                measured.groups.push(PartitionLag {
                     group: group.clone(),
                     topic: key.0,
                     partition: key.1,

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use codeflix_consumer::lag::{LagMetrics, PartitionLag, measure};
+use codeflix_consumer::lag::{LagMetrics, Measured, PartitionLag, measure};
 use codeflix_eventlog::embedded::EmbeddedStack;
 use codeflix_eventlog::topics::ensure_topics;
 use prometheus_client::registry::Registry;
@@ -48,7 +48,13 @@ async fn a_groups_committed_offsets_against_the_ends_are_its_lag() {
         .await
         .unwrap()
         .unwrap();
+    assert!(
+        measured.ends.contains(&(topic.clone(), 0, 5)),
+        "{:?}",
+        measured.ends
+    );
     let ours: Vec<&PartitionLag> = measured
+        .groups
         .iter()
         .filter(|p| p.group == "codeflix-test-reader")
         .collect();
@@ -65,7 +71,10 @@ async fn a_groups_committed_offsets_against_the_ends_are_its_lag() {
     );
     assert_eq!(ours[0].lag(), 3);
     assert!(
-        measured.iter().all(|p| p.group != "codeflix-test-idle"),
+        measured
+            .groups
+            .iter()
+            .all(|p| p.group != "codeflix-test-idle"),
         "a group without offsets has no lag to show: {measured:?}"
     );
 
@@ -83,7 +92,14 @@ async fn a_groups_committed_offsets_against_the_ends_are_its_lag() {
         assert!(text.lines().any(|l| l == line), "{line} in:\n{text}");
     }
     // Measured again without the group (deleted, say): its series leave.
-    metrics.show(&[]);
+    metrics.show(&Measured {
+        ends: measured.ends.clone(),
+        groups: Vec::new(),
+    });
     let text = codeflix_http::metrics::encode(&registry);
     assert!(!text.contains("codeflix-test-reader"), "{text}");
+    assert!(
+        text.contains("kafka_topic_partition_current_offset{"),
+        "{text}"
+    );
 }

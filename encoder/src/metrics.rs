@@ -59,6 +59,10 @@ impl EncoderMetrics {
             "Wall time of encoding attempts (download, ffmpeg, upload)",
             metrics.seconds.clone(),
         );
+        // Present at 0 from the start, so that an alert on their increase sees the first one.
+        for outcome in ["failed", "dead_lettered"] {
+            metrics.jobs.get_or_create(&Outcome { outcome }).inc_by(0);
+        }
         metrics
     }
 

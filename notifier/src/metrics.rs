@@ -62,6 +62,10 @@ impl NotifierMetrics {
             "From the triggering fact to the provider taking the message, by channel",
             metrics.latency.clone(),
         );
+        // Both channels shown from the start (no deliveries yet is a fact worth a dashboard).
+        for channel in ["email", "sms"] {
+            metrics.latency.get_or_create(&Channel { channel });
+        }
         metrics
     }
 

@@ -136,6 +136,92 @@ fn group_gauges(http: &Client, site: &Site, name: &str) -> BTreeMap<(String, Str
         .collect()
 }
 
+fn repository() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_owned()
+}
+
+/// The metric families a `/metrics` page declares (`# TYPE name type`).
+fn metric_families(http: &Client, url: &str) -> std::collections::BTreeSet<String> {
+    http.get(url)
+        .send()
+        .unwrap()
+        .text()
+        .unwrap()
+        .lines()
+        .filter_map(|line| line.strip_prefix("# TYPE "))
+        .filter_map(|rest| rest.split_whitespace().next())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The PromQL expressions of the rules file or dashboard `file`, one after another.
+fn queries(file: &str) -> String {
+    let text = std::fs::read_to_string(repository().join(file)).unwrap();
+    if file.ends_with(".json") {
+        let dashboard: Value = serde_json::from_str(&text).unwrap();
+        return dashboard["panels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|p| p["targets"].as_array().unwrap().iter())
+            .map(|t| t["expr"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+            .join("\n");
+    }
+    // Rules: `expr: …` on one line, or `expr: |` and the lines indented below it.
+    let mut exprs = Vec::new();
+    let mut block: Option<usize> = None;
+    for line in text.lines() {
+        let indent = line.len() - line.trim_start().len();
+        if let Some(at) = block {
+            if line.trim().is_empty() || indent > at {
+                exprs.push(line.trim().to_owned());
+                continue;
+            }
+            block = None;
+        }
+        if let Some(rest) = line.trim_start().strip_prefix("expr:") {
+            if rest.trim() == "|" {
+                block = Some(indent);
+            } else {
+                exprs.push(rest.trim().to_owned());
+            }
+        }
+    }
+    exprs.join("\n")
+}
+
+/// The metric names in PromQL expressions of `text`: every Codeflix metric starts with
+/// `codeflix_`, every lag exporter's with `kafka_`.
+fn metrics_named(text: &str) -> std::collections::BTreeSet<String> {
+    let mut names = std::collections::BTreeSet::new();
+    let mut word = String::new();
+    for c in text.chars().chain([' ']) {
+        if c.is_ascii_alphanumeric() || c == '_' || c == ':' {
+            word.push(c);
+        } else {
+            if word.starts_with("codeflix_") || word.starts_with("kafka_") {
+                names.insert(std::mem::take(&mut word));
+            }
+            word.clear();
+        }
+    }
+    names
+}
+
+/// The family a sample name belongs to: itself, or without a counter's or histogram's suffix.
+fn family_of(name: &str, families: &std::collections::BTreeSet<String>) -> String {
+    ["_total", "_bucket", "_sum", "_count"]
+        .iter()
+        .filter_map(|suffix| name.strip_suffix(suffix))
+        .find(|base| families.contains(*base))
+        .unwrap_or(name)
+        .to_owned()
+}
+
 fn reactions_applied(http: &Client, site: &Site) -> u64 {
     let metrics = http
         .get(format!("{}/metrics", site.query()))
@@ -256,6 +342,22 @@ fn kafka_admin_tools_describe_groups_read_lag_and_reset_offsets() {
         "Connect's sink groups are measured too: {offsets:?}"
     );
 
+    // The alert rules and the dashboard name only metrics this platform has.
+    let mut families = metric_families(&http, &format!("{}/metrics", site.query()));
+    families.extend(metric_families(&http, &format!("{}/metrics", site.api())));
+    for file in ["ops/prometheus/alerts.yml", "ops/grafana/codeflix.json"] {
+        let named = metrics_named(&queries(file));
+        assert!(named.len() >= 7, "{file}: {named:?}");
+        let unknown: Vec<&String> = named
+            .iter()
+            .filter(|name| !families.contains(&family_of(name, &families)))
+            .collect();
+        assert!(
+            unknown.is_empty(),
+            "{file} names metrics no /metrics of codeflix up has: {unknown:?}; it has {families:?}"
+        );
+    }
+
     // Stopped (the broker alone running), the reaction's group is reset to the beginning;
     // restarted, it reads the encoding events again (each one's command is recognised by its
     // derived id, so nothing changes).
@@ -319,4 +421,63 @@ fn idle_up_keeps_standard_error_small() {
         log.len(),
         log.lines().take(20).collect::<Vec<_>>().join("\n")
     );
+}
+
+/// promtool, when `.ci/run` installs it (`CODEFLIX_PROMTOOL`) or it is on the PATH.
+fn promtool() -> Option<String> {
+    let configured = std::env::var("CODEFLIX_PROMTOOL").ok();
+    let candidate = configured.clone().unwrap_or_else(|| "promtool".into());
+    let runs = Command::new(&candidate)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    match (runs, configured) {
+        (true, _) => Some(candidate),
+        (false, Some(path)) => panic!("CODEFLIX_PROMTOOL={path} does not run"),
+        (false, None) => None,
+    }
+}
+
+/// The alert rules parse, and fire — or stay quiet — as their unit tests say
+/// (`ops/prometheus/alerts.test.yml`, Prometheus's own rule evaluation).
+#[test]
+fn the_alert_rules_parse_and_fire_as_their_tests_expect() {
+    let Some(promtool) = promtool() else {
+        println!("skipped: no promtool (Debian's prometheus package; .ci/run installs it)");
+        return;
+    };
+    let dir = repository().join("ops/prometheus");
+    for args in [
+        ["check", "rules", "alerts.yml"],
+        ["test", "rules", "alerts.test.yml"],
+    ] {
+        let output = Command::new(&promtool)
+            .args(args)
+            .current_dir(&dir)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "promtool {args:?}:\n{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    // The dashboard is Grafana's JSON: every panel queries the data source variable.
+    let dashboard: Value = serde_json::from_str(
+        &std::fs::read_to_string(repository().join("ops/grafana/codeflix.json")).unwrap(),
+    )
+    .unwrap();
+    let panels = dashboard["panels"].as_array().unwrap();
+    assert!(panels.len() >= 8);
+    for panel in panels {
+        let targets = panel["targets"].as_array().unwrap();
+        assert!(!targets.is_empty(), "{panel}");
+        assert!(
+            targets
+                .iter()
+                .all(|t| t["datasource"]["uid"] == "${datasource}" && t["expr"].is_string()),
+            "{panel}"
+        );
+    }
 }
