@@ -9,6 +9,8 @@
 //! prefixed one (see `codeflix_http::metrics`).
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use codeflix_eventlog::EventLogConfig;
@@ -21,8 +23,9 @@ use rdkafka::{Offset, TopicPartitionList};
 
 use crate::{ConsumerError, kafka};
 
-/// How long one question to the broker may take.
-const TIMEOUT: Duration = Duration::from_secs(10);
+/// How long one question to the broker may take: short, since a round asks many and a stopping
+/// process waits for the question in flight.
+const TIMEOUT: Duration = Duration::from_secs(3);
 
 /// What one round measured: every partition's end, and each group's place in them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -147,83 +150,133 @@ impl LagMetrics {
 /// Every listed consumer group's committed offsets on the topics named with the configured
 /// prefix, against each partition's end (blocking: call it off the async threads).
 pub fn measure(config: &EventLogConfig) -> Result<Measured, ConsumerError> {
-    let client: BaseConsumer = config.reader("codeflix-lag").create().map_err(kafka)?;
-    let groups = client.fetch_group_list(None, TIMEOUT).map_err(kafka)?;
-    let metadata = client.fetch_metadata(None, TIMEOUT).map_err(kafka)?;
-    let prefix = format!("{}.", config.topics.prefix);
-    let mut partitions = TopicPartitionList::new();
-    let mut ends = BTreeMap::new();
-    for topic in metadata
-        .topics()
-        .iter()
-        .filter(|t| t.name().starts_with(&prefix))
-    {
-        for partition in topic.partitions() {
-            partitions.add_partition(topic.name(), partition.id());
-            let (_, end) = client
-                .fetch_watermarks(topic.name(), partition.id(), TIMEOUT)
-                .map_err(kafka)?;
-            ends.insert((topic.name().to_owned(), partition.id()), end);
-        }
-    }
-    let mut measured = Measured {
-        ends: ends
-            .iter()
-            .map(|((topic, partition), end)| (topic.clone(), *partition, *end))
-            .collect(),
-        groups: Vec::new(),
-    };
-    if partitions.count() == 0 {
-        return Ok(measured);
-    }
-    let mut names: Vec<String> = groups
-        .groups()
-        .iter()
-        .map(|g| g.name().to_owned())
-        .collect();
-    names.sort();
-    names.dedup();
-    for group in names {
-        // A client in the group asks for its offsets; it does not join it.
-        let member: BaseConsumer = config.reader(&group).create().map_err(kafka)?;
-        let committed = member
-            .committed_offsets(partitions.clone(), TIMEOUT)
-            .map_err(kafka)?;
-        for element in committed.elements() {
-            let Offset::Offset(offset) = element.offset() else {
-                continue;
-            };
-            let key = (element.topic().to_owned(), element.partition());
-            if let Some(&end) = ends.get(&key) {
-                measured.groups.push(PartitionLag {
-                    group: group.clone(),
-                    topic: key.0,
-                    partition: key.1,
-                    committed: offset,
-                    end,
-                });
-            }
-        }
-    }
-    Ok(measured)
+    Clients::default().measure(config, &AtomicBool::new(false))
 }
 
-/// Measures every `every` and shows it in `metrics`, until the task is aborted. A round that
-/// fails (the broker is away) leaves the last figures and is logged once until one succeeds.
-pub fn watch(
-    config: EventLogConfig,
-    metrics: LagMetrics,
-    every: Duration,
-) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
+/// The clients a watcher keeps between rounds: one to list groups and ends, and one per group
+/// (which asks for that group's offsets without joining it). Making them anew each round cost
+/// more than the round itself.
+#[derive(Default)]
+struct Clients {
+    admin: Option<BaseConsumer>,
+    groups: BTreeMap<String, BaseConsumer>,
+}
+
+impl Clients {
+    /// [`measure`], giving up (with what it has) as soon as `stop` is set.
+    fn measure(
+        &mut self,
+        config: &EventLogConfig,
+        stop: &AtomicBool,
+    ) -> Result<Measured, ConsumerError> {
+        let stopped = || stop.load(Ordering::Relaxed);
+        if self.admin.is_none() {
+            self.admin = Some(config.reader("codeflix-lag").create().map_err(kafka)?);
+        }
+        let client = self.admin.as_ref().expect("made above");
+        let listed = client.fetch_group_list(None, TIMEOUT).map_err(kafka)?;
+        let metadata = client.fetch_metadata(None, TIMEOUT).map_err(kafka)?;
+        let prefix = format!("{}.", config.topics.prefix);
+        let mut partitions = TopicPartitionList::new();
+        let mut ends = BTreeMap::new();
+        for topic in metadata
+            .topics()
+            .iter()
+            .filter(|t| t.name().starts_with(&prefix))
+        {
+            for partition in topic.partitions() {
+                if stopped() {
+                    return Ok(Measured::default());
+                }
+                partitions.add_partition(topic.name(), partition.id());
+                let (_, end) = client
+                    .fetch_watermarks(topic.name(), partition.id(), TIMEOUT)
+                    .map_err(kafka)?;
+                ends.insert((topic.name().to_owned(), partition.id()), end);
+            }
+        }
+        let mut measured = Measured {
+            ends: ends
+                .iter()
+                .map(|((topic, partition), end)| (topic.clone(), *partition, *end))
+                .collect(),
+            groups: Vec::new(),
+        };
+        let names: std::collections::BTreeSet<String> = listed
+            .groups()
+            .iter()
+            .map(|g| g.name().to_owned())
+            .collect();
+        // Groups the broker no longer lists let go of their clients.
+        self.groups.retain(|name, _| names.contains(name));
+        if partitions.count() == 0 {
+            return Ok(measured);
+        }
+        for group in names {
+            if stopped() {
+                break;
+            }
+            let member = match self.groups.entry(group.clone()) {
+                std::collections::btree_map::Entry::Occupied(member) => member.into_mut(),
+                std::collections::btree_map::Entry::Vacant(slot) => {
+                    slot.insert(config.reader(&group).create().map_err(kafka)?)
+                }
+            };
+            let committed = member
+                .committed_offsets(partitions.clone(), TIMEOUT)
+                .map_err(kafka)?;
+            for element in committed.elements() {
+                let Offset::Offset(offset) = element.offset() else {
+                    continue;
+                };
+                let key = (element.topic().to_owned(), element.partition());
+                if let Some(&end) = ends.get(&key) {
+                    measured.groups.push(PartitionLag {
+                        group: group.clone(),
+                        topic: key.0,
+                        partition: key.1,
+                        committed: offset,
+                        end,
+                    });
+                }
+            }
+        }
+        Ok(measured)
+    }
+}
+
+/// Measures every `every` and shows it in `metrics`, until [`Watch::stop`]. A round that fails
+/// (the broker is away) leaves the last figures and is logged once until one succeeds.
+pub fn watch(config: EventLogConfig, metrics: LagMetrics, every: Duration) -> Watch {
+    let stop = Arc::new(AtomicBool::new(false));
+    let stopping = Arc::clone(&stop);
+    let task = tokio::spawn(async move {
         let mut ticks = tokio::time::interval(every);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut failing = false;
+        let clients = Arc::new(std::sync::Mutex::new(Clients::default()));
         loop {
             ticks.tick().await;
             let config = config.clone();
-            match tokio::task::spawn_blocking(move || measure(&config)).await {
+            let stop = Arc::clone(&stopping);
+            let clients = Arc::clone(&clients);
+            let started = std::time::Instant::now();
+            let round = tokio::task::spawn_blocking(move || {
+                let mut clients = clients.lock().unwrap_or_else(|e| e.into_inner());
+                let measured = clients.measure(&config, &stop);
+                if measured.is_err() {
+                    // Connections may be what failed: the next round starts afresh.
+                    *clients = Clients::default();
+                }
+                measured
+            });
+            match round.await {
                 Ok(Ok(measured)) => {
+                    tracing::debug!(
+                        took = ?started.elapsed(),
+                        partitions = measured.groups.len(),
+                        "measured consumer lag"
+                    );
                     metrics.show(&measured);
                     failing = false;
                 }
@@ -235,5 +288,22 @@ pub fn watch(
                 Err(error) => tracing::warn!(%error, "measuring consumer lag"),
             }
         }
-    })
+    });
+    Watch { task, stop }
+}
+
+/// A running [`watch`].
+#[derive(Debug)]
+pub struct Watch {
+    task: tokio::task::JoinHandle<()>,
+    stop: Arc<AtomicBool>,
+}
+
+impl Watch {
+    /// Stops measuring; a round in flight gives up after the question it is asking (the
+    /// process's runtime waits for it when it ends).
+    pub fn stop(self) {
+        self.stop.store(true, Ordering::Relaxed);
+        self.task.abort();
+    }
 }

@@ -9,7 +9,7 @@ use tokio::sync::watch;
 use crate::settings::Settings;
 
 /// How often consumer lag is measured for `/metrics` (a Prometheus scrape interval).
-pub(crate) const LAG_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
+pub(crate) const LAG_EVERY: std::time::Duration = std::time::Duration::from_secs(15);
 
 /// Run every part in one process: the embedded broker and schema registry (unless real ones are
 /// configured), the command API, the projectors and state feeds, the query API, the encoder, the
@@ -192,7 +192,7 @@ pub(crate) async fn run(settings: &Settings, _args: UpArgs) -> anyhow::Result<Ex
     })
     .await?;
     let _ = stop.send(true);
-    lag.abort();
+    lag.stop();
     let _ = query_api.await;
     let _ = connect_rest.await;
     connect.runtime.shutdown().await;

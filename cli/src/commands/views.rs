@@ -253,7 +253,7 @@ pub(crate) async fn projectors(
     })
     .await?;
     let _ = stop.send(true);
-    lag.abort();
+    lag.stop();
     for task in tasks {
         task.await?;
     }

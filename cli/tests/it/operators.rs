@@ -312,7 +312,7 @@ fn kafka_admin_tools_describe_groups_read_lag_and_reset_offsets() {
     );
 
     // `/metrics` shows the same offsets and lag under the names Kafka's lag exporters use, so
-    // that their dashboards and alerts work as they are (measured every ten seconds).
+    // that their dashboards and alerts work as they are (measured every fifteen seconds).
     let watched = [
         "codeflix-projector-catalog",
         "codeflix-projector-search",
