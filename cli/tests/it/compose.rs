@@ -236,7 +236,11 @@ fn new_secrets_makes_every_password_the_stack_interpolates() {
         assert!(password.chars().all(|c| c.is_ascii_hexdigit()), "{line}");
         made_names.insert(name.to_owned());
     }
-    assert_eq!(made_names, interpolated_names(&compose_file()));
+    // The stack's and the operators' overlay's.
+    let overlay = std::fs::read_to_string(format!("{ROOT}/ops.yml")).unwrap();
+    let mut interpolated = interpolated_names(&compose_file());
+    interpolated.extend(interpolated_names(&overlay));
+    assert_eq!(made_names, interpolated);
     // A second run keeps the passwords the engines already hold.
     let again = run();
     assert!(!again.status.success());
@@ -412,5 +416,119 @@ fn every_codeflix_service_runs_a_command_line_codeflix_accepts() {
             "{name}: codeflix {args:?}: {}",
             String::from_utf8_lossy(&output.stderr)
         );
+    }
+}
+
+/// The operators' overlay (`compose/ops.yml`): Prometheus scrapes every role where the stack
+/// says it listens, its configuration and rules pass `promtool check config`, the overlay
+/// resolves with the stack's secrets, and it publishes on loopback only.
+#[test]
+fn the_ops_overlay_scrapes_every_role_where_it_listens() {
+    let compose = compose_file();
+    let prometheus = std::fs::read_to_string(format!("{ROOT}/prometheus/prometheus.yml")).unwrap();
+    let targets: BTreeSet<String> = prometheus
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("- "))
+        .filter(|t| {
+            t.split_once(':')
+                .is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok())
+        })
+        .map(str::to_owned)
+        .collect();
+    // Every role's service and the port its LISTEN setting names.
+    let mut roles = BTreeSet::new();
+    let mut service = String::new();
+    for line in compose.lines() {
+        if let Some(name) = line
+            .strip_prefix("  ")
+            .and_then(|l| l.strip_suffix(':'))
+            .filter(|l| !l.starts_with(' '))
+        {
+            service = name.to_owned();
+        }
+        if let Some((key, value)) = line.trim().split_once(": ")
+            && key.starts_with("CODEFLIX__")
+            && key.ends_with("__LISTEN")
+        {
+            let port = value.rsplit(':').next().unwrap();
+            roles.insert(format!("{service}:{port}"));
+        }
+    }
+    assert!(roles.len() >= 6, "{roles:?}");
+    assert_eq!(targets, roles, "scraped vs listening");
+
+    let overlay = std::fs::read_to_string(format!("{ROOT}/ops.yml")).unwrap();
+    let mut lines = overlay.lines();
+    let mut published = Vec::new();
+    while let Some(line) = lines.next() {
+        if line.trim() == "ports:" {
+            published.extend(
+                lines
+                    .by_ref()
+                    .take_while(|l| l.trim_start().starts_with("- "))
+                    .map(str::trim),
+            );
+        }
+    }
+    assert_eq!(published.len(), 3, "{published:?}");
+    assert!(
+        published.iter().all(|l| l.starts_with("- \"127.0.0.1:")),
+        "published beyond loopback: {published:?}"
+    );
+
+    if let Ok(promtool) = std::env::var("CODEFLIX_PROMTOOL") {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("prometheus.yml"), &prometheus).unwrap();
+        std::fs::copy(
+            format!("{ROOT}/../ops/prometheus/alerts.yml"),
+            dir.path().join("alerts.yml"),
+        )
+        .unwrap();
+        let checked = Command::new(promtool)
+            .args(["check", "config", "prometheus.yml"])
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(checked.status.success(), "{checked:?}");
+    }
+
+    if Command::new("docker-compose")
+        .arg("version")
+        .output()
+        .is_err()
+    {
+        eprintln!("SKIPPED: docker-compose is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = dir.path().join("secrets.env");
+    let made = Command::new("sh")
+        .arg(format!("{ROOT}/new-secrets.sh"))
+        .arg(&secrets)
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{made:?}");
+    let resolved = Command::new("docker-compose")
+        .current_dir(dir.path())
+        .env_clear()
+        .arg("--env-file")
+        .arg(&secrets)
+        .args(["-f", &format!("{ROOT}/docker-compose.yml")])
+        .args(["-f", &format!("{ROOT}/ops.yml"), "config"])
+        .output()
+        .unwrap();
+    assert!(resolved.status.success(), "{resolved:?}");
+    let config = String::from_utf8_lossy(&resolved.stdout);
+    let grafana_password = std::fs::read_to_string(&secrets)
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("GRAFANA_ADMIN_PASSWORD=").map(str::to_owned))
+        .unwrap();
+    assert!(
+        config.contains(&format!("GF_SECURITY_ADMIN_PASSWORD: {grafana_password}")),
+        "{config}"
+    );
+    for service in ["prometheus:", "grafana:", "kafka-ui:", "command-api:"] {
+        assert!(config.contains(&format!("\n  {service}\n")), "{service}");
     }
 }
