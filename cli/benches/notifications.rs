@@ -44,9 +44,11 @@ fn token(site: &Site, args: &[&str]) -> String {
 /// Whether an email to `address` is in `outbox` (the file transport's `.eml` files).
 fn mailed(outbox: &Path, address: &str) -> bool {
     let needle = format!("<{address}>");
-    std::fs::read_dir(outbox).into_iter().flatten().flatten().any(|entry| {
-        std::fs::read_to_string(entry.path()).is_ok_and(|text| text.contains(&needle))
-    })
+    std::fs::read_dir(outbox)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .any(|entry| std::fs::read_to_string(entry.path()).is_ok_and(|text| text.contains(&needle)))
 }
 
 /// (read model, email) delays of `changes` first subscriptions, one at a time; `known`: each
@@ -145,8 +147,10 @@ async fn main() {
     let plan = client
         .post(format!("{}/plans", site.api()))
         .bearer_auth(&admin)
-        .json(&json!({"name": "Bench", "amount_minor": 2990, "currency": "BRL",
-                      "billing_period": "MONTHLY"}))
+        .json(
+            &json!({"name": "Bench", "amount_minor": 2990, "currency": "BRL",
+                      "billing_period": "MONTHLY"}),
+        )
         .send()
         .await
         .unwrap()
