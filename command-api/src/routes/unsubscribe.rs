@@ -77,27 +77,88 @@ pub(crate) async fn show(
         Ok(found) => found,
         Err(problem) => return refuse(html, problem),
     };
-    let email = account.state().email().unwrap_or_default();
+    let words = Words::of(account.state().locale());
+    let email = escape(&masked(account.state().email().unwrap_or_default()));
+    let what = (words.describe)(category);
     let already = account.state().opted_out().any(|c| c == category.as_str());
     let body = if already {
         format!(
-            "<h1>You are unsubscribed</h1><p>{} are not sent to {} any more.</p>",
-            describe(category),
-            escape(&masked(email))
+            "<h1>{}</h1><p>{}</p>",
+            words.done_title,
+            (words.done)(what, &email)
         )
     } else {
         format!(
-            "<h1>Unsubscribe?</h1><p>Stop sending {} to {}?</p>\
+            "<h1>{}</h1><p>{}</p>\
              <form method=\"post\" action=\"/unsubscribe?token={}\">\
-             <button type=\"submit\">Unsubscribe</button></form>\
-             <p class=\"small\">Messages about billing and security are still sent: they are \
-             part of the service.</p>",
-            describe(category).to_lowercase(),
-            escape(&masked(email)),
-            escape(&token)
+             <button type=\"submit\">{}</button></form><p class=\"small\">{}</p>",
+            words.ask_title,
+            (words.ask)(&what.to_lowercase(), &email),
+            escape(&token),
+            words.button,
+            words.critical_still_sent,
         )
     };
-    page(StatusCode::OK, "Unsubscribe", &body)
+    page(StatusCode::OK, words.lang, words.ask_title, &body)
+}
+
+/// The page's words in the account's language: Portuguese for `pt…`, else English.
+struct Words {
+    lang: &'static str,
+    ask_title: &'static str,
+    ask: fn(&str, &str) -> String,
+    button: &'static str,
+    critical_still_sent: &'static str,
+    done_title: &'static str,
+    done: fn(&str, &str) -> String,
+    settings: &'static str,
+    describe: fn(OptOutCategory) -> &'static str,
+}
+
+impl Words {
+    fn of(locale: Option<&str>) -> &'static Words {
+        const ENGLISH: Words = Words {
+            lang: "en",
+            ask_title: "Unsubscribe?",
+            ask: |what, email| format!("Stop sending {what} to {email}?"),
+            button: "Unsubscribe",
+            critical_still_sent: "Messages about billing and security are still sent: they are \
+                                  part of the service.",
+            done_title: "You are unsubscribed",
+            done: |what, email| format!("{what} are not sent to {email} any more."),
+            settings: "You can opt in again in your account's notification settings.",
+            describe: |category| match category {
+                OptOutCategory::Account => {
+                    "Emails about your account and your work (such as \"your video is ready\")"
+                }
+                OptOutCategory::Marketing => "News and offers",
+            },
+        };
+        const PORTUGUESE: Words = Words {
+            lang: "pt-BR",
+            ask_title: "Cancelar inscrição?",
+            ask: |what, email| format!("Parar de enviar {what} para {email}?"),
+            button: "Cancelar inscrição",
+            critical_still_sent: "Mensagens sobre cobrança e segurança continuam sendo \
+                                  enviadas: elas fazem parte do serviço.",
+            done_title: "Inscrição cancelada",
+            done: |what, email| {
+                format!("Não enviaremos mais {} para {email}.", what.to_lowercase())
+            },
+            settings: "Você pode voltar a recebê-los nas configurações de notificação da sua \
+                       conta.",
+            describe: |category| match category {
+                OptOutCategory::Account => {
+                    "Emails sobre a sua conta e o seu trabalho (como \"seu vídeo está pronto\")"
+                }
+                OptOutCategory::Marketing => "Novidades e ofertas",
+            },
+        };
+        match locale {
+            Some(tag) if tag.split('-').next() == Some("pt") => &PORTUGUESE,
+            _ => &ENGLISH,
+        }
+    }
 }
 
 /// Unsubscribe, from a link
@@ -146,14 +207,17 @@ pub(crate) async fn confirm(
         Err(problem) => return refuse(html, problem),
     }
     tracing::info!(account = %id, %category, "unsubscribed by link");
+    let words = Words::of(account.state().locale());
+    let email = escape(&masked(account.state().email().unwrap_or_default()));
     page(
         StatusCode::OK,
-        "Unsubscribed",
+        words.lang,
+        words.done_title,
         &format!(
-            "<h1>You are unsubscribed</h1><p>{} are not sent to {} any more. You can opt in \
-             again in your account's notification settings.</p>",
-            describe(category),
-            escape(&masked(account.state().email().unwrap_or_default()))
+            "<h1>{}</h1><p>{} {}</p>",
+            words.done_title,
+            (words.done)((words.describe)(category), &email),
+            words.settings
         ),
     )
 }
@@ -199,15 +263,6 @@ async fn checked(
     Ok((id, account, category, token.to_owned()))
 }
 
-fn describe(category: OptOutCategory) -> &'static str {
-    match category {
-        OptOutCategory::Account => {
-            "Emails about your account and your work (such as \"your video is ready\")"
-        }
-        OptOutCategory::Marketing => "News and offers",
-    }
-}
-
 /// `ana@example.com` → `a••@example.com`: enough to recognise, not to harvest.
 fn masked(email: &str) -> String {
     match email.split_once('@') {
@@ -237,14 +292,15 @@ fn refuse(html: bool, problem: Problem) -> Response {
     );
     page(
         problem.status(),
+        "en",
         "Unsubscribe",
         &format!("<h1>This link does not work</h1><p>{}</p>", escape(&detail)),
     )
 }
 
-fn page(status: StatusCode, title: &str, body: &str) -> Response {
+fn page(status: StatusCode, lang: &str, title: &str, body: &str) -> Response {
     let html = format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+        "<!doctype html><html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>{title} · Codeflix</title><style>\
          body{{font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;\

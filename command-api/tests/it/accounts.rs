@@ -253,6 +253,24 @@ async fn opt_outs_are_set_by_the_customer_and_by_a_signed_link_without_signing_i
     assert_eq!(changed.opted_out, ["account", "marketing"]);
     let (_, _, page) = unsubscribe(&api, Method::GET, &query, true).await;
     assert!(page.contains("You are unsubscribed"), "{page}");
+    // In the customer's language once they chose one.
+    let portuguese = api
+        .send(
+            Method::PUT,
+            "/me",
+            Some(&token),
+            &[],
+            Some(json!({ "display_name": "Cy", "locale": "pt-BR" })),
+        )
+        .await;
+    assert_eq!(portuguese.status, StatusCode::OK, "{:?}", portuguese.body);
+    let (_, _, page) = unsubscribe(&api, Method::GET, &query, true).await;
+    assert!(
+        page.contains("lang=\"pt-BR\"")
+            && page.contains("Inscrição cancelada")
+            && page.contains("Não enviaremos mais emails sobre a sua conta"),
+        "{page}"
+    );
 
     // A link signed with another secret, or altered, changes nothing and says why.
     let forged = UnsubscribeKey::new(b"someone-else's-secret")
@@ -285,7 +303,7 @@ async fn opt_outs_are_set_by_the_customer_and_by_a_signed_link_without_signing_i
     );
     let (status, _, _) = unsubscribe(&api, Method::POST, &format!("?token={nobody}"), false).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    assert_eq!(account_events(&api, "cy-1").await.len(), 3);
+    assert_eq!(account_events(&api, "cy-1").await.len(), 4);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
