@@ -11,9 +11,9 @@
 //! Positions are committed once a second, after the facts before them are handled.
 //!
 //! Facts older than `max_fact_age` when first read (a notifier deployed on an existing log) are
-//! remembered but not announced. A customer whose contact is not in the mirror is waited for
-//! (retried) until the fact is [`CONTACT_GRACE`] old, then skipped and counted (an admin without
-//! one is skipped at once).
+//! remembered but not announced. A customer whose contact is not in the mirror is looked for
+//! every few milliseconds, then waited for (retried) until the fact is [`CONTACT_GRACE`] old,
+//! then skipped and counted (an admin without one is skipped at once).
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -48,6 +48,11 @@ pub const ATTEMPTS: u32 = 12;
 /// registered by the same request as the fact (a first subscription) arrives through its state
 /// feed and Kafka Connect a little after the fact itself.
 pub const CONTACT_GRACE: Duration = Duration::from_secs(30);
+
+/// How long one attempt at a subscription fact looks for its customer's contact, and how often,
+/// before the consumer's backoff takes over.
+const CONTACT_LOOK: Duration = Duration::from_secs(5);
+const CONTACT_POLL: Duration = Duration::from_millis(10);
 
 /// What the notifier is given.
 #[derive(Debug, Clone)]
@@ -176,7 +181,20 @@ impl Notifier {
     async fn announce(&self, rule: &Rule, envelope: &Envelope<AnyEvent>) -> Result<(), Failure> {
         let kind = rule.kind.as_str();
         let meta = &envelope.metadata;
-        let Some(contact) = self.recipient(rule.audience, envelope).await? else {
+        let mut contact = self.recipient(rule.audience, envelope).await?;
+        // A customer registered by the same request as the fact reaches the mirror through the
+        // accounts' state feed and Connect moments later: look again, often and briefly, rather
+        // than leave it to the consumer's backoff, which added up to seconds.
+        let looking = std::time::Instant::now();
+        while contact.is_none()
+            && rule.audience == Audience::Subscriber
+            && age_of(envelope) < CONTACT_GRACE
+            && looking.elapsed() < CONTACT_LOOK
+        {
+            tokio::time::sleep(CONTACT_POLL).await;
+            contact = self.recipient(rule.audience, envelope).await?;
+        }
+        let Some(contact) = contact else {
             // Only a customer's account can be registered by the request that made the fact;
             // an admin without a contact does not hold later facts back.
             if rule.audience == Audience::Subscriber && age_of(envelope) < CONTACT_GRACE {
