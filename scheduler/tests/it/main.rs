@@ -268,6 +268,12 @@ async fn a_declined_renewal_is_retried_on_schedule_and_recovers_or_expires() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_schedulers_and_a_crash_after_charging_charge_and_renew_once() {
+    // A step that fails says why in the output of a failing run (it failed once in CI with
+    // `failed: 2` and no reason to read).
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter("warn,codeflix_scheduler=info")
+        .with_test_writer()
+        .try_init();
     let billing = Billing::start().await;
     let other_log = Arc::new(
         codeflix_eventlog::EventLog::connect(billing.stack.config())
