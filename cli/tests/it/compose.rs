@@ -247,17 +247,16 @@ fn new_secrets_makes_every_password_the_stack_interpolates() {
     assert_eq!(std::fs::read_to_string(&file).unwrap(), text);
 }
 
-/// Debian's `docker-compose` (installed by `.ci/run`) resolves the file with the secrets, and
-/// refuses it without them, naming what to do.
-#[test]
-fn docker_compose_resolves_the_stack_only_with_its_secrets() {
+/// A directory holding the passwords `new-secrets.sh` makes (`secrets.env`); none (the test
+/// says it is skipped) without Debian's `docker-compose`, which `.ci/run` installs.
+fn with_secrets() -> Option<(tempfile::TempDir, std::path::PathBuf)> {
     if Command::new("docker-compose")
         .arg("version")
         .output()
         .is_err()
     {
         eprintln!("SKIPPED: docker-compose is not installed");
-        return;
+        return None;
     }
     let dir = tempfile::tempdir().unwrap();
     let secrets = dir.path().join("secrets.env");
@@ -267,28 +266,48 @@ fn docker_compose_resolves_the_stack_only_with_its_secrets() {
         .output()
         .unwrap();
     assert!(made.status.success(), "{made:?}");
-    let compose = |env_file: Option<&std::path::Path>| {
-        let mut command = Command::new("docker-compose");
-        command.current_dir(dir.path()).env_clear();
-        if let Some(file) = env_file {
-            command.arg("--env-file").arg(file);
-        }
-        command
-            .args(["-f", &format!("{ROOT}/docker-compose.yml"), "config"])
-            .output()
-            .unwrap()
+    Some((dir, secrets))
+}
+
+/// `docker-compose config` of `files` (under compose/), with `env_file` when given, in a clean
+/// environment.
+fn compose_config(
+    dir: &std::path::Path,
+    env_file: Option<&std::path::Path>,
+    files: &[&str],
+) -> std::process::Output {
+    let mut command = Command::new("docker-compose");
+    command.current_dir(dir).env_clear();
+    if let Some(file) = env_file {
+        command.arg("--env-file").arg(file);
+    }
+    for file in files {
+        command.arg("-f").arg(format!("{ROOT}/{file}"));
+    }
+    command.arg("config").output().unwrap()
+}
+
+/// The password `name` of a secrets file.
+fn secret(file: &std::path::Path, name: &str) -> String {
+    std::fs::read_to_string(file)
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("{name}=")).map(str::to_owned))
+        .unwrap()
+}
+
+/// Debian's `docker-compose` (installed by `.ci/run`) resolves the file with the secrets, and
+/// refuses it without them, naming what to do.
+#[test]
+fn docker_compose_resolves_the_stack_only_with_its_secrets() {
+    let Some((dir, secrets)) = with_secrets() else {
+        return;
     };
+    let compose = |env_file| compose_config(dir.path(), env_file, &["docker-compose.yml"]);
     let resolved = compose(Some(&secrets));
     assert!(resolved.status.success(), "{resolved:?}");
     let config = String::from_utf8_lossy(&resolved.stdout);
-    let kafka_password = std::fs::read_to_string(&secrets)
-        .unwrap()
-        .lines()
-        .find_map(|l| {
-            l.strip_prefix("KAFKA_CODEFLIX_PASSWORD=")
-                .map(str::to_owned)
-        })
-        .unwrap();
+    let kafka_password = secret(&secrets, "KAFKA_CODEFLIX_PASSWORD");
     assert!(
         config.contains(&format!("user_codeflix=\"{kafka_password}\"")),
         "{config}"
@@ -492,38 +511,17 @@ fn the_ops_overlay_scrapes_every_role_where_it_listens() {
         assert!(checked.status.success(), "{checked:?}");
     }
 
-    if Command::new("docker-compose")
-        .arg("version")
-        .output()
-        .is_err()
-    {
-        eprintln!("SKIPPED: docker-compose is not installed");
+    let Some((dir, secrets)) = with_secrets() else {
         return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let secrets = dir.path().join("secrets.env");
-    let made = Command::new("sh")
-        .arg(format!("{ROOT}/new-secrets.sh"))
-        .arg(&secrets)
-        .output()
-        .unwrap();
-    assert!(made.status.success(), "{made:?}");
-    let resolved = Command::new("docker-compose")
-        .current_dir(dir.path())
-        .env_clear()
-        .arg("--env-file")
-        .arg(&secrets)
-        .args(["-f", &format!("{ROOT}/docker-compose.yml")])
-        .args(["-f", &format!("{ROOT}/ops.yml"), "config"])
-        .output()
-        .unwrap();
+    };
+    let resolved = compose_config(
+        dir.path(),
+        Some(&secrets),
+        &["docker-compose.yml", "ops.yml"],
+    );
     assert!(resolved.status.success(), "{resolved:?}");
     let config = String::from_utf8_lossy(&resolved.stdout);
-    let grafana_password = std::fs::read_to_string(&secrets)
-        .unwrap()
-        .lines()
-        .find_map(|l| l.strip_prefix("GRAFANA_ADMIN_PASSWORD=").map(str::to_owned))
-        .unwrap();
+    let grafana_password = secret(&secrets, "GRAFANA_ADMIN_PASSWORD");
     assert!(
         config.contains(&format!("GF_SECURITY_ADMIN_PASSWORD: {grafana_password}")),
         "{config}"

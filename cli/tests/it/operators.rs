@@ -425,17 +425,7 @@ fn idle_up_keeps_standard_error_small() {
 
 /// promtool, when `.ci/run` installs it (`CODEFLIX_PROMTOOL`) or it is on the PATH.
 fn promtool() -> Option<String> {
-    let configured = std::env::var("CODEFLIX_PROMTOOL").ok();
-    let candidate = configured.clone().unwrap_or_else(|| "promtool".into());
-    let runs = Command::new(&candidate)
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    match (runs, configured) {
-        (true, _) => Some(candidate),
-        (false, Some(path)) => panic!("CODEFLIX_PROMTOOL={path} does not run"),
-        (false, None) => None,
-    }
+    crate::support::tool("CODEFLIX_PROMTOOL", "promtool")
 }
 
 /// The alert rules parse, and fire — or stay quiet — as their unit tests say

@@ -122,17 +122,7 @@ fn up_serves_the_catalog_survives_a_restart_and_stops_on_ctrl_c() {
 
 /// schemathesis: `CODEFLIX_SCHEMATHESIS` (set by `.ci/run`), else on the PATH.
 fn schemathesis() -> Option<String> {
-    let configured = std::env::var("CODEFLIX_SCHEMATHESIS").ok();
-    let candidate = configured.clone().unwrap_or_else(|| "schemathesis".into());
-    let runs = Command::new(&candidate)
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    match (runs, configured) {
-        (true, _) => Some(candidate),
-        (false, Some(path)) => panic!("CODEFLIX_SCHEMATHESIS={path} does not run"),
-        (false, None) => None,
-    }
+    crate::support::tool("CODEFLIX_SCHEMATHESIS", "schemathesis")
 }
 
 #[test]
