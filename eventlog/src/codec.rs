@@ -160,8 +160,12 @@ impl RegistryCodec {
         Ok((fullname, json))
     }
 
-    /// The event in wire bytes, resolved to this binary's version of its schema.
-    pub async fn decode(&self, bytes: &[u8]) -> Result<Envelope<AnyEvent>, EventLogError> {
+    /// The event in wire bytes as an Avro value of this binary's version of its schema (the
+    /// writer's, for a type this binary does not know), with the schema's full name.
+    pub async fn decode_resolved(
+        &self,
+        bytes: &[u8],
+    ) -> Result<(String, apache_avro::types::Value), EventLogError> {
         let result = self
             .decoder
             .decode(Some(bytes))
@@ -178,6 +182,12 @@ impl RegistryCodec {
                 .map_err(|e| EventLogError::Decode(format!("{fullname}: {e}")))?,
             None => result.value,
         };
+        Ok((fullname, value))
+    }
+
+    /// The event in wire bytes, resolved to this binary's version of its schema.
+    pub async fn decode(&self, bytes: &[u8]) -> Result<Envelope<AnyEvent>, EventLogError> {
+        let (fullname, value) = self.decode_resolved(bytes).await?;
         Ok(decode_value(&fullname, value)?)
     }
 }

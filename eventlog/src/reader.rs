@@ -90,7 +90,60 @@ pub fn stream_snapshot(
     let topics = topics.to_vec();
     let (sender, receiver) = tokio::sync::mpsc::channel(512);
     tokio::task::spawn_blocking(move || {
-        if let Err(error) = read_blocking(&consumer, &topics, &sender) {
+        let read = ranges(&consumer, &topics).and_then(|ranges| {
+            let ranges = ranges.into_iter().filter(|r| r.next < r.high);
+            read_blocking(&consumer, ranges, &sender)
+        });
+        if let Err(error) = read {
+            let _ = sender.blocking_send(Err(error));
+        }
+    });
+    Ok(receiver)
+}
+
+/// One partition's records from offset `from` up to `to` (exclusive).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartitionRange {
+    pub topic: String,
+    pub partition: i32,
+    pub from: i64,
+    pub to: i64,
+}
+
+/// Every partition of `topics` that exists now, from its first offset held to its end now (equal
+/// when it holds nothing). Blocks on the broker: call it from a blocking task.
+pub fn partition_ends(
+    config: &EventLogConfig,
+    topics: &[String],
+) -> Result<Vec<PartitionRange>, EventLogError> {
+    let consumer = tool_reader(config)?;
+    Ok(ranges(&consumer, topics)?
+        .into_iter()
+        .map(|r| PartitionRange {
+            topic: r.topic,
+            partition: r.partition,
+            from: r.next,
+            to: r.high,
+        })
+        .collect())
+}
+
+/// The records of `ranges`, partition by partition, streamed as [`stream_snapshot`] streams
+/// them: for tools that continue where an earlier run ended.
+pub fn stream_ranges(
+    config: &EventLogConfig,
+    ranges: Vec<PartitionRange>,
+) -> Result<tokio::sync::mpsc::Receiver<Result<RawRecord, EventLogError>>, EventLogError> {
+    let consumer = tool_reader(config)?;
+    let (sender, receiver) = tokio::sync::mpsc::channel(512);
+    tokio::task::spawn_blocking(move || {
+        let ranges = ranges.into_iter().filter(|r| r.from < r.to).map(|r| Range {
+            topic: r.topic,
+            partition: r.partition,
+            next: r.from,
+            high: r.to,
+        });
+        if let Err(error) = read_blocking(&consumer, ranges, &sender) {
             let _ = sender.blocking_send(Err(error));
         }
     });
@@ -137,7 +190,7 @@ struct Range {
     high: i64,
 }
 
-/// The partitions of `topics` that hold records, each from its first offset to its end now.
+/// Every partition of `topics`, each from its first offset to its end now.
 fn ranges(consumer: &BaseConsumer, topics: &[String]) -> Result<Vec<Range>, EventLogError> {
     let timeout = Duration::from_secs(30);
     let metadata = consumer.fetch_metadata(None, timeout).map_err(kafka)?;
@@ -151,14 +204,12 @@ fn ranges(consumer: &BaseConsumer, topics: &[String]) -> Result<Vec<Range>, Even
             let (low, high) = consumer
                 .fetch_watermarks(topic, id, timeout)
                 .map_err(kafka)?;
-            if low < high {
-                ranges.push(Range {
-                    topic: topic.clone(),
-                    partition: id,
-                    next: low,
-                    high,
-                });
-            }
+            ranges.push(Range {
+                topic: topic.clone(),
+                partition: id,
+                next: low,
+                high,
+            });
         }
     }
     Ok(ranges)
@@ -185,7 +236,10 @@ fn merge_blocking(
     topics: &[String],
     sender: &tokio::sync::mpsc::Sender<Result<RawRecord, EventLogError>>,
 ) -> Result<(), EventLogError> {
-    let mut ranges = ranges(consumer, topics)?;
+    let mut ranges: Vec<Range> = ranges(consumer, topics)?
+        .into_iter()
+        .filter(|r| r.next < r.high)
+        .collect();
     if ranges.is_empty() {
         return Ok(());
     }
@@ -271,10 +325,10 @@ fn next_record(
     Ok(None)
 }
 
-/// Sends every record to `sender`; stops early (with `Ok`) once nobody receives.
+/// Sends every record of `ranges` to `sender`; stops early (with `Ok`) once nobody receives.
 fn read_blocking(
     consumer: &BaseConsumer,
-    topics: &[String],
+    ranges: impl IntoIterator<Item = Range>,
     sender: &tokio::sync::mpsc::Sender<Result<RawRecord, EventLogError>>,
 ) -> Result<(), EventLogError> {
     for Range {
@@ -282,7 +336,7 @@ fn read_blocking(
         partition,
         next: low,
         high,
-    } in ranges(consumer, topics)?
+    } in ranges
     {
         let mut assignment = TopicPartitionList::new();
         assignment
