@@ -34,6 +34,12 @@ pub(crate) enum EventsCommand {
     /// gap or duplicate and in order, event ids are unique, headers match the envelope.
     /// Prints a JSON report; exits with 1 when anything is wrong.
     Verify,
+    /// Write matching events as Parquet or JSON Lines files for analysis, partitioned Hive-style
+    /// by event type and day (`event_type=…/date=…`), with typed columns for the metadata, the
+    /// log position and the payload. A manifest in the directory records the offsets exported,
+    /// so running the same command again adds only the events appended since. Prints a JSON
+    /// summary.
+    Export(super::export::ExportArgs),
 }
 
 /// Which events to show.
@@ -90,6 +96,7 @@ pub(crate) async fn run(settings: &Settings, command: EventsCommand) -> anyhow::
             from_beginning,
         } => tail(settings, &codec, &filter, from_beginning).await,
         EventsCommand::Verify => verify(settings, &codec).await,
+        EventsCommand::Export(args) => super::export::run(settings, args).await,
     }
 }
 

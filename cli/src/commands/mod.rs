@@ -7,6 +7,7 @@ pub(crate) mod config;
 pub(crate) mod connect;
 pub(crate) mod encode;
 pub(crate) mod events;
+pub(crate) mod export;
 pub(crate) mod notifier;
 pub(crate) mod probes;
 pub(crate) mod registry;

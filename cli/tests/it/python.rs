@@ -10,17 +10,23 @@ use crate::support::{Site, kill};
 
 /// The interpreter with confluent-kafka: `CODEFLIX_PYTHON` (set by `.ci/run`), else `python3`.
 pub(crate) fn python() -> Option<String> {
+    python_with(&["confluent_kafka", "fastavro"])
+}
+
+/// `CODEFLIX_PYTHON`, else `python3`, when it imports `modules`; `None` when that is `python3`
+/// and it does not (a machine without the test tools). A configured one that cannot import
+/// them is a broken setup and fails the test.
+pub(crate) fn python_with(modules: &[&str]) -> Option<String> {
     let configured = std::env::var("CODEFLIX_PYTHON").ok();
     let candidate = configured.clone().unwrap_or_else(|| "python3".into());
+    let imports = format!("import {}", modules.join(", "));
     let importable = Command::new(&candidate)
-        .args(["-c", "import confluent_kafka, fastavro"])
+        .args(["-c", &imports])
         .output()
         .is_ok_and(|o| o.status.success());
     match (importable, configured) {
         (true, _) => Some(candidate),
-        (false, Some(python)) => {
-            panic!("CODEFLIX_PYTHON={python} cannot import confluent_kafka and fastavro")
-        }
+        (false, Some(python)) => panic!("CODEFLIX_PYTHON={python} cannot run `{imports}`"),
         (false, None) => None,
     }
 }
