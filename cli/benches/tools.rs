@@ -9,8 +9,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-use codeflix_testkit::load::knob;
-use std::process::Stdio;
+use codeflix_testkit::load::{ToolRun, knob, measure_tool};
 use std::time::{Duration, Instant};
 
 use codeflix_consumer::dlq;
@@ -21,53 +20,6 @@ use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
 use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
-
-/// One run of a tool: how long it took and its peak resident memory.
-struct Run {
-    seconds: f64,
-    peak_kib: i64,
-}
-
-/// The process's peak resident memory so far (`VmHWM`), while it runs.
-fn peak_kib(pid: u32) -> Option<i64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))?
-        .trim()
-        .trim_end_matches("kB")
-        .trim()
-        .parse()
-        .ok()
-}
-
-/// Runs `args` to completion with its output thrown away; its peak memory, read from `/proc`
-/// every 5 ms until it exits (the high-water mark only grows, so the last reading misses at
-/// most the last 5 ms).
-fn measure(site: &Site, args: &[&str]) -> Run {
-    let started = Instant::now();
-    let mut child = site
-        .command(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let mut peak = 0;
-    let status = loop {
-        if let Some(kib) = peak_kib(child.id()) {
-            peak = peak.max(kib);
-        }
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    };
-    assert!(status.success(), "{args:?} failed: {status}");
-    Run {
-        seconds: started.elapsed().as_secs_f64(),
-        peak_kib: peak,
-    }
-}
 
 /// Writes `count` dead letters of `bytes` each straight onto the catalog projection's dead-letter
 /// topic, with the headers the projector writes.
@@ -166,7 +118,7 @@ async fn main() {
         ("dlq list", &["dlq", "list"]),
         ("dlq redrive", &["dlq", "redrive"]),
     ];
-    let mut runs: Vec<Vec<Run>> = (0..tools.len()).map(|_| Vec::new()).collect();
+    let mut runs: Vec<Vec<ToolRun>> = (0..tools.len()).map(|_| Vec::new()).collect();
     let mut held = 0;
     for size in [small, 4 * small] {
         let more = size - held;
@@ -187,7 +139,7 @@ async fn main() {
         let listed = String::from_utf8_lossy(&listed.stdout).lines().count();
         assert_eq!(listed, size, "dead letters listed");
         for ((name, args), runs) in tools.iter().zip(&mut runs) {
-            let run = measure(&site, args);
+            let run = measure_tool(&site, args);
             eprintln!(
                 "{name} over {size}: {:.1} s, peak {} KiB",
                 run.seconds, run.peak_kib

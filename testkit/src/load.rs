@@ -1,6 +1,9 @@
 //! Load for benchmarks: create-video commands sent with a fixed number in flight.
 
+use std::process::Stdio;
 use std::time::{Duration, Instant};
+
+use crate::site::Site;
 
 use futures::stream::{FuturesUnordered, StreamExt};
 use serde_json::json;
@@ -74,4 +77,51 @@ pub fn knob(name: &str, default: usize) -> usize {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
+}
+
+/// One run of a tool: how long it took and its peak resident memory.
+pub struct ToolRun {
+    pub seconds: f64,
+    pub peak_kib: i64,
+}
+
+/// The process's peak resident memory so far (`VmHWM`), while it runs.
+fn peak_kib(pid: u32) -> Option<i64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// Runs `args` to completion with its output thrown away; its peak memory, read from `/proc`
+/// every 5 ms until it exits (the high-water mark only grows, so the last reading misses at
+/// most the last 5 ms).
+pub fn measure_tool(site: &Site, args: &[&str]) -> ToolRun {
+    let started = Instant::now();
+    let mut child = site
+        .command(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut peak = 0;
+    let status = loop {
+        if let Some(kib) = peak_kib(child.id()) {
+            peak = peak.max(kib);
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    assert!(status.success(), "{args:?} failed: {status}");
+    ToolRun {
+        seconds: started.elapsed().as_secs_f64(),
+        peak_kib: peak,
+    }
 }
