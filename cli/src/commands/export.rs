@@ -67,10 +67,10 @@ pub(crate) struct ExportArgs {
     format: Format,
     #[command(flatten)]
     selection: Selection,
-    /// Write files once this many events are held in memory (each file holds one event type's
-    /// events of one day).
-    #[arg(long, value_name = "EVENTS", default_value_t = 100_000)]
-    flush_every: usize,
+    /// Files written at once, one per event type and day; to open another, the one written to
+    /// longest ago is finished. Each open Parquet file holds up to a row group in memory.
+    #[arg(long, value_name = "FILES", default_value_t = 32)]
+    open_files: usize,
 }
 
 /// Which events to export; fixed for an output directory.
@@ -347,7 +347,7 @@ pub(crate) async fn run(settings: &Settings, args: ExportArgs) -> anyhow::Result
 
     let codec = RegistryCodec::new(&settings.registry_url())?;
     let mut records = stream_ranges(&settings.event_log(), ranges.clone())?;
-    let mut writer = Writer::new(out, args.format, run, args.flush_every.max(1));
+    let mut writer = Writer::new(out, args.format, run, args.open_files.max(1));
     let mut progress = Progress::new(u64::try_from(total).unwrap_or(0));
     let mut read = 0u64;
     while let Some(record) = records.recv().await {
@@ -698,115 +698,215 @@ fn arrow_schema(
     Ok(Arc::new(Schema::new(fields)))
 }
 
-/// Holds rows per event type and day, and writes each group as a file when enough are held.
+/// Rows converted to Arrow together, per open Parquet file.
+const BATCH_ROWS: usize = 4096;
+/// Rows per Parquet row group.
+const ROW_GROUP_ROWS: usize = 65_536;
+
+/// One open file: an event type's events of one day, written as they come.
+struct OpenFile {
+    /// Relative to the output directory.
+    name: String,
+    temporary: PathBuf,
+    sink: Sink,
+    rows: u64,
+    /// When it was last written to, in rows pushed to the writer: the oldest is closed first.
+    used: u64,
+}
+
+enum Sink {
+    Jsonl(std::io::BufWriter<std::fs::File>),
+    Parquet {
+        writer: Box<parquet::arrow::ArrowWriter<std::fs::File>>,
+        schema: SchemaRef,
+        pending: Vec<Value>,
+    },
+}
+
+/// Writes rows into one open file per event type and day, at most `open_files` at once (the one
+/// used longest ago is closed to open another), each renamed into place when closed.
 struct Writer {
     out: PathBuf,
     format: Format,
     run: u32,
-    flush_every: usize,
-    held: usize,
-    groups: BTreeMap<(String, String), Vec<Value>>,
+    open_files: usize,
+    open: HashMap<(String, String), OpenFile>,
     schemas: HashMap<String, SchemaRef>,
     files: Vec<String>,
+    opened: u32,
+    pushed: u64,
     exported: u64,
 }
 
 impl Writer {
-    fn new(out: &Path, format: Format, run: u32, flush_every: usize) -> Writer {
+    fn new(out: &Path, format: Format, run: u32, open_files: usize) -> Writer {
         Writer {
             out: out.to_path_buf(),
             format,
             run,
-            flush_every,
-            held: 0,
-            groups: BTreeMap::new(),
+            open_files,
+            open: HashMap::new(),
             schemas: HashMap::new(),
             files: Vec::new(),
+            opened: 0,
+            pushed: 0,
             exported: 0,
         }
     }
 
     fn push(&mut self, event_type: String, date: String, row: Value) -> anyhow::Result<()> {
-        self.groups.entry((event_type, date)).or_default().push(row);
-        self.held += 1;
-        if self.held >= self.flush_every {
-            self.flush()?;
+        self.pushed += 1;
+        let key = (event_type, date);
+        if !self.open.contains_key(&key) {
+            if self.open.len() >= self.open_files
+                && let Some(oldest) = self
+                    .open
+                    .iter()
+                    .min_by_key(|(_, file)| file.used)
+                    .map(|(key, _)| key.clone())
+            {
+                self.close(&oldest)?;
+            }
+            let file = self.create(&key.0, &key.1, &row)?;
+            self.open.insert(key.clone(), file);
+        }
+        let file = self.open.get_mut(&key).expect("opened above");
+        file.used = self.pushed;
+        file.rows += 1;
+        match &mut file.sink {
+            Sink::Jsonl(out) => {
+                serde_json::to_writer(&mut *out, &row)?;
+                out.write_all(b"\n")?;
+            }
+            Sink::Parquet {
+                writer,
+                schema,
+                pending,
+            } => {
+                pending.push(row);
+                if pending.len() >= BATCH_ROWS {
+                    write_batch(writer, schema, pending)
+                        .with_context(|| format!("writing {} as Parquet", key.0))?;
+                }
+            }
         }
         Ok(())
     }
 
-    fn flush(&mut self) -> anyhow::Result<()> {
-        for ((event_type, date), rows) in std::mem::take(&mut self.groups) {
-            self.write(&event_type, &date, &rows)?;
-        }
-        self.held = 0;
-        Ok(())
-    }
-
-    /// The rows written and the files, relative to the output directory.
-    fn finish(mut self) -> anyhow::Result<(u64, Vec<String>)> {
-        self.flush()?;
-        Ok((self.exported, self.files))
-    }
-
-    fn write(&mut self, event_type: &str, date: &str, rows: &[Value]) -> anyhow::Result<()> {
+    fn create(&mut self, event_type: &str, date: &str, first: &Value) -> anyhow::Result<OpenFile> {
+        self.opened += 1;
         let folder = format!("event_type={event_type}/date={date}");
-        let name = file_name(self.run, self.files.len() as u32 + 1, self.format);
+        let name = file_name(self.run, self.opened, self.format);
         let directory = self.out.join(&folder);
         std::fs::create_dir_all(&directory)?;
         let temporary = directory.join(format!(".{name}.tmp"));
         let file = std::fs::File::create(&temporary)
             .with_context(|| format!("creating {}", temporary.display()))?;
-        match self.format {
-            Format::Jsonl => {
-                let mut out = std::io::BufWriter::new(file);
-                for row in rows {
-                    serde_json::to_writer(&mut out, row)?;
-                    out.write_all(b"\n")?;
-                }
-                out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
-            }
+        let sink = match self.format {
+            Format::Jsonl => Sink::Jsonl(std::io::BufWriter::new(file)),
             Format::Parquet => {
                 let schema = match self.schemas.get(event_type) {
                     Some(schema) => schema.clone(),
                     None => {
-                        let schema = arrow_schema(SchemaSet::embedded(), event_type, rows)?;
+                        let schema = arrow_schema(
+                            SchemaSet::embedded(),
+                            event_type,
+                            std::slice::from_ref(first),
+                        )?;
                         self.schemas.insert(event_type.to_owned(), schema.clone());
                         schema
                     }
                 };
-                write_parquet(file, schema, rows)
-                    .with_context(|| format!("writing {event_type} rows as Parquet"))?;
+                Sink::Parquet {
+                    writer: Box::new(parquet_writer(file, schema.clone())?),
+                    schema,
+                    pending: Vec::with_capacity(BATCH_ROWS),
+                }
             }
-        }
-        std::fs::rename(&temporary, directory.join(&name))?;
-        self.files.push(format!("{folder}/{name}"));
-        self.exported += rows.len() as u64;
+        };
+        Ok(OpenFile {
+            name: format!("{folder}/{name}"),
+            temporary,
+            sink,
+            rows: 0,
+            used: self.pushed,
+        })
+    }
+
+    /// Finishes a file, makes it durable and renames it into place.
+    fn close(&mut self, key: &(String, String)) -> anyhow::Result<()> {
+        let Some(file) = self.open.remove(key) else {
+            return Ok(());
+        };
+        let written = match file.sink {
+            Sink::Jsonl(out) => out.into_inner().map_err(|e| e.into_error())?,
+            Sink::Parquet {
+                mut writer,
+                schema,
+                mut pending,
+            } => {
+                write_batch(&mut writer, &schema, &mut pending)
+                    .with_context(|| format!("writing {} as Parquet", key.0))?;
+                writer.into_inner()?
+            }
+        };
+        written.sync_all()?;
+        let path = self.out.join(&file.name);
+        std::fs::rename(&file.temporary, &path)
+            .with_context(|| format!("renaming into {}", path.display()))?;
+        self.files.push(file.name);
+        self.exported += file.rows;
         Ok(())
+    }
+
+    /// The rows written and the files, relative to the output directory.
+    fn finish(mut self) -> anyhow::Result<(u64, Vec<String>)> {
+        let mut keys: Vec<(String, String)> = self.open.keys().cloned().collect();
+        keys.sort();
+        for key in keys {
+            self.close(&key)?;
+        }
+        self.files.sort();
+        Ok((self.exported, self.files))
     }
 }
 
-fn write_parquet(file: std::fs::File, schema: SchemaRef, rows: &[Value]) -> anyhow::Result<()> {
-    use parquet::arrow::ArrowWriter;
+fn parquet_writer(
+    file: std::fs::File,
+    schema: SchemaRef,
+) -> anyhow::Result<parquet::arrow::ArrowWriter<std::fs::File>> {
     use parquet::basic::Compression;
     use parquet::file::properties::WriterProperties;
 
     let properties = WriterProperties::builder()
         .set_compression(Compression::SNAPPY)
+        .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
         .set_created_by(format!("codeflix {}", env!("CARGO_PKG_VERSION")))
         .build();
-    let mut writer = ArrowWriter::try_new(file.try_clone()?, schema.clone(), Some(properties))?;
-    for chunk in rows.chunks(8192) {
-        let mut decoder = arrow_json::ReaderBuilder::new(schema.clone())
-            .with_batch_size(chunk.len())
-            .build_decoder()?;
-        decoder.serialize(chunk)?;
-        if let Some(batch) = decoder.flush()? {
-            writer.write(&batch)?;
-        }
+    Ok(parquet::arrow::ArrowWriter::try_new(
+        file,
+        schema,
+        Some(properties),
+    )?)
+}
+
+/// Converts the pending rows to one Arrow batch and hands it to the writer.
+fn write_batch(
+    writer: &mut parquet::arrow::ArrowWriter<std::fs::File>,
+    schema: &SchemaRef,
+    pending: &mut Vec<Value>,
+) -> anyhow::Result<()> {
+    if pending.is_empty() {
+        return Ok(());
     }
-    writer.close()?;
-    file.sync_all()?;
+    let mut decoder = arrow_json::ReaderBuilder::new(schema.clone())
+        .with_batch_size(pending.len())
+        .build_decoder()?;
+    decoder.serialize(pending)?;
+    if let Some(batch) = decoder.flush()? {
+        writer.write(&batch)?;
+    }
+    pending.clear();
     Ok(())
 }
 
@@ -960,8 +1060,12 @@ mod tests {
             let rows = vec![row.clone(), row];
             let path = folder.path().join(format!("{}.parquet", schema.fullname));
             let arrow = arrow_schema(schemas, &schema.fullname, &rows).unwrap();
-            write_parquet(std::fs::File::create(&path).unwrap(), arrow, &rows)
+            let mut writer =
+                parquet_writer(std::fs::File::create(&path).unwrap(), arrow.clone()).unwrap();
+            let mut pending = rows;
+            write_batch(&mut writer, &arrow, &mut pending)
                 .unwrap_or_else(|e| panic!("{}: {e:#}", schema.fullname));
+            writer.close().unwrap();
             let file = std::fs::File::open(&path).unwrap();
             let reader =
                 parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
