@@ -53,6 +53,7 @@ impl Reactor<'_> {
         let mut committing = tokio::time::interval(COMMIT_EVERY);
         tokio::pin!(shutdown);
         loop {
+            crate::supervise::beat();
             let message = tokio::select! {
                 () = &mut shutdown => {
                     commits.commit(consumer);
@@ -124,6 +125,8 @@ async fn back_off<F: Future<Output = ()>>(
         () = shutdown.as_mut() => return false,
         () = tokio::time::sleep(*pause) => {}
     }
+    // Retrying is going round: the loop is waiting on purpose, not stuck.
+    crate::supervise::beat();
     *pause = (*pause * 2).min(Duration::from_secs(30));
     true
 }

@@ -7,6 +7,11 @@
 //! 1 s once a run lasted a minute. While a loop is down its process is not ready; once it has
 //! been failing for longer than the liveness grace (down, or restarted without lasting a minute
 //! since its first failure) the process is not live either, so that an orchestrator restarts it.
+//!
+//! A loop can also stop going round without failing: a call that never returns, a lock never
+//! released. Loops call [`beat`] each time round (they wake at least every few seconds when idle);
+//! a loop that has beaten once and then stays silent for longer than the grace is *stuck*, and
+//! its process is not live either. A loop that never beats is judged by its failures alone.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -34,6 +39,28 @@ pub struct TaskHealth {
     pub last_error: Option<String>,
     /// Since its first failure, until a run lasts a minute.
     pub failing_since: Option<Instant>,
+    /// When the current run last called [`beat`]; `None` until it does.
+    pub last_beat: Option<Instant>,
+}
+
+impl TaskHealth {
+    /// Running, having beaten, but silent for longer than `grace`.
+    pub fn stuck(&self, grace: Duration) -> bool {
+        self.up && self.last_beat.is_some_and(|beat| beat.elapsed() > grace)
+    }
+}
+
+tokio::task_local! {
+    /// The loop [`supervise`] is running in this task, and where its beats go.
+    static CURRENT: (Tasks, String);
+}
+
+/// Says that the supervised loop this runs in is going round. Cheap (a lock and a map look-up);
+/// does nothing outside [`supervise`].
+pub fn beat() {
+    let _ = CURRENT.try_with(|(tasks, name)| {
+        tasks.update(name, |task| task.last_beat = Some(Instant::now()));
+    });
 }
 
 /// The supervised loops of a process; cheap to clone.
@@ -51,11 +78,12 @@ impl Tasks {
         self.statuses().values().all(|task| task.up)
     }
 
-    /// No loop has been failing for longer than `grace`.
+    /// No loop has been failing, or has been stuck, for longer than `grace`.
     pub fn live(&self, grace: Duration) -> bool {
         self.statuses().values().all(|task| {
             task.failing_since
                 .is_none_or(|since| since.elapsed() <= grace)
+                && !task.stuck(grace)
         })
     }
 
@@ -66,6 +94,7 @@ impl Tasks {
             restarts: 0,
             last_error: None,
             failing_since: None,
+            last_beat: None,
         });
         change(task);
     }
@@ -86,8 +115,11 @@ pub async fn supervise<E, F, Fut>(
 {
     let mut backoff = FIRST_BACKOFF;
     loop {
-        tasks.update(name, |task| task.up = true);
-        let run = start();
+        tasks.update(name, |task| {
+            task.up = true;
+            task.last_beat = None;
+        });
+        let run = CURRENT.scope((tasks.clone(), name.to_owned()), start());
         tokio::pin!(run);
         let healthy = tokio::time::sleep(HEALTHY_RUN);
         tokio::pin!(healthy);
@@ -113,6 +145,7 @@ pub async fn supervise<E, F, Fut>(
         tracing::error!(task = name, %error, restart_in = ?backoff, "a background loop failed; restarting it");
         tasks.update(name, |task| {
             task.up = false;
+            task.last_beat = None;
             task.restarts += 1;
             task.last_error = Some(error);
             task.failing_since.get_or_insert_with(Instant::now);
@@ -204,5 +237,60 @@ mod tests {
         assert!(!tasks.live(Duration::from_secs(60)));
         assert!(tasks.statuses()["reaction"].restarts >= 5);
         supervised.abort();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_loop_that_stops_beating_is_stuck_and_one_that_beats_is_not() {
+        let tasks = Tasks::default();
+        let (_stop, stopped) = watch::channel(false);
+        let grace = Duration::from_secs(120);
+        let spawn = |name: &'static str, beats: Option<u32>| {
+            let tasks = tasks.clone();
+            let stopped = stopped.clone();
+            tokio::spawn(async move {
+                supervise(&tasks, name, stopped, move || async move {
+                    let mut n = 0;
+                    loop {
+                        match beats {
+                            // Goes round a few times, then waits on something that never comes.
+                            Some(limit) if n == limit => std::future::pending::<()>().await,
+                            Some(_) => beat(),
+                            // Never beats: judged by its failures alone.
+                            None => {}
+                        }
+                        n += 1;
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                    }
+                    #[allow(unreachable_code)]
+                    Ok::<(), Broken>(())
+                })
+                .await;
+            })
+        };
+        let handles = [
+            spawn("hung", Some(3)),
+            spawn("idle", Some(u32::MAX)),
+            spawn("silent", None),
+        ];
+        tokio::time::sleep(Duration::from_secs(60)).await;
+        assert!(tasks.live(grace));
+        let statuses = tasks.statuses();
+        assert!(statuses["hung"].last_beat.is_some());
+        assert!(statuses["silent"].last_beat.is_none());
+        tokio::time::sleep(Duration::from_secs(70)).await;
+        let statuses = tasks.statuses();
+        assert!(statuses["hung"].stuck(grace), "{:?}", statuses["hung"]);
+        assert!(!statuses["idle"].stuck(grace));
+        assert!(!statuses["silent"].stuck(grace));
+        assert!(!tasks.live(grace));
+        assert!(tasks.ready(), "stuck is not down: it is a liveness matter");
+        for handle in handles {
+            handle.abort();
+        }
+    }
+
+    #[test]
+    fn beating_outside_a_supervised_loop_does_nothing() {
+        beat();
     }
 }

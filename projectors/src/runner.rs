@@ -327,6 +327,7 @@ impl Projector {
     /// Reads a batch, applies it and commits it; with nothing to read for a second, commits the
     /// store's positions to the group instead.
     async fn round(&mut self) -> Result<(), ProjectorError> {
+        codeflix_consumer::supervise::beat();
         let first = match tokio::time::timeout(COMMIT_EVERY, self.consumer.recv()).await {
             Ok(Ok(message)) => message,
             // A consumer error (a broker restarting, a partition leader moving) passes: the

@@ -1,6 +1,7 @@
 //! Liveness and readiness of the loops a process supervises (projections, the encoder's worker
-//! and reaction): `/readyz` fails while one is down, `/healthz` once one has been failing for
-//! longer than [`LIVENESS_GRACE`], so that an orchestrator restarts the process.
+//! and reaction): `/readyz` fails while one is down, `/healthz` once one has been failing, or has
+//! stopped going round (stuck), for longer than [`LIVENESS_GRACE`], so that an orchestrator
+//! restarts the process.
 
 use std::time::Duration;
 
@@ -22,11 +23,19 @@ pub(crate) fn describe(tasks: &Tasks) -> (bool, Value) {
     let details = statuses
         .into_iter()
         .map(|(name, task)| {
+            let status = if !task.up {
+                "restarting"
+            } else if task.stuck(LIVENESS_GRACE) {
+                "stuck"
+            } else {
+                "running"
+            };
             let state = json!({
-                "status": if task.up { "running" } else { "restarting" },
+                "status": status,
                 "restarts": task.restarts,
                 "last_error": task.last_error,
                 "failing_for_seconds": task.failing_since.map(|since| since.elapsed().as_secs()),
+                "silent_for_seconds": task.last_beat.map(|beat| beat.elapsed().as_secs()),
             });
             (name, state)
         })

@@ -104,6 +104,22 @@ fn projectors_encoder_and_relay_recover_from_a_broker_restart_by_themselves() {
             (status(&http, url) == Some(StatusCode::OK)).then_some(())
         });
     }
+    // Live, and every loop going round: each beat within the last few seconds, idle as they are.
+    for port in [site.projectors_port, site.encoder_port] {
+        let url = format!("http://127.0.0.1:{port}/healthz");
+        let health: Value = http.get(&url).send().unwrap().json().unwrap();
+        assert_eq!(health["status"], "live", "{url}: {health}");
+        let tasks = health["checks"]["tasks"].as_object().unwrap();
+        assert!(!tasks.is_empty(), "{health}");
+        for (name, task) in tasks {
+            assert_eq!(task["status"], "running", "{name}: {health}");
+            let silent = task["silent_for_seconds"].as_u64();
+            assert!(
+                silent.is_some_and(|s| s <= 10),
+                "{name} does not beat: {health}"
+            );
+        }
+    }
     println!(
         "broker restart: after the broker was back, a command was accepted in {accepted:?} \
          and projected in {projected:?}; every role ready in {:?}",

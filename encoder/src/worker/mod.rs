@@ -154,6 +154,7 @@ pub async fn run(
     let mut committing = tokio::time::interval(COMMIT_EVERY);
     tokio::pin!(shutdown);
     loop {
+        codeflix_consumer::supervise::beat();
         tokio::select! {
             () = &mut shutdown => break,
             _ = committing.tick() => commits.commit(&consumer),
