@@ -8,7 +8,7 @@ use std::process::Command;
 
 use codeflix_domain::redact::{is_secret_name, redact};
 
-fn codeflix_config(env: &[(String, String)]) -> std::process::Output {
+pub(crate) fn codeflix_config(env: &[(String, String)]) -> std::process::Output {
     let dir = tempfile::tempdir().unwrap();
     Command::new(env!("CARGO_BIN_EXE_codeflix"))
         .arg("config")
@@ -82,7 +82,7 @@ fn compose_settings() -> Vec<(String, String)> {
 }
 
 /// The name `codeflix config` shows for the environment variable `key`.
-fn setting_name(key: &str) -> String {
+pub(crate) fn setting_name(key: &str) -> String {
     let name = key
         .trim_start_matches("CODEFLIX__")
         .to_lowercase()

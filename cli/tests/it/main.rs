@@ -9,6 +9,7 @@ mod connect;
 mod customers;
 mod encode;
 mod faults;
+mod kubernetes;
 mod mirrors;
 mod notifications;
 mod operators;
