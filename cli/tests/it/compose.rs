@@ -445,7 +445,8 @@ fn every_codeflix_service_runs_a_command_line_codeflix_accepts() {
 fn the_ops_overlay_scrapes_every_role_where_it_listens() {
     let compose = compose_file();
     let prometheus = std::fs::read_to_string(format!("{ROOT}/prometheus/prometheus.yml")).unwrap();
-    let targets: BTreeSet<String> = prometheus
+    let (_, scraped) = prometheus.split_once("scrape_configs:").unwrap();
+    let targets: BTreeSet<String> = scraped
         .lines()
         .filter_map(|l| l.trim().strip_prefix("- "))
         .filter(|t| {
@@ -489,7 +490,7 @@ fn the_ops_overlay_scrapes_every_role_where_it_listens() {
             );
         }
     }
-    assert_eq!(published.len(), 3, "{published:?}");
+    assert_eq!(published.len(), 4, "{published:?}");
     assert!(
         published.iter().all(|l| l.starts_with("- \"127.0.0.1:")),
         "published beyond loopback: {published:?}"
@@ -526,7 +527,13 @@ fn the_ops_overlay_scrapes_every_role_where_it_listens() {
         config.contains(&format!("GF_SECURITY_ADMIN_PASSWORD: {grafana_password}")),
         "{config}"
     );
-    for service in ["prometheus:", "grafana:", "kafka-ui:", "command-api:"] {
+    for service in [
+        "prometheus:",
+        "alertmanager:",
+        "grafana:",
+        "kafka-ui:",
+        "command-api:",
+    ] {
         assert!(config.contains(&format!("\n  {service}\n")), "{service}");
     }
 }

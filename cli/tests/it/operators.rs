@@ -428,6 +428,62 @@ fn promtool() -> Option<String> {
     crate::support::tool("CODEFLIX_PROMTOOL", "promtool")
 }
 
+/// Every alert's name and severity, as `ops/prometheus/alerts.yml` writes them.
+fn alerts() -> Vec<(String, String)> {
+    let rules = std::fs::read_to_string(repository().join("ops/prometheus/alerts.yml")).unwrap();
+    let mut alerts = Vec::new();
+    let mut current: Option<String> = None;
+    for line in rules.lines().map(str::trim) {
+        if let Some(name) = line.strip_prefix("- alert: ") {
+            current = Some(name.to_owned());
+        } else if let Some(severity) = line.strip_prefix("severity: ")
+            && let Some(name) = current.take()
+        {
+            alerts.push((name, severity.to_owned()));
+        }
+    }
+    alerts
+}
+
+/// Alertmanager's configuration is valid, and routes each alert by its severity: critical ones
+/// to the on-call receiver, the rest to the operators'.
+#[test]
+fn every_alert_is_routed_by_its_severity() {
+    let Some(amtool) = crate::support::tool("CODEFLIX_AMTOOL", "amtool") else {
+        println!("skipped: no amtool (Debian's prometheus-alertmanager; .ci/run installs it)");
+        return;
+    };
+    let config = repository().join("ops/alertmanager/alertmanager.yml");
+    let checked = Command::new(&amtool)
+        .arg("check-config")
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert!(checked.status.success(), "{checked:?}");
+    let alerts = alerts();
+    assert_eq!(alerts.len(), 7, "{alerts:?}");
+    for (name, severity) in alerts {
+        let expected = if severity == "critical" {
+            "on-call"
+        } else {
+            "operators"
+        };
+        let routed = Command::new(&amtool)
+            .args(["config", "routes", "test"])
+            .arg(format!("--config.file={}", config.display()))
+            .arg(format!("--verify.receivers={expected}"))
+            .arg(format!("alertname={name}"))
+            .arg(format!("severity={severity}"))
+            .output()
+            .unwrap();
+        assert!(
+            routed.status.success(),
+            "{name} ({severity}) is not routed to {expected}: {}",
+            String::from_utf8_lossy(&routed.stdout)
+        );
+    }
+}
+
 /// The alert rules parse, and fire — or stay quiet — as their unit tests say
 /// (`ops/prometheus/alerts.test.yml`, Prometheus's own rule evaluation).
 #[test]
