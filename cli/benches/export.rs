@@ -1,5 +1,5 @@
 //! `codeflix events export` against the raw consume rate of the same topic in the same run: the
-//! video events of `EVENTS` create-video commands read with the tools' reader and thrown away
+//! video events of `EVENTS` create-video commands read with the export's reader and thrown away
 //! (the baseline: what reading the log costs), then exported as Parquet and as JSON Lines into
 //! new directories, each as a process from start to exit. Rounds alternate, and each figure is
 //! the median of `ROUNDS`.
@@ -12,16 +12,18 @@
 use std::time::{Duration, Instant};
 
 use codeflix_eventlog::config::EventLogConfig;
-use codeflix_eventlog::reader::stream_snapshot;
+use codeflix_eventlog::reader::{partition_ends, stream_ranges};
 use codeflix_testkit::load::{ToolRun, create_videos, knob, measure_tool};
 use codeflix_testkit::site::{Site, wait_for_port};
 
 const TOPIC: &str = "codeflix.catalog.video.events";
 
-/// Reads every record of the topic and keeps none: records, bytes, seconds.
+/// Reads every record of the topic and keeps none, with the reader the export uses (every
+/// partition at once): records, bytes, seconds.
 async fn consume(config: &EventLogConfig) -> (usize, usize, f64) {
     let started = Instant::now();
-    let mut records = stream_snapshot(config, &[TOPIC.to_owned()]).unwrap();
+    let ends = partition_ends(config, &[TOPIC.to_owned()]).unwrap();
+    let mut records = stream_ranges(config, ends).unwrap();
     let (mut count, mut bytes) = (0, 0);
     while let Some(record) = records.recv().await {
         let record = record.unwrap();

@@ -347,7 +347,7 @@ pub(crate) async fn run(settings: &Settings, args: ExportArgs) -> anyhow::Result
 
     let codec = RegistryCodec::new(&settings.registry_url())?;
     let mut records = stream_ranges(&settings.event_log(), ranges.clone())?;
-    let mut writer = Writer::new(out, args.format, run, args.open_files.max(1));
+    let mut writer = Writer::new(out, args.format, run, args.open_files.max(1))?;
     let mut progress = Progress::new(u64::try_from(total).unwrap_or(0));
     let mut read = 0u64;
     while let Some(record) = records.recv().await {
@@ -699,19 +699,40 @@ fn arrow_schema(
 }
 
 /// Rows converted to Arrow together, per open Parquet file.
-const BATCH_ROWS: usize = 4096;
+const BATCH_ROWS: usize = 512;
 /// Rows per Parquet row group.
 const ROW_GROUP_ROWS: usize = 65_536;
 
 /// One open file: an event type's events of one day, written as they come.
 struct OpenFile {
+    /// The encoder thread's handle on it.
+    id: u64,
     /// Relative to the output directory.
     name: String,
-    temporary: PathBuf,
-    sink: Sink,
+    /// Rows not yet handed to the encoder thread.
+    pending: Vec<Value>,
     rows: u64,
     /// When it was last written to, in rows pushed to the writer: the oldest is closed first.
     used: u64,
+}
+
+/// What the encoder thread is asked to do.
+enum Job {
+    Open {
+        id: u64,
+        temporary: PathBuf,
+        /// `None` for JSON Lines.
+        schema: Option<SchemaRef>,
+    },
+    Rows {
+        id: u64,
+        rows: Vec<Value>,
+    },
+    /// Finish the file, make it durable and rename it to `path`.
+    Close {
+        id: u64,
+        path: PathBuf,
+    },
 }
 
 enum Sink {
@@ -719,12 +740,66 @@ enum Sink {
     Parquet {
         writer: Box<parquet::arrow::ArrowWriter<std::fs::File>>,
         schema: SchemaRef,
-        pending: Vec<Value>,
     },
 }
 
+/// Encodes and writes on a thread of its own, so that decoding the log and encoding the files
+/// use two cores: Arrow conversion, Parquet encoding and compression, or JSON serialisation.
+fn encoder(jobs: std::sync::mpsc::Receiver<Job>) -> anyhow::Result<()> {
+    let mut sinks: HashMap<u64, (PathBuf, Sink)> = HashMap::new();
+    for job in jobs {
+        match job {
+            Job::Open {
+                id,
+                temporary,
+                schema,
+            } => {
+                let file = std::fs::File::create(&temporary)
+                    .with_context(|| format!("creating {}", temporary.display()))?;
+                let sink = match schema {
+                    None => Sink::Jsonl(std::io::BufWriter::new(file)),
+                    Some(schema) => Sink::Parquet {
+                        writer: Box::new(parquet_writer(file, schema.clone())?),
+                        schema,
+                    },
+                };
+                sinks.insert(id, (temporary, sink));
+            }
+            Job::Rows { id, mut rows } => {
+                let Some((temporary, sink)) = sinks.get_mut(&id) else {
+                    bail!("rows for a file not open");
+                };
+                match sink {
+                    Sink::Jsonl(out) => {
+                        for row in &rows {
+                            serde_json::to_writer(&mut *out, row)?;
+                            out.write_all(b"\n")?;
+                        }
+                    }
+                    Sink::Parquet { writer, schema } => write_batch(writer, schema, &mut rows)
+                        .with_context(|| format!("writing {}", temporary.display()))?,
+                }
+            }
+            Job::Close { id, path } => {
+                let Some((temporary, sink)) = sinks.remove(&id) else {
+                    bail!("closing a file not open");
+                };
+                let written = match sink {
+                    Sink::Jsonl(out) => out.into_inner().map_err(|e| e.into_error())?,
+                    Sink::Parquet { writer, .. } => writer.into_inner()?,
+                };
+                written.sync_all()?;
+                std::fs::rename(&temporary, &path)
+                    .with_context(|| format!("renaming into {}", path.display()))?;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Writes rows into one open file per event type and day, at most `open_files` at once (the one
-/// used longest ago is closed to open another), each renamed into place when closed.
+/// used longest ago is closed to open another), each renamed into place when closed. The files
+/// are encoded on [`encoder`]'s thread, fed batches of rows.
 struct Writer {
     out: PathBuf,
     format: Format,
@@ -736,11 +811,18 @@ struct Writer {
     opened: u32,
     pushed: u64,
     exported: u64,
+    jobs: Option<std::sync::mpsc::SyncSender<Job>>,
+    thread: Option<std::thread::JoinHandle<anyhow::Result<()>>>,
 }
 
 impl Writer {
-    fn new(out: &Path, format: Format, run: u32, open_files: usize) -> Writer {
-        Writer {
+    fn new(out: &Path, format: Format, run: u32, open_files: usize) -> anyhow::Result<Writer> {
+        // A few batches in flight: the decoder runs ahead of the encoder by that much at most.
+        let (jobs, receiver) = std::sync::mpsc::sync_channel(4);
+        let thread = std::thread::Builder::new()
+            .name("export-encoder".into())
+            .spawn(move || encoder(receiver))?;
+        Ok(Writer {
             out: out.to_path_buf(),
             format,
             run,
@@ -751,6 +833,22 @@ impl Writer {
             opened: 0,
             pushed: 0,
             exported: 0,
+            jobs: Some(jobs),
+            thread: Some(thread),
+        })
+    }
+
+    /// Hands a job to the encoder thread; if it stopped, its error.
+    fn send(&mut self, job: Job) -> anyhow::Result<()> {
+        let sent = self.jobs.as_ref().map(|jobs| jobs.send(job).is_ok());
+        if sent == Some(true) {
+            return Ok(());
+        }
+        self.jobs = None;
+        match self.thread.take().map(std::thread::JoinHandle::join) {
+            Some(Ok(Err(error))) => Err(error),
+            Some(Err(_)) => bail!("the export's encoder thread panicked"),
+            _ => bail!("the export's encoder thread stopped"),
         }
     }
 
@@ -770,25 +868,17 @@ impl Writer {
             let file = self.create(&key.0, &key.1, &row)?;
             self.open.insert(key.clone(), file);
         }
+        let pushed = self.pushed;
         let file = self.open.get_mut(&key).expect("opened above");
-        file.used = self.pushed;
+        file.used = pushed;
         file.rows += 1;
-        match &mut file.sink {
-            Sink::Jsonl(out) => {
-                serde_json::to_writer(&mut *out, &row)?;
-                out.write_all(b"\n")?;
-            }
-            Sink::Parquet {
-                writer,
-                schema,
-                pending,
-            } => {
-                pending.push(row);
-                if pending.len() >= BATCH_ROWS {
-                    write_batch(writer, schema, pending)
-                        .with_context(|| format!("writing {} as Parquet", key.0))?;
-                }
-            }
+        file.pending.push(row);
+        if file.pending.len() >= BATCH_ROWS {
+            let job = Job::Rows {
+                id: file.id,
+                rows: std::mem::replace(&mut file.pending, Vec::with_capacity(BATCH_ROWS)),
+            };
+            self.send(job)?;
         }
         Ok(())
     }
@@ -800,71 +890,69 @@ impl Writer {
         let directory = self.out.join(&folder);
         std::fs::create_dir_all(&directory)?;
         let temporary = directory.join(format!(".{name}.tmp"));
-        let file = std::fs::File::create(&temporary)
-            .with_context(|| format!("creating {}", temporary.display()))?;
-        let sink = match self.format {
-            Format::Jsonl => Sink::Jsonl(std::io::BufWriter::new(file)),
-            Format::Parquet => {
-                let schema = match self.schemas.get(event_type) {
-                    Some(schema) => schema.clone(),
-                    None => {
-                        let schema = arrow_schema(
-                            SchemaSet::embedded(),
-                            event_type,
-                            std::slice::from_ref(first),
-                        )?;
-                        self.schemas.insert(event_type.to_owned(), schema.clone());
-                        schema
-                    }
-                };
-                Sink::Parquet {
-                    writer: Box::new(parquet_writer(file, schema.clone())?),
-                    schema,
-                    pending: Vec::with_capacity(BATCH_ROWS),
+        let schema = match self.format {
+            Format::Jsonl => None,
+            Format::Parquet => Some(match self.schemas.get(event_type) {
+                Some(schema) => schema.clone(),
+                None => {
+                    let schema = arrow_schema(
+                        SchemaSet::embedded(),
+                        event_type,
+                        std::slice::from_ref(first),
+                    )?;
+                    self.schemas.insert(event_type.to_owned(), schema.clone());
+                    schema
                 }
-            }
+            }),
         };
-        Ok(OpenFile {
-            name: format!("{folder}/{name}"),
+        let id = u64::from(self.opened);
+        self.send(Job::Open {
+            id,
             temporary,
-            sink,
+            schema,
+        })?;
+        Ok(OpenFile {
+            id,
+            name: format!("{folder}/{name}"),
+            pending: Vec::with_capacity(BATCH_ROWS),
             rows: 0,
             used: self.pushed,
         })
     }
 
-    /// Finishes a file, makes it durable and renames it into place.
+    /// Hands a file's last rows to the encoder thread and has it finish the file.
     fn close(&mut self, key: &(String, String)) -> anyhow::Result<()> {
         let Some(file) = self.open.remove(key) else {
             return Ok(());
         };
-        let written = match file.sink {
-            Sink::Jsonl(out) => out.into_inner().map_err(|e| e.into_error())?,
-            Sink::Parquet {
-                mut writer,
-                schema,
-                mut pending,
-            } => {
-                write_batch(&mut writer, &schema, &mut pending)
-                    .with_context(|| format!("writing {} as Parquet", key.0))?;
-                writer.into_inner()?
-            }
-        };
-        written.sync_all()?;
-        let path = self.out.join(&file.name);
-        std::fs::rename(&file.temporary, &path)
-            .with_context(|| format!("renaming into {}", path.display()))?;
+        if !file.pending.is_empty() {
+            self.send(Job::Rows {
+                id: file.id,
+                rows: file.pending,
+            })?;
+        }
+        self.send(Job::Close {
+            id: file.id,
+            path: self.out.join(&file.name),
+        })?;
         self.files.push(file.name);
         self.exported += file.rows;
         Ok(())
     }
 
-    /// The rows written and the files, relative to the output directory.
+    /// The rows written and the files, relative to the output directory, once every file is
+    /// written, durable and in place.
     fn finish(mut self) -> anyhow::Result<(u64, Vec<String>)> {
         let mut keys: Vec<(String, String)> = self.open.keys().cloned().collect();
         keys.sort();
         for key in keys {
             self.close(&key)?;
+        }
+        self.jobs = None;
+        match self.thread.take().map(std::thread::JoinHandle::join) {
+            Some(Ok(result)) => result?,
+            Some(Err(_)) => bail!("the export's encoder thread panicked"),
+            None => bail!("the export's encoder thread stopped"),
         }
         self.files.sort();
         Ok((self.exported, self.files))
