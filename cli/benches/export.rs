@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use codeflix_eventlog::config::EventLogConfig;
 use codeflix_eventlog::reader::{partition_ends, stream_ranges};
 use codeflix_testkit::load::{ToolRun, create_videos, knob, measure_tool};
-use codeflix_testkit::site::{Site, wait_for_port};
+use codeflix_testkit::site::Site;
 
 const TOPIC: &str = "codeflix.catalog.video.events";
 
@@ -44,14 +44,7 @@ async fn main() {
     let rounds = knob("ROUNDS", 3);
     let mut site = Site::new(env!("CARGO_BIN_EXE_codeflix"));
     site.log_filter(None);
-    let _broker = site.start_broker();
-    let _registry = site.start_registry();
-    let _api = site.spawn("command-api", &["command-api"]);
-    wait_for_port(site.api_port);
-    let token = String::from_utf8(site.run(&["token", "--role", "catalog-admin"]).stdout)
-        .unwrap()
-        .trim()
-        .to_owned();
+    let (_processes, token) = site.start_catalog_api();
     let client = reqwest::Client::new();
     let url = format!("{}/videos", site.api());
     let mut created = 0;

@@ -100,14 +100,7 @@ async fn main() {
     let letter_bytes = knob("LETTER_BYTES", 2_048);
     let mut site = Site::new(env!("CARGO_BIN_EXE_codeflix"));
     site.log_filter(None);
-    let _broker = site.start_broker();
-    let _registry = site.start_registry();
-    let _api = site.spawn("command-api", &["command-api"]);
-    codeflix_testkit::site::wait_for_port(site.api_port);
-    let token = String::from_utf8(site.run(&["token", "--role", "catalog-admin"]).stdout)
-        .unwrap()
-        .trim()
-        .to_owned();
+    let (_processes, token) = site.start_catalog_api();
     let client = reqwest::Client::new();
     let url = format!("{}/videos", site.api());
     let brokers = format!("127.0.0.1:{}", site.broker_port);

@@ -277,6 +277,20 @@ impl Site {
         child
     }
 
+    /// The broker, the registry and the command API, once each listens, and a catalog admin's
+    /// token: where benchmarks that load the catalog start. Keep the processes while they run.
+    pub fn start_catalog_api(&self) -> ([Process; 3], String) {
+        let broker = self.start_broker();
+        let registry = self.start_registry();
+        let api = self.spawn("command-api", &["command-api"]);
+        wait_for_port(self.api_port);
+        let token = String::from_utf8(self.run(&["token", "--role", "catalog-admin"]).stdout)
+            .unwrap()
+            .trim()
+            .to_owned();
+        ([broker, registry, api], token)
+    }
+
     /// The command API's base URL.
     pub fn api(&self) -> String {
         format!("http://127.0.0.1:{}", self.api_port)
