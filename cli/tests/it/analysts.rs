@@ -8,7 +8,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use crate::python::python_with;
-use crate::support::Site;
+use crate::support::{Site, succeeded};
 
 fn json_lines(bytes: &[u8]) -> Vec<Value> {
     String::from_utf8_lossy(bytes)
@@ -150,12 +150,7 @@ fn read_back(python: &str, out: &Path, format: &str) -> Value {
         .arg(format)
         .output()
         .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).unwrap()
+    serde_json::from_str(&succeeded(&output, "read_export.py")).unwrap()
 }
 
 #[test]

@@ -2,7 +2,7 @@
 
 use std::process::Command;
 
-use crate::support::Site;
+use crate::support::{Site, succeeded};
 
 #[test]
 fn encode_writes_the_ladder_and_reports_it() {
@@ -74,10 +74,6 @@ fn encode_takes_paths_relative_to_the_working_directory() {
         .current_dir(site.dir())
         .output()
         .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    succeeded(&output, "codeflix encode");
     assert!(site.path("ladder/master.m3u8").is_file());
 }

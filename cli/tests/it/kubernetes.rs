@@ -11,32 +11,13 @@ use serde_json::Value;
 
 use crate::compose::{codeflix_config, setting_name};
 use crate::python::python_with;
+use crate::support::{succeeded, tool_answering};
 
 const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../ops/kubernetes");
 
 /// `CODEFLIX_KUBECTL`, else `kubectl`, when it runs; `None` on a machine without one.
 fn kubectl() -> Option<String> {
-    let configured = std::env::var("CODEFLIX_KUBECTL").ok();
-    let candidate = configured.clone().unwrap_or_else(|| "kubectl".into());
-    let runs = Command::new(&candidate)
-        .args(["version", "--client"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    match (runs, configured) {
-        (true, _) => Some(candidate),
-        (false, Some(path)) => panic!("CODEFLIX_KUBECTL={path} does not run"),
-        (false, None) => None,
-    }
-}
-
-fn succeeded(output: &std::process::Output, what: &str) -> String {
-    assert!(
-        output.status.success(),
-        "{what}: {}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
+    tool_answering("CODEFLIX_KUBECTL", "kubectl", &["version", "--client"])
 }
 
 /// The roles and the consumer groups each one runs, from the code.

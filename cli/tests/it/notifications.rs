@@ -15,7 +15,7 @@ use serde_json::json;
 use crate::operators::admin;
 use crate::playback::{clip, create_video, media_reaches, upload};
 use crate::python::python;
-use crate::support::{Process, Site, wait_for_port};
+use crate::support::{Process, Site, query_metrics, wait_for_port};
 use crate::up::interrupt;
 
 fn up(site: &Site, smtp: &str) -> Process {
@@ -37,13 +37,8 @@ fn up(site: &Site, smtp: &str) -> Process {
 
 /// The notifier's message counter for `outcome`, from the query API's `/metrics`.
 fn messages(http: &Client, site: &Site, outcome: &str) -> u64 {
-    let text = http
-        .get(format!("{}/metrics", site.query()))
-        .send()
-        .unwrap()
-        .text()
-        .unwrap();
-    text.lines()
+    query_metrics(http, site)
+        .lines()
         .filter(|l| {
             l.starts_with("codeflix_notifier_messages_total{")
                 && l.contains(&format!("outcome=\"{outcome}\""))

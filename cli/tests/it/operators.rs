@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 
 use crate::playback::{clip, create_video, media_reaches, upload};
 use crate::python::python;
-use crate::support::{Site, wait_for_port};
+use crate::support::{Site, query_metrics, wait_for_port};
 use crate::up::{interrupt, start, token};
 
 pub(crate) fn admin(python: &str, site: &Site, args: &[&str]) -> Value {
@@ -105,12 +105,7 @@ const PROJECTIONS: [&str; 3] = ["catalog", "search", "feed-video-state"];
 /// `kafka_consumergroup_<name>` of each (group, topic, partition), from the query API's
 /// `/metrics` (where `codeflix up` serves every role's metrics).
 fn group_gauges(http: &Client, site: &Site, name: &str) -> BTreeMap<(String, String, i64), i64> {
-    let text = http
-        .get(format!("{}/metrics", site.query()))
-        .send()
-        .unwrap()
-        .text()
-        .unwrap();
+    let text = query_metrics(http, site);
     let prefix = format!("kafka_consumergroup_{name}{{");
     text.lines()
         .filter_map(|line| line.strip_prefix(&prefix))
@@ -223,13 +218,7 @@ fn family_of(name: &str, families: &std::collections::BTreeSet<String>) -> Strin
 }
 
 fn reactions_applied(http: &Client, site: &Site) -> u64 {
-    let metrics = http
-        .get(format!("{}/metrics", site.query()))
-        .send()
-        .unwrap()
-        .text()
-        .unwrap();
-    metrics
+    query_metrics(http, site)
         .lines()
         .find(|line| line.starts_with("codeflix_encoder_reactions_total{outcome=\"applied\"}"))
         .and_then(|line| line.split_whitespace().last())
