@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use codeflix_testkit::load::{create_videos, knob};
-use codeflix_testkit::site::{Site, interrupt, wait_for_port};
+use codeflix_testkit::site::{Site, interrupt};
 use codeflix_testkit::sqlite::SqliteFile;
 use serde_json::{Value, json};
 
@@ -104,10 +104,7 @@ async fn main() {
     let binary = env!("CARGO_BIN_EXE_codeflix");
     let mut site = Site::new(binary);
     site.log_filter(None);
-    let up = site.spawn("up", &["up"]);
-    wait_for_port(site.api_port);
-    wait_for_port(site.query_port);
-    wait_for_port(site.connect_port);
+    let up = site.start_up();
     let output = site.run(&["token", "--role", "catalog-admin"]);
     assert!(output.status.success());
     let token = String::from_utf8(output.stdout).unwrap().trim().to_owned();

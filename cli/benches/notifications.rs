@@ -21,7 +21,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use codeflix_testkit::load::knob;
-use codeflix_testkit::site::{Site, interrupt, wait_for_port};
+use codeflix_testkit::site::{Site, interrupt};
 use codeflix_testkit::sqlite::SqliteFile;
 use serde_json::json;
 
@@ -138,10 +138,7 @@ async fn main() {
     let binary = env!("CARGO_BIN_EXE_codeflix");
     let mut site = Site::new(binary);
     site.log_filter(None);
-    let up = site.spawn("up", &["up"]);
-    wait_for_port(site.api_port);
-    wait_for_port(site.query_port);
-    wait_for_port(site.connect_port);
+    let up = site.start_up();
     let client = reqwest::Client::new();
     let admin = token(&site, &["--role", "billing-plans"]);
     let plan = client

@@ -291,6 +291,15 @@ impl Site {
         ([broker, registry, api], token)
     }
 
+    /// `codeflix up`, once its command API, query API and Connect REST API listen.
+    pub fn start_up(&self) -> Process {
+        let up = self.spawn("up", &["up"]);
+        for port in [self.api_port, self.query_port, self.connect_port] {
+            wait_for_port(port);
+        }
+        up
+    }
+
     /// The command API's base URL.
     pub fn api(&self) -> String {
         format!("http://127.0.0.1:{}", self.api_port)
