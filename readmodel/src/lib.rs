@@ -10,6 +10,7 @@
 //! [`store::DocStore`], the port that commits. This crate knows nothing of Kafka: projections
 //! (in `codeflix-projectors`) turn events into documents and call the writing port.
 
+pub mod generations;
 pub mod mirror;
 pub mod search;
 pub mod store;

@@ -80,12 +80,25 @@ async fn a_scylla_catalog_keeps_the_catalog_contract() {
     use codeflix_readmodel::store::DocReads;
     assert_eq!(again.export().await.unwrap(), store.export().await.unwrap());
     store.drop_keyspace().await.unwrap();
+
+    // The generations' record, in a keyspace beside the catalog's.
+    use codeflix_readmodel::generations::{Pointer, View, conformance};
+    use codeflix_readmodel::store::scylla::{ScyllaPointer, drop_generation};
+    let pointer = ScyllaPointer::open(&url, View::Billing, format!("{}_billing", url.keyspace))
+        .await
+        .unwrap();
+    conformance(&pointer).await;
+    for generation in pointer.lineage().await.unwrap().generations {
+        drop_generation(&url, &generation.place).await.unwrap();
+    }
+    drop_generation(&url, &format!("{}_generations", url.keyspace)).await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_elasticsearch_index_keeps_the_search_contract_and_swaps_in_a_rebuild() {
     use codeflix_readmodel::search::SearchReads;
-    use codeflix_readmodel::search::elastic::{ElasticSearch, ElasticUrl};
+    use codeflix_readmodel::generations::Pointer;
+    use codeflix_readmodel::search::elastic::{ElasticPointer, ElasticSearch, ElasticUrl};
     use codeflix_readmodel::store::{DocReads, DocStore};
     let Some(url) = engine("CODEFLIX_TEST_ELASTICSEARCH_URL") else {
         return;
@@ -99,9 +112,12 @@ async fn an_elasticsearch_index_keeps_the_search_contract_and_swaps_in_a_rebuild
     let first = index.aliased_indexes().await.unwrap();
     assert_eq!(first.len(), 1, "{first:?}");
 
-    // A rebuild fills a new index while the alias keeps serving the old one, then swaps.
+    // A new generation fills a new index while the alias keeps serving the old one, then the
+    // alias moves; the old index stays for a rollback.
     let served = index.export().await.unwrap();
-    let rebuild = ElasticSearch::create_rebuild(&url).await.unwrap();
+    let pointer = ElasticPointer::open(&url).await.unwrap();
+    let second = pointer.add().await.unwrap();
+    let rebuild = ElasticSearch::open_index(&url, &second.place).unwrap();
     let kept: Vec<_> = served.iter().take(3).cloned().collect();
     rebuild
         .commit(codeflix_readmodel::store::Changes {
@@ -115,10 +131,13 @@ async fn an_elasticsearch_index_keeps_the_search_contract_and_swaps_in_a_rebuild
         served,
         "the alias still serves the old index"
     );
-    assert_eq!(rebuild.promote().await.unwrap(), first);
+    pointer.switch(second.number).await.unwrap();
     let reopened = ElasticSearch::open(&url).await.unwrap();
     assert_eq!(reopened.export().await.unwrap(), kept);
     assert_ne!(reopened.aliased_indexes().await.unwrap(), first);
+    pointer.switch(1).await.unwrap();
+    assert_eq!(reopened.export().await.unwrap(), served, "rolled back");
+    pointer.switch(second.number).await.unwrap();
     let everything = codeflix_readmodel::search::SearchQuery {
         text: String::new(),
         filter: Default::default(),
@@ -127,5 +146,18 @@ async fn an_elasticsearch_index_keeps_the_search_contract_and_swaps_in_a_rebuild
     };
     let visible = kept.iter().filter(|d| d.visible()).count();
     assert_eq!(reopened.search(&everything).await.unwrap().total, visible);
+    ElasticSearch::open_index(&url, &first[0]).unwrap().delete().await.unwrap();
     reopened.delete().await.unwrap();
+
+    // The pointer's own contract, on an alias of its own.
+    let url = ElasticUrl {
+        alias: unique("codeflix-test-"),
+        ..url
+    };
+    let pointer = ElasticPointer::open(&url).await.unwrap();
+    codeflix_readmodel::generations::conformance(&pointer).await;
+    ElasticSearch::open(&url).await.unwrap().delete().await.unwrap();
+    for generation in pointer.lineage().await.unwrap().generations {
+        pointer.delete_index(&generation.place).await.unwrap();
+    }
 }

@@ -30,6 +30,9 @@ use super::{
     StoreError, backend, links, listed_by_link, narrowest_link,
 };
 use crate::Position;
+use crate::generations::{
+    Generation, Lineage, Pointer, View, check_drop, check_switch, place_of,
+};
 use crate::views::{Doc, DocKey, DocKind};
 
 /// The CQL schema, with `$keyspace` and `$replication` to fill in.
@@ -475,6 +478,168 @@ impl CatalogReads for ScyllaCatalog {
         };
         Ok(Page { docs, next })
     }
+}
+
+/// The keyspace ScyllaDB keeps every view's generations in, beside the catalog's keyspaces.
+const GENERATIONS_SCHEMA: &str = "
+CREATE KEYSPACE IF NOT EXISTS $keyspace
+    WITH replication = {'class': 'NetworkTopologyStrategy', 'replication_factor': $replication};
+CREATE TABLE IF NOT EXISTS $keyspace.lineages (view text PRIMARY KEY, body text);
+";
+
+/// ScyllaDB's [`Pointer`]: one row per view in `<catalog keyspace>_generations.lineages`, its
+/// [`Lineage`] as JSON, changed by lightweight transactions (compare and set), so two operators'
+/// commands never lose one another's change.
+#[derive(Clone)]
+pub struct ScyllaPointer {
+    session: Arc<Session>,
+    keyspace: String,
+    view: View,
+    /// Generation 1's keyspace.
+    first: String,
+}
+
+impl fmt::Debug for ScyllaPointer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ScyllaPointer")
+            .field("keyspace", &self.keyspace)
+            .field("view", &self.view)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ScyllaPointer {
+    /// `catalog` is the catalog's store URL; `first` the view's generation 1 keyspace.
+    pub async fn open(catalog: &ScyllaUrl, view: View, first: String) -> Result<ScyllaPointer, StoreError> {
+        let mut url = catalog.clone();
+        url.keyspace.push_str("_generations");
+        let session = url.open(GENERATIONS_SCHEMA).await.map_err(backend)?;
+        Ok(ScyllaPointer {
+            session: Arc::new(session),
+            keyspace: url.keyspace,
+            view,
+            first,
+        })
+    }
+
+    async fn read(&self) -> Result<(Option<String>, Lineage), StoreError> {
+        let row = self
+            .session
+            .query_unpaged(
+                format!("SELECT body FROM {}.lineages WHERE view = ?", self.keyspace),
+                (self.view.name(),),
+            )
+            .await
+            .map_err(backend)?
+            .into_rows_result()
+            .map_err(backend)?
+            .maybe_first_row::<(String,)>()
+            .map_err(backend)?;
+        match row {
+            None => Ok((None, Lineage::first(self.first.clone()))),
+            Some((body,)) => {
+                let lineage = serde_json::from_str(&body)
+                    .map_err(|e| StoreError::Corrupt(format!("{} lineage: {e}", self.view)))?;
+                Ok((Some(body), lineage))
+            }
+        }
+    }
+
+    /// Reads, changes and writes the row if nobody changed it in between; else again.
+    async fn update<T>(
+        &self,
+        change: impl Fn(&mut Lineage) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        loop {
+            let (was, mut lineage) = self.read().await?;
+            let outcome = change(&mut lineage)?;
+            let body = serde_json::to_string(&lineage).map_err(backend)?;
+            let ks = &self.keyspace;
+            let result = match &was {
+                None => self
+                    .session
+                    .query_unpaged(
+                        format!("INSERT INTO {ks}.lineages (view, body) VALUES (?, ?) IF NOT EXISTS"),
+                        (self.view.name(), body),
+                    )
+                    .await,
+                Some(was) => self
+                    .session
+                    .query_unpaged(
+                        format!("UPDATE {ks}.lineages SET body = ? WHERE view = ? IF body = ?"),
+                        (body, self.view.name(), was),
+                    )
+                    .await,
+            }
+            .map_err(backend)?;
+            if lwt_applied(result)? {
+                return Ok(outcome);
+            }
+        }
+    }
+}
+
+/// The `[applied]` column of a lightweight transaction's answer.
+fn lwt_applied(result: scylla::response::query_result::QueryResult) -> Result<bool, StoreError> {
+    let rows = result.into_rows_result().map_err(backend)?;
+    let first = rows
+        .rows::<scylla::value::Row>()
+        .map_err(backend)?
+        .next()
+        .transpose()
+        .map_err(backend)?;
+    match first.and_then(|row| row.columns.into_iter().next().flatten()) {
+        Some(CqlValue::Boolean(applied)) => Ok(applied),
+        other => Err(backend(format!(
+            "a lightweight transaction answered without [applied]: {other:?}"
+        ))),
+    }
+}
+
+#[async_trait]
+impl Pointer for ScyllaPointer {
+    async fn lineage(&self) -> Result<Lineage, StoreError> {
+        Ok(self.read().await?.1)
+    }
+
+    async fn add(&self) -> Result<Generation, StoreError> {
+        self.update(|lineage| {
+            let number = lineage.next_number();
+            let generation = Generation {
+                number,
+                place: place_of(&self.first, number, '_'),
+                created_at: Some(crate::generations::now()),
+            };
+            lineage.generations.push(generation.clone());
+            Ok(generation)
+        })
+        .await
+    }
+
+    async fn switch(&self, number: u32) -> Result<(), StoreError> {
+        self.update(|lineage| {
+            check_switch(self.view, lineage, number).map_err(backend)?;
+            lineage.current = number;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn forget(&self, number: u32) -> Result<(), StoreError> {
+        self.update(|lineage| {
+            check_drop(self.view, lineage, number).map_err(backend)?;
+            lineage.generations.retain(|g| g.number != number);
+            Ok(())
+        })
+        .await
+    }
+}
+
+/// Drops generation keyspace `keyspace` (a generation no longer kept).
+pub async fn drop_generation(catalog: &ScyllaUrl, keyspace: &str) -> Result<(), StoreError> {
+    let mut url = catalog.clone();
+    url.keyspace = keyspace.to_owned();
+    ScyllaCatalog::open(&url).await?.drop_keyspace().await
 }
 
 #[cfg(test)]

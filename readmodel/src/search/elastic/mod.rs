@@ -1,11 +1,11 @@
 //! The search index on Elasticsearch, through the `elasticsearch` crate.
 //!
 //! Readers and the projector address an alias (`codeflix-videos` unless the URL names another);
-//! the alias points at one concrete index `<alias>-<created millis>` made from
-//! `schema/elasticsearch/videos.json`. A rebuild projects into a new index
-//! ([`ElasticSearch::create_rebuild`]) while the old one keeps serving, then
-//! [`ElasticSearch::promote`] swaps the alias in one atomic `_aliases` call and deletes the old
-//! index: no downtime, and a failed rebuild is just an index to delete.
+//! the alias points at one concrete index, `<alias>-initial` at first, made from
+//! `schema/elasticsearch/videos.json`. The alias is the search view's generation pointer
+//! ([`ElasticPointer`]): a rebuild projects into a new index `<alias>-g<N>` while the old one keeps
+//! serving, then the alias moves in one atomic `_aliases` call. The old index is kept, so moving
+//! the alias back is a rollback; a failed rebuild is just an index to delete.
 //!
 //! Writes are bulk requests with external versioning: a video's document carries the video's
 //! version and a position's document its next offset, so Elasticsearch itself refuses an older
@@ -22,7 +22,9 @@ use elasticsearch::auth::Credentials;
 use elasticsearch::http::Url;
 use elasticsearch::http::response::Response;
 use elasticsearch::http::transport::{SingleNodeConnectionPool, TransportBuilder};
-use elasticsearch::indices::{IndicesCreateParts, IndicesDeleteParts, IndicesGetAliasParts};
+use elasticsearch::indices::{
+    IndicesCreateParts, IndicesDeleteParts, IndicesGetAliasParts, IndicesGetParts,
+};
 use elasticsearch::params::{Refresh, VersionType};
 use elasticsearch::{
     BulkOperation, BulkOperations, BulkParts, Elasticsearch, MgetParts, SearchParts,
@@ -33,6 +35,9 @@ mod query;
 
 use super::{SearchQuery, SearchReads, SearchResults};
 use crate::Position;
+use crate::generations::{
+    Generation, Lineage, Pointer, View, check_drop, check_switch, place_of,
+};
 use crate::store::{Changes, DocReads, DocStore, StoreError, backend};
 use crate::views::{Doc, DocKey, DocKind};
 use query::{
@@ -187,18 +192,14 @@ impl ElasticSearch {
         Ok(search)
     }
 
-    /// A new, empty index beside the one the alias points at, for a rebuild to project into
-    /// while the old index keeps serving; [`ElasticSearch::promote`] swaps it in.
-    pub async fn create_rebuild(url: &ElasticUrl) -> Result<ElasticSearch, StoreError> {
-        let client = Self::client(url)?;
-        let mut search = ElasticSearch {
-            client,
+    /// The index `index` itself, not the alias: a generation being rebuilt, or the one a
+    /// process serves until it sees the alias move ([`crate::generations`]).
+    pub fn open_index(url: &ElasticUrl, index: &str) -> Result<ElasticSearch, StoreError> {
+        Ok(ElasticSearch {
+            client: Self::client(url)?,
             alias: url.alias.clone(),
-            target: String::new(),
-        };
-        search.target = search.new_index_name();
-        search.create_index(&search.target, false).await?;
-        Ok(search)
+            target: index.to_owned(),
+        })
     }
 
     /// Creates index `name` from the mapping, carrying the alias if `aliased`.
@@ -232,20 +233,17 @@ impl ElasticSearch {
         body(deleted, &[404]).await.map(drop)
     }
 
-    /// Points the alias at this (rebuilt) index in one atomic step and deletes the indexes it
-    /// pointed at before; returns their names.
-    pub async fn promote(&self) -> Result<Vec<String>, StoreError> {
-        let old: Vec<String> = self
+    /// Points the alias at index `index` in one atomic step, away from those it pointed at
+    /// before (they are kept: a switch back is a rollback).
+    async fn point_alias_at(&self, index: &str) -> Result<(), StoreError> {
+        let mut actions: Vec<Value> = self
             .aliased_indexes()
             .await?
             .into_iter()
-            .filter(|index| *index != self.target)
+            .filter(|aliased| aliased != index)
+            .map(|aliased| json!({ "remove": { "index": aliased, "alias": self.alias } }))
             .collect();
-        let mut actions: Vec<Value> = old
-            .iter()
-            .map(|index| json!({ "remove": { "index": index, "alias": self.alias } }))
-            .collect();
-        actions.push(json!({ "add": { "index": self.target, "alias": self.alias } }));
+        actions.push(json!({ "add": { "index": index, "alias": self.alias } }));
         body(
             self.client
                 .indices()
@@ -255,9 +253,45 @@ impl ElasticSearch {
                 .await,
             &[],
         )
+        .await
+        .map(drop)
+    }
+
+    /// Every index named `<alias>-…`, with whether the alias points at it and when it was
+    /// created (RFC 3339).
+    async fn generation_indexes(&self) -> Result<Vec<(String, bool, Option<String>)>, StoreError> {
+        let pattern = format!("{}-*", self.alias);
+        let found = body(
+            self.client
+                .indices()
+                .get(IndicesGetParts::Index(&[&pattern]))
+                .send()
+                .await,
+            &[404],
+        )
         .await?;
-        self.delete_indexes(&old).await?;
-        Ok(old)
+        let mut indexes: Vec<(String, bool, Option<String>)> = found
+            .as_object()
+            .map(|indexes| {
+                indexes
+                    .iter()
+                    .filter(|(_, v)| v.get("settings").is_some())
+                    .map(|(name, v)| {
+                        let aliased = v["aliases"].get(&self.alias).is_some();
+                        let created = v["settings"]["index"]["creation_date"]
+                            .as_str()
+                            .and_then(|ms| ms.parse::<u64>().ok())
+                            .map(|ms| {
+                                let at = std::time::UNIX_EPOCH + std::time::Duration::from_millis(ms);
+                                humantime::format_rfc3339_seconds(at).to_string()
+                            });
+                        (name.clone(), aliased, created)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        indexes.sort();
+        Ok(indexes)
     }
 
     /// Deletes every index behind the alias and this store's own index (tests, teardown).
@@ -293,13 +327,6 @@ impl ElasticSearch {
             .unwrap_or_default();
         names.sort();
         Ok(names)
-    }
-
-    fn new_index_name(&self) -> String {
-        let millis = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis());
-        format!("{}-{millis}", self.alias)
     }
 
     /// Writes `operations`; with `visible`, returns only once a search sees them (and everything
@@ -476,6 +503,93 @@ impl DocStore for ElasticSearch {
 impl SearchReads for ElasticSearch {
     async fn search(&self, query: &SearchQuery) -> Result<SearchResults, StoreError> {
         search_results(&self.search_body(search_request(query)).await?)
+    }
+}
+
+/// Elasticsearch's [`Pointer`]: the search view's generations are the indexes named
+/// `<alias>-…` (`<alias>-g<N>` is generation N; an index of another name, such as
+/// `<alias>-initial`, is generation 1), and the one the alias points at serves.
+#[derive(Debug, Clone)]
+pub struct ElasticPointer {
+    search: ElasticSearch,
+}
+
+impl ElasticPointer {
+    /// The pointer of the alias `url` names, creating the alias and its first index if there
+    /// are none yet.
+    pub async fn open(url: &ElasticUrl) -> Result<ElasticPointer, StoreError> {
+        Ok(ElasticPointer {
+            search: ElasticSearch::open(url).await?,
+        })
+    }
+
+    /// Deletes index `index` (a generation no longer kept).
+    pub async fn delete_index(&self, index: &str) -> Result<(), StoreError> {
+        self.search.delete_indexes(&[index.to_owned()]).await
+    }
+
+    fn number(&self, index: &str) -> u32 {
+        index
+            .strip_prefix(&format!("{}-g", self.search.alias))
+            .and_then(|n| n.parse().ok())
+            .filter(|&n| n > 1)
+            .unwrap_or(1)
+    }
+}
+
+#[async_trait]
+impl Pointer for ElasticPointer {
+    async fn lineage(&self) -> Result<Lineage, StoreError> {
+        let indexes = self.search.generation_indexes().await?;
+        let Some((serving, _, _)) = indexes.iter().find(|(_, aliased, _)| *aliased) else {
+            return Ok(Lineage::first(format!("{}-initial", self.search.alias)));
+        };
+        let current = self.number(serving);
+        let mut generations: Vec<Generation> = Vec::new();
+        for (index, aliased, created_at) in &indexes {
+            let number = self.number(index);
+            // Of two indexes that would both be generation 1, the serving one is.
+            if generations.iter().any(|g| g.number == number) && !aliased {
+                continue;
+            }
+            generations.retain(|g| g.number != number);
+            generations.push(Generation {
+                number,
+                place: index.clone(),
+                created_at: created_at.clone(),
+            });
+        }
+        generations.sort_by_key(|g| g.number);
+        Ok(Lineage {
+            current,
+            generations,
+        })
+    }
+
+    async fn add(&self) -> Result<Generation, StoreError> {
+        let number = self.lineage().await?.next_number();
+        let place = place_of(&self.search.alias, number, '-');
+        self.search.create_index(&place, false).await?;
+        Ok(Generation {
+            number,
+            place,
+            created_at: Some(crate::generations::now()),
+        })
+    }
+
+    async fn switch(&self, number: u32) -> Result<(), StoreError> {
+        let lineage = self.lineage().await?;
+        check_switch(View::Search, &lineage, number).map_err(backend)?;
+        let index = &lineage.get(number).expect("checked").place;
+        self.search.point_alias_at(index).await
+    }
+
+    async fn forget(&self, number: u32) -> Result<(), StoreError> {
+        let lineage = self.lineage().await?;
+        check_drop(View::Search, &lineage, number).map_err(backend)?;
+        // The index is the record: forgetting it is deleting it.
+        let index = &lineage.get(number).expect("checked").place;
+        self.delete_index(index).await
     }
 }
 
