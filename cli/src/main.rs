@@ -1,6 +1,7 @@
 //! `codeflix`: one binary for Codeflix's roles and its operators' tools.
 
 mod commands;
+mod progress;
 mod settings;
 
 use std::path::PathBuf;

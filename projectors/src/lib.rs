@@ -17,4 +17,4 @@ pub mod runner;
 
 pub use feeds::{FeedSpec, FeedStore};
 pub use metrics::ProjectorMetrics;
-pub use runner::{ProjectionSpec, ProjectorError, catch_up, run};
+pub use runner::{ProjectionSpec, ProjectorError, Rebuild, catch_up, run};

@@ -1,4 +1,5 @@
-//! Prometheus metrics of the projectors: events applied, dead letters, lag per partition.
+//! Prometheus metrics of the projectors: events applied, dead letters, lag per partition, and
+//! the generation of its view each projection writes.
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -13,8 +14,9 @@ struct ProjectionLabels {
     outcome: String,
 }
 
+/// A projection's own label.
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
-struct DeadLetterLabels {
+struct Projection {
     projection: String,
 }
 
@@ -29,8 +31,9 @@ struct PartitionLabels {
 #[derive(Debug, Clone, Default)]
 pub struct ProjectorMetrics {
     events: Family<ProjectionLabels, Counter>,
-    dead_letters: Family<DeadLetterLabels, Counter>,
+    dead_letters: Family<Projection, Counter>,
     lag: Family<PartitionLabels, Gauge>,
+    generation: Family<Projection, Gauge>,
 }
 
 impl ProjectorMetrics {
@@ -53,7 +56,21 @@ impl ProjectorMetrics {
             "Messages in a partition the projection has not applied yet",
             metrics.lag.clone(),
         );
+        sub.register(
+            "generation",
+            "The generation of its view a projection writes (`codeflix views status` lists them)",
+            metrics.generation.clone(),
+        );
         metrics
+    }
+
+    /// The projection writes generation `generation` of its view from now on.
+    pub fn generation(&self, projection: &str, generation: u32) {
+        self.generation
+            .get_or_create(&Projection {
+                projection: projection.to_owned(),
+            })
+            .set(i64::from(generation));
     }
 
     pub(crate) fn events(&self, projection: &str, outcome: &str, count: u64) {
@@ -69,7 +86,7 @@ impl ProjectorMetrics {
 
     pub(crate) fn dead_letters(&self, projection: &str, count: u64) {
         self.dead_letters
-            .get_or_create(&DeadLetterLabels {
+            .get_or_create(&Projection {
                 projection: projection.to_owned(),
             })
             .inc_by(count);

@@ -149,7 +149,7 @@ pub async fn run(
     metrics: ProjectorMetrics,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), ProjectorError> {
-    let mut projector = Projector::connect(config, spec, store, metrics).await?;
+    let mut projector = Projector::connect(config, spec, store, metrics, Mode::Live).await?;
     tokio::pin!(shutdown);
     let lag = projector.watch_lag(config)?;
     let result = loop {
@@ -227,12 +227,100 @@ pub async fn catch_up(
     store: Arc<dyn DocStore>,
     metrics: ProjectorMetrics,
 ) -> Result<(), ProjectorError> {
-    let mut projector = Projector::connect(config, spec, store, metrics).await?;
+    let mut projector = Projector::connect(config, spec, store, metrics, Mode::Live).await?;
     let ends = ends(config, &spec.topics(&config.topics.prefix)).await?;
     while !projector.reached(&ends) {
         projector.round().await?;
     }
     Ok(())
+}
+
+/// A projection built into a new generation of its store while the live one keeps running
+/// (`codeflix views rebuild`). It reads every partition from the store's positions (the
+/// beginning, for an empty store) in a group of its own (`<group>-rebuild`) that it never
+/// commits, so the live group's offsets and lag stay the live projection's. What it cannot
+/// decode or apply is counted, not dead-lettered: the live projection has dead-lettered it
+/// already.
+pub struct Rebuild {
+    projector: Projector,
+    config: EventLogConfig,
+}
+
+impl std::fmt::Debug for Rebuild {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Rebuild")
+            .field("projection", &self.projector.spec.name)
+            .field("rejected", &self.projector.rejected)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Rebuild {
+    pub async fn start(
+        config: &EventLogConfig,
+        spec: &ProjectionSpec,
+        store: Arc<dyn DocStore>,
+        metrics: ProjectorMetrics,
+    ) -> Result<Rebuild, ProjectorError> {
+        let spec = ProjectionSpec {
+            membership: Membership::AllPartitions,
+            ..spec.clone()
+        };
+        Ok(Rebuild {
+            projector: Projector::connect(config, &spec, store, metrics, Mode::Rebuild).await?,
+            config: config.clone(),
+        })
+    }
+
+    /// Where the topics end now.
+    pub async fn ends(&self) -> Result<Vec<Position>, ProjectorError> {
+        let spec = &self.projector.spec;
+        Ok(ends(&self.config, &spec.topics(&self.config.topics.prefix)).await?)
+    }
+
+    /// How many of the records below `ends` are behind the store: (read, all).
+    pub fn progress(&self, ends: &[Position]) -> (u64, u64) {
+        let positions = self
+            .projector
+            .positions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        ends.iter().fold((0, 0), |(read, all), end| {
+            let at = positions
+                .get(&(end.topic.clone(), end.partition))
+                .copied()
+                .unwrap_or(0)
+                .clamp(0, end.offset);
+            (read + at as u64, all + end.offset.max(0) as u64)
+        })
+    }
+
+    /// Projects until the store has everything below `ends`, calling `progress` after every
+    /// batch.
+    pub async fn until(
+        &mut self,
+        ends: &[Position],
+        mut progress: impl FnMut(u64, u64),
+    ) -> Result<(), ProjectorError> {
+        while !self.projector.reached(ends) {
+            self.projector.round().await?;
+            let (read, all) = self.progress(ends);
+            progress(read, all);
+        }
+        Ok(())
+    }
+
+    /// Events it could not decode or apply (the live projection's dead letters hold them).
+    pub fn rejected(&self) -> u64 {
+        self.projector.rejected
+    }
+}
+
+/// Whether a projector is the live one or a rebuild beside it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Live,
+    Rebuild,
 }
 
 struct Projector {
@@ -246,6 +334,9 @@ struct Projector {
     positions: Positions,
     /// Positions the store has, for the group (which only shows them to Kafka tools).
     commits: GroupCommits,
+    mode: Mode,
+    /// Events not applied and, in a rebuild, not dead-lettered either.
+    rejected: u64,
 }
 
 impl Projector {
@@ -254,8 +345,13 @@ impl Projector {
         spec: &ProjectionSpec,
         store: Arc<dyn DocStore>,
         metrics: ProjectorMetrics,
+        mode: Mode,
     ) -> Result<Projector, ProjectorError> {
         let prefix = &config.topics.prefix;
+        let group = match mode {
+            Mode::Live => spec.group_id(),
+            Mode::Rebuild => format!("{}-rebuild", spec.group_id()),
+        };
         let admin: AdminClient<DefaultClientContext> =
             config.client(&[]).create().map_err(kafka)?;
         // What this projection reads and writes, created if missing, in one request.
@@ -271,7 +367,7 @@ impl Projector {
                 .collect(),
         ));
         let consumer: StreamConsumer<FromStore> = config
-            .client(&membership::settings(&spec.group_id()))
+            .client(&membership::settings(&group))
             .create_with_context(FromStore {
                 positions: Arc::clone(&positions),
             })
@@ -287,7 +383,7 @@ impl Projector {
                     .map_or(Offset::Beginning, |&next| Offset::Offset(next))
             },
         )?;
-        if spec.membership == Membership::AllPartitions {
+        if spec.membership == Membership::AllPartitions && mode == Mode::Live {
             // The group shows where the store is, whatever was committed or reset while the
             // projector was away: resetting a group's offsets does not replay a projection (its
             // positions live with its documents); rebuilding does.
@@ -312,6 +408,8 @@ impl Projector {
             metrics,
             positions,
             commits: GroupCommits::default(),
+            mode,
+            rejected: 0,
         })
     }
 
@@ -338,7 +436,9 @@ impl Projector {
                 return Ok(());
             }
             Err(_) => {
-                self.commits.commit(&self.consumer);
+                if self.mode == Mode::Live {
+                    self.commits.commit(&self.consumer);
+                }
                 return Ok(());
             }
         };
@@ -387,6 +487,10 @@ impl Projector {
         for (raw, reason) in outcome.rejected {
             letters.push(DeadLetter::new(raw, reason));
         }
+        if self.mode == Mode::Rebuild {
+            self.rejected += letters.len() as u64;
+            letters.clear();
+        }
         if !letters.is_empty() {
             let count = letters.len() as u64;
             self.dead_letters.send(&self.spec.name, letters).await?;
@@ -419,7 +523,9 @@ impl Projector {
             }
         }
         // The store has the positions; the group's offsets only show them to Kafka tools.
-        self.commits.commit_if_due(&self.consumer);
+        if self.mode == Mode::Live {
+            self.commits.commit_if_due(&self.consumer);
+        }
         Ok(())
     }
 

@@ -37,7 +37,12 @@ pub enum View {
 }
 
 impl View {
-    pub const ALL: [View; 4] = [View::Catalog, View::Search, View::Billing, View::Notifications];
+    pub const ALL: [View; 4] = [
+        View::Catalog,
+        View::Search,
+        View::Billing,
+        View::Notifications,
+    ];
 
     /// The projection's name (what `views status` and the metrics call it).
     pub fn name(self) -> &'static str {
@@ -180,9 +185,14 @@ pub trait Pointer: Send + Sync + fmt::Debug {
 /// What every [`Pointer`] does, from a view that has never been rebuilt (for the engines'
 /// suites; the file pointer's runs always).
 #[cfg(any(test, feature = "testsuite"))]
+#[allow(clippy::unwrap_used)]
 pub async fn conformance(pointer: &dyn Pointer) {
     let first = pointer.lineage().await.unwrap();
-    assert_eq!((first.current, first.generations.len()), (1, 1), "{first:?}");
+    assert_eq!(
+        (first.current, first.generations.len()),
+        (1, 1),
+        "{first:?}"
+    );
     let second = pointer.add().await.unwrap();
     assert_eq!(second.number, 2);
     assert_ne!(second.place, first.current().place);
@@ -193,8 +203,19 @@ pub async fn conformance(pointer: &dyn Pointer) {
     pointer.switch(2).await.unwrap();
     assert_eq!(pointer.lineage().await.unwrap().current, 2);
     assert!(pointer.switch(9).await.is_err(), "no generation 9");
-    assert!(pointer.forget(2).await.is_err(), "the serving generation stays");
-    assert_eq!(pointer.lineage().await.unwrap().previous().map(|g| g.number), Some(1));
+    assert!(
+        pointer.forget(2).await.is_err(),
+        "the serving generation stays"
+    );
+    assert_eq!(
+        pointer
+            .lineage()
+            .await
+            .unwrap()
+            .previous()
+            .map(|g| g.number),
+        Some(1)
+    );
     // A rollback, then the rebuilt generation is dropped.
     pointer.switch(1).await.unwrap();
     pointer.forget(2).await.unwrap();
@@ -262,9 +283,8 @@ impl FilePointer {
 
     fn read(&self) -> Result<Lineage, StoreError> {
         match std::fs::read(self.path()) {
-            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
-                StoreError::Corrupt(format!("{}: {e}", self.path().display()))
-            }),
+            Ok(bytes) => serde_json::from_slice(&bytes)
+                .map_err(|e| StoreError::Corrupt(format!("{}: {e}", self.path().display()))),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 Ok(Lineage::first(self.first.clone()))
             }
@@ -288,7 +308,10 @@ impl FilePointer {
     }
 
     /// Reads, changes and writes the record under the lock.
-    fn update(&self, change: impl FnOnce(&mut Lineage) -> Result<(), StoreError>) -> Result<Lineage, StoreError> {
+    fn update(
+        &self,
+        change: impl FnOnce(&mut Lineage) -> Result<(), StoreError>,
+    ) -> Result<Lineage, StoreError> {
         let _lock = self.lock_file("record", true)?;
         let mut lineage = self.read()?;
         change(&mut lineage)?;
@@ -354,9 +377,7 @@ impl Pointer for FilePointer {
 async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
 ) -> Result<T, StoreError> {
-    tokio::task::spawn_blocking(work)
-        .await
-        .map_err(backend)?
+    tokio::task::spawn_blocking(work).await.map_err(backend)?
 }
 
 /// Generation `number`'s name for a store whose generation 1 is `first`: `catalog.db` →
@@ -381,7 +402,10 @@ mod tests {
         assert_eq!(place_of("catalog.db", 1, '.'), "catalog.db");
         assert_eq!(place_of("catalog.db", 2, '.'), "catalog.g2.db");
         assert_eq!(place_of("search", 12, '.'), "search.g12");
-        assert_eq!(place_of("codeflix_catalog_billing", 3, '_'), "codeflix_catalog_billing_g3");
+        assert_eq!(
+            place_of("codeflix_catalog_billing", 3, '_'),
+            "codeflix_catalog_billing_g3"
+        );
         assert_eq!(place_of("codeflix-videos", 2, '-'), "codeflix-videos-g2");
     }
 
@@ -417,7 +441,9 @@ mod tests {
             })
         );
         assert_eq!(
-            check_switch(View::Catalog, &lineage, 7).unwrap_err().to_string(),
+            check_switch(View::Catalog, &lineage, 7)
+                .unwrap_err()
+                .to_string(),
             "the catalog view has no generation 7 (it has 1)"
         );
     }
@@ -425,14 +451,22 @@ mod tests {
     #[tokio::test]
     async fn the_file_pointer_keeps_the_pointer_contract() {
         let dir = tempfile::tempdir().unwrap();
-        conformance(&FilePointer::new(dir.path(), View::Catalog, "catalog.db".into())).await;
+        conformance(&FilePointer::new(
+            dir.path(),
+            View::Catalog,
+            "catalog.db".into(),
+        ))
+        .await;
     }
 
     #[tokio::test]
     async fn the_file_pointer_records_additions_switches_and_drops() {
         let dir = tempfile::tempdir().unwrap();
         let pointer = FilePointer::new(dir.path(), View::Search, "search".into());
-        assert_eq!(pointer.lineage().await.unwrap(), Lineage::first("search".into()));
+        assert_eq!(
+            pointer.lineage().await.unwrap(),
+            Lineage::first("search".into())
+        );
         let second = pointer.add().await.unwrap();
         assert_eq!((second.number, second.place.as_str()), (2, "search.g2"));
         assert_eq!(pointer.lineage().await.unwrap().current, 1);
@@ -440,7 +474,10 @@ mod tests {
         let again = FilePointer::new(dir.path(), View::Search, "search".into());
         assert_eq!(again.lineage().await.unwrap().current, 2);
         assert!(pointer.switch(9).await.is_err());
-        assert!(pointer.forget(2).await.is_err(), "the serving generation stays");
+        assert!(
+            pointer.forget(2).await.is_err(),
+            "the serving generation stays"
+        );
         pointer.forget(1).await.unwrap();
         let lineage = again.lineage().await.unwrap();
         assert_eq!(lineage.generations.len(), 1);

@@ -52,6 +52,57 @@ pub struct OpenError {
     pub source: StoreError,
 }
 
+/// Opens one document store: `<dir>/<name>.db`, or in ScyllaDB the catalog's keyspace with
+/// `suffix` appended (each bounded context keeps its own data).
+async fn open_docs(
+    config: &ViewsConfig,
+    what: &'static str,
+    file: &str,
+    suffix: &str,
+) -> Result<Arc<dyn Catalog>, OpenError> {
+    match &config.scylla_url {
+        Some(url) => {
+            let mut url = ScyllaCatalog::url(url).map_err(|source| OpenError {
+                what,
+                place: "the configured ScyllaDB URL".into(),
+                source,
+            })?;
+            url.keyspace.push_str(suffix);
+            Ok(Arc::new(ScyllaCatalog::open(&url).await.map_err(
+                |source| OpenError {
+                    what,
+                    place: format!("{url:?}"),
+                    source,
+                },
+            )?))
+        }
+        None => Ok(Arc::new(
+            SqliteCatalog::open(&config.dir.join(file))
+                .await
+                .map_err(|source| OpenError {
+                    what,
+                    place: config.dir.display().to_string(),
+                    source,
+                })?,
+        )),
+    }
+}
+
+/// The working store of a state feed named `name` (`feeds/<name>.db`, or a keyspace of its
+/// own): what the feed folds events over before it publishes them.
+pub async fn open_feed_store(
+    config: &ViewsConfig,
+    name: &str,
+) -> Result<Arc<dyn Catalog>, OpenError> {
+    open_docs(
+        config,
+        "state feed's working store",
+        &format!("feeds/{name}.db"),
+        &format!("_feed_{}", name.replace('-', "_")),
+    )
+    .await
+}
+
 /// A view's store, of whichever kind.
 #[derive(Debug, Clone)]
 pub enum ViewStore {
@@ -84,13 +135,13 @@ fn engine(config: &ViewsConfig, view: View) -> Result<Engine, OpenError> {
     let (what, file, suffix) = match view {
         View::Search => {
             return match &config.elasticsearch_url {
-                Some(url) => Ok(Engine::Elastic(ElasticUrl::parse(url).map_err(|source| {
-                    OpenError {
+                Some(url) => Ok(Engine::Elastic(ElasticUrl::parse(url).map_err(
+                    |source| OpenError {
                         what: "search index",
                         place: "the configured Elasticsearch URL".into(),
                         source,
-                    }
-                })?)),
+                    },
+                )?)),
                 None => Ok(Engine::Tantivy),
             };
         }
@@ -147,7 +198,9 @@ pub async fn pointer(config: &ViewsConfig, view: View) -> Result<Arc<dyn Pointer
             // The record lives beside the catalog's keyspace, whichever view it is.
             let mut catalog = url.clone();
             if let Some(suffix) = docs_suffix(view) {
-                catalog.keyspace.truncate(catalog.keyspace.len() - suffix.len());
+                catalog
+                    .keyspace
+                    .truncate(catalog.keyspace.len() - suffix.len());
             }
             Arc::new(
                 ScyllaPointer::open(&catalog, view, url.keyspace.clone())
@@ -477,7 +530,12 @@ impl Stores {
                 (now.0, Arc::clone(&now.1) as Arc<dyn DocStore>)
             }
             None => {
-                let now = self.slots.search.now.read().unwrap_or_else(|e| e.into_inner());
+                let now = self
+                    .slots
+                    .search
+                    .now
+                    .read()
+                    .unwrap_or_else(|e| e.into_inner());
                 (now.0, Arc::clone(&now.1) as Arc<dyn DocStore>)
             }
         }

@@ -91,13 +91,15 @@ async fn a_scylla_catalog_keeps_the_catalog_contract() {
     for generation in pointer.lineage().await.unwrap().generations {
         drop_generation(&url, &generation.place).await.unwrap();
     }
-    drop_generation(&url, &format!("{}_generations", url.keyspace)).await.unwrap();
+    drop_generation(&url, &format!("{}_generations", url.keyspace))
+        .await
+        .unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_elasticsearch_index_keeps_the_search_contract_and_swaps_in_a_rebuild() {
-    use codeflix_readmodel::search::SearchReads;
     use codeflix_readmodel::generations::Pointer;
+    use codeflix_readmodel::search::SearchReads;
     use codeflix_readmodel::search::elastic::{ElasticPointer, ElasticSearch, ElasticUrl};
     use codeflix_readmodel::store::{DocReads, DocStore};
     let Some(url) = engine("CODEFLIX_TEST_ELASTICSEARCH_URL") else {
@@ -146,7 +148,11 @@ async fn an_elasticsearch_index_keeps_the_search_contract_and_swaps_in_a_rebuild
     };
     let visible = kept.iter().filter(|d| d.visible()).count();
     assert_eq!(reopened.search(&everything).await.unwrap().total, visible);
-    ElasticSearch::open_index(&url, &first[0]).unwrap().delete().await.unwrap();
+    ElasticSearch::open_index(&url, &first[0])
+        .unwrap()
+        .delete()
+        .await
+        .unwrap();
     reopened.delete().await.unwrap();
 
     // The pointer's own contract, on an alias of its own.
@@ -156,7 +162,12 @@ async fn an_elasticsearch_index_keeps_the_search_contract_and_swaps_in_a_rebuild
     };
     let pointer = ElasticPointer::open(&url).await.unwrap();
     codeflix_readmodel::generations::conformance(&pointer).await;
-    ElasticSearch::open(&url).await.unwrap().delete().await.unwrap();
+    ElasticSearch::open(&url)
+        .await
+        .unwrap()
+        .delete()
+        .await
+        .unwrap();
     for generation in pointer.lineage().await.unwrap().generations {
         pointer.delete_index(&generation.place).await.unwrap();
     }

@@ -13,11 +13,10 @@
 //! twice and nothing is skipped.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use apache_avro::Schema as Avro;
@@ -34,6 +33,7 @@ use codeflix_schemas::{SchemaSet, split_event_fullname};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
+use crate::progress::Progress;
 use crate::settings::Settings;
 
 /// The manifest's file name in the output directory.
@@ -348,7 +348,7 @@ pub(crate) async fn run(settings: &Settings, args: ExportArgs) -> anyhow::Result
     let codec = RegistryCodec::new(&settings.registry_url())?;
     let mut records = stream_ranges(&settings.event_log(), ranges.clone())?;
     let mut writer = Writer::new(out, args.format, run, args.open_files.max(1))?;
-    let mut progress = Progress::new(u64::try_from(total).unwrap_or(0));
+    let mut progress = Progress::new("exporting", u64::try_from(total).unwrap_or(0));
     let mut read = 0u64;
     while let Some(record) = records.recv().await {
         let record = record?;
@@ -996,66 +996,6 @@ fn write_batch(
     }
     pending.clear();
     Ok(())
-}
-
-/// A progress bar on a terminal (events read of those to read, rate, time left); a line every
-/// ten seconds otherwise.
-struct Progress {
-    total: u64,
-    started: Instant,
-    shown: Instant,
-    terminal: bool,
-}
-
-impl Progress {
-    fn new(total: u64) -> Progress {
-        let now = Instant::now();
-        Progress {
-            total,
-            started: now,
-            shown: now,
-            terminal: std::io::stderr().is_terminal(),
-        }
-    }
-
-    fn set(&mut self, done: u64) {
-        let every = if self.terminal {
-            Duration::from_millis(200)
-        } else {
-            Duration::from_secs(10)
-        };
-        if self.shown.elapsed() >= every {
-            self.shown = Instant::now();
-            self.show(done);
-        }
-    }
-
-    fn show(&self, done: u64) {
-        let elapsed = self.started.elapsed().as_secs_f64();
-        let rate = done as f64 / elapsed.max(0.001);
-        let left = self.total.saturating_sub(done) as f64 / rate.max(1.0);
-        let fraction = done as f64 / self.total.max(1) as f64;
-        let filled = (fraction * 30.0).round() as usize;
-        let line = format!(
-            "exporting [{}{}] {:>3}% {done}/{} events, {rate:.0}/s, {left:.0} s left",
-            "#".repeat(filled.min(30)),
-            "-".repeat(30 - filled.min(30)),
-            (fraction * 100.0).round(),
-            self.total,
-        );
-        if self.terminal {
-            eprint!("\r{line}");
-        } else {
-            eprintln!("{line}");
-        }
-    }
-
-    fn finish(&self, done: u64) {
-        if self.terminal && self.total > 0 {
-            self.show(done);
-            eprintln!();
-        }
-    }
 }
 
 #[cfg(test)]

@@ -14,8 +14,10 @@ use codeflix_consumer::{Membership, dlq};
 use codeflix_projectors::{FeedSpec, FeedStore, ProjectionSpec, ProjectorError, ProjectorMetrics};
 use codeflix_query_api::{Application, QueryApiConfig};
 use codeflix_readmodel::Stores;
+use codeflix_readmodel::generations::View;
+use codeflix_readmodel::generations::check_switch;
 use codeflix_readmodel::store::{DocStore, StoreError};
-use codeflix_readmodel::stores::open_feed_store;
+use codeflix_readmodel::stores::{open_feed_store, open_generation, pointer};
 use prometheus_client::registry::Registry;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -62,7 +64,17 @@ impl Projection {
         Projection::Notifications,
     ];
 
-    fn spec(self) -> ProjectionSpec {
+    /// The read model it builds.
+    pub(crate) fn view(self) -> View {
+        match self {
+            Projection::Catalog => View::Catalog,
+            Projection::Search => View::Search,
+            Projection::Billing => View::Billing,
+            Projection::Notifications => View::Notifications,
+        }
+    }
+
+    pub(crate) fn spec(self) -> ProjectionSpec {
         match self {
             Projection::Catalog => ProjectionSpec::catalog(),
             Projection::Search => ProjectionSpec::search(),
@@ -72,7 +84,7 @@ impl Projection {
     }
 
     /// The projection as configured.
-    fn configured(self, settings: &Settings) -> ProjectionSpec {
+    pub(crate) fn configured(self, settings: &Settings) -> ProjectionSpec {
         ProjectionSpec {
             batch: settings.projectors.batch.max(1),
             membership: if settings.projectors.consumer_groups {
@@ -98,25 +110,41 @@ pub(crate) fn spawn_projectors(
         .map(|projection| {
             let config = settings.event_log();
             let spec = projection.configured(settings);
-            let store = store_of(stores, projection);
+            let stores = stores.clone();
+            let view = projection.view();
             let metrics = metrics.clone();
             let stop = stop.clone();
             let tasks = tasks.clone();
             tokio::spawn(async move {
                 let name = format!("{} projection", spec.name);
-                supervise(&tasks, &name, stop.clone(), || {
-                    let mut stop = stop.clone();
-                    codeflix_projectors::run(
-                        &config,
-                        &spec,
-                        Arc::clone(&store),
-                        metrics.clone(),
-                        async move {
-                            let _ = stop.wait_for(|s| *s).await;
-                        },
-                    )
-                })
-                .await;
+                // Each run projects into the generation serving when it starts, and ends when
+                // the view moves to another one (a rebuild switched in, or a rollback): the
+                // next run starts from that generation's own positions.
+                loop {
+                    supervise(&tasks, &name, stop.clone(), || {
+                        let (generation, store) = stores.current(view);
+                        metrics.generation(&spec.name, generation);
+                        let mut changes = stores.changes(view);
+                        let mut stop = stop.clone();
+                        codeflix_projectors::run(
+                            &config,
+                            &spec,
+                            store,
+                            metrics.clone(),
+                            async move {
+                                tokio::select! {
+                                    _ = stop.wait_for(|s| *s) => {}
+                                    _ = changes.wait_for(|g| *g != generation) => {}
+                                }
+                            },
+                        )
+                    })
+                    .await;
+                    if *stop.borrow() {
+                        break;
+                    }
+                    tracing::info!(projection = %spec.name, generation = stores.current(view).0, "the projection moves to another generation");
+                }
             })
         })
         .collect()
@@ -291,34 +319,75 @@ pub(crate) enum ViewsCommand {
     Export {
         #[arg(long, value_enum, default_value_t = Projection::Catalog)]
         projection: Projection,
+        /// Export this generation instead of the one serving.
+        #[arg(long, value_name = "N")]
+        generation: Option<u32>,
     },
-    /// Print how far each projection and state feed has read each partition, and its lag.
+    /// Print how far each projection's generations and each state feed have read each
+    /// partition, and their lag, as JSON lines (`"current": true` on the generation serving).
     Status,
+    /// Build a projection again from the beginning of the log into a new generation of its
+    /// view (a new SQLite file, tantivy directory, ScyllaDB keyspace or Elasticsearch index),
+    /// with progress, while the current one keeps serving; once it has caught up, switch to it.
+    /// The old generation is kept for a rollback.
+    Rebuild(super::generations::RebuildArgs),
+    /// Serve another generation of a view (one built with `--no-switch`, or an older one).
+    Switch(super::generations::SwitchArgs),
+    /// Serve the newest generation older than the one serving.
+    Rollback(super::generations::RollbackArgs),
+    /// Delete a generation that does not serve.
+    Drop(super::generations::DropArgs),
 }
 
 pub(crate) async fn views(settings: &Settings, command: ViewsCommand) -> anyhow::Result<ExitCode> {
-    let stores = open_stores(settings, false).await?;
+    use super::generations;
+    let views = settings.views_config();
     let mut out = std::io::stdout().lock();
     match command {
-        ViewsCommand::Export { projection } => {
-            for doc in store_of(&stores, projection).export().await? {
+        ViewsCommand::Rebuild(args) => return generations::rebuild(settings, args).await,
+        ViewsCommand::Switch(args) => return generations::switch(settings, args).await,
+        ViewsCommand::Rollback(args) => return generations::rollback(settings, args).await,
+        ViewsCommand::Drop(args) => return generations::drop_one(settings, args).await,
+        ViewsCommand::Export {
+            projection,
+            generation,
+        } => {
+            let view = projection.view();
+            let lineage = pointer(&views, view).await?.lineage().await?;
+            let number = generation.unwrap_or(lineage.current);
+            check_switch(view, &lineage, number)?;
+            let store = open_generation(&views, view, lineage.get(number).expect("checked"), false)
+                .await?
+                .writer();
+            for doc in store.export().await? {
                 writeln!(out, "{}", serde_json::to_string(&doc)?)?;
             }
         }
         ViewsCommand::Status => {
+            // (projection, generation and whether it serves, positions)
             let mut projections = Vec::new();
             for projection in Projection::ALL {
-                let positions = store_of(&stores, projection).positions().await?;
-                projections.push((projection.spec(), positions));
+                let view = projection.view();
+                let lineage = pointer(&views, view).await?.lineage().await?;
+                for generation in &lineage.generations {
+                    let store = open_generation(&views, view, generation, false).await?;
+                    let positions = store.writer().positions().await?;
+                    let serving = generation.number == lineage.current;
+                    projections.push((
+                        projection.spec(),
+                        Some((generation.clone(), serving)),
+                        positions,
+                    ));
+                }
             }
             if settings.projectors.state_feeds {
                 for feed in FeedSpec::ALL {
-                    let store = open_feed_store(&settings.views_config(), feed.name).await?;
-                    projections.push((feed.projection(), store.positions().await?));
+                    let store = open_feed_store(&views, feed.name).await?;
+                    projections.push((feed.projection(), None, store.positions().await?));
                 }
             }
             let config = settings.event_log();
-            for (spec, positions) in projections {
+            for (spec, generation, positions) in projections {
                 let ends =
                     codeflix_consumer::ends(&config, &spec.topics(&config.topics.prefix)).await?;
                 for end in ends {
@@ -326,18 +395,21 @@ pub(crate) async fn views(settings: &Settings, command: ViewsCommand) -> anyhow:
                         .iter()
                         .find(|p| p.topic == end.topic && p.partition == end.partition)
                         .map_or(0, |p| p.offset);
-                    writeln!(
-                        out,
-                        "{}",
-                        serde_json::json!({
-                            "projection": spec.name,
-                            "topic": end.topic,
-                            "partition": end.partition,
-                            "applied_up_to": at,
-                            "end": end.offset,
-                            "lag": end.offset - at,
-                        })
-                    )?;
+                    let mut line = serde_json::json!({
+                        "projection": spec.name,
+                        "topic": end.topic,
+                        "partition": end.partition,
+                        "applied_up_to": at,
+                        "end": end.offset,
+                        "lag": end.offset - at,
+                    });
+                    if let Some((generation, serving)) = &generation {
+                        line["generation"] = generation.number.into();
+                        line["current"] = (*serving).into();
+                        line["place"] = generation.place.clone().into();
+                        line["created_at"] = generation.created_at.clone().into();
+                    }
+                    writeln!(out, "{line}")?;
                 }
             }
         }

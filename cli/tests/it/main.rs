@@ -17,6 +17,7 @@ mod playback;
 mod projectors;
 mod python;
 mod race;
+mod rebuilds;
 mod recovery;
 mod support;
 mod up;

@@ -30,9 +30,7 @@ use super::{
     StoreError, backend, links, listed_by_link, narrowest_link,
 };
 use crate::Position;
-use crate::generations::{
-    Generation, Lineage, Pointer, View, check_drop, check_switch, place_of,
-};
+use crate::generations::{Generation, Lineage, Pointer, View, check_drop, check_switch, place_of};
 use crate::views::{Doc, DocKey, DocKind};
 
 /// The CQL schema, with `$keyspace` and `$replication` to fill in.
@@ -510,7 +508,11 @@ impl fmt::Debug for ScyllaPointer {
 
 impl ScyllaPointer {
     /// `catalog` is the catalog's store URL; `first` the view's generation 1 keyspace.
-    pub async fn open(catalog: &ScyllaUrl, view: View, first: String) -> Result<ScyllaPointer, StoreError> {
+    pub async fn open(
+        catalog: &ScyllaUrl,
+        view: View,
+        first: String,
+    ) -> Result<ScyllaPointer, StoreError> {
         let mut url = catalog.clone();
         url.keyspace.push_str("_generations");
         let session = url.open(GENERATIONS_SCHEMA).await.map_err(backend)?;
@@ -556,20 +558,24 @@ impl ScyllaPointer {
             let body = serde_json::to_string(&lineage).map_err(backend)?;
             let ks = &self.keyspace;
             let result = match &was {
-                None => self
-                    .session
-                    .query_unpaged(
-                        format!("INSERT INTO {ks}.lineages (view, body) VALUES (?, ?) IF NOT EXISTS"),
-                        (self.view.name(), body),
-                    )
-                    .await,
-                Some(was) => self
-                    .session
-                    .query_unpaged(
-                        format!("UPDATE {ks}.lineages SET body = ? WHERE view = ? IF body = ?"),
-                        (body, self.view.name(), was),
-                    )
-                    .await,
+                None => {
+                    self.session
+                        .query_unpaged(
+                            format!(
+                                "INSERT INTO {ks}.lineages (view, body) VALUES (?, ?) IF NOT EXISTS"
+                            ),
+                            (self.view.name(), body),
+                        )
+                        .await
+                }
+                Some(was) => {
+                    self.session
+                        .query_unpaged(
+                            format!("UPDATE {ks}.lineages SET body = ? WHERE view = ? IF body = ?"),
+                            (body, self.view.name(), was),
+                        )
+                        .await
+                }
             }
             .map_err(backend)?;
             if lwt_applied(result)? {

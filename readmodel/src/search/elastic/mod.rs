@@ -35,9 +35,7 @@ mod query;
 
 use super::{SearchQuery, SearchReads, SearchResults};
 use crate::Position;
-use crate::generations::{
-    Generation, Lineage, Pointer, View, check_drop, check_switch, place_of,
-};
+use crate::generations::{Generation, Lineage, Pointer, View, check_drop, check_switch, place_of};
 use crate::store::{Changes, DocReads, DocStore, StoreError, backend};
 use crate::views::{Doc, DocKey, DocKind};
 use query::{
@@ -282,7 +280,8 @@ impl ElasticSearch {
                             .as_str()
                             .and_then(|ms| ms.parse::<u64>().ok())
                             .map(|ms| {
-                                let at = std::time::UNIX_EPOCH + std::time::Duration::from_millis(ms);
+                                let at =
+                                    std::time::UNIX_EPOCH + std::time::Duration::from_millis(ms);
                                 humantime::format_rfc3339_seconds(at).to_string()
                             });
                         (name.clone(), aliased, created)
