@@ -60,22 +60,14 @@ async fn open_docs(
     file: &str,
     suffix: &str,
 ) -> Result<Arc<dyn Catalog>, OpenError> {
-    match &config.scylla_url {
-        Some(url) => {
-            let mut url = ScyllaCatalog::url(url).map_err(|source| OpenError {
+    match scylla_url(config, what, suffix)? {
+        Some(url) => Ok(Arc::new(ScyllaCatalog::open(&url).await.map_err(
+            |source| OpenError {
                 what,
-                place: "the configured ScyllaDB URL".into(),
+                place: format!("{url:?}"),
                 source,
-            })?;
-            url.keyspace.push_str(suffix);
-            Ok(Arc::new(ScyllaCatalog::open(&url).await.map_err(
-                |source| OpenError {
-                    what,
-                    place: format!("{url:?}"),
-                    source,
-                },
-            )?))
-        }
+            },
+        )?)),
         None => Ok(Arc::new(
             SqliteCatalog::open(&config.dir.join(file))
                 .await
@@ -149,18 +141,28 @@ fn engine(config: &ViewsConfig, view: View) -> Result<Engine, OpenError> {
         View::Billing => ("subscriptions views", "billing.db", "_billing"),
         View::Notifications => ("notifications views", "notifications.db", "_notifications"),
     };
-    match &config.scylla_url {
-        Some(url) => {
-            let mut url = ScyllaCatalog::url(url).map_err(|source| OpenError {
-                what,
-                place: "the configured ScyllaDB URL".into(),
-                source,
-            })?;
-            url.keyspace.push_str(suffix);
-            Ok(Engine::Scylla(url))
-        }
-        None => Ok(Engine::Sqlite(file)),
-    }
+    Ok(match scylla_url(config, what, suffix)? {
+        Some(url) => Engine::Scylla(url),
+        None => Engine::Sqlite(file),
+    })
+}
+
+/// The configured ScyllaDB URL with `suffix` added to its keyspace, if one is configured.
+fn scylla_url(
+    config: &ViewsConfig,
+    what: &'static str,
+    suffix: &str,
+) -> Result<Option<ScyllaUrl>, OpenError> {
+    let Some(url) = &config.scylla_url else {
+        return Ok(None);
+    };
+    let mut url = ScyllaCatalog::url(url).map_err(|source| OpenError {
+        what,
+        place: "the configured ScyllaDB URL".into(),
+        source,
+    })?;
+    url.keyspace.push_str(suffix);
+    Ok(Some(url))
 }
 
 /// What a docs view's keyspace adds to the catalog's.

@@ -176,6 +176,18 @@ pub async fn drop_keyspace(session: &Session, keyspace: &str) -> Result<(), Sess
     Ok(())
 }
 
+/// The `[applied]` column of a lightweight transaction's answer: whether its condition held.
+pub fn applied(result: scylla::response::query_result::QueryResult) -> Result<bool, DriverError> {
+    let rows = result.into_rows_result()?;
+    let first = rows.rows::<scylla::value::Row>()?.next().transpose()?;
+    match first.and_then(|row| row.columns.into_iter().next().flatten()) {
+        Some(scylla::value::CqlValue::Boolean(applied)) => Ok(applied),
+        other => {
+            Err(format!("a lightweight transaction answered without [applied]: {other:?}").into())
+        }
+    }
+}
+
 /// `text` with `%XX` escapes decoded (credentials in engine URLs).
 pub fn percent_decode(text: &str) -> String {
     let bytes = text.as_bytes();

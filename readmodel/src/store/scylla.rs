@@ -578,27 +578,10 @@ impl ScyllaPointer {
                 }
             }
             .map_err(backend)?;
-            if lwt_applied(result)? {
+            if codeflix_scylla::applied(result).map_err(backend)? {
                 return Ok(outcome);
             }
         }
-    }
-}
-
-/// The `[applied]` column of a lightweight transaction's answer.
-fn lwt_applied(result: scylla::response::query_result::QueryResult) -> Result<bool, StoreError> {
-    let rows = result.into_rows_result().map_err(backend)?;
-    let first = rows
-        .rows::<scylla::value::Row>()
-        .map_err(backend)?
-        .next()
-        .transpose()
-        .map_err(backend)?;
-    match first.and_then(|row| row.columns.into_iter().next().flatten()) {
-        Some(CqlValue::Boolean(applied)) => Ok(applied),
-        other => Err(backend(format!(
-            "a lightweight transaction answered without [applied]: {other:?}"
-        ))),
     }
 }
 
