@@ -9,6 +9,7 @@ mod connect;
 mod customers;
 mod encode;
 mod faults;
+mod infrastructure;
 mod kubernetes;
 mod mirrors;
 mod notifications;
