@@ -31,7 +31,11 @@ use codeflix_eventlog::reader::{PartitionRange, RawRecord, partition_ends, strea
 use codeflix_eventlog::topics::event_topic;
 use codeflix_schemas::{SchemaSet, split_event_fullname};
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
+
+mod columns;
+
+use columns::Row;
 
 use crate::progress::Progress;
 use crate::settings::Settings;
@@ -406,7 +410,7 @@ async fn row(
     codec: &RegistryCodec,
     selection: &Resolved,
     record: &RawRecord,
-) -> anyhow::Result<Option<(String, String, Value)>> {
+) -> anyhow::Result<Option<(String, String, Row)>> {
     let at = || format!("{}/{}@{}", record.topic, record.partition, record.offset);
     // The headers say the type and time without decoding; the envelope is what counts.
     let event_type = header(&record.headers, "ce_type");
@@ -443,68 +447,65 @@ fn row_of(
     value: AvroValue,
     record: &RawRecord,
     schema_id: Option<i32>,
-) -> anyhow::Result<(Timestamp, Value)> {
+) -> anyhow::Result<(Timestamp, Row)> {
     let AvroValue::Record(fields) = value else {
         bail!("{event_type} is not a record");
     };
-    let mut payload = Map::new();
-    let mut metadata = Map::new();
+    let mut payload = Vec::with_capacity(fields.len());
+    let mut metadata = Vec::new();
     for (name, value) in fields {
-        match (name.as_str(), json_of(value)) {
-            ("metadata", Value::Object(fields)) => metadata = fields,
-            (_, value) => {
-                payload.insert(name, value);
-            }
+        match (name.as_str(), value) {
+            ("metadata", AvroValue::Record(fields)) => metadata = fields,
+            (_, value) => payload.push((name, value)),
         }
     }
-    let occurred_at: Timestamp = metadata
-        .get("occurred_at")
-        .and_then(Value::as_str)
+    let mut take = |name: &str| {
+        metadata
+            .iter_mut()
+            .find(|(n, _)| n == name)
+            .map(|(_, value)| json_of(std::mem::replace(value, AvroValue::Null)))
+            .unwrap_or_default()
+    };
+    let text = |value: Value| match value {
+        Value::Null => None,
+        Value::String(s) => Some(s),
+        other => Some(other.to_string()),
+    };
+    let occurred_text = take("occurred_at");
+    let occurred_at: Timestamp = occurred_text
+        .as_str()
         .and_then(|t| t.parse().ok())
         .with_context(|| format!("{event_type} has no occurred_at in its metadata"))?;
-    let context = metadata
-        .get("aggregate_type")
-        .and_then(Value::as_str)
-        .map(|t| {
-            t.split_once('.')
-                .map_or(t, |(context, _)| context)
-                .to_owned()
-        });
-    let log_time = record
-        .timestamp_ms
-        .and_then(chrono::DateTime::from_timestamp_millis)
-        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
-    let mut row = Map::new();
-    row.insert(
-        "event_id".into(),
-        metadata.remove("event_id").unwrap_or_default(),
-    );
-    row.insert("event_type".into(), Value::from(event_type));
-    row.insert("context".into(), Value::from(context));
-    for name in [
-        "aggregate_type",
-        "aggregate_id",
-        "aggregate_version",
-        "occurred_at",
-        "correlation_id",
-        "causation_id",
-        "actor",
-    ] {
-        row.insert(name.into(), metadata.remove(name).unwrap_or_default());
-    }
-    row.insert("topic".into(), Value::from(record.topic.clone()));
-    row.insert("partition".into(), Value::from(record.partition));
-    row.insert("offset".into(), Value::from(record.offset));
-    row.insert("log_time".into(), Value::from(log_time));
-    row.insert("schema_id".into(), Value::from(schema_id));
-    if !payload.is_empty() {
-        row.insert("payload".into(), Value::Object(payload));
-    }
-    Ok((occurred_at, Value::Object(row)))
+    let aggregate_type = text(take("aggregate_type"));
+    let context = aggregate_type.as_deref().map(|t| {
+        t.split_once('.')
+            .map_or(t, |(context, _)| context)
+            .to_owned()
+    });
+    let row = Row {
+        event_id: text(take("event_id")),
+        event_type: event_type.to_owned(),
+        context,
+        aggregate_type,
+        aggregate_id: text(take("aggregate_id")),
+        aggregate_version: take("aggregate_version").as_i64(),
+        occurred_at: (occurred_at.to_datetime().timestamp_micros(), occurred_text),
+        correlation_id: text(take("correlation_id")),
+        causation_id: text(take("causation_id")),
+        actor: text(take("actor")),
+        topic: record.topic.clone(),
+        partition: record.partition,
+        offset: record.offset,
+        log_time: record.timestamp_ms,
+        schema_id,
+        payload,
+    };
+    Ok((occurred_at, row))
 }
 
-/// An Avro value as JSON for both formats: instants in RFC 3339 (which the Parquet writer reads
-/// back into timestamp columns), dates as `YYYY-MM-DD`, bytes in base64, unions as their value.
+/// An Avro value as JSON for JSON Lines (and for Parquet files of a type this binary has no
+/// schema for): instants in RFC 3339, dates as `YYYY-MM-DD`, bytes in base64, unions as their
+/// value.
 fn json_of(value: AvroValue) -> Value {
     let micros = |micros: i64| {
         chrono::DateTime::from_timestamp_micros(micros)
@@ -710,7 +711,7 @@ struct OpenFile {
     /// Relative to the output directory.
     name: String,
     /// Rows not yet handed to the encoder thread.
-    pending: Vec<Value>,
+    pending: Vec<Row>,
     rows: u64,
     /// When it was last written to, in rows pushed to the writer: the oldest is closed first.
     used: u64,
@@ -722,11 +723,11 @@ enum Job {
         id: u64,
         temporary: PathBuf,
         /// `None` for JSON Lines.
-        schema: Option<SchemaRef>,
+        schema: Option<ParquetSchema>,
     },
     Rows {
         id: u64,
-        rows: Vec<Value>,
+        rows: Vec<Row>,
     },
     /// Finish the file, make it durable and rename it to `path`.
     Close {
@@ -735,11 +736,20 @@ enum Job {
     },
 }
 
+/// A Parquet file's Arrow schema, and whether it comes from this binary's Avro schema (then
+/// columns are built from the Avro values) or was inferred from JSON (a type written by a newer
+/// version: rows go through JSON).
+#[derive(Debug, Clone)]
+struct ParquetSchema {
+    arrow: SchemaRef,
+    from_avro: bool,
+}
+
 enum Sink {
     Jsonl(std::io::BufWriter<std::fs::File>),
     Parquet {
         writer: Box<parquet::arrow::ArrowWriter<std::fs::File>>,
-        schema: SchemaRef,
+        schema: ParquetSchema,
     },
 }
 
@@ -759,24 +769,24 @@ fn encoder(jobs: std::sync::mpsc::Receiver<Job>) -> anyhow::Result<()> {
                 let sink = match schema {
                     None => Sink::Jsonl(std::io::BufWriter::new(file)),
                     Some(schema) => Sink::Parquet {
-                        writer: Box::new(parquet_writer(file, schema.clone())?),
+                        writer: Box::new(parquet_writer(file, schema.arrow.clone())?),
                         schema,
                     },
                 };
                 sinks.insert(id, (temporary, sink));
             }
-            Job::Rows { id, mut rows } => {
+            Job::Rows { id, rows } => {
                 let Some((temporary, sink)) = sinks.get_mut(&id) else {
                     bail!("rows for a file not open");
                 };
                 match sink {
                     Sink::Jsonl(out) => {
-                        for row in &rows {
-                            serde_json::to_writer(&mut *out, row)?;
+                        for row in rows {
+                            serde_json::to_writer(&mut *out, &row.into_json())?;
                             out.write_all(b"\n")?;
                         }
                     }
-                    Sink::Parquet { writer, schema } => write_batch(writer, schema, &mut rows)
+                    Sink::Parquet { writer, schema } => write_batch(writer, schema, rows)
                         .with_context(|| format!("writing {}", temporary.display()))?,
                 }
             }
@@ -806,7 +816,7 @@ struct Writer {
     run: u32,
     open_files: usize,
     open: HashMap<(String, String), OpenFile>,
-    schemas: HashMap<String, SchemaRef>,
+    schemas: HashMap<String, ParquetSchema>,
     files: Vec<String>,
     opened: u32,
     pushed: u64,
@@ -852,7 +862,7 @@ impl Writer {
         }
     }
 
-    fn push(&mut self, event_type: String, date: String, row: Value) -> anyhow::Result<()> {
+    fn push(&mut self, event_type: String, date: String, row: Row) -> anyhow::Result<()> {
         self.pushed += 1;
         let key = (event_type, date);
         if !self.open.contains_key(&key) {
@@ -883,7 +893,7 @@ impl Writer {
         Ok(())
     }
 
-    fn create(&mut self, event_type: &str, date: &str, first: &Value) -> anyhow::Result<OpenFile> {
+    fn create(&mut self, event_type: &str, date: &str, first: &Row) -> anyhow::Result<OpenFile> {
         self.opened += 1;
         let folder = format!("event_type={event_type}/date={date}");
         let name = file_name(self.run, self.opened, self.format);
@@ -895,11 +905,11 @@ impl Writer {
             Format::Parquet => Some(match self.schemas.get(event_type) {
                 Some(schema) => schema.clone(),
                 None => {
-                    let schema = arrow_schema(
-                        SchemaSet::embedded(),
-                        event_type,
-                        std::slice::from_ref(first),
-                    )?;
+                    let schemas = SchemaSet::embedded();
+                    let schema = ParquetSchema {
+                        arrow: arrow_schema(schemas, event_type, &[first.clone().into_json()])?,
+                        from_avro: schemas.get(event_type).is_some(),
+                    };
                     self.schemas.insert(event_type.to_owned(), schema.clone());
                     schema
                 }
@@ -978,23 +988,27 @@ fn parquet_writer(
     )?)
 }
 
-/// Converts the pending rows to one Arrow batch and hands it to the writer.
+/// Converts rows to one Arrow batch and hands it to the writer.
 fn write_batch(
     writer: &mut parquet::arrow::ArrowWriter<std::fs::File>,
-    schema: &SchemaRef,
-    pending: &mut Vec<Value>,
+    schema: &ParquetSchema,
+    rows: Vec<Row>,
 ) -> anyhow::Result<()> {
-    if pending.is_empty() {
+    if rows.is_empty() {
         return Ok(());
     }
-    let mut decoder = arrow_json::ReaderBuilder::new(schema.clone())
-        .with_batch_size(pending.len())
+    if schema.from_avro {
+        writer.write(&columns::batch(&schema.arrow, &rows)?)?;
+        return Ok(());
+    }
+    let json: Vec<Value> = rows.into_iter().map(Row::into_json).collect();
+    let mut decoder = arrow_json::ReaderBuilder::new(schema.arrow.clone())
+        .with_batch_size(json.len())
         .build_decoder()?;
-    decoder.serialize(pending)?;
+    decoder.serialize(&json)?;
     if let Some(batch) = decoder.flush()? {
         writer.write(&batch)?;
     }
-    pending.clear();
     Ok(())
 }
 
@@ -1087,11 +1101,25 @@ mod tests {
             assert_eq!(occurred_at.to_string(), "2026-09-21T14:13:20.123456Z");
             let rows = vec![row.clone(), row];
             let path = folder.path().join(format!("{}.parquet", schema.fullname));
-            let arrow = arrow_schema(schemas, &schema.fullname, &rows).unwrap();
+            let json: Vec<Value> = rows.iter().cloned().map(Row::into_json).collect();
+            let arrow = arrow_schema(schemas, &schema.fullname, &json).unwrap();
+            // Built from the Avro values, the columns are what the JSON reader makes of the
+            // rows' JSON.
+            let direct = columns::batch(&arrow, &rows)
+                .unwrap_or_else(|e| panic!("{}: {e:#}", schema.fullname));
+            let mut decoder = arrow_json::ReaderBuilder::new(arrow.clone())
+                .build_decoder()
+                .unwrap();
+            decoder.serialize(&json).unwrap();
+            let through_json = decoder.flush().unwrap().unwrap();
+            assert_eq!(direct, through_json, "{}", schema.fullname);
             let mut writer =
                 parquet_writer(std::fs::File::create(&path).unwrap(), arrow.clone()).unwrap();
-            let mut pending = rows;
-            write_batch(&mut writer, &arrow, &mut pending)
+            let parquet_schema = ParquetSchema {
+                arrow: arrow.clone(),
+                from_avro: true,
+            };
+            write_batch(&mut writer, &parquet_schema, rows)
                 .unwrap_or_else(|e| panic!("{}: {e:#}", schema.fullname));
             writer.close().unwrap();
             let file = std::fs::File::open(&path).unwrap();
