@@ -16,7 +16,7 @@ use std::sync::Mutex;
 use codeflix_domain::{AnyEvent, Envelope};
 use codeflix_schemas::{SchemaSet, decode_value, encode_value};
 use schema_registry_converter::async_impl::avro::{AvroDecoder, AvroEncoder};
-use schema_registry_converter::async_impl::schema_registry::SrSettings;
+use schema_registry_converter::async_impl::schema_registry::{SrSettings, get_schema_by_id};
 use schema_registry_converter::error::SRCError;
 use schema_registry_converter::schema_registry_common::{
     SchemaType, SubjectNameStrategy, SuppliedSchema,
@@ -30,6 +30,10 @@ pub struct RegistryCodec {
     encoder: AvroEncoder,
     decoder: AvroDecoder,
     strategies: Mutex<HashMap<(String, String), SubjectNameStrategy>>,
+    registry: SrSettings,
+    /// Per writer's schema id: whether it is exactly this binary's schema of its type (then a
+    /// decoded value needs no resolution).
+    same_as_ours: Mutex<HashMap<u32, bool>>,
 }
 
 impl std::fmt::Debug for RegistryCodec {
@@ -70,6 +74,8 @@ impl RegistryCodec {
             encoder: AvroEncoder::new(settings()?),
             decoder: AvroDecoder::new(settings()?),
             strategies: Mutex::new(HashMap::new()),
+            registry: settings()?,
+            same_as_ours: Mutex::new(HashMap::new()),
         })
     }
 
@@ -176,6 +182,7 @@ impl RegistryCodec {
             .map(|name| name.fullname(None))
             .ok_or_else(|| EventLogError::Decode("the writer's schema has no name".into()))?;
         let value = match self.schemas.get(&fullname) {
+            Some(reader) if self.written_with(bytes, &reader.json).await => result.value,
             Some(reader) => result
                 .value
                 .resolve(&reader.schema)
@@ -183,6 +190,38 @@ impl RegistryCodec {
             None => result.value,
         };
         Ok((fullname, value))
+    }
+
+    /// Whether the wire bytes were written with exactly the schema `ours` (the same JSON, up to
+    /// spacing and key order, so logical types and defaults too): then resolving a value to it
+    /// changes nothing, and is skipped. Asked of the registry once per schema id; `false` when
+    /// it cannot say, so the value is resolved as before.
+    async fn written_with(&self, bytes: &[u8], ours: &str) -> bool {
+        let Some(id) = bytes
+            .get(1..5)
+            .map(|id| u32::from_be_bytes([id[0], id[1], id[2], id[3]]))
+        else {
+            return false;
+        };
+        if let Some(&same) = self
+            .same_as_ours
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&id)
+        {
+            return same;
+        }
+        let Ok(registered) = get_schema_by_id(id, &self.registry).await else {
+            return false;
+        };
+        let json = |text: &str| serde_json::from_str::<serde_json::Value>(text).ok();
+        let same = registered.references.is_empty()
+            && json(&registered.schema).is_some_and(|theirs| Some(theirs) == json(ours));
+        self.same_as_ours
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(id, same);
+        same
     }
 
     /// The event in wire bytes, resolved to this binary's version of its schema.

@@ -6,6 +6,7 @@ mod support;
 
 mod appending;
 mod broker;
+mod codec;
 mod partitioning;
 mod recovery;
 mod restart;
