@@ -55,9 +55,10 @@ pub fn join<C: ConsumerContext + 'static>(
             consumer.subscribe(&names).map_err(kafka)?;
         }
         Membership::AllPartitions => {
-            let metadata = consumer
-                .fetch_metadata(None, Duration::from_secs(30))
-                .map_err(kafka)?;
+            let metadata = codeflix_eventlog::blocking::off_the_workers(|| {
+                consumer.fetch_metadata(None, Duration::from_secs(30))
+            })
+            .map_err(kafka)?;
             let mut assignment = TopicPartitionList::new();
             for topic in metadata
                 .topics()

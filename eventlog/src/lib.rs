@@ -14,6 +14,7 @@
 //! Values use the Confluent wire format through a schema registry ([`codec`]); envelope fields
 //! are copied into headers ([`headers`]). [`broker`] runs the embedded Kafka-protocol broker.
 
+pub mod blocking;
 pub mod broker;
 pub mod codec;
 pub mod config;

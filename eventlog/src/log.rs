@@ -514,10 +514,10 @@ fn partition_counts(
     admin: &AdminClient<DefaultClientContext>,
     topics: &[String],
 ) -> Result<HashMap<String, i32>, EventLogError> {
-    let metadata = admin
-        .inner()
-        .fetch_metadata(None, Duration::from_secs(30))
-        .map_err(|e| EventLogError::kafka("reading metadata", e))?;
+    let metadata = crate::blocking::off_the_workers(|| {
+        admin.inner().fetch_metadata(None, Duration::from_secs(30))
+    })
+    .map_err(|e| EventLogError::kafka("reading metadata", e))?;
     let mut counts = HashMap::new();
     for topic in topics {
         let found = metadata

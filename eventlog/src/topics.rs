@@ -187,17 +187,17 @@ async fn create_missing(
     kind: Kind,
 ) -> Result<(), EventLogError> {
     // Only ask for what is missing: brokers log a creation of an existing topic as an error.
-    // (A startup-time metadata call; it blocks briefly.)
-    let existing: Vec<(String, usize)> = admin
-        .inner()
-        .fetch_metadata(None, Duration::from_secs(30))
-        .map(|m| {
-            m.topics()
-                .iter()
-                .map(|t| (t.name().to_owned(), t.partitions().len()))
-                .collect()
-        })
-        .unwrap_or_default();
+    // (A startup-time metadata call; it blocks its thread, so this worker's other tasks move.)
+    let existing: Vec<(String, usize)> = crate::blocking::off_the_workers(|| {
+        admin.inner().fetch_metadata(None, Duration::from_secs(30))
+    })
+    .map(|m| {
+        m.topics()
+            .iter()
+            .map(|t| (t.name().to_owned(), t.partitions().len()))
+            .collect()
+    })
+    .unwrap_or_default();
     // An aggregate's partition follows from the partition count: a topic that has another
     // count than the settings say was made by someone else, or the setting changed since, and
     // either way aggregates would move partitions (and lose their order). Refuse to go on.
