@@ -13,24 +13,22 @@ resource "aws_security_group" "this" {
   tags        = var.tags
 }
 
-resource "aws_vpc_security_group_ingress_rule" "ssh" {
-  for_each          = toset(var.ssh_cidrs)
-  security_group_id = aws_security_group.this.id
-  description       = "SSH from ${each.value}"
-  ip_protocol       = "tcp"
-  from_port         = 22
-  to_port           = 22
-  cidr_ipv4         = each.value
+locals {
+  # Every opening: SSH from the operators' addresses, HTTPS from the clients'.
+  ingress = merge(
+    { for cidr in var.ssh_cidrs : "ssh ${cidr}" => { port = 22, cidr = cidr, what = "SSH" } },
+    { for cidr in var.https_cidrs : "https ${cidr}" => { port = 443, cidr = cidr, what = "HTTPS" } },
+  )
 }
 
-resource "aws_vpc_security_group_ingress_rule" "https" {
-  for_each          = toset(var.https_cidrs)
+resource "aws_vpc_security_group_ingress_rule" "this" {
+  for_each          = local.ingress
   security_group_id = aws_security_group.this.id
-  description       = "HTTPS from ${each.value}"
+  description       = "${each.value.what} from ${each.value.cidr}"
   ip_protocol       = "tcp"
-  from_port         = 443
-  to_port           = 443
-  cidr_ipv4         = each.value
+  from_port         = each.value.port
+  to_port           = each.value.port
+  cidr_ipv4         = each.value.cidr
 }
 
 resource "aws_vpc_security_group_egress_rule" "https_out" {

@@ -161,8 +161,7 @@ fn struct_column(
                 .with_context(|| format!("column {}", field.name()))?,
         );
     }
-    let nulls: NullBuffer = values.iter().map(Option::is_some).collect();
-    let nulls = (nulls.null_count() > 0).then_some(nulls);
+    let nulls = validity(values);
     if fields.is_empty() {
         return Ok(Arc::new(StructArray::new_empty_fields(values.len(), nulls)));
     }
@@ -171,6 +170,12 @@ fn struct_column(
         children,
         nulls,
     )?))
+}
+
+/// Which of `values` are present, or `None` when all are (an array without a null buffer).
+fn validity<T>(values: &[Option<T>]) -> Option<NullBuffer> {
+    let nulls: NullBuffer = values.iter().map(Option::is_some).collect();
+    (nulls.null_count() > 0).then_some(nulls)
 }
 
 /// A value with its unions unwrapped; `None` for null.
@@ -259,12 +264,11 @@ fn column_of(data_type: &DataType, values: &[Option<&AvroValue>]) -> anyhow::Res
                     Some(other) => return Err(wrong(other)),
                 }
             }
-            let nulls: NullBuffer = values.iter().map(Option::is_some).collect();
             Arc::new(ListArray::try_new(
                 item.clone(),
                 OffsetBuffer::from_lengths(lengths),
                 column_of(item.data_type(), &items)?,
-                (nulls.null_count() > 0).then_some(nulls),
+                validity(&values),
             )?)
         }
         DataType::Map(entries, ordered) => {
@@ -295,12 +299,11 @@ fn column_of(data_type: &DataType, values: &[Option<&AvroValue>]) -> anyhow::Res
                 vec![Arc::new(keys.finish()), column_of(value_type, &items)?],
                 None,
             )?;
-            let nulls: NullBuffer = values.iter().map(Option::is_some).collect();
             Arc::new(MapArray::try_new(
                 entries.clone(),
                 OffsetBuffer::from_lengths(lengths),
                 pairs,
-                (nulls.null_count() > 0).then_some(nulls),
+                validity(&values),
                 *ordered,
             )?)
         }
