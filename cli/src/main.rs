@@ -78,6 +78,10 @@ enum Command {
     Projectors(commands::views::ProjectorsArgs),
     /// Run the viewers' query API (HTTP) on `query_api.listen`, reading `views.dir`.
     QueryApi,
+    /// Run the gateway on `gateway.listen`: the viewer app at `/`, the admin console at
+    /// `/admin/` (both built into this binary from web/), and the command and query APIs behind
+    /// `/api/command` and `/api/query`, so that browsers use one origin.
+    Gateway,
     /// Export the read models, or show how far each projection has read.
     #[command(subcommand)]
     Views(commands::views::ViewsCommand),
@@ -171,6 +175,7 @@ async fn main() -> ExitCode {
             Command::CommandApi => commands::command_api::run(&settings).await,
             Command::Projectors(args) => commands::views::projectors(&settings, args).await,
             Command::QueryApi => commands::views::query_api(&settings).await,
+            Command::Gateway => commands::gateway::run(&settings).await,
             Command::Views(command) => commands::views::views(&settings, command).await,
             Command::Dlq(command) => commands::views::dlq(&settings, command).await,
             Command::Token(args) => commands::token::run(&settings, args),

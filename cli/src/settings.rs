@@ -33,6 +33,32 @@ pub(crate) struct Settings {
     pub(crate) scheduler: SchedulerSettings,
     pub(crate) connect: ConnectSettings,
     pub(crate) notifier: NotifierSettings,
+    pub(crate) gateway: GatewaySettings,
+}
+
+/// The gateway (`codeflix gateway`, and part of `codeflix up`): the web apps and the two APIs
+/// on one origin (`/`, `/admin/`, `/api/command`, `/api/query`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub(crate) struct GatewaySettings {
+    pub(crate) listen: SocketAddr,
+    /// The command API as the gateway reaches it (default `http://{command_api.listen}`).
+    pub(crate) command_api: Option<String>,
+    /// The query API as the gateway reaches it (default `http://{query_api.listen}`).
+    pub(crate) query_api: Option<String>,
+    /// The public OpenID Connect client the apps sign in as.
+    pub(crate) client_id: String,
+}
+
+impl Default for GatewaySettings {
+    fn default() -> Self {
+        GatewaySettings {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8000)),
+            command_api: None,
+            query_api: None,
+            client_id: "codeflix-web".to_owned(),
+        }
+    }
 }
 
 /// The notifier (`codeflix notifier`): which facts send which messages, how email leaves, and
@@ -545,6 +571,7 @@ impl Default for Settings {
             scheduler: SchedulerSettings::default(),
             connect: ConnectSettings::default(),
             notifier: NotifierSettings::default(),
+            gateway: GatewaySettings::default(),
         }
     }
 }
@@ -679,6 +706,11 @@ impl Settings {
     /// The query API's base URL.
     pub(crate) fn query_api_url(&self) -> String {
         format!("http://{}", self.query_api.listen)
+    }
+
+    /// The gateway's base URL, as people open it.
+    pub(crate) fn gateway_url(&self) -> String {
+        format!("http://{}", self.gateway.listen)
     }
 
     /// The issuer tokens are checked against: the configured one, or the development issuer.

@@ -171,3 +171,52 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     server::serve_with(listener, router, Limits::default(), shutdown).await
 }
+
+/// The path prefix a reverse proxy serves this API under (`X-Forwarded-Prefix`, as the gateway
+/// and nginx send it), for URLs the API hands out that clients follow (a tus upload's
+/// `Location`). Empty when there is none, or when it is not a plain path (`/a/b`, letters,
+/// digits, `-`, `_`, `.`): a header cannot make the API point anywhere else.
+pub fn forwarded_prefix(headers: &axum::http::HeaderMap) -> &str {
+    let Some(prefix) = headers
+        .get("x-forwarded-prefix")
+        .and_then(|v| v.to_str().ok())
+    else {
+        return "";
+    };
+    let prefix = prefix.trim_end_matches('/');
+    let plain = prefix.len() <= 128
+        && prefix.starts_with('/')
+        && prefix[1..].split('/').all(|segment| {
+            !segment.is_empty()
+                && segment != ".."
+                && segment
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        });
+    if plain { prefix } else { "" }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn prefix_of(value: &str) -> String {
+        let mut headers = axum::http::HeaderMap::new();
+        headers.insert(
+            "x-forwarded-prefix",
+            axum::http::HeaderValue::from_str(value).unwrap(),
+        );
+        forwarded_prefix(&headers).to_owned()
+    }
+
+    #[test]
+    fn only_plain_forwarded_prefixes_are_used() {
+        assert_eq!(prefix_of("/api/command"), "/api/command");
+        assert_eq!(prefix_of("/api/command/"), "/api/command");
+        assert_eq!(prefix_of("//evil.example"), "");
+        assert_eq!(prefix_of("https://evil.example"), "");
+        assert_eq!(prefix_of("/api/../x"), "");
+        assert_eq!(prefix_of("/a b"), "");
+        assert_eq!(forwarded_prefix(&axum::http::HeaderMap::new()), "");
+    }
+}

@@ -121,14 +121,16 @@ fn is_loopback_ip(url: &Url) -> bool {
     }
 }
 
-/// The web client's redirect URIs unless configured otherwise: the APIs' origins on this host,
-/// the issuer's own origin, and any loopback port (native and development apps).
+/// The web client's redirect URIs unless configured otherwise: the gateway's and the APIs'
+/// origins on this host, the issuer's own origin, and any loopback port (native and development
+/// apps).
 pub(crate) fn default_web_redirect_uris(issuer: &str) -> Vec<String> {
     let mut uris = vec![
         "http://127.0.0.1:8080/*".to_owned(),
         "http://127.0.0.1:8082/*".to_owned(),
         "http://localhost:8080/*".to_owned(),
         "http://localhost:8082/*".to_owned(),
+        "http://localhost:8000/*".to_owned(),
         "http://127.0.0.1/*".to_owned(),
         "http://[::1]/*".to_owned(),
     ];
@@ -227,6 +229,7 @@ mod tests {
         let client = web(&uris.iter().map(String::as_str).collect::<Vec<_>>());
         assert!(client.accepts_redirect("http://127.0.0.1:8082/app/callback"));
         assert!(client.accepts_redirect("http://127.0.0.1:51234/callback"));
+        assert!(client.accepts_redirect("http://localhost:8000/admin/callback"));
         assert!(!client.accepts_redirect("https://evil.example/callback"));
     }
 }

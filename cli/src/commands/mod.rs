@@ -8,6 +8,7 @@ pub(crate) mod connect;
 pub(crate) mod encode;
 pub(crate) mod events;
 pub(crate) mod export;
+pub(crate) mod gateway;
 pub(crate) mod generations;
 pub(crate) mod notifier;
 pub(crate) mod probes;

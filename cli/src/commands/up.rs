@@ -24,6 +24,8 @@ pub(crate) const LAG_EVERY: std::time::Duration = std::time::Duration::from_secs
 ///   CODEFLIX__MEDIA__STORAGE_URL=s3://bucket/media       S3 (or gs://, az://) instead of data/media
 ///   CODEFLIX__COMMAND_API__LISTEN=0.0.0.0:8080           where the command API listens
 ///   CODEFLIX__QUERY_API__LISTEN=0.0.0.0:8082             where the query API listens
+///   CODEFLIX__GATEWAY__LISTEN=0.0.0.0:8000               where the web apps and the APIs are
+///                                                        served on one origin
 ///   CODEFLIX__VIEWS__DIR=/var/lib/codeflix/views         where the embedded read models are kept
 ///   CODEFLIX__EVENT_LOG__SCYLLA_URL=scylla://db1,db2/codeflix_commands?replication_factor=3
 ///                                                        command store in ScyllaDB (command APIs
@@ -47,7 +49,7 @@ pub(crate) const LAG_EVERY: std::time::Duration = std::time::Duration::from_secs
 ///
 /// Every part can also run alone: `codeflix broker`, `codeflix registry`, `codeflix command-api`,
 /// `codeflix projectors`, `codeflix query-api`, `codeflix encoder`, `codeflix scheduler`,
-/// `codeflix notifier`, `codeflix connect`.
+/// `codeflix notifier`, `codeflix connect`, `codeflix gateway`.
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
 pub(crate) struct UpArgs {}
@@ -147,8 +149,24 @@ pub(crate) async fn run(settings: &Settings, _args: UpArgs) -> anyhow::Result<Ex
             let _ = query_stopped.wait_for(|s| *s).await;
         })
         .await?;
+    let mut gateway_stopped = stopped.clone();
+    let gateway = super::gateway::start(settings, async move {
+        let _ = gateway_stopped.wait_for(|s| *s).await;
+    })
+    .await?;
     let dev_issuer = api.dev_issuer().is_some();
     println!("Codeflix is up:");
+    if codeflix_gateway::assets::built() {
+        println!(
+            "  open             {}  (viewer app; admin console at {0}/admin/)",
+            settings.gateway_url()
+        );
+    } else {
+        println!(
+            "  open             {}  (the web apps are not built: cd web && npm ci && npm run build)",
+            settings.gateway_url()
+        );
+    }
     let shown = |url: &str| codeflix_domain::redact::redact(url);
     println!(
         "  kafka            {}",
@@ -194,6 +212,7 @@ pub(crate) async fn run(settings: &Settings, _args: UpArgs) -> anyhow::Result<Ex
     let _ = stop.send(true);
     lag.stop();
     let _ = query_api.await;
+    let _ = gateway.await;
     let _ = connect_rest.await;
     connect.runtime.shutdown().await;
     for projector in projectors {

@@ -355,6 +355,40 @@ async fn a_retried_upload_creation_finds_its_upload_and_refuses_another() {
     assert_eq!(head.headers()["upload-offset"], "1048576");
 }
 
+/// Behind a gateway or nginx (`X-Forwarded-Prefix`) the upload's URL keeps the prefix the client
+/// used, so that tus clients in the browser PATCH where they started; a prefix that is not a
+/// plain path is ignored.
+#[tokio::test]
+async fn an_upload_behind_a_prefix_is_located_under_it() {
+    let api = Api::start().await;
+    let video = video(&api).await;
+    let token = api.admin();
+    let b64 = |s: &str| {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD.encode(s)
+    };
+    let create = |prefix: &'static str| {
+        api.http
+            .post(format!("{}/uploads", api.base()))
+            .bearer_auth(&token)
+            .header("tus-resumable", "1.0.0")
+            .header("x-forwarded-prefix", prefix)
+            .header("upload-length", "1024")
+            .header(
+                "upload-metadata",
+                format!("video_id {},slot {}", b64(&video), b64("video")),
+            )
+            .send()
+    };
+    let created = create("/api/command").await.unwrap();
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let location = created.headers()["location"].to_str().unwrap();
+    assert!(location.starts_with("/api/command/uploads/"), "{location}");
+    let foreign = create("//evil.example").await.unwrap();
+    let location = foreign.headers()["location"].to_str().unwrap();
+    assert!(location.starts_with("/uploads/"), "{location}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_broken_resumable_upload_resumes_from_its_offset() {
     let api = Api::start().await;
