@@ -81,8 +81,8 @@ pub fn read_lines(path: &Path) -> Vec<String> {
 }
 
 /// Each role's listen setting and its default port in `codeflix`'s settings: broker, registry,
-/// command API, query API, projectors, encoder, scheduler, Kafka Connect.
-const DEFAULT_PORTS: [(&str, u16); 8] = [
+/// command API, query API, projectors, encoder, scheduler, Kafka Connect, gateway.
+const DEFAULT_PORTS: [(&str, u16); 9] = [
     ("CODEFLIX__KAFKA__LISTEN", 9092),
     ("CODEFLIX__SCHEMA_REGISTRY__LISTEN", 8081),
     ("CODEFLIX__COMMAND_API__LISTEN", 8080),
@@ -91,6 +91,7 @@ const DEFAULT_PORTS: [(&str, u16); 8] = [
     ("CODEFLIX__ENCODER__LISTEN", 8084),
     ("CODEFLIX__SCHEDULER__LISTEN", 8085),
     ("CODEFLIX__CONNECT__LISTEN", 8086),
+    ("CODEFLIX__GATEWAY__LISTEN", 8000),
 ];
 
 /// The binary, a data directory and the ports every role of one test or benchmark listens on.
@@ -111,6 +112,7 @@ pub struct Site {
     pub encoder_port: u16,
     pub scheduler_port: u16,
     pub connect_port: u16,
+    pub gateway_port: u16,
 }
 
 impl Site {
@@ -148,6 +150,7 @@ impl Site {
             encoder,
             scheduler,
             connect,
+            gateway,
         ] = DEFAULT_PORTS.map(|(_, port)| default_or_free(port));
         site.broker_port = broker;
         site.registry_port = registry;
@@ -157,11 +160,12 @@ impl Site {
         site.encoder_port = encoder;
         site.scheduler_port = scheduler;
         site.connect_port = connect;
+        site.gateway_port = gateway;
         site
     }
 
     /// The ports in [`DEFAULT_PORTS`]' order.
-    fn ports(&self) -> [u16; 8] {
+    fn ports(&self) -> [u16; 9] {
         [
             self.broker_port,
             self.registry_port,
@@ -171,6 +175,7 @@ impl Site {
             self.encoder_port,
             self.scheduler_port,
             self.connect_port,
+            self.gateway_port,
         ]
     }
 
@@ -191,6 +196,7 @@ impl Site {
             encoder_port: free_port(),
             scheduler_port: free_port(),
             connect_port: free_port(),
+            gateway_port: free_port(),
         }
     }
 
@@ -308,6 +314,11 @@ impl Site {
     /// The query API's base URL.
     pub fn query(&self) -> String {
         format!("http://127.0.0.1:{}", self.query_port)
+    }
+
+    /// The gateway's base URL: the web apps, and the APIs under `/api/command`, `/api/query`.
+    pub fn gateway(&self) -> String {
+        format!("http://127.0.0.1:{}", self.gateway_port)
     }
 
     /// Runs a command to completion.
