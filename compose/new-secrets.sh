@@ -26,3 +26,14 @@ password() { od -An -N24 -tx1 /dev/urandom | tr -d ' \n'; }
   done
 } > "$out"
 echo "wrote $out"
+
+# The gateway's TLS certificate (nginx): self-signed for localhost, kept if one is there already.
+certs="$(dirname "$0")/nginx/certs"
+if [ ! -e "$certs/codeflix.crt" ]; then
+  mkdir -p "$certs"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 825 -subj "/CN=localhost" \
+    -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
+    -keyout "$certs/codeflix.key" -out "$certs/codeflix.crt" 2>/dev/null
+  chmod 644 "$certs/codeflix.key"  # read by nginx's unprivileged workers in the container
+  echo "wrote $certs/codeflix.crt (self-signed; replace it with a real certificate for anything public)"
+fi

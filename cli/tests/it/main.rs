@@ -10,6 +10,7 @@ mod customers;
 mod encode;
 mod faults;
 mod infrastructure;
+mod nginx;
 mod kubernetes;
 mod mirrors;
 mod notifications;
