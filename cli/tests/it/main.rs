@@ -23,3 +23,4 @@ mod rebuilds;
 mod recovery;
 mod support;
 mod up;
+mod web;

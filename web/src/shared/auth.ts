@@ -1,0 +1,121 @@
+// Sign-in through the identity provider: authorization code with PKCE (oidc-client-ts), tokens
+// kept in sessionStorage (gone with the tab), renewed with the refresh token before they expire.
+// Both apps use it; each has its own callback path under its base (`/callback`,
+// `/admin/callback`).
+
+import { UserManager, WebStorageStateStore, type User } from 'oidc-client-ts';
+import { loadConfig } from './config';
+
+let managers: Promise<{ signIn: UserManager; register: UserManager }> | undefined;
+
+function base(): string {
+  return window.location.pathname.startsWith('/admin') ? '/admin/' : '/';
+}
+
+function settings(authority: string, clientId: string) {
+  const origin = window.location.origin;
+  return {
+    authority,
+    client_id: clientId,
+    redirect_uri: `${origin}${base()}callback`,
+    post_logout_redirect_uri: `${origin}${base()}`,
+    response_type: 'code',
+    scope: 'openid profile email',
+    automaticSilentRenew: true,
+    userStore: new WebStorageStateStore({ store: window.sessionStorage }),
+  };
+}
+
+async function userManagers() {
+  managers ??= loadConfig().then(async (config) => {
+    const signIn = new UserManager(settings(config.issuer, config.client_id));
+    // Sign-up is the provider's registration page (Keycloak's `registrations` endpoint): the
+    // same request as a sign-in, to another page; the callback is the same.
+    const metadata = await signIn.metadataService.getMetadata();
+    const register = new UserManager({
+      ...settings(config.issuer, config.client_id),
+      metadata: {
+        ...metadata,
+        authorization_endpoint: `${config.issuer}/protocol/openid-connect/registrations`,
+      },
+    });
+    return { signIn, register };
+  });
+  return managers;
+}
+
+/** The signed-in user, if any (and not expired). */
+export async function currentUser(): Promise<User | null> {
+  const { signIn } = await userManagers();
+  const user = await signIn.getUser();
+  return user && !user.expired ? user : null;
+}
+
+/** Go to the provider's sign-in page; come back to `returnTo`. */
+export async function signIn(returnTo: string = window.location.pathname + window.location.search): Promise<void> {
+  const { signIn } = await userManagers();
+  await signIn.signinRedirect({ state: { returnTo } });
+}
+
+/** Go to the provider's registration page; come back signed in to `returnTo`. */
+export async function signUp(returnTo: string = window.location.pathname + window.location.search): Promise<void> {
+  const { register } = await userManagers();
+  await register.signinRedirect({ state: { returnTo } });
+}
+
+/** Finish a sign-in on the callback page; returns where to go next. */
+export async function completeSignIn(): Promise<string> {
+  const { signIn } = await userManagers();
+  const user = await signIn.signinRedirectCallback();
+  const state = user.state as { returnTo?: string } | undefined;
+  const returnTo = state?.returnTo;
+  // Only paths of this app: never an open redirect.
+  return typeof returnTo === 'string' && returnTo.startsWith('/') && !returnTo.startsWith('//') ? returnTo : base();
+}
+
+/** End the session at the provider and here. */
+export async function signOut(): Promise<void> {
+  const { signIn } = await userManagers();
+  const user = await signIn.getUser();
+  await signIn.removeUser();
+  if (user?.id_token) {
+    await signIn.signoutRedirect({ id_token_hint: user.id_token });
+  } else {
+    window.location.assign(base());
+  }
+}
+
+/** The access token for API calls, if signed in. */
+export async function accessToken(): Promise<string | undefined> {
+  const user = await currentUser();
+  return user?.access_token;
+}
+
+/** Subscribe to sign-in and sign-out (including renewals). */
+export async function onUserChange(listener: (user: User | null) => void): Promise<() => void> {
+  const { signIn } = await userManagers();
+  const loaded = (user: User) => listener(user);
+  const unloaded = () => listener(null);
+  signIn.events.addUserLoaded(loaded);
+  signIn.events.addUserUnloaded(unloaded);
+  signIn.events.addAccessTokenExpired(unloaded);
+  return () => {
+    signIn.events.removeUserLoaded(loaded);
+    signIn.events.removeUserUnloaded(unloaded);
+    signIn.events.removeAccessTokenExpired(unloaded);
+  };
+}
+
+/** The realm roles in an access token (`realm_access.roles`), read without verifying it: for
+ *  deciding what to show only; the APIs check every request. */
+export function rolesOf(accessToken: string | undefined): string[] {
+  if (!accessToken) return [];
+  try {
+    const payload = accessToken.split('.')[1] ?? '';
+    const json = atob(payload.replace(/-/g, '+').replace(/_/g, '/'));
+    const claims = JSON.parse(json) as { realm_access?: { roles?: string[] } };
+    return claims.realm_access?.roles ?? [];
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,31 @@
+// What the page learns from the origin that serves it (`/config.json`, written by `codeflix`'s
+// gateway from its settings): the identity provider and where the two APIs are. The same built
+// files therefore run against the development issuer or Keycloak, behind `codeflix up` or nginx.
+
+export interface AppConfig {
+  /** The OpenID Connect issuer (`…/realms/codeflix`). */
+  issuer: string;
+  /** The public client the apps sign in as (PKCE). */
+  client_id: string;
+  /** Base path (or URL) of the command API, e.g. `/api/command`. */
+  command_api: string;
+  /** Base path (or URL) of the query API, e.g. `/api/query`. */
+  query_api: string;
+}
+
+let loaded: Promise<AppConfig> | undefined;
+
+export function loadConfig(): Promise<AppConfig> {
+  loaded ??= fetch('/config.json', { headers: { accept: 'application/json' } }).then(async (response) => {
+    if (!response.ok) {
+      throw new Error(`/config.json answered ${response.status}: is this page served by codeflix?`);
+    }
+    return (await response.json()) as AppConfig;
+  });
+  return loaded;
+}
+
+/** For tests: use this configuration instead of fetching one. */
+export function setConfig(config: AppConfig): void {
+  loaded = Promise.resolve(config);
+}
