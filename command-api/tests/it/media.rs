@@ -479,6 +479,12 @@ async fn a_broken_resumable_upload_resumes_from_its_offset() {
         .await
         .unwrap();
     assert_eq!(done.status(), StatusCode::OK);
+    // tus clients read the final offset from the completing PATCH too.
+    assert_eq!(
+        done.headers()["upload-offset"],
+        file.len().to_string().as_str()
+    );
+    assert_eq!(done.headers()["tus-resumable"], "1.0.0");
 
     let recorded = uploads(&api, &video).await;
     assert_eq!(recorded.len(), 1);

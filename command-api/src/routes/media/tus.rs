@@ -278,7 +278,7 @@ impl UploadLocks {
            ("Upload-Offset" = u64, Header, description = "Where these bytes start")),
     request_body(content = Vec<u8>, content_type = "application/offset+octet-stream"),
     responses((status = 204, description = "Stored; Upload-Offset is the new offset"),
-              (status = 200, description = "The file is complete and recorded on the video", body = crate::write::Written),
+              (status = 200, description = "The file is complete and recorded on the video (Upload-Offset is its length)", body = crate::write::Written),
               (status = 412, description = "Tus-Resumable is not 1.0.0", body = crate::problem::ProblemDetails, content_type = "application/problem+json")))]
 pub(crate) async fn upload_chunk(
     State(state): State<AppState>,
@@ -334,7 +334,16 @@ pub(crate) async fn upload_chunk(
             .insert("upload-offset", HeaderValue::from(offset));
         return Ok(response);
     }
-    complete(&state, &caller, id, &info, slot, &upload.paths()).await
+    // tus clients read the final offset from every PATCH answer, this one included: without it
+    // tus-js-client takes the completed upload for a failure and sends the file again.
+    let mut response = complete(&state, &caller, id, &info, slot, &upload.paths()).await?;
+    if response.status().is_success() {
+        tus_headers(&mut response);
+        response
+            .headers_mut()
+            .insert("upload-offset", HeaderValue::from(offset));
+    }
+    Ok(response)
 }
 
 /// Stores the body as the chunk at `offset`; returns it with its size, or `None` when the body
