@@ -43,3 +43,78 @@ fn the_apps_component_tests_pass() {
         "Vitest reported no passing tests: {stdout}"
     );
 }
+
+/// Debian's Chromium (never a downloaded browser).
+fn chromium() -> Option<String> {
+    crate::support::tool_answering("CODEFLIX_CHROMIUM", "/usr/bin/chromium", &["--version"])
+}
+
+#[test]
+fn a_new_user_clicks_through_both_apps_in_chromium() {
+    let (Some(_), Some(chromium)) = (npm(), chromium()) else {
+        println!("skipped: needs web/node_modules (cd web && npm ci) and Debian's chromium");
+        return;
+    };
+    assert!(
+        web_dir().join("dist/admin/index.html").exists(),
+        "the apps are not built: cd web && npm run build"
+    );
+    let site = Site::new(env!("CARGO_BIN_EXE_codeflix"));
+    let up = start(&site);
+    wait_for_port(site.gateway_port);
+    let (email, password) = ("ana@example.com", "console-password-1");
+    let mut add = site.command(&[
+        "users",
+        "add",
+        "--email",
+        email,
+        "--name",
+        "Ana Admin",
+        "--role",
+        "catalog-admin",
+        "--role",
+        "billing-plans",
+        "--password-stdin",
+    ]);
+    add.stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut adding = add.spawn().unwrap();
+    {
+        use std::io::Write as _;
+        let mut stdin = adding.stdin.take().unwrap();
+        writeln!(stdin, "{password}").unwrap();
+    }
+    succeeded(&adding.wait_with_output().unwrap(), "codeflix users add");
+    crate::playback::clip(&site);
+    // CODEFLIX_SCREENSHOTS=docs/screenshots refreshes the README's pictures.
+    let screenshots = std::env::var("CODEFLIX_SCREENSHOTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| site.path("screenshots"));
+    let output = Command::new("node")
+        .arg("e2e/walkthrough.mjs")
+        .current_dir(web_dir())
+        .env("BASE", site.gateway())
+        .env("ADMIN_EMAIL", email)
+        .env("ADMIN_PASSWORD", password)
+        .env("CLIP", site.path("clip.mp4"))
+        .env("SCREENSHOTS", &screenshots)
+        .env("CODEFLIX_CHROMIUM", chromium)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "the walkthrough failed:\n{}\n(codeflix up's log: {})",
+        String::from_utf8_lossy(&output.stderr),
+        site.path("up.log").display()
+    );
+    // The steps and their timings, for `--no-capture`.
+    println!("{}", String::from_utf8_lossy(&output.stderr));
+    for page in ["console-video", "viewer-search", "viewer-gated", "viewer-player"] {
+        assert!(
+            screenshots.join(format!("{page}.png")).exists(),
+            "no screenshot of {page}"
+        );
+    }
+    interrupt(up);
+}
