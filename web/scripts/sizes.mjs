@@ -24,10 +24,18 @@ function measure(entry) {
   const chunks = staticClosure(entry);
   const js = [...chunks].map((k) => manifest[k].file);
   const css = [...new Set([...chunks].flatMap((k) => manifest[k].css ?? []))];
+  // Everything reachable later through dynamic imports, at any depth (the player chunk imports
+  // shaka-player dynamically in its turn).
   const lazy = new Set();
-  for (const key of chunks) {
-    for (const dynamic of manifest[key].dynamicImports ?? []) {
-      for (const k of staticClosure(dynamic)) if (!chunks.has(k)) lazy.add(k);
+  const pending = [...chunks];
+  while (pending.length > 0) {
+    for (const dynamic of manifest[pending.pop()].dynamicImports ?? []) {
+      for (const k of staticClosure(dynamic)) {
+        if (!chunks.has(k) && !lazy.has(k)) {
+          lazy.add(k);
+          pending.push(k);
+        }
+      }
     }
   }
   return {
