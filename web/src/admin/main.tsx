@@ -8,6 +8,12 @@ import '../shared/theme.css';
 import './admin.css';
 import { App } from './App';
 import { createQueryClient } from './queryClient';
+import { loadConfig } from '../shared/config';
+import { applyTheme } from '../shared/theme';
+
+// The deployment's colours and font, when it sets them (an unreachable /config.json is reported by
+// the pages that need it).
+loadConfig().then((config) => applyTheme(config.theme), () => undefined);
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root');

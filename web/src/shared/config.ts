@@ -11,7 +11,11 @@ export interface AppConfig {
   command_api: string;
   /** Base path (or URL) of the query API, e.g. `/api/query`. */
   query_api: string;
+  /** The deployment's theme (theme.ts). */
+  theme?: Theme;
 }
+
+import type { Theme } from './theme';
 
 let loaded: Promise<AppConfig> | undefined;
 

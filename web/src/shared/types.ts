@@ -10,6 +10,8 @@ export interface Category {
   id: string;
   name: string;
   description?: string | null;
+  /** For `If-Match`; lists of the query API carry it. */
+  version?: number;
 }
 
 export interface NamedRef {
@@ -21,6 +23,8 @@ export interface Genre {
   id: string;
   name: string;
   categories: NamedRef[];
+  /** For `If-Match`; lists of the query API carry it. */
+  version?: number;
 }
 
 export type CastMemberKind = 'ACTOR' | 'DIRECTOR';
@@ -29,6 +33,8 @@ export interface CastMember {
   id: string;
   name: string;
   kind: CastMemberKind;
+  /** For `If-Match`; the list of cast members carries it (a video's cast does not). */
+  version?: number;
 }
 
 export const RATINGS = ['ER', 'L', '10', '12', '14', '16', '18'] as const;

@@ -9,6 +9,12 @@ import './viewer.css';
 import { isApiError } from '../shared/FieldErrors';
 import { App } from './App';
 import { SessionProvider } from './session';
+import { loadConfig } from '../shared/config';
+import { applyTheme } from '../shared/theme';
+
+// The deployment's colours and font, when it sets them (an unreachable /config.json is reported by
+// the pages that need it).
+loadConfig().then((config) => applyTheme(config.theme), () => undefined);
 
 const queryClient = new QueryClient({
   defaultOptions: {

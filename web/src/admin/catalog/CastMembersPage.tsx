@@ -135,7 +135,7 @@ function CastMemberForm({ member, onCancel, onDone }: {
     event.preventDefault();
     const input = { name, type };
     const written = await submission.run({ id: member?.id, input }, (options) =>
-      member ? writes.updateCastMember(member.id, input, undefined, options) : writes.createCastMember(input, options),
+      member ? writes.updateCastMember(member.id, input, member.version, options) : writes.createCastMember(input, options),
     );
     if (written === undefined) return;
     await queryClient.invalidateQueries({ queryKey: ['cast-members'] });

@@ -10,8 +10,8 @@ vi.mock('../../shared/api', () => ({
   writes: { updateCategory: vi.fn(), deleteCategory: vi.fn(), setCategoryActive: vi.fn(), createCategory: vi.fn() },
 }));
 
-const PAGES: Record<string, { items: { id: string; name: string }[]; next_cursor: string | null }> = {
-  first: { items: [{ id: 'a', name: 'Animation' }, { id: 'b', name: 'Biography' }], next_cursor: 'cursor-2' },
+const PAGES: Record<string, { items: { id: string; name: string; version?: number }[]; next_cursor: string | null }> = {
+  first: { items: [{ id: 'a', name: 'Animation', version: 3 }, { id: 'b', name: 'Biography', version: 1 }], next_cursor: 'cursor-2' },
   'cursor-2': { items: [{ id: 'c', name: 'Comedy' }, { id: 'd', name: 'Documentary' }], next_cursor: 'cursor-3' },
   'cursor-3': { items: [{ id: 'e', name: 'Drama' }], next_cursor: null },
 };
@@ -64,7 +64,7 @@ describe('the categories list', () => {
     expect(names()).toEqual(['Biography']);
   });
 
-  it('edits without If-Match (the list carries no version), under one key per submission', async () => {
+  it('edits with If-Match from the version the list carries, under one key per submission', async () => {
     const user = userEvent.setup();
     renderWithProviders(<CategoriesPage />, { route: '/categories', path: '/categories' });
     await user.click(await screen.findByRole('button', { name: 'Edit Animation' }));
@@ -75,7 +75,7 @@ describe('the categories list', () => {
 
     await screen.findByText('Saved “Animated films”.');
     const [id, input, version, options] = vi.mocked(writes.updateCategory).mock.calls[0];
-    expect([id, input, version]).toEqual(['a', { name: 'Animated films', description: null }, undefined]);
+    expect([id, input, version]).toEqual(['a', { name: 'Animated films', description: null }, 3]);
     expect(options?.idempotencyKey).toMatch(/.+/);
     await waitFor(() => expect(reads.categories).toHaveBeenCalledTimes(2));
   });

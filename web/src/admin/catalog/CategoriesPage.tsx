@@ -163,7 +163,7 @@ function CategoryForm({ category, onCancel, onDone }: {
     event.preventDefault();
     const input = { name, description: description.trim() ? description : null };
     const written = await submission.run({ id: category?.id, input }, (options) =>
-      category ? writes.updateCategory(category.id, input, undefined, options) : writes.createCategory(input, options),
+      category ? writes.updateCategory(category.id, input, category.version, options) : writes.createCategory(input, options),
     );
     if (written === undefined) return;
     await queryClient.invalidateQueries({ queryKey: ['categories'] });

@@ -168,7 +168,7 @@ function GenreForm({ genre, onCancel, onDone }: { genre?: Genre; onCancel: () =>
     event.preventDefault();
     const input = { name, categories };
     const written = await submission.run({ id: genre?.id, input }, (options) =>
-      genre ? writes.updateGenre(genre.id, input, undefined, options) : writes.createGenre(input, options),
+      genre ? writes.updateGenre(genre.id, input, genre.version, options) : writes.createGenre(input, options),
     );
     if (written === undefined) return;
     await queryClient.invalidateQueries({ queryKey: ['genres'] });
