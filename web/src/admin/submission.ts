@@ -2,6 +2,7 @@
 // resends the same key and is applied once. The command API refuses a key reused with another
 // body, so the key follows the request: change the form (or its If-Match) and it is a new one.
 
+import { useQueryClient } from '@tanstack/react-query';
 import { useRef, useState } from 'react';
 import type { CommandOptions } from '../shared/api';
 
@@ -56,4 +57,21 @@ export function useSubmission(): Submission {
   }
 
   return { pending, error, clearError: () => setError(undefined), run };
+}
+
+/** A submission that changes the items of a list: once written, the list's queries (under
+ *  `queryKey`) are read again before it resolves, so that what the page says next matches what
+ *  the list shows. Resolves to whether it was written. */
+export function useListWrite(queryKey: string) {
+  const submission = useSubmission();
+  const queryClient = useQueryClient();
+
+  async function write(request: unknown, send: (options: CommandOptions) => Promise<unknown>): Promise<boolean> {
+    const written = await submission.run(request, send);
+    if (written === undefined) return false;
+    await queryClient.invalidateQueries({ queryKey: [queryKey] });
+    return true;
+  }
+
+  return { pending: submission.pending, error: submission.error, write };
 }

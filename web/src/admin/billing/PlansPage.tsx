@@ -1,146 +1,85 @@
 // Plans, retired ones too: create, edit (for new subscriptions), open and retire.
 
-import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { reads, writes, type PlanInput } from '../../shared/api';
-import { ErrorAlert } from '../../shared/FieldErrors';
 import type { BillingPeriod, Plan } from '../../shared/types';
+import { EditButton, EditableListPage, EditorForm, NameField, useEditableList, type EditorProps } from '../editing';
 import { Field, fieldProps } from '../fields';
 import { formatMoney, PERIOD_LABEL, toMajor, toMinor } from '../format';
 import { useListParams } from '../listParams';
-import { useSubmission } from '../submission';
-import { Badge, ConfirmButton, LoadError, Loading, Notice, PageHeader, Pager, TableRegion, useFocusOnMount } from '../ui';
+import { PagedTable, useListPage, type Column } from '../lists';
+import { useListWrite } from '../submission';
+import { Badge, ConfirmButton } from '../ui';
 
 export default function PlansPage() {
   const list = useListParams();
-  const queryClient = useQueryClient();
-  const query = useQuery({
-    queryKey: ['admin-plans', list.cursor],
-    queryFn: () => reads.admin.plans(list.cursor),
-    placeholderData: keepPreviousData,
-  });
-  const [editing, setEditing] = useState<Plan | 'new'>();
-  const [notice, setNotice] = useState<string>();
-  const action = useSubmission();
+  const query = useListPage(['admin-plans', list.cursor], () => reads.admin.plans(list.cursor));
+  const page = useEditableList<Plan>('admin-plans');
 
-  async function setActive(plan: Plan, active: boolean) {
-    setNotice(undefined);
-    const written = await action.run({ active, id: plan.id }, (o) => writes.setPlanActive(plan.id, active, o));
-    if (written === undefined) return;
-    await queryClient.invalidateQueries({ queryKey: ['admin-plans'] });
-    setNotice(active ? `“${plan.name}” takes new subscriptions again.` : `Retired “${plan.name}”: existing subscriptions go on.`);
+  function setActive(plan: Plan, active: boolean) {
+    const done = active ? `“${plan.name}” takes new subscriptions again.` : `Retired “${plan.name}”: existing subscriptions go on.`;
+    void page.act({ active, id: plan.id }, (o) => writes.setPlanActive(plan.id, active, o), done);
   }
 
-  return (
-    <>
-      <PageHeader title="Plans">
-        <button type="button" className="primary" onClick={() => setEditing('new')}>
-          New plan
-        </button>
-      </PageHeader>
-      {notice && <Notice>{notice}</Notice>}
-      <ErrorAlert error={action.error} />
-      {editing && (
-        <PlanForm
-          key={editing === 'new' ? 'new' : editing.id}
-          plan={editing === 'new' ? undefined : editing}
-          onCancel={() => setEditing(undefined)}
-          onDone={(message) => {
-            setEditing(undefined);
-            setNotice(message);
-          }}
-        />
-      )}
-      {query.isPending ? (
-        <Loading what="plans" />
-      ) : query.isError ? (
-        <LoadError error={query.error} retry={() => void query.refetch()} />
-      ) : (
+  const columns: Column<Plan>[] = [
+    {
+      header: 'Name',
+      cell: (plan) => (
         <>
-          <TableRegion label="Plans">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Price</th>
-                  <th scope="col">Period</th>
-                  <th scope="col">Trial</th>
-                  <th scope="col">State</th>
-                  <th scope="col">Actions</th>
-                </tr>
-              </thead>
-              <tbody>
-                {query.data.items.map((plan) => (
-                  <tr key={plan.id}>
-                    <td>
-                      {plan.name}
-                      {plan.description && <div className="adm-hint">{plan.description}</div>}
-                    </td>
-                    <td className="adm-nowrap">{formatMoney(plan.amount_minor, plan.currency)}</td>
-                    <td>{PERIOD_LABEL[plan.billing_period] ?? plan.billing_period}</td>
-                    <td>{plan.trial_days ? `${plan.trial_days} days` : 'None'}</td>
-                    <td>
-                      <Badge tone={plan.active ? 'ok' : undefined}>{plan.active ? 'Active' : 'Retired'}</Badge>
-                    </td>
-                    <td className="adm-row-actions">
-                      <button type="button" onClick={() => setEditing(plan)} aria-label={`Edit ${plan.name}`}>
-                        Edit
-                      </button>
-                      {plan.active ? (
-                        <ConfirmButton
-                          label="Retire"
-                          name={`Retire ${plan.name}`}
-                          danger={false}
-                          question={`Retire “${plan.name}”? No new subscriptions; existing ones go on.`}
-                          confirmLabel="Retire"
-                          pending={action.pending}
-                          onConfirm={() => void setActive(plan, false)}
-                        />
-                      ) : (
-                        <button
-                          type="button"
-                          aria-label={`Activate ${plan.name}`}
-                          disabled={action.pending}
-                          onClick={() => void setActive(plan, true)}
-                        >
-                          Activate
-                        </button>
-                      )}
-                    </td>
-                  </tr>
-                ))}
-                {query.data.items.length === 0 && (
-                  <tr>
-                    <td colSpan={6} className="cf-muted">
-                      No plans yet.
-                    </td>
-                  </tr>
-                )}
-              </tbody>
-            </table>
-          </TableRegion>
-          <Pager list={list} nextCursor={query.data.next_cursor} busy={query.isFetching} />
+          {plan.name}
+          {plan.description && <div className="adm-hint">{plan.description}</div>}
         </>
-      )}
-    </>
+      ),
+    },
+    { header: 'Price', className: 'adm-nowrap', cell: (plan) => formatMoney(plan.amount_minor, plan.currency) },
+    { header: 'Period', cell: (plan) => PERIOD_LABEL[plan.billing_period] ?? plan.billing_period },
+    { header: 'Trial', cell: (plan) => (plan.trial_days ? `${plan.trial_days} days` : 'None') },
+    { header: 'State', cell: (plan) => <Badge tone={plan.active ? 'ok' : undefined}>{plan.active ? 'Active' : 'Retired'}</Badge> },
+    {
+      header: 'Actions',
+      className: 'adm-row-actions',
+      cell: (plan) => (
+        <>
+          <EditButton name={plan.name} onClick={() => page.open(plan)} />
+          {plan.active ? (
+            <ConfirmButton
+              label="Retire"
+              name={`Retire ${plan.name}`}
+              danger={false}
+              question={`Retire “${plan.name}”? No new subscriptions; existing ones go on.`}
+              confirmLabel="Retire"
+              pending={page.pending}
+              onConfirm={() => setActive(plan, false)}
+            />
+          ) : (
+            <button type="button" aria-label={`Activate ${plan.name}`} disabled={page.pending} onClick={() => setActive(plan, true)}>
+              Activate
+            </button>
+          )}
+        </>
+      ),
+    },
+  ];
+
+  return (
+    <EditableListPage title="Plans" noun="plan" page={page} form={PlanForm}>
+      <PagedTable query={query} list={list} label="Plans" columns={columns} empty="No plans yet." />
+    </EditableListPage>
   );
 }
 
-function PlanForm({ plan, onCancel, onDone }: { plan?: Plan; onCancel: () => void; onDone: (message: string) => void }) {
+function PlanForm({ item: plan, onCancel, onDone }: EditorProps<Plan>) {
   const [name, setName] = useState(plan?.name ?? '');
   const [description, setDescription] = useState(plan?.description ?? '');
   const [currency, setCurrency] = useState(plan?.currency ?? 'BRL');
   const [price, setPrice] = useState(plan ? toMajor(plan.amount_minor, plan.currency) : '');
   const [period, setPeriod] = useState<BillingPeriod>(plan?.billing_period ?? 'MONTHLY');
   const [trial, setTrial] = useState(String(plan?.trial_days ?? 0));
-  const submission = useSubmission();
-  const queryClient = useQueryClient();
-  const first = useFocusOnMount<HTMLInputElement>();
-  const error = submission.error;
+  const save = useListWrite('admin-plans');
+  const error = save.error;
   const code = currency.trim().toUpperCase();
 
-  async function submit(event: FormEvent) {
-    event.preventDefault();
+  async function submit() {
     const input: PlanInput = {
       name,
       description: description.trim() ? description : null,
@@ -150,21 +89,22 @@ function PlanForm({ plan, onCancel, onDone }: { plan?: Plan; onCancel: () => voi
       billing_period: period,
       trial_days: trial.trim() === '' ? null : Number(trial),
     };
-    const written = await submission.run({ id: plan?.id, input }, (options) =>
+    const written = await save.write({ id: plan?.id, input }, (options) =>
       plan ? writes.updatePlan(plan.id, input, undefined, options) : writes.createPlan(input, options),
     );
-    if (written === undefined) return;
-    await queryClient.invalidateQueries({ queryKey: ['admin-plans'] });
-    onDone(plan ? `Saved “${name}”. The new price and trial apply to new subscriptions.` : `Created “${name}”.`);
+    if (written) onDone(plan ? `Saved “${name}”. The new price and trial apply to new subscriptions.` : `Created “${name}”.`);
   }
 
   return (
-    <form className="adm-panel" aria-labelledby="plan-form-title" onSubmit={submit} noValidate>
-      <h2 id="plan-form-title">{plan ? `Edit “${plan.name}”` : 'New plan'}</h2>
-      <ErrorAlert error={error} />
-      <Field id="plan-name" label="Name" field="name" error={error}>
-        <input id="plan-name" ref={first} value={name} onChange={(e) => setName(e.target.value)} required {...fieldProps(error, 'name')} />
-      </Field>
+    <EditorForm
+      titleId="plan-form-title"
+      noun="plan"
+      name={plan?.name}
+      save={save}
+      onSubmit={() => void submit()}
+      onCancel={onCancel}
+    >
+      <NameField id="plan-name" value={name} onChange={setName} error={error} />
       <Field id="plan-description" label="Description" field="description" error={error} hint="Optional, up to 1000 characters.">
         <textarea
           id="plan-description"
@@ -226,14 +166,6 @@ function PlanForm({ plan, onCancel, onDone }: { plan?: Plan; onCancel: () => voi
           />
         </Field>
       </div>
-      <div className="adm-form-actions">
-        <button type="submit" className="primary" disabled={submission.pending}>
-          {submission.pending ? 'Saving…' : plan ? 'Save plan' : 'Create plan'}
-        </button>
-        <button type="button" onClick={onCancel}>
-          Cancel
-        </button>
-      </div>
-    </form>
+    </EditorForm>
   );
 }

@@ -79,4 +79,21 @@ describe('the categories list', () => {
     expect(options?.idempotencyKey).toMatch(/.+/);
     await waitFor(() => expect(reads.categories).toHaveBeenCalledTimes(2));
   });
+
+  it('deactivates a category, and activates it again from the page', async () => {
+    vi.mocked(writes.setCategoryActive).mockReset().mockResolvedValue({ id: 'a', version: 4, event_ids: [] });
+    const user = userEvent.setup();
+    renderWithProviders(<CategoriesPage />, { route: '/categories', path: '/categories' });
+    await user.click(await screen.findByRole('button', { name: 'Deactivate Animation' }));
+    await user.click(screen.getByRole('button', { name: 'Deactivate' }));
+
+    await screen.findByText('Deactivated “Animation”.');
+    expect(vi.mocked(writes.setCategoryActive).mock.calls[0].slice(0, 2)).toEqual(['a', false]);
+    expect(screen.getByText('Deactivated here (the list shows active categories only):')).toBeTruthy();
+    await user.click(screen.getByRole('button', { name: 'Activate “Animation” again' }));
+
+    await screen.findByText('Activated “Animation”.');
+    expect(vi.mocked(writes.setCategoryActive).mock.calls[1].slice(0, 2)).toEqual(['a', true]);
+    expect(screen.queryByRole('button', { name: 'Activate “Animation” again' })).toBeNull();
+  });
 });
