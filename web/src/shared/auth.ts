@@ -6,7 +6,8 @@
 import { UserManager, WebStorageStateStore, type User } from 'oidc-client-ts';
 import { loadConfig } from './config';
 
-let managers: Promise<{ signIn: UserManager; register: UserManager }> | undefined;
+let signInManager: Promise<UserManager> | undefined;
+let registerManager: Promise<UserManager> | undefined;
 
 function base(): string {
   return window.location.pathname.startsWith('/admin') ? '/admin/' : '/';
@@ -26,46 +27,51 @@ function settings(authority: string, clientId: string) {
   };
 }
 
-async function userManagers() {
-  managers ??= loadConfig().then(async (config) => {
-    const signIn = new UserManager(settings(config.issuer, config.client_id));
-    // Sign-up is the provider's registration page (Keycloak's `registrations` endpoint): the
-    // same request as a sign-in, to another page; the callback is the same.
+/** The manager that signs in and keeps the user: the configuration only, no request, so that
+ *  pages read the stored user (and send the API their token) without waiting for the provider. */
+function signInManagerOf(): Promise<UserManager> {
+  signInManager ??= loadConfig().then((config) => new UserManager(settings(config.issuer, config.client_id)));
+  return signInManager;
+}
+
+/** Sign-up is the provider's registration page (Keycloak's `registrations` endpoint): the same
+ *  request as a sign-in, to another page; the callback is the same. */
+function registerManagerOf(): Promise<UserManager> {
+  registerManager ??= Promise.all([loadConfig(), signInManagerOf()]).then(async ([config, signIn]) => {
     const metadata = await signIn.metadataService.getMetadata();
-    const register = new UserManager({
+    return new UserManager({
       ...settings(config.issuer, config.client_id),
       metadata: {
         ...metadata,
         authorization_endpoint: `${config.issuer}/protocol/openid-connect/registrations`,
       },
     });
-    return { signIn, register };
   });
-  return managers;
+  return registerManager;
 }
 
 /** The signed-in user, if any (and not expired). */
 export async function currentUser(): Promise<User | null> {
-  const { signIn } = await userManagers();
+  const signIn = await signInManagerOf();
   const user = await signIn.getUser();
   return user && !user.expired ? user : null;
 }
 
 /** Go to the provider's sign-in page; come back to `returnTo`. */
 export async function signIn(returnTo: string = window.location.pathname + window.location.search): Promise<void> {
-  const { signIn } = await userManagers();
+  const signIn = await signInManagerOf();
   await signIn.signinRedirect({ state: { returnTo } });
 }
 
 /** Go to the provider's registration page; come back signed in to `returnTo`. */
 export async function signUp(returnTo: string = window.location.pathname + window.location.search): Promise<void> {
-  const { register } = await userManagers();
+  const register = await registerManagerOf();
   await register.signinRedirect({ state: { returnTo } });
 }
 
 /** Finish a sign-in on the callback page; returns where to go next. */
 export async function completeSignIn(): Promise<string> {
-  const { signIn } = await userManagers();
+  const signIn = await signInManagerOf();
   const user = await signIn.signinRedirectCallback();
   const state = user.state as { returnTo?: string } | undefined;
   const returnTo = state?.returnTo;
@@ -75,7 +81,7 @@ export async function completeSignIn(): Promise<string> {
 
 /** End the session at the provider and here. */
 export async function signOut(): Promise<void> {
-  const { signIn } = await userManagers();
+  const signIn = await signInManagerOf();
   const user = await signIn.getUser();
   await signIn.removeUser();
   if (user?.id_token) {
@@ -93,7 +99,7 @@ export async function accessToken(): Promise<string | undefined> {
 
 /** Subscribe to sign-in and sign-out (including renewals). */
 export async function onUserChange(listener: (user: User | null) => void): Promise<() => void> {
-  const { signIn } = await userManagers();
+  const signIn = await signInManagerOf();
   const loaded = (user: User) => listener(user);
   const unloaded = () => listener(null);
   signIn.events.addUserLoaded(loaded);
