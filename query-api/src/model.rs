@@ -211,6 +211,8 @@ pub struct Category {
     pub id: Uuid,
     pub name: String,
     pub description: Option<String>,
+    /// Its version, for `If-Match` on the command API.
+    pub version: u64,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -225,6 +227,8 @@ pub struct Genre {
     pub id: Uuid,
     pub name: String,
     pub categories: Vec<NamedRef>,
+    /// Its version, for `If-Match` on the command API.
+    pub version: u64,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -233,9 +237,20 @@ pub struct GenrePage {
     pub next_cursor: Option<String>,
 }
 
+/// A cast member as the list of them shows it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CastMember {
+    pub id: Uuid,
+    pub name: String,
+    /// `ACTOR` or `DIRECTOR`.
+    pub kind: String,
+    /// Its version, for `If-Match` on the command API.
+    pub version: u64,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CastMemberPage {
-    pub items: Vec<CastRef>,
+    pub items: Vec<CastMember>,
     pub next_cursor: Option<String>,
 }
 

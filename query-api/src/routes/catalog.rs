@@ -24,6 +24,7 @@ pub(crate) async fn list_categories(
                     id: c.id,
                     name: c.name,
                     description: c.description,
+                    version: c.version,
                 }),
                 _ => None,
             },
@@ -67,6 +68,7 @@ pub(crate) async fn list_genres(
                 categories: names.named(DocKind::Category, &g.categories),
                 id: g.id,
                 name: g.name,
+                version: g.version,
             }),
             _ => None,
         })
@@ -92,10 +94,11 @@ pub(crate) async fn list_cast_members(
             &headers,
             Audience::Viewers,
             |d| match d {
-                Doc::CastMember(c) => Some(CastRef {
+                Doc::CastMember(c) => Some(CastMember {
                     id: c.id,
                     name: c.name,
                     kind: c.kind,
+                    version: c.version,
                 }),
                 _ => None,
             },

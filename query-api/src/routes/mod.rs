@@ -17,9 +17,9 @@ use uuid::Uuid;
 use crate::QueryState;
 use crate::consistency::{self, Projection};
 use crate::model::{
-    AdminVideoPage, CastMemberPage, CastRef, Category, CategoryPage, Genre, GenrePage, Highlights,
-    NamedCount, Names, RatingCount, SearchFacets, SearchHit, SearchPage, Video, VideoPage,
-    YearCount,
+    AdminVideoPage, CastMember, CastMemberPage, Category, CategoryPage, Genre, GenrePage,
+    Highlights, NamedCount, Names, RatingCount, SearchFacets, SearchHit, SearchPage, Video,
+    VideoPage, YearCount,
 };
 use crate::params::Params;
 
