@@ -48,6 +48,9 @@ pub(crate) struct GatewaySettings {
     pub(crate) query_api: Option<String>,
     /// The public OpenID Connect client the apps sign in as.
     pub(crate) client_id: String,
+    /// The apps' accent, focus colour, font and radius (CSS values), e.g.
+    /// `CODEFLIX__GATEWAY__THEME__ACCENT=#0a84ff`.
+    pub(crate) theme: BTreeMap<String, String>,
 }
 
 impl Default for GatewaySettings {
@@ -57,6 +60,7 @@ impl Default for GatewaySettings {
             command_api: None,
             query_api: None,
             client_id: "codeflix-web".to_owned(),
+            theme: BTreeMap::new(),
         }
     }
 }
@@ -622,6 +626,11 @@ impl Settings {
             .extract()?;
         // Environment variables cannot hold dots: `CODEFLIX__KAFKA__PROPERTIES__SASL_USERNAME`
         // names `sasl.username` (librdkafka's property names are dotted, never underscored).
+        // Likewise `CODEFLIX__GATEWAY__THEME__ACCENT_TEXT` names the theme's `accent-text`.
+        settings.gateway.theme = std::mem::take(&mut settings.gateway.theme)
+            .into_iter()
+            .map(|(name, value)| (name.replace('_', "-"), value))
+            .collect();
         settings.kafka.properties = std::mem::take(&mut settings.kafka.properties)
             .into_iter()
             .map(|(name, value)| (name.replace('_', "."), value))

@@ -6,6 +6,7 @@
 pub mod assets;
 pub mod proxy;
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::Router;
@@ -34,6 +35,9 @@ pub struct AppConfig {
     pub command_api: String,
     /// The query API's base, as the browser reaches it.
     pub query_api: String,
+    /// The deployment's theme: CSS values for [`THEME_KEYS`] (checked by [`check_theme`]).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub theme: BTreeMap<String, String>,
 }
 
 impl AppConfig {
@@ -44,6 +48,73 @@ impl AppConfig {
             client_id,
             command_api: COMMAND_PREFIX.to_owned(),
             query_api: QUERY_PREFIX.to_owned(),
+            theme: BTreeMap::new(),
+        }
+    }
+}
+
+/// What a deployment may restyle in both apps (`--cf-<key>` in web/src/shared/theme.css).
+pub const THEME_KEYS: [&str; 5] = ["accent", "accent-text", "focus", "font", "radius"];
+
+/// A theme setting the apps would not take.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ThemeError {
+    #[error("gateway.theme.{key}: not a theme key (one of: {})", THEME_KEYS.join(", "))]
+    UnknownKey { key: String },
+    #[error(
+        "gateway.theme.{key}: must be a plain CSS value of 1 to 100 characters (letters, digits, \
+         spaces and # % . , ( ) ' \" -), e.g. #0a84ff or 8px"
+    )]
+    BadValue { key: String },
+}
+
+/// Checks a theme before it is served: only [`THEME_KEYS`], only plain values (nothing that
+/// could end a declaration or a rule).
+pub fn check_theme(theme: &BTreeMap<String, String>) -> Result<(), ThemeError> {
+    for (key, value) in theme {
+        if !THEME_KEYS.contains(&key.as_str()) {
+            return Err(ThemeError::UnknownKey { key: key.clone() });
+        }
+        let plain = (1..=100).contains(&value.len())
+            && value.chars().all(|c| {
+                c.is_ascii_alphanumeric()
+                    || matches!(
+                        c,
+                        ' ' | '#' | '%' | '.' | ',' | '(' | ')' | '\'' | '"' | '-'
+                    )
+            });
+        if !plain {
+            return Err(ThemeError::BadValue { key: key.clone() });
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn themes_take_known_keys_and_plain_values() {
+        let theme = |key: &str, value: &str| BTreeMap::from([(key.to_owned(), value.to_owned())]);
+        assert_eq!(check_theme(&theme("accent", "#0a84ff")), Ok(()));
+        assert_eq!(
+            check_theme(&theme("font", "'Inter', system-ui, sans-serif")),
+            Ok(())
+        );
+        assert_eq!(check_theme(&theme("accent", "rgb(10, 132, 255)")), Ok(()));
+        assert!(matches!(
+            check_theme(&theme("bg", "red")),
+            Err(ThemeError::UnknownKey { .. })
+        ));
+        for bad in ["red; } body { display: none", "url(x)</style>", ""] {
+            assert!(
+                matches!(
+                    check_theme(&theme("accent", bad)),
+                    Err(ThemeError::BadValue { .. })
+                ),
+                "{bad}"
+            );
         }
     }
 }

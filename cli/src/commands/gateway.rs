@@ -12,7 +12,7 @@ pub(crate) async fn start(
     settings: &Settings,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<JoinHandle<std::io::Result<()>>> {
-    let router = codeflix_gateway::router(config(settings)).context("gateway")?;
+    let router = codeflix_gateway::router(config(settings)?).context("gateway")?;
     let (listener, _) = codeflix_http::bind(settings.gateway.listen)
         .await
         .context("gateway.listen")?;
@@ -21,13 +21,16 @@ pub(crate) async fn start(
     )))
 }
 
-fn config(settings: &Settings) -> codeflix_gateway::GatewayConfig {
+fn config(settings: &Settings) -> anyhow::Result<codeflix_gateway::GatewayConfig> {
     let gateway = &settings.gateway;
-    codeflix_gateway::GatewayConfig {
-        app: codeflix_gateway::AppConfig::behind_gateway(
-            settings.issuer_url(),
-            gateway.client_id.clone(),
-        ),
+    codeflix_gateway::check_theme(&gateway.theme)?;
+    let mut app = codeflix_gateway::AppConfig::behind_gateway(
+        settings.issuer_url(),
+        gateway.client_id.clone(),
+    );
+    app.theme = gateway.theme.clone();
+    Ok(codeflix_gateway::GatewayConfig {
+        app,
         command_api: gateway
             .command_api
             .clone()
@@ -36,7 +39,7 @@ fn config(settings: &Settings) -> codeflix_gateway::GatewayConfig {
             .query_api
             .clone()
             .unwrap_or_else(|| format!("http://{}", settings.query_api.listen)),
-    }
+    })
 }
 
 /// `codeflix gateway`.
