@@ -16,30 +16,6 @@ use std::time::{Duration, Instant};
 
 use codeflix_testkit::load::create_videos;
 use codeflix_testkit::site::{Site, interrupt, wait_for_port};
-use serde_json::Value;
-
-/// Runs `args` to completion; its standard output.
-fn stdout(site: &Site, args: &[&str]) -> String {
-    let output = site.run(args);
-    assert!(
-        output.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).unwrap()
-}
-
-/// Total lag of every projection, from `codeflix views status`.
-fn lag(site: &Site) -> i64 {
-    stdout(site, &["views", "status"])
-        .lines()
-        .map(|line| {
-            serde_json::from_str::<Value>(line).unwrap()["lag"]
-                .as_i64()
-                .unwrap()
-        })
-        .sum()
-}
 
 /// CPU seconds (user + system) a process has used so far.
 fn cpu_seconds(pid: u32) -> f64 {
@@ -112,7 +88,8 @@ async fn main() {
     wait_for_port(site.registry_port);
     let api = site.spawn("command-api", &["command-api"]);
     wait_for_port(site.api_port);
-    let token = stdout(&site, &["token", "--role", "catalog-admin"])
+    let token = site
+        .stdout(&["token", "--role", "catalog-admin"])
         .trim()
         .to_owned();
     let loading = Instant::now();
@@ -152,7 +129,7 @@ async fn main() {
     wait_for_port(site.api_port);
     wait_for_port(site.query_port);
     let catching_up = Instant::now();
-    while lag(&site) > 0 {
+    while site.projections_lag() > 0 {
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
     let catch_up = catching_up.elapsed();
@@ -191,7 +168,7 @@ async fn main() {
         );
     }
     let caught = Instant::now();
-    while lag(&site) > 0 {
+    while site.projections_lag() > 0 {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     let drained = caught.elapsed();

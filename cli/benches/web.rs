@@ -20,27 +20,6 @@ use serde_json::{Value, json};
 
 const WEB: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../web");
 
-fn stdout(site: &Site, args: &[&str]) -> String {
-    let output = site.run(args);
-    assert!(
-        output.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).unwrap()
-}
-
-fn lag(site: &Site) -> i64 {
-    stdout(site, &["views", "status"])
-        .lines()
-        .map(|line| {
-            serde_json::from_str::<Value>(line).unwrap()["lag"]
-                .as_i64()
-                .unwrap()
-        })
-        .sum()
-}
-
 fn node(script: &str, args: &[&str], env: &[(&str, String)]) -> Value {
     let output = Command::new("node")
         .arg(script)
@@ -74,13 +53,21 @@ async fn main() {
     for port in [site.api_port, site.query_port, site.gateway_port] {
         wait_for_port(port);
     }
-    let token = stdout(&site, &["token", "--role", "catalog-admin"])
+    let token = site
+        .stdout(&["token", "--role", "catalog-admin"])
         .trim()
         .to_owned();
     let (email, password) = ("bench@example.com", "bench-password-1");
     let mut add = site
         .command(&[
-            "users", "add", "--email", email, "--name", "Bench", "--role", "catalog-admin",
+            "users",
+            "add",
+            "--email",
+            email,
+            "--name",
+            "Bench",
+            "--role",
+            "catalog-admin",
             "--password-stdin",
         ])
         .stdin(Stdio::piped())
@@ -95,7 +82,17 @@ async fn main() {
         .args(["-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i"])
         .arg("testsrc2=size=1280x720:rate=30")
         .args(["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000"])
-        .args(["-t", "20", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest"])
+        .args([
+            "-t",
+            "20",
+            "-c:v",
+            "libx264",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+            "-shortest",
+        ])
         .arg(&clip)
         .status()
         .unwrap();
@@ -104,8 +101,10 @@ async fn main() {
     let created: Value = http
         .post(format!("{}/videos", site.api()))
         .bearer_auth(&token)
-        .json(&json!({"title": "First frame", "description": "Bars and a tone in 720p.",
-                      "launch_year": 2026, "duration": 1, "rating": "L", "opened": true}))
+        .json(
+            &json!({"title": "First frame", "description": "Bars and a tone in 720p.",
+                      "launch_year": 2026, "duration": 1, "rating": "L", "opened": true}),
+        )
         .send()
         .await
         .unwrap()
@@ -164,7 +163,7 @@ async fn main() {
         loaded += batch;
         eprintln!("created {loaded}/{videos} videos");
     }
-    while lag(&site) > 0 {
+    while site.projections_lag() > 0 {
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
     eprintln!("{videos} videos projected in {:?}", loading.elapsed());
@@ -183,7 +182,9 @@ async fn main() {
     interrupt(up);
 
     let ms = |v: &Value| format!("{:.0} ms", v.as_f64().unwrap());
-    println!("| app | JS before the first page (gzip) | CSS (gzip) | loaded later (gzip) | target |");
+    println!(
+        "| app | JS before the first page (gzip) | CSS (gzip) | loaded later (gzip) | target |"
+    );
     println!("|---|---:|---:|---:|---|");
     for (app, target) in [("viewer", "≤ 250 KB before the player"), ("console", "")] {
         let s = &sizes[app];

@@ -325,4 +325,27 @@ impl Site {
     pub fn run(&self, args: &[&str]) -> Output {
         self.command(args).output().unwrap()
     }
+
+    /// Runs a command to completion; its standard output, once it succeeded.
+    pub fn stdout(&self, args: &[&str]) -> String {
+        let output = self.run(args);
+        assert!(
+            output.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap()
+    }
+
+    /// The total lag of every projection, from `codeflix views status`.
+    pub fn projections_lag(&self) -> i64 {
+        self.stdout(&["views", "status"])
+            .lines()
+            .map(|line| {
+                serde_json::from_str::<serde_json::Value>(line).unwrap()["lag"]
+                    .as_i64()
+                    .unwrap()
+            })
+            .sum()
+    }
 }
