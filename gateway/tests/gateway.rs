@@ -1,5 +1,7 @@
 //! The gateway over real HTTP: an upstream on loopback behind each prefix, the apps, the probes.
 
+#![allow(clippy::unwrap_used)]
+
 use std::net::SocketAddr;
 
 use axum::Router;
@@ -37,6 +39,11 @@ async fn echo_upstream() -> SocketAddr {
     address
 }
 
+/// The JSON a request is answered with.
+async fn answer(request: reqwest::RequestBuilder) -> serde_json::Value {
+    request.send().await.unwrap().json().await.unwrap()
+}
+
 /// A loopback address nothing listens on.
 async fn closed_port() -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -44,11 +51,13 @@ async fn closed_port() -> SocketAddr {
 }
 
 async fn gateway(command: SocketAddr, query: SocketAddr) -> String {
+    let mut app = AppConfig::behind_gateway(
+        "http://127.0.0.1:8080/realms/codeflix".into(),
+        "codeflix-web".into(),
+    );
+    app.theme.insert("accent".into(), "#0a84ff".into());
     let router = codeflix_gateway::router(GatewayConfig {
-        app: AppConfig::behind_gateway(
-            "http://127.0.0.1:8080/realms/codeflix".into(),
-            "codeflix-web".into(),
-        ),
+        app,
         command_api: format!("http://{command}"),
         query_api: format!("http://{query}"),
     })
@@ -70,15 +79,12 @@ async fn apis_are_served_behind_their_prefixes() {
     let base = gateway(command, query).await;
     let client = reqwest::Client::new();
 
-    let seen: serde_json::Value = client
-        .get(format!("{base}/api/query/videos?category=a&sort=-title"))
-        .header("authorization", "Bearer t")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let seen = answer(
+        client
+            .get(format!("{base}/api/query/videos?category=a&sort=-title"))
+            .header("authorization", "Bearer t"),
+    )
+    .await;
     assert_eq!(seen["path"], "/videos?category=a&sort=-title");
     assert_eq!(seen["prefix"], "/api/query");
     assert_eq!(seen["authorization"], "Bearer t");
@@ -87,29 +93,23 @@ async fn apis_are_served_behind_their_prefixes() {
 
     // A large body goes through whole (streamed, not cut at a buffer's size).
     let body = vec![7_u8; 5 * 1024 * 1024 + 3];
-    let seen: serde_json::Value = client
-        .patch(format!("{base}/api/command/uploads/abc"))
-        .body(body.clone())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let seen = answer(
+        client
+            .patch(format!("{base}/api/command/uploads/abc"))
+            .body(body.clone()),
+    )
+    .await;
     assert_eq!(seen["path"], "/uploads/abc");
     assert_eq!(seen["prefix"], "/api/command");
     assert_eq!(seen["length"], body.len());
 
     // The prefix alone is the upstream's root; a client's own X-Forwarded-Prefix is replaced.
-    let seen: serde_json::Value = client
-        .get(format!("{base}/api/command"))
-        .header("x-forwarded-prefix", "/elsewhere")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let seen = answer(
+        client
+            .get(format!("{base}/api/command"))
+            .header("x-forwarded-prefix", "/elsewhere"),
+    )
+    .await;
     assert_eq!(seen["path"], "/");
     assert_eq!(seen["prefix"], "/api/command");
 }
@@ -154,14 +154,7 @@ async fn the_apps_and_their_settings_are_served() {
     let base = gateway(command, query).await;
     let client = reqwest::Client::new();
 
-    let config: serde_json::Value = client
-        .get(format!("{base}/config.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let config = answer(client.get(format!("{base}/config.json"))).await;
     assert_eq!(
         config,
         serde_json::json!({
@@ -169,6 +162,7 @@ async fn the_apps_and_their_settings_are_served() {
             "client_id": "codeflix-web",
             "command_api": "/api/command",
             "query_api": "/api/query",
+            "theme": {"accent": "#0a84ff"},
         })
     );
 

@@ -22,7 +22,9 @@ fn start_nginx(nginx: &str, site: &Site, port: u16) -> Process {
     let dir = site.path("nginx");
     std::fs::create_dir_all(dir.join("cache")).unwrap();
     let made = Command::new("openssl")
-        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"])
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+        ])
         .args(["-subj", "/CN=localhost", "-keyout"])
         .arg(dir.join("tls.key"))
         .arg("-out")
@@ -62,30 +64,24 @@ fn start_nginx(nginx: &str, site: &Site, port: u16) -> Process {
     );
     let file = dir.join("nginx.conf");
     std::fs::write(&file, config).unwrap();
-    let checked = Command::new(nginx)
-        .arg("-t")
-        .arg("-p")
-        .arg(&dir)
-        .arg("-e")
-        .arg(dir.join("error.log"))
-        .arg("-c")
-        .arg(&file)
-        .output()
-        .unwrap();
+    let nginx_with_config = || {
+        let mut command = Command::new(nginx);
+        command
+            .arg("-p")
+            .arg(&dir)
+            .arg("-e")
+            .arg(dir.join("error.log"))
+            .arg("-c")
+            .arg(&file);
+        command
+    };
+    let checked = nginx_with_config().arg("-t").output().unwrap();
     assert!(
         checked.status.success(),
         "nginx -t: {}",
         String::from_utf8_lossy(&checked.stderr)
     );
-    let child = Command::new(nginx)
-        .arg("-p")
-        .arg(&dir)
-        .arg("-e")
-        .arg(dir.join("error.log"))
-        .arg("-c")
-        .arg(&file)
-        .spawn()
-        .unwrap();
+    let child = nginx_with_config().spawn().unwrap();
     wait_for_port(port);
     Process(child)
 }
@@ -191,7 +187,10 @@ fn nginx_serves_the_one_origin_in_front_of_the_roles() {
         })
         .filter(|r| r.status() == StatusCode::TOO_MANY_REQUESTS)
         .collect();
-    assert!(!refused.is_empty(), "120 writes at once were all let through");
+    assert!(
+        !refused.is_empty(),
+        "120 writes at once were all let through"
+    );
     assert_eq!(
         refused[0].headers()["content-type"],
         "application/problem+json"
@@ -209,7 +208,9 @@ fn nginx_serves_the_one_origin_in_front_of_the_roles() {
     let deadline = Instant::now() + Duration::from_secs(30);
     let master = loop {
         let answer = http
-            .get(format!("{base}/api/query/videos/{video}/stream/video/master.m3u8"))
+            .get(format!(
+                "{base}/api/query/videos/{video}/stream/video/master.m3u8"
+            ))
             .send()
             .unwrap();
         if answer.status() == StatusCode::OK {

@@ -110,7 +110,12 @@ fn a_new_user_clicks_through_both_apps_in_chromium() {
     );
     // The steps and their timings, for `--no-capture`.
     println!("{}", String::from_utf8_lossy(&output.stderr));
-    for page in ["console-video", "viewer-search", "viewer-gated", "viewer-player"] {
+    for page in [
+        "console-video",
+        "viewer-search",
+        "viewer-gated",
+        "viewer-player",
+    ] {
         assert!(
             screenshots.join(format!("{page}.png")).exists(),
             "no screenshot of {page}"
