@@ -22,9 +22,25 @@ pub fn built() -> bool {
     Dist::get("index.html").is_some() && Dist::get("admin/index.html").is_some()
 }
 
-/// Answers a GET or HEAD for `uri` from the apps.
-pub async fn serve(uri: Uri, headers: HeaderMap) -> Response {
+/// What the apps' pages may load and who may frame them (nobody): scripts, styles and media
+/// from this origin only (media also from the player's `blob:` sources), requests to this origin
+/// and the identity provider's (`issuer_origin`, e.g. `http://127.0.0.1:8080`).
+pub fn content_security_policy(issuer_origin: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+         media-src 'self' blob:; connect-src 'self' {issuer_origin}; object-src 'none'; \
+         base-uri 'self'; frame-ancestors 'none'"
+    )
+}
+
+/// Answers a GET or HEAD for `uri` from the apps; pages carry `policy` as their
+/// Content-Security-Policy.
+pub async fn serve(uri: Uri, headers: HeaderMap, policy: HeaderValue) -> Response {
     let path = uri.path().trim_start_matches('/');
+    // An API path that no prefix matched is a mistake, not a page of the viewer app.
+    if path == "api" || path.starts_with("api/") {
+        return (StatusCode::NOT_FOUND, "not found").into_response();
+    }
     if let Some(file) = (!path.is_empty() && !path.ends_with('/'))
         .then(|| Dist::get(path))
         .flatten()
@@ -44,10 +60,14 @@ pub async fn serve(uri: Uri, headers: HeaderMap) -> Response {
     } else {
         "index.html"
     };
-    match Dist::get(page) {
+    let mut response = match Dist::get(page) {
         Some(file) => file_response(file, REVALIDATE, &headers),
         None => not_built(),
-    }
+    };
+    let out = response.headers_mut();
+    out.insert(header::CONTENT_SECURITY_POLICY, policy);
+    out.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    response
 }
 
 /// A request for a missing script, style or image gets a 404, not an app page that the browser

@@ -149,6 +149,15 @@ pub fn router(config: GatewayConfig) -> Result<Router, UpstreamError> {
         query: query.clone(),
         probe: Arc::default(),
     };
+    let issuer_origin = config
+        .app
+        .issuer
+        .parse::<axum::http::Uri>()
+        .ok()
+        .and_then(|uri| Some(format!("{}://{}", uri.scheme()?, uri.authority()?)))
+        .unwrap_or_default();
+    let policy = HeaderValue::from_str(&assets::content_security_policy(&issuer_origin))
+        .unwrap_or_else(|_| HeaderValue::from_static("frame-ancestors 'none'"));
     let mut registry = Registry::default();
     let metrics = codeflix_http::metrics::HttpMetrics::register(
         registry.sub_registry_with_prefix("codeflix_gateway"),
@@ -167,7 +176,9 @@ pub fn router(config: GatewayConfig) -> Result<Router, UpstreamError> {
         .route("/healthz", get(codeflix_http::healthz))
         .merge(api(command))
         .merge(api(query))
-        .fallback(get(assets::serve))
+        .fallback(get(move |uri, headers| {
+            assets::serve(uri, headers, policy.clone())
+        }))
         .route_layer(axum::middleware::from_fn_with_state(
             metrics,
             codeflix_http::metrics::track,

@@ -110,7 +110,8 @@ fn strip_hop_by_hop(headers: &mut axum::http::HeaderMap) {
 /// Forwards `request` (whose path starts with the upstream's prefix) to the upstream.
 pub async fn forward(State(upstream): State<Upstream>, request: Request) -> Response {
     let (mut parts, body) = request.into_parts();
-    let original_host = parts.headers.get(header::HOST).cloned();
+    let mut original_host = parts.headers.get(header::HOST).cloned();
+    let request_authority = parts.uri.authority().cloned();
     let path_and_query = parts.uri.path_and_query().map_or("/", PathAndQuery::as_str);
     let rest = path_and_query
         .strip_prefix(upstream.prefix)
@@ -121,6 +122,12 @@ pub async fn forward(State(upstream): State<Upstream>, request: Request) -> Resp
         rest.to_owned()
     };
     parts.uri = upstream.url(&rest);
+    // The client may have come over HTTP/2 (h2c), whose authority is in the URI rather than a
+    // Host header; the upstream connection is HTTP/1.1.
+    if original_host.is_none() {
+        original_host = request_authority.and_then(|a| HeaderValue::from_str(a.as_str()).ok());
+    }
+    parts.version = axum::http::Version::HTTP_11;
     strip_hop_by_hop(&mut parts.headers);
     parts.headers.insert(
         HeaderName::from_static("x-forwarded-prefix"),

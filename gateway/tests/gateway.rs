@@ -175,6 +175,22 @@ async fn the_apps_and_their_settings_are_served() {
             (status, response.text().await.unwrap())
         }
     };
+    // Pages may not be framed, and load and call only this origin and the issuer's.
+    let page_response = client.get(format!("{base}/")).send().await.unwrap();
+    let policy = page_response.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(policy.contains("frame-ancestors 'none'"), "{policy}");
+    assert!(policy.contains("script-src 'self';"), "{policy}");
+    assert!(
+        policy.contains("connect-src 'self' http://127.0.0.1:8080;"),
+        "{policy}"
+    );
+    assert_eq!(page_response.headers()["x-frame-options"], "DENY");
+    // A path under /api that no API serves is not a page of the viewer app.
+    assert_eq!(page("/api/comand/videos").await.0, 404);
+
     if codeflix_gateway::assets::built() {
         // Pages of each app, deep links included, are the app's own index.
         let (status, viewer) = page("/videos/4f1c").await;
