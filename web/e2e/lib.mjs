@@ -16,7 +16,7 @@ const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 export async function launch() {
   const executablePath = process.env.CODEFLIX_CHROMIUM || '/usr/bin/chromium';
   const profile = mkdtempSync(join(tmpdir(), 'codeflix-chromium-'));
-  return chromium.launchPersistentContext(profile, {
+  const context = await chromium.launchPersistentContext(profile, {
     executablePath,
     headless: true,
     viewport: { width: 1280, height: 800 },
@@ -31,6 +31,25 @@ export async function launch() {
       '--autoplay-policy=no-user-gesture-required',
     ],
   });
+  // Anything the pages' Content-Security-Policy blocks is a bug: collect it for the run's end.
+  await context.exposeFunction('reportPolicyViolation', (violation) => policyViolations.push(violation));
+  // axe-core in every page from its start: an inline <script> added later would be refused by
+  // the pages' Content-Security-Policy (init scripts come from the browser, not the page).
+  await context.addInitScript({ content: axeSource });
+  await context.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => {
+      // eslint-disable-next-line no-undef
+      reportPolicyViolation({ page: location.pathname, directive: e.violatedDirective, blocked: e.blockedURI });
+    });
+  });
+  return context;
+}
+
+const policyViolations = [];
+
+/** What the Content-Security-Policy blocked during the run. */
+export function contentPolicyViolations() {
+  return policyViolations;
 }
 
 /** A step's name and how long it took, on standard error (the Rust test shows it on failure). */
@@ -51,7 +70,6 @@ const violations = [];
 
 /** Runs axe-core on the page; serious and critical violations are collected and fail the run. */
 export async function checkAccessibility(page, name) {
-  await page.addScriptTag({ content: axeSource });
   const result = await page.evaluate(async () => {
     // eslint-disable-next-line no-undef
     const run = await axe.run(document, { resultTypes: ['violations'] });

@@ -8,7 +8,7 @@
 // cli/tests/it/web.rs runs it under `codeflix up` in CI; it exits non-zero on the first failed
 // step or on any serious accessibility violation.
 
-import { accessibilityViolations, launch, screenshot } from './lib.mjs';
+import { accessibilityViolations, contentPolicyViolations, launch, screenshot } from './lib.mjs';
 import { adminWalkthrough } from './admin.mjs';
 import { viewerWalkthrough } from './viewer.mjs';
 
@@ -53,6 +53,11 @@ try {
   }
 } finally {
   await browser.close();
+}
+const blocked = contentPolicyViolations();
+if (blocked.length > 0) {
+  failed = true;
+  process.stderr.write(`\nthe Content-Security-Policy blocked:\n${JSON.stringify(blocked, null, 2)}\n`);
 }
 const violations = accessibilityViolations();
 if (violations.length > 0) {
