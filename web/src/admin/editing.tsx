@@ -1,26 +1,53 @@
 // Lists edited on their own page (the catalog, plans): "New …" opens an empty form above the
 // list and a row's Edit opens it filled; a save, or a row's command, refreshes the list and then
-// says what happened.
+// says what happened. An edit is based on the version the row carries (If-Match): when someone
+// else saved first (409), the editor chooses to reload theirs or to overwrite them with the form's.
 
+import { useQueryClient, type QueryClient } from '@tanstack/react-query';
 import { useState, type ComponentType, type FormEvent, type ReactNode } from 'react';
 import type { CommandOptions } from '../shared/api';
-import { ErrorAlert } from '../shared/FieldErrors';
+import { ErrorAlert, isApiError } from '../shared/FieldErrors';
+import type { ApiError } from '../shared/problem';
 import { Field, fieldProps } from './fields';
 import { useListWrite } from './submission';
 import { Notice, PageHeader, useFocusOnMount } from './ui';
+import { ConflictDialog } from './videos/ConflictDialog';
 
-/** What an item's form gets: the item (none for a new one), and two ways to close. */
+/** What an item's form gets: the item (none for a new one), two ways to close, and a way to
+ *  start again from what is saved now. */
 export interface EditorProps<T> {
   item?: T;
   onCancel: () => void;
   /** Closes the form and says `message` on the page. */
   onDone: (message: string) => void;
+  /** After a conflict: reads the list again and opens the form on the item as saved now, at
+   *  `version` (the one the conflict reported) or later; closes the form when the list does not
+   *  show that yet. The form's changes are lost. */
+  onReload: (version?: number) => Promise<void>;
 }
 
-export function useEditableList<T>(queryKey: string) {
+type Versioned = { id: string; version?: number };
+
+export function useEditableList<T extends Versioned>(queryKey: string) {
   const [editing, setEditing] = useState<T | 'new'>();
   const [notice, setNotice] = useState<string>();
   const action = useListWrite(queryKey);
+  const queryClient = useQueryClient();
+
+  async function reload(id: string, version?: number) {
+    setNotice(undefined);
+    await queryClient.invalidateQueries({ queryKey: [queryKey] });
+    const fresh = cachedItem<T>(queryClient, queryKey, id);
+    if (fresh && (version === undefined || (fresh.version ?? 0) >= version)) {
+      // A new version is a new form (EditableListPage keys it by id and version).
+      setEditing(fresh);
+      setNotice('Reloaded: the form shows the latest saved version. Your changes were not saved.');
+    } else {
+      setEditing(undefined);
+      setNotice('Your changes were not saved. The list was read again: open the item again to edit its latest version.');
+      requestAnimationFrame(() => document.getElementById('page-title')?.focus());
+    }
+  }
 
   /** A row's command (delete, deactivate…): says `done` once the list shows it. Resolves to
    *  whether it was written. */
@@ -43,14 +70,55 @@ export function useEditableList<T>(queryKey: string) {
     pending: action.pending,
     error: action.error,
     act,
+    reload,
   };
 }
 
-type EditableList<T> = ReturnType<typeof useEditableList<T>>;
+/** The newest copy of item `id` in the list's cached queries (pages, or whole lists). */
+function cachedItem<T extends Versioned>(queryClient: QueryClient, queryKey: string, id: string): T | undefined {
+  let found: T | undefined;
+  for (const [, data] of queryClient.getQueriesData<unknown>({ queryKey: [queryKey] })) {
+    const items: unknown = Array.isArray(data) ? data : (data as { items?: unknown } | undefined)?.items;
+    if (!Array.isArray(items)) continue;
+    const item = (items as T[]).find((candidate) => candidate?.id === id);
+    if (item && (!found || (item.version ?? 0) > (found.version ?? 0))) found = item;
+  }
+  return found;
+}
+
+/** Saving an item's form: with If-Match on the version the form is based on (the row's), under
+ *  one Idempotency-Key per attempt. A 409 for a stale version is `conflict`, for the form to
+ *  offer reload or overwrite (EditorForm). */
+export function useItemSave(queryKey: string, item: Versioned | undefined) {
+  const save = useListWrite(queryKey);
+  const [version, setVersion] = useState(item?.version);
+  const conflict: ApiError | undefined = isApiError(save.error) && save.error.isConflict ? save.error : undefined;
+  return {
+    pending: save.pending,
+    error: save.error,
+    conflict,
+    /** Sends the form's write: `send` gets the If-Match version (by default the one the form is
+     *  based on) and the options with the key. Resolves to whether it was written. */
+    write: (
+      input: unknown,
+      send: (ifMatch: number | undefined, options: CommandOptions) => Promise<unknown>,
+      ifMatch: number | undefined = version,
+    ): Promise<boolean> => save.write({ id: item?.id, input, ifMatch }, (options) => send(ifMatch, options)),
+    /** The editor chose to overwrite: the form is now based on the version the conflict
+     *  reported; returns it, for resending. */
+    overwrite: (): number | undefined => {
+      const current = conflict?.problem.current_version ?? version;
+      setVersion(current);
+      return current;
+    },
+  };
+}
+
+type EditableList<T extends Versioned> = ReturnType<typeof useEditableList<T>>;
 
 /** The page: its heading with "New {noun}", what happened, the form when open, then the list
  *  (`children`). */
-export function EditableListPage<T extends { id: string }>({ title, noun, page, form: Form, status, children }: {
+export function EditableListPage<T extends Versioned>({ title, noun, page, form: Form, status, children }: {
   title: string;
   noun: string;
   page: EditableList<T>;
@@ -72,10 +140,11 @@ export function EditableListPage<T extends { id: string }>({ title, noun, page, 
       {status}
       {editing && (
         <Form
-          key={editing === 'new' ? 'new' : editing.id}
+          key={editing === 'new' ? 'new' : `${editing.id}@${editing.version ?? ''}`}
           item={editing === 'new' ? undefined : editing}
           onCancel={page.close}
           onDone={page.done}
+          onReload={(version) => (editing === 'new' ? Promise.resolve() : page.reload(editing.id, version))}
         />
       )}
       {children}
@@ -92,19 +161,35 @@ export function EditButton({ name, onClick }: { name: string; onClick: () => voi
   );
 }
 
-/** The form of one item: "New {noun}" or "Edit “{name}”", the API's refusal, the fields
- *  (`children`), then Create or Save, and Cancel. */
-export function EditorForm({ titleId, noun, name, save, onSubmit, onCancel, children }: {
+/** The form of one item: "New {noun}" or "Edit “{name}”", the API's refusal (or, when someone
+ *  else saved first, the choice to reload or overwrite), the fields (`children`), then Create or
+ *  Save, and Cancel. */
+export function EditorForm({ titleId, noun, name, save, onSubmit, onOverwrite, onReload, onCancel, children }: {
   titleId: string;
   noun: string;
   /** The item's name as saved, when the form edits one. */
   name?: string;
-  save: { pending: boolean; error: unknown };
+  save: { pending: boolean; error: unknown; conflict?: ApiError };
   onSubmit: () => void;
+  /** After a conflict: save this form over what is there now. */
+  onOverwrite?: () => void;
+  /** After a conflict: drop this form's changes for what is saved now. */
+  onReload?: (version?: number) => Promise<void>;
   onCancel: () => void;
   children: ReactNode;
 }) {
   const editing = name !== undefined;
+  const [reloading, setReloading] = useState(false);
+  const conflict = onOverwrite && onReload ? save.conflict : undefined;
+
+  async function reload(version?: number) {
+    setReloading(true);
+    try {
+      await onReload?.(version);
+    } finally {
+      setReloading(false);
+    }
+  }
 
   function submit(event: FormEvent) {
     event.preventDefault();
@@ -114,7 +199,16 @@ export function EditorForm({ titleId, noun, name, save, onSubmit, onCancel, chil
   return (
     <form className="adm-panel" aria-labelledby={titleId} onSubmit={submit} noValidate>
       <h2 id={titleId}>{editing ? `Edit “${name}”` : `New ${noun}`}</h2>
-      <ErrorAlert error={save.error} />
+      {conflict ? (
+        <ConflictDialog
+          noun={noun}
+          busy={save.pending || reloading}
+          onReload={() => void reload(conflict.problem.current_version ?? undefined)}
+          onOverwrite={() => onOverwrite?.()}
+        />
+      ) : (
+        <ErrorAlert error={save.error} />
+      )}
       {children}
       <FormActions label={editing ? `Save ${noun}` : `Create ${noun}`} pending={save.pending} onCancel={onCancel} />
     </form>

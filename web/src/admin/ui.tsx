@@ -69,7 +69,9 @@ export function Pager({ list, nextCursor, busy }: { list: ListParams; nextCursor
   );
 }
 
-/** A button that asks first: the question replaces it, with the confirming button focused. */
+/** A button that asks first: the question replaces it, with the confirming button focused.
+ *  Answering puts focus back where it can stay: on the button after Cancel; after confirming
+ *  (the button is busy, and its row may go), on the table it is in, else the page's heading. */
 export function ConfirmButton({
   label,
   name,
@@ -90,12 +92,33 @@ export function ConfirmButton({
 }) {
   const [asking, setAsking] = useState(false);
   const confirm = useRef<HTMLButtonElement>(null);
+  const trigger = useRef<HTMLButtonElement>(null);
+  // Where focus goes once the question is answered (its buttons leave with it).
+  const after = useRef<'trigger' | HTMLElement | null>(null);
   useEffect(() => {
-    if (asking) confirm.current?.focus();
+    if (asking) {
+      confirm.current?.focus();
+      return;
+    }
+    const target = after.current;
+    after.current = null;
+    if (!target) return;
+    if (target === 'trigger') trigger.current?.focus();
+    else if (target.isConnected) target.focus();
   }, [asking]);
+
+  function answer(confirmed: boolean) {
+    after.current = confirmed
+      ? (confirm.current?.closest<HTMLElement>('[role="region"][tabindex]') ?? document.getElementById('page-title'))
+      : 'trigger';
+    setAsking(false);
+    if (confirmed) onConfirm();
+  }
+
   if (!asking) {
     return (
       <button
+        ref={trigger}
         type="button"
         className={danger ? 'danger' : undefined}
         aria-label={name}
@@ -114,14 +137,11 @@ export function ConfirmButton({
         type="button"
         className={danger ? 'danger' : 'primary'}
         disabled={pending}
-        onClick={() => {
-          setAsking(false);
-          onConfirm();
-        }}
+        onClick={() => answer(true)}
       >
         {confirmLabel}
       </button>
-      <button type="button" onClick={() => setAsking(false)}>
+      <button type="button" onClick={() => answer(false)}>
         Cancel
       </button>
     </span>

@@ -188,9 +188,11 @@ export interface PlanInput {
 
 const id = encodeURIComponent;
 
-// `version` (If-Match) is optional where the reads carry no version (categories, genres, cast
-// members, plans): without it the write applies over whatever is there. `options` lets a form
-// keep one Idempotency-Key per submission so that a double click or a retry is applied once.
+// `version` (If-Match): the lists of categories, genres and cast members carry each item's
+// version, and their forms send it, so that a save over someone else's answers 409 (with the
+// current version) instead of silently replacing it. It stays optional: plans carry no version,
+// and a write without it applies over whatever is there. `options` lets a form keep one
+// Idempotency-Key per attempt so that a double click or a retry is applied once.
 export const writes = {
   createCategory: (input: CategoryInput, options: CommandOptions = {}) => command('POST', '/categories', input, options),
   updateCategory: (key: string, input: CategoryInput, version?: number, options: CommandOptions = {}) =>
@@ -236,14 +238,17 @@ export const writes = {
 
   subscribe: (planId: string, paymentMethod: string, idempotencyKey: string) =>
     command<Subscribed>('POST', '/subscriptions', { plan_id: planId, payment_method: paymentMethod }, { idempotencyKey }),
-  cancel: (key: string) => command('POST', `/subscriptions/${id(key)}/cancel`),
-  uncancel: (key: string) => command('POST', `/subscriptions/${id(key)}/uncancel`),
-  pay: (key: string) => command<Subscribed>('POST', `/subscriptions/${id(key)}/pay`),
-  changePaymentMethod: (key: string, paymentMethod: string) =>
-    command('PUT', `/subscriptions/${id(key)}/payment-method`, { payment_method: paymentMethod }),
+  cancel: (key: string, options: CommandOptions = {}) => command('POST', `/subscriptions/${id(key)}/cancel`, undefined, options),
+  uncancel: (key: string, options: CommandOptions = {}) =>
+    command('POST', `/subscriptions/${id(key)}/uncancel`, undefined, options),
+  pay: (key: string, options: CommandOptions = {}) => command<Subscribed>('POST', `/subscriptions/${id(key)}/pay`, undefined, options),
+  changePaymentMethod: (key: string, paymentMethod: string, options: CommandOptions = {}) =>
+    command('PUT', `/subscriptions/${id(key)}/payment-method`, { payment_method: paymentMethod }, options),
 
-  saveProfile: (input: { display_name: string; email?: string | null; locale?: string | null; phone?: string | null }) =>
-    command('PUT', '/me', input),
+  saveProfile: (
+    input: { display_name: string; email?: string | null; locale?: string | null; phone?: string | null },
+    options: CommandOptions = {},
+  ) => command('PUT', '/me', input, options),
   setRoles: (subject: string, roles: string[], options: CommandOptions = {}) =>
     command('PUT', `/accounts/${id(subject)}/roles`, { roles }, options),
 };

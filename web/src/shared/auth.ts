@@ -27,17 +27,30 @@ function settings(authority: string, clientId: string) {
   };
 }
 
+/** Returns `attempt`, which the caller has cached; once it rejects, `clear` drops it from the
+ *  cache (if it is still the one there), so that the next call tries again instead of failing
+ *  for the life of the page. */
+function forget<T>(attempt: Promise<T>, stillCached: () => boolean, clear: () => void): Promise<T> {
+  attempt.catch(() => {
+    if (stillCached()) clear();
+  });
+  return attempt;
+}
+
 /** The manager that signs in and keeps the user: the configuration only, no request, so that
  *  pages read the stored user (and send the API their token) without waiting for the provider. */
 function signInManagerOf(): Promise<UserManager> {
-  signInManager ??= loadConfig().then((config) => new UserManager(settings(config.issuer, config.client_id)));
-  return signInManager;
+  if (signInManager) return signInManager;
+  const attempt = loadConfig().then((config) => new UserManager(settings(config.issuer, config.client_id)));
+  signInManager = attempt;
+  return forget(attempt, () => signInManager === attempt, () => (signInManager = undefined));
 }
 
 /** Sign-up is the provider's registration page (Keycloak's `registrations` endpoint): the same
  *  request as a sign-in, to another page; the callback is the same. */
 function registerManagerOf(): Promise<UserManager> {
-  registerManager ??= Promise.all([loadConfig(), signInManagerOf()]).then(async ([config, signIn]) => {
+  if (registerManager) return registerManager;
+  const attempt = Promise.all([loadConfig(), signInManagerOf()]).then(async ([config, signIn]) => {
     const metadata = await signIn.metadataService.getMetadata();
     return new UserManager({
       ...settings(config.issuer, config.client_id),
@@ -47,7 +60,8 @@ function registerManagerOf(): Promise<UserManager> {
       },
     });
   });
-  return registerManager;
+  registerManager = attempt;
+  return forget(attempt, () => registerManager === attempt, () => (registerManager = undefined));
 }
 
 /** The signed-in user, if any (and not expired). */
@@ -75,8 +89,19 @@ export async function completeSignIn(): Promise<string> {
   const user = await signIn.signinRedirectCallback();
   const state = user.state as { returnTo?: string } | undefined;
   const returnTo = state?.returnTo;
-  // Only paths of this app: never an open redirect.
-  return typeof returnTo === 'string' && returnTo.startsWith('/') && !returnTo.startsWith('//') ? returnTo : base();
+  return isLocalPath(returnTo) ? returnTo : base();
+}
+
+/** Only paths of this origin: never an open redirect. `//host` names another host, and so does
+ *  `/\host` (browsers read a backslash in a URL as a slash); resolving the path against this
+ *  origin catches the other spellings (tabs and newlines, which URLs drop). */
+function isLocalPath(path: unknown): path is string {
+  if (typeof path !== 'string' || !path.startsWith('/') || path.startsWith('//') || path.startsWith('/\\')) return false;
+  try {
+    return new URL(path, window.location.origin).origin === window.location.origin;
+  } catch {
+    return false;
+  }
 }
 
 /** End the session at the provider and here. */

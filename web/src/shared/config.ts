@@ -19,14 +19,21 @@ import type { Theme } from './theme';
 
 let loaded: Promise<AppConfig> | undefined;
 
+/** The configuration, fetched once per page. A failed fetch is not kept: the next call asks
+ *  again (a gateway restarting, a network blip), instead of failing for the life of the page. */
 export function loadConfig(): Promise<AppConfig> {
-  loaded ??= fetch('/config.json', { headers: { accept: 'application/json' } }).then(async (response) => {
+  if (loaded) return loaded;
+  const attempt = fetch('/config.json', { headers: { accept: 'application/json' } }).then(async (response) => {
     if (!response.ok) {
       throw new Error(`/config.json answered ${response.status}: is this page served by codeflix?`);
     }
     return (await response.json()) as AppConfig;
   });
-  return loaded;
+  loaded = attempt;
+  attempt.catch(() => {
+    if (loaded === attempt) loaded = undefined;
+  });
+  return attempt;
 }
 
 /** For tests: use this configuration instead of fetching one. */

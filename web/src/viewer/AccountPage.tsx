@@ -8,6 +8,7 @@ import { writes } from '../shared/api';
 import { signIn, signUp } from '../shared/auth';
 import { ErrorAlert } from '../shared/FieldErrors';
 import type { PaymentView, Subscription } from '../shared/types';
+import { useAttempt } from './attempt';
 import { formatDate, formatDateTime, formatMoney, formatPrice } from './format';
 import { usePageTitle } from './page';
 import { PaymentError, PaymentMethodForm } from './PaymentMethodForm';
@@ -94,7 +95,9 @@ function SubscriptionDetails({ subscription: s }: { subscription: Subscription }
         {s.payment_method && <div><dt>Payment method</dt><dd><code>{s.payment_method}</code></dd></div>}
       </dl>
 
-      {PAYABLE.includes(s.status) && <PayNow id={s.id} onPaid={() => after('Payment approved: your subscription is active.')} />}
+      {PAYABLE.includes(s.status) && (
+        <PayNow id={s.id} method={s.payment_method} onPaid={() => after('Payment approved: your subscription is active.')} />
+      )}
       {s.status === 'CANCELED' && s.access?.granted && (
         <Uncancel id={s.id} onDone={() => after('Cancellation taken back: your subscription continues.')} />
       )}
@@ -137,8 +140,14 @@ function StatusNotice({ subscription: s }: { subscription: Subscription }) {
   }
 }
 
-function PayNow({ id, onPaid }: { id: string; onPaid: () => void }) {
-  const pay = useMutation({ mutationFn: () => writes.pay(id), onSuccess: onPaid });
+function PayNow({ id, method, onPaid }: { id: string; method?: string | null; onPaid: () => void }) {
+  // One key per attempt: a retry after no answer or a 5xx is the same payment, never a second;
+  // with another card on file it is another attempt.
+  const attempt = useAttempt();
+  const pay = useMutation({
+    mutationFn: () => attempt.run({ pay: id, paymentMethod: method }, (o) => writes.pay(id, o)),
+    onSuccess: onPaid,
+  });
   return (
     <div className="vw-subpanel">
       {pay.isError && <PaymentError error={pay.error} />}
@@ -150,7 +159,8 @@ function PayNow({ id, onPaid }: { id: string; onPaid: () => void }) {
 }
 
 function Uncancel({ id, onDone }: { id: string; onDone: () => void }) {
-  const uncancel = useMutation({ mutationFn: () => writes.uncancel(id), onSuccess: onDone });
+  const attempt = useAttempt();
+  const uncancel = useMutation({ mutationFn: () => attempt.run({ uncancel: id }, (o) => writes.uncancel(id, o)), onSuccess: onDone });
   return (
     <div className="vw-subpanel">
       <ErrorAlert error={uncancel.error} />
@@ -163,8 +173,9 @@ function Uncancel({ id, onDone }: { id: string; onDone: () => void }) {
 
 function Cancel({ subscription: s, onDone }: { subscription: Subscription; onDone: () => void }) {
   const [confirming, setConfirming] = useState(false);
+  const attempt = useAttempt();
   const cancel = useMutation({
-    mutationFn: () => writes.cancel(s.id),
+    mutationFn: () => attempt.run({ cancel: s.id }, (o) => writes.cancel(s.id, o)),
     onSuccess: () => {
       setConfirming(false);
       onDone();

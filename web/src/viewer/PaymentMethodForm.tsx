@@ -1,10 +1,12 @@
 // Changing a subscription's payment method, and (for a subscription that owes a payment)
-// paying with the new one straight away.
+// paying with the new one straight away. Each write keeps its Idempotency-Key across retries of
+// the same attempt (attempt.ts): a retried payment is never a second charge.
 
 import { useId, useState, type FormEvent } from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { writes } from '../shared/api';
 import { ErrorAlert, isApiError } from '../shared/FieldErrors';
+import { useAttempt } from './attempt';
 import { APPROVED_TEST_CARD, CardField } from './CardField';
 import { MY_SUBSCRIPTION } from './subscription';
 
@@ -22,10 +24,15 @@ export function PaymentMethodForm({ subscriptionId, payAfter, current, onDone }:
   const queryClient = useQueryClient();
   const [method, setMethod] = useState(APPROVED_TEST_CARD);
   const [done, setDone] = useState<string>();
+  const change = useAttempt();
+  const payment = useAttempt();
   const mutation = useMutation({
     mutationFn: async (paymentMethod: string) => {
-      if (paymentMethod !== current) await writes.changePaymentMethod(subscriptionId, paymentMethod);
-      if (payAfter) await writes.pay(subscriptionId);
+      if (paymentMethod !== current) {
+        await change.run({ subscriptionId, paymentMethod }, (o) => writes.changePaymentMethod(subscriptionId, paymentMethod, o));
+      }
+      // The card is part of the payment: another card is another attempt.
+      if (payAfter) await payment.run({ pay: subscriptionId, paymentMethod }, (o) => writes.pay(subscriptionId, o));
     },
     onSuccess: () => {
       const message = payAfter ? 'Payment approved: your subscription is active.' : 'Payment method changed.';

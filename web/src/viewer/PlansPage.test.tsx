@@ -65,6 +65,41 @@ describe('plans', () => {
     expect(writes.subscribe).toHaveBeenCalledWith(premium.id, 'card_4242424242424242', expect.any(String));
   });
 
+  it('keeps the outcome in view after subscribing, although the subscription read again grants access', async () => {
+    vi.mocked(writes.subscribe).mockResolvedValue(started('ACTIVE', { outcome: 'APPROVED', charge_id: 'ch_1' }));
+    renderAt(`/plans?plan=${premium.id}`, '/plans', <PlansPage />);
+    await screen.findByRole('textbox', { name: 'Card (test token)' });
+    // From now on the API has the subscription, and says it grants access.
+    vi.mocked(reads.mySubscription).mockReset().mockResolvedValue(subscription());
+    fireEvent.click(screen.getByRole('button', { name: 'Pay and subscribe' }));
+
+    const outcome = await screen.findByText('You are subscribed to Premium. Payment approved.');
+    await waitFor(() => expect(reads.mySubscription).toHaveBeenCalled());
+    // Read again, and still there: not replaced by the "you already have a plan" notice.
+    await waitFor(() => expect(screen.getByText('Your plan')).toBeTruthy());
+    expect(screen.getByText('You are subscribed to Premium. Payment approved.')).toBe(outcome);
+    expect(screen.getAllByText(/You are subscribed to Premium/)).toHaveLength(1);
+    expect(screen.getByRole('link', { name: 'Start watching' })).toBeTruthy();
+    expect(screen.getByRole('link', { name: 'Your account' })).toBeTruthy();
+    // The form and its button are gone: focus is on the outcome, not lost to the body.
+    expect(document.activeElement).not.toBe(document.body);
+    expect(document.activeElement?.contains(outcome)).toBe(true);
+  });
+
+  it('keeps a started trial in view too', async () => {
+    vi.mocked(writes.subscribe).mockResolvedValue(started('TRIALING'));
+    renderAt(`/plans?plan=${yearly.id}`, '/plans', <PlansPage />);
+    await screen.findByRole('textbox', { name: 'Card (test token)' });
+    vi.mocked(reads.mySubscription).mockReset().mockResolvedValue(
+      subscription({ plan_id: yearly.id, plan_name: 'Yearly', status: 'TRIALING' }),
+    );
+    fireEvent.click(screen.getByRole('button', { name: 'Start free trial' }));
+
+    await screen.findByText('Your 7-day free trial of Yearly has started.');
+    await waitFor(() => expect(screen.getByText('Your plan')).toBeTruthy());
+    expect(screen.getByText('Your 7-day free trial of Yearly has started.')).toBeTruthy();
+  });
+
   it('shows a declined payment’s message, and keeps one idempotency key across a retry', async () => {
     vi.mocked(writes.subscribe)
       .mockRejectedValueOnce(apiError(503, 'The service is not answering properly; try again in a moment.'))

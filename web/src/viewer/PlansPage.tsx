@@ -1,7 +1,7 @@
 // The plans, and subscribing to one. `/plans?plan=<id>` opens the subscribe form of that plan,
 // which is where signing in from here comes back to.
 
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { Link, useSearchParams } from 'react-router';
 import { reads } from '../shared/api';
@@ -24,12 +24,16 @@ export function PlansPage() {
   // Subscribing again while a subscription grants access would pay twice for the same thing.
   const covered = !!current?.access?.granted;
   const chosen = plans.data?.items.find((p) => p.id === params.get('plan'));
+  // The plan just subscribed to here: its outcome stays on the page, although the subscription
+  // read again right after already grants access (which would otherwise close the form).
+  const [subscribedTo, setSubscribedTo] = useState<string>();
+  const showOutcome = !!chosen && subscribedTo === chosen.id;
 
   return (
     <>
       <h1>Choose your plan</h1>
       <p className="cf-muted">Watch every video in the catalogue. Cancel at any time.</p>
-      {covered && current && (
+      {covered && current && !showOutcome && (
         <div className="cf-alert info">
           <p>
             {current.status === 'CANCELED'
@@ -61,8 +65,17 @@ export function PlansPage() {
           ))}
         </ul>
       )}
-      {chosen && !covered && !loading && (
-        <Subscribe key={chosen.id} plan={chosen} signedIn={!!user} onClose={() => setParams({})} />
+      {chosen && (showOutcome || (!covered && !loading)) && (
+        <Subscribe
+          key={chosen.id}
+          plan={chosen}
+          signedIn={!!user}
+          onSubscribed={() => setSubscribedTo(chosen.id)}
+          onClose={() => {
+            setSubscribedTo(undefined);
+            setParams({});
+          }}
+        />
       )}
     </>
   );
@@ -97,7 +110,12 @@ function PlanCard({ plan, current, canSubscribe, chosen, onChoose }: CardProps) 
   );
 }
 
-function Subscribe({ plan, signedIn, onClose }: { plan: Plan; signedIn: boolean; onClose: () => void }) {
+function Subscribe({ plan, signedIn, onSubscribed, onClose }: {
+  plan: Plan;
+  signedIn: boolean;
+  onSubscribed: () => void;
+  onClose: () => void;
+}) {
   const heading = useRef<HTMLHeadingElement>(null);
   // The form opens below the plans: take the reader (and the keyboard) there.
   useEffect(() => {
@@ -109,7 +127,7 @@ function Subscribe({ plan, signedIn, onClose }: { plan: Plan; signedIn: boolean;
     <section className="vw-subscribe" aria-labelledby="subscribe-heading">
       <h2 id="subscribe-heading" ref={heading} tabIndex={-1}>Subscribe to {plan.name}</h2>
       {signedIn ? (
-        <SubscribeForm plan={plan} />
+        <SubscribeForm plan={plan} onSubscribed={onSubscribed} />
       ) : (
         <>
           <p>Sign in to subscribe. New to Codeflix? Sign up first; you come back here after.</p>

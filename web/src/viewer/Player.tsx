@@ -1,13 +1,14 @@
 // The video player: shaka-player on a native <video controls>, playing the encoded ladder (DASH
-// first, HLS when DASH fails), with a quality choice. Stream requests carry the viewer's token;
-// a 401/403 from them is handed back to the page, which explains it in the player's place.
+// first, HLS when DASH fails), with a quality choice. Stream requests to the query API carry the
+// viewer's token (streamAuth.ts); a 401/403 from them is handed back to the page, which explains
+// it in the player's place.
 
 import { useEffect, useRef, useState } from 'react';
 import type shakaTypes from 'shaka-player/dist/shaka-player.compiled-es2021.js';
-import { accessToken } from '../shared/auth';
 import { queryUrl } from '../shared/api';
 import type { Stream } from '../shared/types';
 import { loadShaka } from './shaka';
+import { streamRequestFilter } from './streamAuth';
 
 type ShakaPlayer = shakaTypes.Player;
 type Track = shakaTypes.extern.Track;
@@ -68,10 +69,8 @@ export function Player({ stream, title, onDenied }: Props) {
       player = new shaka.Player();
       playerRef.current = player;
       await player.attach(video);
-      player.getNetworkingEngine()?.registerRequestFilter(async (_type, request) => {
-        const token = await accessToken();
-        if (token) request.headers['Authorization'] = `Bearer ${token}`;
-      });
+      // The token goes to the query API only, wherever a manifest points.
+      player.getNetworkingEngine()?.registerRequestFilter(streamRequestFilter());
       const current = player;
       const update = () => !cancelled && setQualities(qualitiesOf(current.getVariantTracks()));
       current.addEventListener('trackschanged', update);

@@ -3,7 +3,7 @@
 // answers the first request again instead of charging twice; changing the card starts a new
 // attempt (the API refuses a key reused with another body).
 
-import { useRef, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { writes } from '../shared/api';
@@ -14,7 +14,9 @@ import { formatPrice } from './format';
 import { PaymentMethodForm } from './PaymentMethodForm';
 import { MY_SUBSCRIPTION } from './subscription';
 
-export function SubscribeForm({ plan }: { plan: Plan }) {
+/** `onSubscribed`: the API answered the subscription (before the subscription is read again),
+ *  so that the page keeps this form, and its outcome, in view. */
+export function SubscribeForm({ plan, onSubscribed }: { plan: Plan; onSubscribed?: () => void }) {
   const queryClient = useQueryClient();
   const [method, setMethod] = useState(APPROVED_TEST_CARD);
   const attempt = useRef<{ key: string; body: string } | null>(null);
@@ -27,6 +29,7 @@ export function SubscribeForm({ plan }: { plan: Plan }) {
     onSuccess: () => {
       // Answered: this attempt is over; another would be a new subscription.
       attempt.current = null;
+      onSubscribed?.();
       return queryClient.invalidateQueries({ queryKey: MY_SUBSCRIPTION });
     },
   });
@@ -56,6 +59,19 @@ export function SubscribeForm({ plan }: { plan: Plan }) {
 }
 
 function Outcome({ plan, result }: { plan: Plan; result: Subscribed }) {
+  // The form (and its focused button) is gone: the reader, and the keyboard, go to what came of it.
+  const outcome = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    outcome.current?.focus();
+  }, []);
+  return (
+    <div ref={outcome} tabIndex={-1} className="vw-outcome">
+      <OutcomeText plan={plan} result={result} />
+    </div>
+  );
+}
+
+function OutcomeText({ plan, result }: { plan: Plan; result: Subscribed }) {
   switch (result.status) {
     case 'ACTIVE':
     case 'TRIALING':

@@ -3,11 +3,10 @@
 import { useState } from 'react';
 import { reads, writes } from '../../shared/api';
 import type { CastMember, CastMemberKind } from '../../shared/types';
-import { EditorForm, NameField, type EditorProps } from '../editing';
+import { EditorForm, NameField, useItemSave, type EditorProps } from '../editing';
 import { Field, fieldProps } from '../fields';
 import { KIND_LABEL } from '../format';
 import { SelectFilter } from '../lists';
-import { useListWrite } from '../submission';
 import { CatalogPage } from './CatalogPage';
 
 const TYPES = [
@@ -33,16 +32,19 @@ export default function CastMembersPage() {
   );
 }
 
-function CastMemberForm({ item: member, onCancel, onDone }: EditorProps<CastMember>) {
+function CastMemberForm({ item: member, onCancel, onDone, onReload }: EditorProps<CastMember>) {
   const [name, setName] = useState(member?.name ?? '');
   const [type, setType] = useState<CastMemberKind>(member?.kind ?? 'ACTOR');
-  const save = useListWrite('cast-members');
+  const save = useItemSave('cast-members', member);
   const error = save.error;
 
-  async function submit() {
+  /** Saves the form, based on the version it was opened at, or `ifMatch` (after "Overwrite"). */
+  async function submit(ifMatch?: number) {
     const input = { name, type };
-    const written = await save.write({ id: member?.id, input }, (options) =>
-      member ? writes.updateCastMember(member.id, input, member.version, options) : writes.createCastMember(input, options),
+    const written = await save.write(
+      input,
+      (version, options) => (member ? writes.updateCastMember(member.id, input, version, options) : writes.createCastMember(input, options)),
+      ifMatch,
     );
     if (written) onDone(member ? `Saved “${name}”.` : `Created “${name}”.`);
   }
@@ -54,6 +56,8 @@ function CastMemberForm({ item: member, onCancel, onDone }: EditorProps<CastMemb
       name={member?.name}
       save={save}
       onSubmit={() => void submit()}
+      onOverwrite={() => void submit(save.overwrite())}
+      onReload={onReload}
       onCancel={onCancel}
     >
       <NameField id="cast-name" value={name} onChange={setName} error={error} />

@@ -2,6 +2,7 @@ import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { reads, writes } from '../../shared/api';
+import { ApiError } from '../../shared/problem';
 import { renderWithProviders } from '../test-utils';
 import CategoriesPage from './CategoriesPage';
 
@@ -95,5 +96,82 @@ describe('the categories list', () => {
     await screen.findByText('Activated “Animation”.');
     expect(vi.mocked(writes.setCategoryActive).mock.calls[1].slice(0, 2)).toEqual(['a', true]);
     expect(screen.queryByRole('button', { name: 'Activate “Animation” again' })).toBeNull();
+  });
+
+  describe('when someone else saved first (409)', () => {
+    const conflict = () =>
+      new ApiError({
+        type: 'version-conflict',
+        title: 'The resource changed since you read it',
+        status: 409,
+        detail: 'If-Match expected version 3 but it is at version 5; re-read it and decide again',
+        current_version: 5,
+      });
+
+    async function editAnimation(user: ReturnType<typeof userEvent.setup>) {
+      renderWithProviders(<CategoriesPage />, { route: '/categories', path: '/categories' });
+      await user.click(await screen.findByRole('button', { name: 'Edit Animation' }));
+      const name = screen.getByLabelText('Name');
+      await user.clear(name);
+      await user.type(name, 'Animated films');
+      await user.click(screen.getByRole('button', { name: 'Save category' }));
+      return screen.findByRole('alertdialog', { name: 'Someone else changed this category' });
+    }
+
+    it('offers to overwrite: resends over the version the conflict reported, under a new key', async () => {
+      vi.mocked(writes.updateCategory).mockReset().mockRejectedValueOnce(conflict()).mockResolvedValueOnce({ id: 'a', version: 6, event_ids: [] });
+      const user = userEvent.setup();
+      const dialog = await editAnimation(user);
+      expect(document.activeElement).toBe(dialog);
+      expect(screen.getByLabelText('Name')).toHaveProperty('value', 'Animated films');
+
+      await user.click(within(dialog).getByRole('button', { name: 'Overwrite (save yours over theirs)' }));
+      await screen.findByText('Saved “Animated films”.');
+      const [first, second] = vi.mocked(writes.updateCategory).mock.calls;
+      expect(first.slice(0, 3)).toEqual(['a', { name: 'Animated films', description: null }, 3]);
+      expect(second.slice(0, 3)).toEqual(['a', { name: 'Animated films', description: null }, 5]);
+      // Another If-Match is another request: the API refuses a key reused with other headers.
+      expect(second[3]?.idempotencyKey).not.toBe(first[3]?.idempotencyKey);
+    });
+
+    it('offers to reload: reads the list again and opens the form on what is saved now', async () => {
+      let fresh = false;
+      vi.mocked(reads.categories).mockImplementation(async (cursor?: string) =>
+        fresh && !cursor
+          ? { items: [{ id: 'a', name: 'Animation (theirs)', description: 'Their text', version: 5 }, PAGES.first.items[1]], next_cursor: 'cursor-2' }
+          : PAGES[cursor ?? 'first'],
+      );
+      vi.mocked(writes.updateCategory).mockReset().mockRejectedValueOnce(conflict()).mockResolvedValueOnce({ id: 'a', version: 6, event_ids: [] });
+      const user = userEvent.setup();
+      const dialog = await editAnimation(user);
+
+      fresh = true;
+      await user.click(within(dialog).getByRole('button', { name: 'Reload (lose your changes)' }));
+      await screen.findByRole('heading', { name: 'Edit “Animation (theirs)”' });
+      expect(screen.queryByRole('alertdialog')).toBeNull();
+      expect(screen.getByLabelText('Name')).toHaveProperty('value', 'Animation (theirs)');
+      expect(screen.getByLabelText('Description')).toHaveProperty('value', 'Their text');
+      expect(screen.getByText(/Reloaded: the form shows the latest saved version/)).toBeTruthy();
+
+      // A save now is based on their version.
+      await user.click(screen.getByRole('button', { name: 'Save category' }));
+      await screen.findByText('Saved “Animation (theirs)”.');
+      expect(vi.mocked(writes.updateCategory).mock.calls[1].slice(0, 3)).toEqual([
+        'a',
+        { name: 'Animation (theirs)', description: 'Their text' },
+        5,
+      ]);
+    });
+
+    it('closes the form when the list does not show their version yet', async () => {
+      vi.mocked(writes.updateCategory).mockReset().mockRejectedValueOnce(conflict());
+      const user = userEvent.setup();
+      const dialog = await editAnimation(user);
+      await user.click(within(dialog).getByRole('button', { name: 'Reload (lose your changes)' }));
+
+      await screen.findByText(/Your changes were not saved\. The list was read again/);
+      expect(screen.queryByRole('heading', { name: 'Edit “Animation”' })).toBeNull();
+      await waitFor(() => expect(document.activeElement).toBe(screen.getByRole('heading', { name: 'Categories', level: 1 })));
+    });
   });
 });

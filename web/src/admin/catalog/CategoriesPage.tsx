@@ -3,9 +3,8 @@
 import { useState } from 'react';
 import { reads, writes } from '../../shared/api';
 import type { Category } from '../../shared/types';
-import { EditorForm, NameField, type EditorProps } from '../editing';
+import { EditorForm, NameField, useItemSave, type EditorProps } from '../editing';
 import { Field, fieldProps } from '../fields';
-import { useListWrite } from '../submission';
 import { CatalogPage } from './CatalogPage';
 
 export default function CategoriesPage() {
@@ -25,16 +24,19 @@ export default function CategoriesPage() {
   );
 }
 
-function CategoryForm({ item: category, onCancel, onDone }: EditorProps<Category>) {
+function CategoryForm({ item: category, onCancel, onDone, onReload }: EditorProps<Category>) {
   const [name, setName] = useState(category?.name ?? '');
   const [description, setDescription] = useState(category?.description ?? '');
-  const save = useListWrite('categories');
+  const save = useItemSave('categories', category);
   const error = save.error;
 
-  async function submit() {
+  /** Saves the form, based on the version it was opened at, or `ifMatch` (after "Overwrite"). */
+  async function submit(ifMatch?: number) {
     const input = { name, description: description.trim() ? description : null };
-    const written = await save.write({ id: category?.id, input }, (options) =>
-      category ? writes.updateCategory(category.id, input, category.version, options) : writes.createCategory(input, options),
+    const written = await save.write(
+      input,
+      (version, options) => (category ? writes.updateCategory(category.id, input, version, options) : writes.createCategory(input, options)),
+      ifMatch,
     );
     if (written) onDone(category ? `Saved “${name}”.` : `Created “${name}”.`);
   }
@@ -46,6 +48,8 @@ function CategoryForm({ item: category, onCancel, onDone }: EditorProps<Category
       name={category?.name}
       save={save}
       onSubmit={() => void submit()}
+      onOverwrite={() => void submit(save.overwrite())}
+      onReload={onReload}
       onCancel={onCancel}
     >
       <NameField id="category-name" value={name} onChange={setName} error={error} />

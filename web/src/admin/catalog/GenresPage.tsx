@@ -4,9 +4,8 @@ import { useState } from 'react';
 import { reads, writes } from '../../shared/api';
 import { ErrorAlert } from '../../shared/FieldErrors';
 import type { Genre } from '../../shared/types';
-import { EditorForm, NameField, type EditorProps } from '../editing';
+import { EditorForm, NameField, useItemSave, type EditorProps } from '../editing';
 import { CheckboxGroup } from '../fields';
-import { useListWrite } from '../submission';
 import { CatalogPage } from './CatalogPage';
 import { useAllCategories } from './options';
 
@@ -31,11 +30,11 @@ export default function GenresPage() {
   );
 }
 
-function GenreForm({ item: genre, onCancel, onDone }: EditorProps<Genre>) {
+function GenreForm({ item: genre, onCancel, onDone, onReload }: EditorProps<Genre>) {
   const [name, setName] = useState(genre?.name ?? '');
   const [categories, setCategories] = useState<string[]>(genre?.categories.map((c) => c.id) ?? []);
   const all = useAllCategories();
-  const save = useListWrite('genres');
+  const save = useItemSave('genres', genre);
   const error = save.error;
   // The genre's own categories stay choosable even when inactive (they are not in the list).
   const active = all.data ?? [];
@@ -44,10 +43,13 @@ function GenreForm({ item: genre, onCancel, onDone }: EditorProps<Genre>) {
     ...(genre?.categories ?? []).filter((c) => !active.some((a) => a.id === c.id)).map((c) => ({ ...c, hint: 'inactive' })),
   ];
 
-  async function submit() {
+  /** Saves the form, based on the version it was opened at, or `ifMatch` (after "Overwrite"). */
+  async function submit(ifMatch?: number) {
     const input = { name, categories };
-    const written = await save.write({ id: genre?.id, input }, (options) =>
-      genre ? writes.updateGenre(genre.id, input, genre.version, options) : writes.createGenre(input, options),
+    const written = await save.write(
+      input,
+      (version, options) => (genre ? writes.updateGenre(genre.id, input, version, options) : writes.createGenre(input, options)),
+      ifMatch,
     );
     if (written) onDone(genre ? `Saved “${name}”.` : `Created “${name}”.`);
   }
@@ -59,6 +61,8 @@ function GenreForm({ item: genre, onCancel, onDone }: EditorProps<Genre>) {
       name={genre?.name}
       save={save}
       onSubmit={() => void submit()}
+      onOverwrite={() => void submit(save.overwrite())}
+      onReload={onReload}
       onCancel={onCancel}
     >
       <NameField id="genre-name" value={name} onChange={setName} error={error} />

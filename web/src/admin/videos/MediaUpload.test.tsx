@@ -2,7 +2,7 @@ import { act, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import type { HttpRequest, HttpResponse, PreviousUpload, UploadOptions } from 'tus-js-client';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { rememberConsistencyToken } from '../../shared/api';
+import { rememberConsistencyToken, uploadsUrl } from '../../shared/api';
 import { renderWithProviders } from '../test-utils';
 import { MediaUpload } from './MediaUpload';
 
@@ -15,8 +15,11 @@ const tus = vi.hoisted(() => ({
     start: ReturnType<typeof vi.fn>;
     abort: ReturnType<typeof vi.fn>;
     resumeFromPreviousUpload: ReturnType<typeof vi.fn>;
+    findPreviousUploads: ReturnType<typeof vi.fn>;
   }[],
   previous: [] as PreviousUpload[],
+  /** Called with each new Upload: a test may replace its methods. */
+  onCreate: undefined as undefined | ((upload: { findPreviousUploads: ReturnType<typeof vi.fn> }) => void),
 }));
 
 vi.mock('tus-js-client', () => {
@@ -30,6 +33,7 @@ vi.mock('tus-js-client', () => {
       public options: UploadOptions,
     ) {
       tus.uploads.push(this);
+      tus.onCreate?.(this);
     }
   }
   return {
@@ -152,5 +156,46 @@ describe('the media upload widget', () => {
 
     await user.click(screen.getByRole('button', { name: 'Retry' }));
     expect(upload.start).toHaveBeenCalledTimes(2);
+  });
+});
+
+describe('the media upload widget, when it cannot get ready', () => {
+  beforeEach(() => {
+    tus.uploads.length = 0;
+    tus.previous = [];
+    tus.onCreate = undefined;
+  });
+
+  it('says so when the API’s address cannot be had, and retries the preparation', async () => {
+    vi.mocked(uploadsUrl).mockRejectedValueOnce(new Error('/config.json answered 502: is this page served by codeflix?'));
+    const user = userEvent.setup();
+    renderWithProviders(<MediaUpload videoId={VIDEO_ID} slot="video" label="Video" onUploaded={vi.fn()} />);
+    await user.upload(screen.getByLabelText('Video file'), movie(10_000_000));
+
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toBe(
+      'Preparing “movie.mp4” failed: /config.json answered 502: is this page served by codeflix? Nothing was sent; try again.',
+    );
+    expect(screen.queryByText(/Preparing “movie.mp4”…/)).toBeNull();
+    // Another file can be chosen, or this one tried again.
+    expect(screen.getByLabelText('Video file')).toBeTruthy();
+    await user.click(screen.getByRole('button', { name: 'Retry' }));
+    await waitFor(() => expect(tus.uploads[0]?.start).toHaveBeenCalledTimes(1));
+    expect(screen.queryByRole('alert')).toBeNull();
+    expect(screen.getByRole('button', { name: 'Pause' })).toBeTruthy();
+  });
+
+  it('says so when the earlier uploads cannot be read', async () => {
+    const user = userEvent.setup();
+    renderWithProviders(<MediaUpload videoId={VIDEO_ID} slot="video" label="Video" onUploaded={vi.fn()} />);
+    const find = vi.fn().mockRejectedValueOnce(new Error('The stored uploads cannot be read'));
+    tus.onCreate = (upload) => (upload.findPreviousUploads = find);
+    await user.upload(screen.getByLabelText('Video file'), movie(10_000_000));
+
+    expect((await screen.findByRole('alert')).textContent).toContain('The stored uploads cannot be read. Nothing was sent; try again.');
+    expect(tus.uploads[0].start).not.toHaveBeenCalled();
+    tus.onCreate = undefined;
+    await user.click(screen.getByRole('button', { name: 'Retry' }));
+    await waitFor(() => expect(tus.uploads[1]?.start).toHaveBeenCalledTimes(1));
   });
 });

@@ -17,7 +17,9 @@ type State =
   | { phase: 'checking'; file: File }
   | { phase: 'found'; file: File; previous: PreviousUpload }
   | { phase: 'uploading' | 'paused'; file: File; sent: number }
-  | { phase: 'failed'; file: File; sent: number; message: string; retryable: boolean }
+  // `preparing`: it failed before sending anything (the API's address, the stored uploads):
+  // a retry prepares again rather than resuming.
+  | { phase: 'failed'; file: File; sent: number; message: string; retryable: boolean; preparing?: boolean }
   | { phase: 'done'; file: File };
 
 /** Unfinished uploads are per video and slot: the same file may go to several videos. */
@@ -29,6 +31,12 @@ function fingerprint(file: File, videoId: string, slot: Slot): string {
 function retryable(error: Error): boolean {
   const status = (error as DetailedError).originalResponse?.getStatus();
   return status === undefined || status >= 500 || status === 409 || status === 423;
+}
+
+/** A message as a sentence: it ends with a full stop (or ? or !). */
+function sentence(text: string): string {
+  const trimmed = text.trim() || 'Something went wrong';
+  return /[.?!]$/.test(trimmed) ? trimmed : `${trimmed}.`;
 }
 
 function describe(error: Error): string {
@@ -71,9 +79,27 @@ export function MediaUpload({ videoId, slot, label, onUploaded }: {
   // Leaving the page stops sending; the upload stays resumable.
   useEffect(() => () => void upload.current?.abort(), []);
 
+  /** Prepares the upload of `file` (resuming an earlier one if the user wants), and starts it.
+   *  A failure to prepare ends in the failed state, with Retry: never stuck on "Preparing…". */
   async function choose(file: File) {
-    await upload.current?.abort();
     setState({ phase: 'checking', file });
+    try {
+      await prepare(file);
+    } catch (error) {
+      upload.current = undefined;
+      setState({
+        phase: 'failed',
+        file,
+        sent: 0,
+        message: `${sentence(error instanceof Error ? error.message : String(error))} Nothing was sent; try again.`,
+        retryable: true,
+        preparing: true,
+      });
+    }
+  }
+
+  async function prepare(file: File) {
+    await upload.current?.abort();
     const endpoint = await uploadsUrl();
     // One key for the creation request: a retried POST finds its upload instead of a new one.
     const creationKey = crypto.randomUUID();
@@ -209,7 +235,7 @@ export function MediaUpload({ videoId, slot, label, onUploaded }: {
         </div>
       )}
 
-      {(state.phase === 'uploading' || state.phase === 'paused' || state.phase === 'failed') && (
+      {(state.phase === 'uploading' || state.phase === 'paused' || (state.phase === 'failed' && !state.preparing)) && (
         <Progress
           name={state.file.name}
           label={label}
@@ -231,10 +257,14 @@ export function MediaUpload({ videoId, slot, label, onUploaded }: {
       {state.phase === 'failed' && (
         <>
           <div className="cf-alert" role="alert">
-            Uploading “{state.file.name}” failed: {state.message}
+            {state.preparing ? 'Preparing' : 'Uploading'} “{state.file.name}” failed: {state.message}
           </div>
           {state.retryable && (
-            <button type="button" className="primary" onClick={() => start(state.file, state.sent)}>
+            <button
+              type="button"
+              className="primary"
+              onClick={() => (state.preparing ? void choose(state.file) : start(state.file, state.sent))}
+            >
               Retry
             </button>
           )}
