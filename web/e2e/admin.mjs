@@ -1,6 +1,7 @@
 // The admin's part of the walkthrough: sign in to the console, create a category, a genre, a cast
 // member, a plan and a subscribers' video, upload its clip, watch it encode, publish it.
 
+import { basename } from 'node:path';
 import { checkAccessibility, eventually, screenshot, signInAtProvider, step } from './lib.mjs';
 
 /** `admin`: {email, password}; `catalog`: names; `clip`: path of an mp4. Answers the video's URL. */
@@ -96,7 +97,7 @@ export async function adminWalkthrough(context, base, admin, catalog, clip) {
       }).observe(document.body, { subtree: true, childList: true, attributes: true });
     });
     await video.getByLabel('Video file').setInputFiles(clip);
-    await video.getByText(/Uploaded “clip\.mp4”/).first().waitFor({ timeout: 60_000 });
+    await video.getByText(`Uploaded “${basename(clip)}”`).first().waitFor({ timeout: 60_000 });
     const progress = await page.evaluate(() => window.uploadProgress);
     if (progress.length === 0) throw new Error('no upload progress was shown');
     process.stderr.write(`  progress shown: ${progress.map((p) => `${Math.round(p * 100)}%`).join(', ')}\n`);
