@@ -127,6 +127,7 @@ fn the_ansible_role_lints_and_renders_one_unit_per_role_with_settings_codeflix_r
             "encoder",
             "scheduler",
             "notifier",
+            "gateway",
         ])
     );
     for role in &roles {

@@ -123,6 +123,7 @@ fn the_kubernetes_manifests_render_validate_and_match_the_code() {
         BTreeSet::from([
             "command-api",
             "encoder",
+            "gateway",
             "notifier",
             "projectors",
             "query-api",
@@ -264,14 +265,14 @@ fn the_kubernetes_manifests_render_validate_and_match_the_code() {
         );
     }
 
-    // CPU autoscaling for the APIs.
+    // CPU autoscaling for the APIs and the gateway in front of them.
     let autoscalers = of_kind("HorizontalPodAutoscaler");
     assert_eq!(
         autoscalers
             .keys()
             .map(String::as_str)
             .collect::<BTreeSet<_>>(),
-        BTreeSet::from(["command-api", "query-api"])
+        BTreeSet::from(["command-api", "gateway", "query-api"])
     );
     for (name, hpa) in &autoscalers {
         assert_eq!(hpa["spec"]["scaleTargetRef"]["name"], name.as_str());
