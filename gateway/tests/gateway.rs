@@ -114,6 +114,30 @@ async fn apis_are_served_behind_their_prefixes() {
     assert_eq!(seen["prefix"], "/api/command");
 }
 
+/// A client (or a load balancer) speaking HTTP/2 without TLS reaches the HTTP/1.1 upstreams, with
+/// its authority forwarded as the host.
+#[tokio::test]
+async fn http2_requests_are_forwarded_over_http1() {
+    let command = echo_upstream().await;
+    let query = echo_upstream().await;
+    let base = gateway(command, query).await;
+    let client = reqwest::Client::builder()
+        .http2_prior_knowledge()
+        .build()
+        .unwrap();
+    let response = client
+        .get(format!("{base}/api/query/videos?limit=1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.version(), reqwest::Version::HTTP_2);
+    assert_eq!(response.status(), 200);
+    let seen: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(seen["path"], "/videos?limit=1");
+    assert_eq!(seen["host"], query.to_string());
+    assert_eq!(seen["forwarded_host"], base.trim_start_matches("http://"));
+}
+
 #[tokio::test]
 async fn an_upstream_that_does_not_answer_is_a_502_problem_and_not_ready() {
     let command = echo_upstream().await;
