@@ -86,10 +86,22 @@ function cachedItem<T extends Versioned>(queryClient: QueryClient, queryKey: str
   return found;
 }
 
-/** Saving an item's form: with If-Match on the version the form is based on (the row's), under
- *  one Idempotency-Key per attempt. A 409 for a stale version is `conflict`, for the form to
- *  offer reload or overwrite (EditorForm). */
-export function useItemSave(queryKey: string, item: Versioned | undefined) {
+/** What saving an item's form sends: a create, or an update of the item with If-Match. */
+export interface ItemCommands<I> {
+  create: (input: I, options: CommandOptions) => Promise<unknown>;
+  update: (id: string, input: I, version: number | undefined, options: CommandOptions) => Promise<unknown>;
+}
+
+/** Saving an item's form: a create, or an update with If-Match on the version the form is based
+ *  on (the row's), under one Idempotency-Key per attempt; then `onDone` with what happened. A
+ *  409 for a stale version is `conflict`, for the form to offer reload or overwrite
+ *  (EditorForm). */
+export function useItemSave<I>(
+  queryKey: string,
+  item: Versioned | undefined,
+  commands: ItemCommands<I>,
+  onDone: (message: string) => void,
+) {
   const save = useListWrite(queryKey);
   const [version, setVersion] = useState(item?.version);
   const conflict: ApiError | undefined = isApiError(save.error) && save.error.isConflict ? save.error : undefined;
@@ -97,13 +109,14 @@ export function useItemSave(queryKey: string, item: Versioned | undefined) {
     pending: save.pending,
     error: save.error,
     conflict,
-    /** Sends the form's write: `send` gets the If-Match version (by default the one the form is
-     *  based on) and the options with the key. Resolves to whether it was written. */
-    write: (
-      input: unknown,
-      send: (ifMatch: number | undefined, options: CommandOptions) => Promise<unknown>,
-      ifMatch: number | undefined = version,
-    ): Promise<boolean> => save.write({ id: item?.id, input, ifMatch }, (options) => send(ifMatch, options)),
+    /** Sends the form's `input` (`name` for the message), with If-Match `ifMatch` (by default
+     *  the version the form is based on). */
+    submit: async (input: I, name: string, ifMatch: number | undefined = version): Promise<void> => {
+      const written = await save.write({ id: item?.id, input, ifMatch }, (options) =>
+        item ? commands.update(item.id, input, ifMatch, options) : commands.create(input, options),
+      );
+      if (written) onDone(item ? `Saved “${name}”.` : `Created “${name}”.`);
+    },
     /** The editor chose to overwrite: the form is now based on the version the conflict
      *  reported; returns it, for resending. */
     overwrite: (): number | undefined => {
@@ -164,15 +177,15 @@ export function EditButton({ name, onClick }: { name: string; onClick: () => voi
 /** The form of one item: "New {noun}" or "Edit “{name}”", the API's refusal (or, when someone
  *  else saved first, the choice to reload or overwrite), the fields (`children`), then Create or
  *  Save, and Cancel. */
-export function EditorForm({ titleId, noun, name, save, onSubmit, onOverwrite, onReload, onCancel, children }: {
+export function EditorForm({ titleId, noun, name, save, submit: send, onReload, onCancel, children }: {
   titleId: string;
   noun: string;
   /** The item's name as saved, when the form edits one. */
   name?: string;
-  save: { pending: boolean; error: unknown; conflict?: ApiError };
-  onSubmit: () => void;
-  /** After a conflict: save this form over what is there now. */
-  onOverwrite?: () => void;
+  /** With `overwrite` (useItemSave), a conflict offers to save this form over what is there. */
+  save: { pending: boolean; error: unknown; conflict?: ApiError; overwrite?: () => number | undefined };
+  /** Sends the form, with this If-Match when overwriting. */
+  submit: (ifMatch?: number) => Promise<void>;
   /** After a conflict: drop this form's changes for what is saved now. */
   onReload?: (version?: number) => Promise<void>;
   onCancel: () => void;
@@ -180,7 +193,7 @@ export function EditorForm({ titleId, noun, name, save, onSubmit, onOverwrite, o
 }) {
   const editing = name !== undefined;
   const [reloading, setReloading] = useState(false);
-  const conflict = onOverwrite && onReload ? save.conflict : undefined;
+  const conflict = save.overwrite && onReload ? save.conflict : undefined;
 
   async function reload(version?: number) {
     setReloading(true);
@@ -193,7 +206,7 @@ export function EditorForm({ titleId, noun, name, save, onSubmit, onOverwrite, o
 
   function submit(event: FormEvent) {
     event.preventDefault();
-    onSubmit();
+    void send();
   }
 
   return (
@@ -204,7 +217,7 @@ export function EditorForm({ titleId, noun, name, save, onSubmit, onOverwrite, o
           noun={noun}
           busy={save.pending || reloading}
           onReload={() => void reload(conflict.problem.current_version ?? undefined)}
-          onOverwrite={() => onOverwrite?.()}
+          onOverwrite={() => void send(save.overwrite?.())}
         />
       ) : (
         <ErrorAlert error={save.error} />
@@ -212,6 +225,22 @@ export function EditorForm({ titleId, noun, name, save, onSubmit, onOverwrite, o
       {children}
       <FormActions label={editing ? `Save ${noun}` : `Create ${noun}`} pending={save.pending} onCancel={onCancel} />
     </form>
+  );
+}
+
+/** An optional description, in a textarea. */
+export function DescriptionField({ id, value, onChange, error, rows, hint }: {
+  id: string;
+  value: string;
+  onChange: (description: string) => void;
+  error: unknown;
+  rows: number;
+  hint: string;
+}) {
+  return (
+    <Field id={id} label="Description" field="description" error={error} hint={hint}>
+      <textarea id={id} rows={rows} value={value} onChange={(e) => onChange(e.target.value)} {...fieldProps(error, 'description', `${id}-hint`)} />
+    </Field>
   );
 }
 

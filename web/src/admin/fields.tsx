@@ -40,6 +40,36 @@ export function Field({
   );
 }
 
+/** A whole number the API checks (it answers the rule for a bad one). */
+export function NumberField({ id, label, field, value, onChange, error, min, max, required }: {
+  id: string;
+  label: string;
+  /** The API's field name, for its errors. */
+  field: string;
+  value: string;
+  onChange: (value: string) => void;
+  error: unknown;
+  min: number;
+  max?: number;
+  required?: boolean;
+}) {
+  return (
+    <Field id={id} label={label} field={field} error={error}>
+      <input
+        id={id}
+        type="number"
+        inputMode="numeric"
+        min={min}
+        max={max}
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+        required={required}
+        {...fieldProps(error, field)}
+      />
+    </Field>
+  );
+}
+
 export interface Option {
   id: string;
   name: string;

@@ -3,8 +3,8 @@
 import { useState } from 'react';
 import { reads, writes, type PlanInput } from '../../shared/api';
 import type { BillingPeriod, Plan } from '../../shared/types';
-import { EditButton, EditableListPage, EditorForm, NameField, useEditableList, type EditorProps } from '../editing';
-import { Field, fieldProps } from '../fields';
+import { DescriptionField, EditButton, EditableListPage, EditorForm, NameField, useEditableList, type EditorProps } from '../editing';
+import { Field, fieldProps, NumberField } from '../fields';
 import { formatMoney, PERIOD_LABEL, toMajor, toMinor } from '../format';
 import { useListParams } from '../listParams';
 import { PagedTable, useListPage, type Column } from '../lists';
@@ -101,19 +101,11 @@ function PlanForm({ item: plan, onCancel, onDone }: EditorProps<Plan>) {
       noun="plan"
       name={plan?.name}
       save={save}
-      onSubmit={() => void submit()}
+      submit={submit}
       onCancel={onCancel}
     >
       <NameField id="plan-name" value={name} onChange={setName} error={error} />
-      <Field id="plan-description" label="Description" field="description" error={error} hint="Optional, up to 1000 characters.">
-        <textarea
-          id="plan-description"
-          rows={2}
-          value={description}
-          onChange={(e) => setDescription(e.target.value)}
-          {...fieldProps(error, 'description', 'plan-description-hint')}
-        />
-      </Field>
+      <DescriptionField id="plan-description" value={description} onChange={setDescription} error={error} rows={2} hint="Optional, up to 1000 characters." />
       <div className="adm-grid">
         <Field id="plan-price" label="Price per period" field="amount_minor" error={error} hint={`In ${code || 'the currency'}, e.g. 29.90`}>
           <input
@@ -154,17 +146,7 @@ function PlanForm({ item: plan, onCancel, onDone }: EditorProps<Plan>) {
             <option value="YEARLY">Yearly</option>
           </select>
         </Field>
-        <Field id="plan-trial" label="Trial (days)" field="trial_days" error={error}>
-          <input
-            id="plan-trial"
-            type="number"
-            inputMode="numeric"
-            min={0}
-            value={trial}
-            onChange={(e) => setTrial(e.target.value)}
-            {...fieldProps(error, 'trial_days')}
-          />
-        </Field>
+        <NumberField id="plan-trial" label="Trial (days)" field="trial_days" value={trial} onChange={setTrial} error={error} min={0} />
       </div>
     </EditorForm>
   );

@@ -35,19 +35,8 @@ export default function CastMembersPage() {
 function CastMemberForm({ item: member, onCancel, onDone, onReload }: EditorProps<CastMember>) {
   const [name, setName] = useState(member?.name ?? '');
   const [type, setType] = useState<CastMemberKind>(member?.kind ?? 'ACTOR');
-  const save = useItemSave('cast-members', member);
+  const save = useItemSave('cast-members', member, { create: writes.createCastMember, update: writes.updateCastMember }, onDone);
   const error = save.error;
-
-  /** Saves the form, based on the version it was opened at, or `ifMatch` (after "Overwrite"). */
-  async function submit(ifMatch?: number) {
-    const input = { name, type };
-    const written = await save.write(
-      input,
-      (version, options) => (member ? writes.updateCastMember(member.id, input, version, options) : writes.createCastMember(input, options)),
-      ifMatch,
-    );
-    if (written) onDone(member ? `Saved “${name}”.` : `Created “${name}”.`);
-  }
 
   return (
     <EditorForm
@@ -55,8 +44,7 @@ function CastMemberForm({ item: member, onCancel, onDone, onReload }: EditorProp
       noun="cast member"
       name={member?.name}
       save={save}
-      onSubmit={() => void submit()}
-      onOverwrite={() => void submit(save.overwrite())}
+      submit={(ifMatch) => save.submit({ name, type }, name, ifMatch)}
       onReload={onReload}
       onCancel={onCancel}
     >

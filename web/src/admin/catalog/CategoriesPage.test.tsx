@@ -25,6 +25,16 @@ function names(): string[] {
     .map((row) => within(row).getAllByRole('cell')[0].textContent ?? '');
 }
 
+/** Opens the list, edits Animation into "Animated films" and saves. */
+async function renameAnimation(user: ReturnType<typeof userEvent.setup>) {
+  renderWithProviders(<CategoriesPage />, { route: '/categories', path: '/categories' });
+  await user.click(await screen.findByRole('button', { name: 'Edit Animation' }));
+  const name = screen.getByLabelText('Name');
+  await user.clear(name);
+  await user.type(name, 'Animated films');
+  await user.click(screen.getByRole('button', { name: 'Save category' }));
+}
+
 describe('the categories list', () => {
   beforeEach(() => {
     vi.mocked(reads.categories).mockReset().mockImplementation(async (cursor?: string) => PAGES[cursor ?? 'first']);
@@ -66,13 +76,7 @@ describe('the categories list', () => {
   });
 
   it('edits with If-Match from the version the list carries, under one key per submission', async () => {
-    const user = userEvent.setup();
-    renderWithProviders(<CategoriesPage />, { route: '/categories', path: '/categories' });
-    await user.click(await screen.findByRole('button', { name: 'Edit Animation' }));
-    const name = screen.getByLabelText('Name');
-    await user.clear(name);
-    await user.type(name, 'Animated films');
-    await user.click(screen.getByRole('button', { name: 'Save category' }));
+    await renameAnimation(userEvent.setup());
 
     await screen.findByText('Saved “Animated films”.');
     const [id, input, version, options] = vi.mocked(writes.updateCategory).mock.calls[0];
@@ -109,12 +113,7 @@ describe('the categories list', () => {
       });
 
     async function editAnimation(user: ReturnType<typeof userEvent.setup>) {
-      renderWithProviders(<CategoriesPage />, { route: '/categories', path: '/categories' });
-      await user.click(await screen.findByRole('button', { name: 'Edit Animation' }));
-      const name = screen.getByLabelText('Name');
-      await user.clear(name);
-      await user.type(name, 'Animated films');
-      await user.click(screen.getByRole('button', { name: 'Save category' }));
+      await renameAnimation(user);
       return screen.findByRole('alertdialog', { name: 'Someone else changed this category' });
     }
 

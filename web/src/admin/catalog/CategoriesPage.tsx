@@ -3,8 +3,7 @@
 import { useState } from 'react';
 import { reads, writes } from '../../shared/api';
 import type { Category } from '../../shared/types';
-import { EditorForm, NameField, useItemSave, type EditorProps } from '../editing';
-import { Field, fieldProps } from '../fields';
+import { DescriptionField, EditorForm, NameField, useItemSave, type EditorProps } from '../editing';
 import { CatalogPage } from './CatalogPage';
 
 export default function CategoriesPage() {
@@ -27,19 +26,8 @@ export default function CategoriesPage() {
 function CategoryForm({ item: category, onCancel, onDone, onReload }: EditorProps<Category>) {
   const [name, setName] = useState(category?.name ?? '');
   const [description, setDescription] = useState(category?.description ?? '');
-  const save = useItemSave('categories', category);
+  const save = useItemSave('categories', category, { create: writes.createCategory, update: writes.updateCategory }, onDone);
   const error = save.error;
-
-  /** Saves the form, based on the version it was opened at, or `ifMatch` (after "Overwrite"). */
-  async function submit(ifMatch?: number) {
-    const input = { name, description: description.trim() ? description : null };
-    const written = await save.write(
-      input,
-      (version, options) => (category ? writes.updateCategory(category.id, input, version, options) : writes.createCategory(input, options)),
-      ifMatch,
-    );
-    if (written) onDone(category ? `Saved “${name}”.` : `Created “${name}”.`);
-  }
 
   return (
     <EditorForm
@@ -47,21 +35,12 @@ function CategoryForm({ item: category, onCancel, onDone, onReload }: EditorProp
       noun="category"
       name={category?.name}
       save={save}
-      onSubmit={() => void submit()}
-      onOverwrite={() => void submit(save.overwrite())}
+      submit={(ifMatch) => save.submit({ name, description: description.trim() ? description : null }, name, ifMatch)}
       onReload={onReload}
       onCancel={onCancel}
     >
       <NameField id="category-name" value={name} onChange={setName} error={error} />
-      <Field id="category-description" label="Description" field="description" error={error} hint="Optional, up to 4000 characters.">
-        <textarea
-          id="category-description"
-          rows={3}
-          value={description}
-          onChange={(e) => setDescription(e.target.value)}
-          {...fieldProps(error, 'description', 'category-description-hint')}
-        />
-      </Field>
+      <DescriptionField id="category-description" value={description} onChange={setDescription} error={error} rows={3} hint="Optional, up to 4000 characters." />
     </EditorForm>
   );
 }

@@ -34,7 +34,7 @@ function GenreForm({ item: genre, onCancel, onDone, onReload }: EditorProps<Genr
   const [name, setName] = useState(genre?.name ?? '');
   const [categories, setCategories] = useState<string[]>(genre?.categories.map((c) => c.id) ?? []);
   const all = useAllCategories();
-  const save = useItemSave('genres', genre);
+  const save = useItemSave('genres', genre, { create: writes.createGenre, update: writes.updateGenre }, onDone);
   const error = save.error;
   // The genre's own categories stay choosable even when inactive (they are not in the list).
   const active = all.data ?? [];
@@ -43,25 +43,13 @@ function GenreForm({ item: genre, onCancel, onDone, onReload }: EditorProps<Genr
     ...(genre?.categories ?? []).filter((c) => !active.some((a) => a.id === c.id)).map((c) => ({ ...c, hint: 'inactive' })),
   ];
 
-  /** Saves the form, based on the version it was opened at, or `ifMatch` (after "Overwrite"). */
-  async function submit(ifMatch?: number) {
-    const input = { name, categories };
-    const written = await save.write(
-      input,
-      (version, options) => (genre ? writes.updateGenre(genre.id, input, version, options) : writes.createGenre(input, options)),
-      ifMatch,
-    );
-    if (written) onDone(genre ? `Saved “${name}”.` : `Created “${name}”.`);
-  }
-
   return (
     <EditorForm
       titleId="genre-form-title"
       noun="genre"
       name={genre?.name}
       save={save}
-      onSubmit={() => void submit()}
-      onOverwrite={() => void submit(save.overwrite())}
+      submit={(ifMatch) => save.submit({ name, categories }, name, ifMatch)}
       onReload={onReload}
       onCancel={onCancel}
     >

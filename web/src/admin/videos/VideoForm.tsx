@@ -5,7 +5,7 @@ import type { FormEvent, ReactNode } from 'react';
 import { ErrorAlert, FieldErrors } from '../../shared/FieldErrors';
 import { RATINGS, type AdminVideo } from '../../shared/types';
 import { useAllCastMembers, useAllCategories, useAllGenres } from '../catalog/options';
-import { CheckboxGroup, Field, fieldProps, type Option } from '../fields';
+import { CheckboxGroup, Field, fieldProps, NumberField, type Option } from '../fields';
 import { KIND_LABEL } from '../format';
 import type { VideoDraft } from './draft';
 
@@ -67,32 +67,28 @@ export function VideoForm({ value, onChange, error, busy, submitLabel, onSubmit,
         />
       </Field>
       <div className="adm-grid">
-        <Field id="video-launch-year" label="Launch year" field="launch_year" error={error}>
-          <input
-            id="video-launch-year"
-            type="number"
-            inputMode="numeric"
-            min={1888}
-            max={9999}
-            value={value.launch_year}
-            onChange={(e) => set('launch_year', e.target.value)}
-            required
-            {...fieldProps(error, 'launch_year')}
-          />
-        </Field>
-        <Field id="video-duration" label="Duration (minutes)" field="duration" error={error}>
-          <input
-            id="video-duration"
-            type="number"
-            inputMode="numeric"
-            min={1}
-            max={6000}
-            value={value.duration}
-            onChange={(e) => set('duration', e.target.value)}
-            required
-            {...fieldProps(error, 'duration')}
-          />
-        </Field>
+        <NumberField
+          id="video-launch-year"
+          label="Launch year"
+          field="launch_year"
+          value={value.launch_year}
+          onChange={(year) => set('launch_year', year)}
+          error={error}
+          min={1888}
+          max={9999}
+          required
+        />
+        <NumberField
+          id="video-duration"
+          label="Duration (minutes)"
+          field="duration"
+          value={value.duration}
+          onChange={(minutes) => set('duration', minutes)}
+          error={error}
+          min={1}
+          max={6000}
+          required
+        />
         <Field id="video-rating" label="Rating" field="rating" error={error}>
           <select id="video-rating" value={value.rating} onChange={(e) => set('rating', e.target.value)} required {...fieldProps(error, 'rating')}>
             <option value="">Choose a rating</option>
