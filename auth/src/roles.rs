@@ -18,10 +18,13 @@ pub enum Role {
     Subscriptions,
     /// Accounts: which roles each holds.
     Accounts,
+    /// Operations: the consumers' dead letters, and sending them back (a failed encoding
+    /// among them).
+    Operations,
 }
 
 impl Role {
-    pub const ALL: [Role; 8] = [
+    pub const ALL: [Role; 9] = [
         Role::CatalogAdmin,
         Role::Categories,
         Role::Genres,
@@ -30,6 +33,7 @@ impl Role {
         Role::Plans,
         Role::Subscriptions,
         Role::Accounts,
+        Role::Operations,
     ];
 
     /// The role's name in the identity provider.
@@ -43,6 +47,7 @@ impl Role {
             Role::Plans => "billing-plans",
             Role::Subscriptions => "billing-subscriptions",
             Role::Accounts => "accounts-admin",
+            Role::Operations => "operations",
         }
     }
 }

@@ -364,6 +364,8 @@ pub(crate) enum RoleName {
     BillingSubscriptions,
     #[serde(rename = "accounts-admin")]
     AccountsAdmin,
+    #[serde(rename = "operations")]
+    Operations,
     #[serde(rename = "viewer")]
     Viewer,
 }
