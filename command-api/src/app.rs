@@ -33,6 +33,8 @@ pub struct CommandApiConfig {
     /// Checks the unsubscribe links the notifier writes (the same secret); unset, following
     /// one answers 503.
     pub unsubscribe_key: Option<codeflix_domain::accounts::UnsubscribeKey>,
+    /// The consumers whose dead letters `/admin/dead-letters` shows and re-drives.
+    pub consumers: Vec<crate::KnownConsumer>,
 }
 
 /// Whose tokens are accepted.
@@ -196,6 +198,7 @@ impl Application {
             config.payments,
             role_admin,
             config.unsubscribe_key,
+            config.consumers,
         );
         let router = crate::router(state, dev_issuer.clone());
         tracing::info!(listen = %address, %issuer, "command API ready");

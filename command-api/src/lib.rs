@@ -19,6 +19,7 @@ mod routes;
 pub mod write;
 
 pub use app::{Application, AuthConfig, BuildError, CommandApiConfig};
+pub use routes::dead_letters::KnownConsumer;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -56,6 +57,10 @@ struct Inner {
     /// A Kafka client kept for readiness probes (created once; it connects on demand).
     kafka_probe: Result<Arc<BaseConsumer>, String>,
     readiness: codeflix_http::ProbeCache,
+    /// The consumers whose dead letters operations may see and re-drive.
+    consumers: Vec<KnownConsumer>,
+    /// Held while a redrive runs.
+    redrives: tokio::sync::Mutex<()>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -75,6 +80,7 @@ impl AppState {
         payments: Arc<dyn PaymentProvider>,
         role_admin: Option<Arc<dyn RoleAdmin>>,
         unsubscribe_key: Option<codeflix_domain::accounts::UnsubscribeKey>,
+        consumers: Vec<KnownConsumer>,
     ) -> Self {
         let kafka_probe = log
             .config()
@@ -92,6 +98,8 @@ impl AppState {
             payments,
             role_admin,
             unsubscribe_key,
+            consumers,
+            redrives: tokio::sync::Mutex::new(()),
             upload_locks: routes::media::tus::UploadLocks::default(),
             metrics,
             http: reqwest::Client::builder()
@@ -132,6 +140,15 @@ impl AppState {
         self.0.unsubscribe_key.as_ref()
     }
 
+    /// The consumers whose dead letters operations may see and re-drive.
+    pub fn consumers(&self) -> &[KnownConsumer] {
+        &self.0.consumers
+    }
+
+    fn redrives(&self) -> &tokio::sync::Mutex<()> {
+        &self.0.redrives
+    }
+
     fn upload_locks(&self) -> &routes::media::tus::UploadLocks {
         &self.0.upload_locks
     }
@@ -141,8 +158,8 @@ impl AppState {
 /// the development issuer's endpoints when one is given.
 pub fn router(state: AppState, dev_issuer: Option<Arc<DevIssuer>>) -> Router {
     use routes::{
-        accounts, cast_members, categories, genres, media, plans, subscriptions, unsubscribe,
-        videos,
+        accounts, cast_members, categories, dead_letters, genres, media, plans, subscriptions,
+        unsubscribe, videos,
     };
     let api = Router::new()
         .route("/categories", post(categories::create))
@@ -214,6 +231,15 @@ pub fn router(state: AppState, dev_issuer: Option<Arc<DevIssuer>>) -> Router {
             put(subscriptions::change_payment_method),
         )
         .route("/subscriptions/{id}/pay", post(subscriptions::pay))
+        .route("/admin/dead-letters", get(dead_letters::list_consumers))
+        .route(
+            "/admin/dead-letters/{consumer}",
+            get(dead_letters::list_letters),
+        )
+        .route(
+            "/admin/dead-letters/{consumer}/redrive",
+            post(dead_letters::redrive),
+        )
         .route("/healthz", get(codeflix_http::healthz))
         .route("/readyz", get(readyz))
         .route("/openapi.json", get(openapi_json))

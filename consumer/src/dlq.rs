@@ -387,6 +387,101 @@ pub async fn list(config: &EventLogConfig, projection: &str) -> Result<Vec<Liste
     Ok(listed)
 }
 
+/// Which dead letters [`page`] returns: those after `after` (a position in the dead-letter
+/// topic, `(partition, offset)`), at most `limit`, only those not re-driven yet when
+/// `waiting_only`, only those whose key is `key` when given.
+#[derive(Debug, Clone, Default)]
+pub struct PageRequest {
+    pub after: Option<(i32, i64)>,
+    pub limit: usize,
+    pub waiting_only: bool,
+    pub key: Option<Vec<u8>>,
+}
+
+/// A page of dead letters in the order of their positions in the dead-letter topic, and counts
+/// over the whole topic.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page {
+    pub letters: Vec<Listed>,
+    /// Every dead letter (each source position once).
+    pub total: usize,
+    /// Those not re-driven yet.
+    pub waiting: usize,
+    /// Those the request's filters let through, before `after` and `limit`.
+    pub matching: usize,
+    /// Whether more match after this page's last.
+    pub more: bool,
+}
+
+/// One page of `projection`'s dead letters. The topic is read once, holding no more than
+/// `limit` letters however long it is.
+pub async fn page(
+    config: &EventLogConfig,
+    projection: &str,
+    request: &PageRequest,
+) -> Result<Page, ConsumerError> {
+    /// Orders letters by their position in the dead-letter topic.
+    struct ByPosition(Listed);
+    impl ByPosition {
+        fn position(&self) -> (i32, i64) {
+            (self.0.dlq_partition, self.0.dlq_offset)
+        }
+    }
+    impl PartialEq for ByPosition {
+        fn eq(&self, other: &Self) -> bool {
+            self.position() == other.position()
+        }
+    }
+    impl Eq for ByPosition {}
+    impl PartialOrd for ByPosition {
+        fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+            Some(self.cmp(other))
+        }
+    }
+    impl Ord for ByPosition {
+        fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+            self.position().cmp(&other.position())
+        }
+    }
+
+    let mut letters = Letters::open(config, projection).await?;
+    let (mut total, mut waiting, mut matching, mut after) = (0, 0, 0, 0);
+    // The `limit` first positions after the cursor: a max-heap that drops its largest.
+    let mut kept = std::collections::BinaryHeap::with_capacity(request.limit + 1);
+    while let Some(listed) = letters.next().await? {
+        total += 1;
+        waiting += usize::from(!listed.redriven);
+        if (request.waiting_only && listed.redriven)
+            || request
+                .key
+                .as_ref()
+                .is_some_and(|key| listed.letter.record.key.as_ref() != Some(key))
+        {
+            continue;
+        }
+        matching += 1;
+        let letter = ByPosition(listed);
+        if request
+            .after
+            .is_some_and(|cursor| letter.position() <= cursor)
+        {
+            continue;
+        }
+        after += 1;
+        kept.push(letter);
+        if kept.len() > request.limit {
+            kept.pop();
+        }
+    }
+    Ok(Page {
+        letters: kept.into_sorted_vec().into_iter().map(|l| l.0).collect(),
+        total,
+        waiting,
+        matching,
+        more: after > request.limit,
+    })
+}
+
 /// The redrive group's committed offsets on the dead-letter topic.
 async fn committed(
     config: &EventLogConfig,

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use codeflix_auth::DevIssuer;
-use codeflix_command_api::{Application, AuthConfig, CommandApiConfig};
+use codeflix_command_api::{Application, AuthConfig, CommandApiConfig, KnownConsumer};
 use codeflix_domain::AggregateType;
 use codeflix_eventlog::embedded::EmbeddedStack;
 use codeflix_eventlog::reader::{DecodedRecord, decode_all, read_snapshot};
@@ -18,6 +18,19 @@ use serde_json::Value;
 
 use crate::faults::HttpFault;
 use crate::{Answer, Client};
+
+/// The consumers a test command API shows dead letters of (the binary lists every consumer it
+/// runs); tests dead-letter into them with `consumer::dlq::Sender`.
+pub(crate) const TEST_CONSUMERS: [(&str, &str); 2] = [
+    (
+        "catalog",
+        "The catalog projection: events it cannot decode or apply.",
+    ),
+    (
+        "encoder",
+        "The encoder: uploads whose encoding failed every attempt.",
+    ),
+];
 
 /// A command API on port 0 with the development issuer, its media in the scratch directory.
 pub struct CommandApi {
@@ -83,6 +96,13 @@ impl CommandApi {
             unsubscribe_key: codeflix_domain::accounts::UnsubscribeKey::new(
                 crate::UNSUBSCRIBE_SECRET.as_bytes(),
             ),
+            consumers: TEST_CONSUMERS
+                .iter()
+                .map(|(name, description)| KnownConsumer {
+                    name: (*name).to_owned(),
+                    description: (*description).to_owned(),
+                })
+                .collect(),
         })
         .await
         .unwrap();

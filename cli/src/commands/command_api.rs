@@ -40,5 +40,6 @@ async fn config(settings: &Settings) -> anyhow::Result<CommandApiConfig> {
         sweep_every: Duration::from_secs(600),
         payments: settings.payments().await?,
         unsubscribe_key: Some(settings.unsubscribe_key()?),
+        consumers: super::views::known_consumers(),
     })
 }

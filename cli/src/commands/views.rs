@@ -463,6 +463,21 @@ impl Consumer {
     }
 }
 
+/// Every consumer that dead-letters, for the command API's operations routes: its name and its
+/// `--projection` help as the description.
+pub(crate) fn known_consumers() -> Vec<codeflix_command_api::KnownConsumer> {
+    Consumer::value_variants()
+        .iter()
+        .map(|consumer| codeflix_command_api::KnownConsumer {
+            name: consumer.name(),
+            description: consumer
+                .to_possible_value()
+                .and_then(|value| value.get_help().map(ToString::to_string))
+                .unwrap_or_default(),
+        })
+        .collect()
+}
+
 /// `codeflix dlq`.
 #[derive(Debug, Subcommand)]
 pub(crate) enum DlqCommand {

@@ -3,6 +3,7 @@
 pub(crate) mod accounts;
 pub(crate) mod cast_members;
 pub(crate) mod categories;
+pub(crate) mod dead_letters;
 pub(crate) mod genres;
 pub(crate) mod media;
 pub(crate) mod plans;

@@ -74,6 +74,7 @@ fn role_of(path: &str) -> Option<&'static str> {
         Some("videos" | "uploads") => Some("catalog-videos"),
         Some("plans") => Some("billing-plans"),
         Some("accounts") => Some("accounts-admin"),
+        Some("admin") => Some("operations"),
         Some("subscriptions" | "me") => None,
         other => panic!("no role known for {other:?}"),
     }
@@ -214,6 +215,7 @@ async fn the_development_issuer_refuses_to_listen_beyond_loopback_unless_forced(
             sweep_every: std::time::Duration::from_secs(600),
             payments: payments.clone(),
             unsubscribe_key: None,
+            consumers: Vec::new(),
         }
     };
     let refused = Application::build(config(false)).await;

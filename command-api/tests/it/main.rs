@@ -7,6 +7,7 @@ mod auth;
 mod catalog;
 mod contract;
 mod media;
+mod operations;
 mod plans;
 mod rejections;
 mod subscriptions;
