@@ -25,6 +25,7 @@ vi.mock('../shared/api', () => {
       admin: { videos: empty, plans: empty, subscriptions: empty, notifications: empty, accounts: empty },
     },
     writes: {},
+    operations: { consumers: vi.fn(async () => ({ items: [] })) },
   };
 });
 
@@ -63,6 +64,7 @@ describe('the console’s gate and navigation', () => {
     renderWithProviders(<App />);
     expect(await navLinks()).toEqual([
       'Dashboard', 'Videos', 'Categories', 'Genres', 'Cast members', 'Plans', 'Subscriptions', 'Accounts', 'Notifications',
+      'Dead letters',
     ]);
     expect(await screen.findByRole('heading', { level: 1, name: 'Dashboard' })).toBeTruthy();
   });
@@ -84,6 +86,13 @@ describe('the console’s gate and navigation', () => {
     signedInAs(['accounts-admin']);
     renderWithProviders(<App />);
     expect(await navLinks()).toEqual(['Dashboard', 'Accounts', 'Notifications']);
+  });
+
+  it('shows operations only the dead letters', async () => {
+    signedInAs(['operations']);
+    renderWithProviders(<App />);
+    expect(await navLinks()).toEqual(['Dashboard', 'Dead letters']);
+    expect(await screen.findByRole('heading', { level: 2, name: 'Dead letters' })).toBeTruthy();
   });
 
   it('tells a signed-in user without an admin role so, with a way to sign out', async () => {

@@ -23,6 +23,8 @@ import SubscriptionsPage from './billing/SubscriptionsPage';
 import SubscriptionPage from './billing/SubscriptionPage';
 import AccountsPage from './people/AccountsPage';
 import NotificationsPage from './people/NotificationsPage';
+import DeadLettersPage from './operations/DeadLettersPage';
+import ConsumerPage from './operations/ConsumerPage';
 
 
 export function App() {
@@ -103,7 +105,7 @@ function NoAdminRole({ name }: { name: string }) {
       <h1>Your account has no admin role</h1>
       <p>
         You are signed in as <strong>{name}</strong>, but this account holds none of the console’s roles
-        (catalog, billing or accounts). Ask an accounts admin to grant you one, then sign in again.
+        (catalog, billing, accounts or operations). Ask an accounts admin to grant you one, then sign in again.
       </p>
       <button type="button" onClick={() => void signOut()}>
         Sign out
@@ -127,6 +129,8 @@ function ConsoleRoutes() {
       <Route path="subscriptions/:id" element={<Guard area="subscriptions"><SubscriptionPage /></Guard>} />
       <Route path="accounts" element={<Guard area={['accounts', 'account-roles']}><AccountsPage /></Guard>} />
       <Route path="notifications" element={<Guard area="notifications"><NotificationsPage /></Guard>} />
+      <Route path="dead-letters" element={<Guard area="dead-letters"><DeadLettersPage /></Guard>} />
+      <Route path="dead-letters/:consumer" element={<Guard area="dead-letters"><ConsumerPage /></Guard>} />
       <Route path="*" element={<NotFound />} />
     </Routes>
   );

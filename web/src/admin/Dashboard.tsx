@@ -4,7 +4,7 @@
 import { useQuery } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
 import { Link } from 'react-router';
-import { reads } from '../shared/api';
+import { operations, reads } from '../shared/api';
 import type { AdminVideo, Page } from '../shared/types';
 import { countLabel } from './format';
 import { may, type Area } from './roles';
@@ -50,6 +50,7 @@ export function Dashboard() {
             what="messages that could not be delivered" queryKey="admin-notifications-failed"
             load={() => reads.admin.notifications({ status: 'FAILED', limit: FIRST_PAGE })} />
         )}
+        {can('dead-letters') && <DeadLettersCard />}
         {can('accounts') && (
           <Card title="Accounts">
             <p>Find accounts by email{can('account-roles') ? ' and change their roles' : ''}.</p>
@@ -87,6 +88,33 @@ function CountCard({ title, to, link, what, queryKey, load }: {
       </p>
       {query.isError && <p className="cf-muted">Could not be counted: {String((query.error as Error).message)}</p>}
       <Link to={to}>{link}</Link>
+    </Card>
+  );
+}
+
+function DeadLettersCard() {
+  const query = useQuery({ queryKey: ['dead-letters'], queryFn: operations.consumers });
+  const waiting = query.data?.items.filter((c) => c.waiting > 0) ?? [];
+  const total = waiting.reduce((sum, c) => sum + c.waiting, 0);
+  return (
+    <Card title="Dead letters">
+      <p className="adm-count">
+        {query.data ? total : query.isError ? '—' : '…'}
+        <span className="cf-muted"> waiting to be re-driven</span>
+      </p>
+      {waiting.length > 0 && (
+        <ul className="adm-facts">
+          {waiting.map((c) => (
+            <li key={c.name}>
+              <Link to={`/dead-letters/${encodeURIComponent(c.name)}?status=waiting`}>
+                {c.name}: {c.waiting}
+              </Link>
+            </li>
+          ))}
+        </ul>
+      )}
+      {query.isError && <p className="cf-muted">Could not be counted: {String((query.error as Error).message)}</p>}
+      <Link to="/dead-letters">See every consumer</Link>
     </Card>
   );
 }

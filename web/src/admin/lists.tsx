@@ -9,7 +9,7 @@ import { LoadError, Loading, Pager, TableRegion } from './ui';
 
 /** One page of a list. The page shown stays while the next one loads, so paging does not flash
  *  "Loading" over the table. */
-export function useListPage<T>(queryKey: readonly unknown[], read: () => Promise<Page<T>>) {
+export function useListPage<P extends Page<unknown>>(queryKey: readonly unknown[], read: () => Promise<P>) {
   return useQuery({ queryKey, queryFn: read, placeholderData: keepPreviousData });
 }
 

@@ -10,6 +10,7 @@ export const ADMIN_ROLES = [
   'billing-plans',
   'billing-subscriptions',
   'accounts-admin',
+  'operations',
 ] as const;
 
 /** Every role an accounts admin may grant (the command API's `RoleName`). */
@@ -24,10 +25,12 @@ export type Area =
   | 'subscriptions'
   | 'accounts'
   | 'account-roles'
-  | 'notifications';
+  | 'notifications'
+  | 'dead-letters';
 
 // The role each API checks. Listing accounts is the query API's billing read
-// (`billing-subscriptions`); changing roles and the delivery log need `accounts-admin`.
+// (`billing-subscriptions`); changing roles and the delivery log need `accounts-admin`; the
+// consumers' dead letters (the command API's operations routes) need `operations`.
 const NEEDS: Record<Area, string> = {
   categories: 'catalog-categories',
   genres: 'catalog-genres',
@@ -38,6 +41,7 @@ const NEEDS: Record<Area, string> = {
   accounts: 'billing-subscriptions',
   'account-roles': 'accounts-admin',
   notifications: 'accounts-admin',
+  'dead-letters': 'operations',
 };
 
 export function may(roles: readonly string[], area: Area): boolean {
@@ -83,6 +87,10 @@ export const NAV: NavGroup[] = [
       { to: '/accounts', label: 'Accounts', areas: ['accounts', 'account-roles'] },
       { to: '/notifications', label: 'Notifications', areas: ['notifications'] },
     ],
+  },
+  {
+    label: 'Operations',
+    items: [{ to: '/dead-letters', label: 'Dead letters', areas: ['dead-letters'] }],
   },
 ];
 

@@ -11,7 +11,8 @@ export type Session =
   | { status: 'failed'; error: unknown }
   | { status: 'signed-in'; user: User; name: string; roles: string[] };
 
-const SessionContext = createContext<Session>({ status: 'loading' });
+/** Exported for tests, which render pages as a given user. */
+export const SessionContext = createContext<Session>({ status: 'loading' });
 
 function sessionOf(user: User | null): Session {
   if (!user) return { status: 'signed-out' };

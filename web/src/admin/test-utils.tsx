@@ -4,11 +4,18 @@ import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { render } from '@testing-library/react';
 import type { ReactElement } from 'react';
 import { MemoryRouter, Route, Routes } from 'react-router';
+import type { User } from 'oidc-client-ts';
 import type { AdminVideo } from '../shared/types';
+import { SessionContext } from './session';
 
-export function renderWithProviders(ui: ReactElement, { route = '/', path }: { route?: string; path?: string } = {}) {
+/** Renders `ui` at `route` (matched against `path` when given); signed in with `roles` when
+ *  given, else as the app starts (the session loading). */
+export function renderWithProviders(
+  ui: ReactElement,
+  { route = '/', path, roles }: { route?: string; path?: string; roles?: string[] } = {},
+) {
   const client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
-  return render(
+  const page = (
     <QueryClientProvider client={client}>
       <MemoryRouter initialEntries={[route]}>
         {path ? (
@@ -19,8 +26,11 @@ export function renderWithProviders(ui: ReactElement, { route = '/', path }: { r
           ui
         )}
       </MemoryRouter>
-    </QueryClientProvider>,
+    </QueryClientProvider>
   );
+  if (!roles) return render(page);
+  const session = { status: 'signed-in' as const, user: {} as User, name: 'Ana Souza', roles };
+  return render(<SessionContext.Provider value={session}>{page}</SessionContext.Provider>);
 }
 
 /** A JWT-shaped token whose payload carries these realm roles (unsigned: the console only reads it). */

@@ -7,8 +7,8 @@ import { accessToken } from './auth';
 import { loadConfig } from './config';
 import { ApiError, problemOf } from './problem';
 import type {
-  AdminVideo, Account, CastMember, CastMemberKind, Category, Genre, Me, NotificationView, Page,
-  Plan, SearchPage, Subscribed, Subscription, Video, Written,
+  AdminVideo, Account, CastMember, CastMemberKind, Category, ConsumerSummary, DeadLetterPage, Genre, Me,
+  NotificationView, Page, Plan, Redriven, SearchPage, Subscribed, Subscription, Video, Written,
 } from './types';
 
 type Query = Record<string, string | number | boolean | undefined | null | string[]>;
@@ -81,6 +81,14 @@ export interface CommandOptions {
   idempotencyKey?: string;
 }
 
+/** GET from the command API: its operations routes read Kafka itself, not a read model, so no
+ *  consistency token applies. */
+export async function operationsQuery<T>(path: string, params?: Query): Promise<T> {
+  const config = await loadConfig();
+  const { body } = await send<T>(`${config.command_api}${path}${queryString(params)}`, { headers: await headers() });
+  return body;
+}
+
 /** POST/PUT/DELETE on the command API. */
 export async function command<T = Written>(
   method: 'POST' | 'PUT' | 'DELETE',
@@ -149,6 +157,15 @@ export const reads = {
     accounts: (params: Query = {}) => query<Page<Account>>('/admin/accounts', params),
     notifications: (params: Query = {}) => query<Page<NotificationView>>('/admin/notifications', params),
   },
+};
+
+/** Each consumer's dead letters, and sending them back (the `operations` role). */
+export const operations = {
+  consumers: () => operationsQuery<{ items: ConsumerSummary[] }>('/admin/dead-letters'),
+  deadLetters: (consumer: string, params: Query = {}) =>
+    operationsQuery<DeadLetterPage>(`/admin/dead-letters/${encodeURIComponent(consumer)}`, params),
+  redrive: (consumer: string) =>
+    command<Redriven>('POST', `/admin/dead-letters/${encodeURIComponent(consumer)}/redrive`),
 };
 
 // ---- writes ----

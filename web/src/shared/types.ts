@@ -241,3 +241,40 @@ export interface Subscribed extends Written {
   status: string;
   payment?: { outcome: string; decline_code?: string | null; message?: string | null; charge_id?: string | null } | null;
 }
+
+/** A consumer the platform runs, with its dead letters counted (the command API's operations). */
+export interface ConsumerSummary {
+  name: string;
+  description: string;
+  dead_letters: number;
+  waiting: number;
+}
+
+/** An event a consumer set aside, and why. */
+export interface DeadLetter {
+  /** Its place in the dead-letter topic (`partition-offset`). */
+  id: string;
+  topic: string;
+  partition: number;
+  offset: number;
+  key?: string | null;
+  event_type?: string | null;
+  event_id?: string | null;
+  occurred_at?: string | null;
+  dead_lettered_at?: string | null;
+  reason: string;
+  redriven: boolean;
+}
+
+export interface DeadLetterPage extends Page<DeadLetter> {
+  consumer: string;
+  description: string;
+  total: number;
+  waiting: number;
+  matching: number;
+}
+
+export interface Redriven {
+  consumer: string;
+  redriven: number;
+}

@@ -23,6 +23,7 @@ const ROLE_HELP: Record<string, string> = {
   'billing-plans': 'plans',
   'billing-subscriptions': 'customers’ subscriptions and the account list',
   'accounts-admin': 'roles and the notification log',
+  operations: 'dead letters: look, and send them back (a failed encoding among them)',
   viewer: 'a customer: watch and subscribe',
 };
 

@@ -1,12 +1,18 @@
 // A video's five media slots: each with its encoding status and a way to upload (or upload
-// again) its file. There is no "re-encode" endpoint: a new upload starts encoding again.
+// again) its file. A new upload starts encoding again; an encoding that failed every attempt is
+// the encoder's dead letter, and those holding `operations` may send it back for one more.
 
+import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
+import { operations } from '../../shared/api';
 import { SLOTS, type AdminVideo, type MediaView, type Slot } from '../../shared/types';
 import { formatBytes } from '../format';
 import { mediaFor, SLOT_LABEL } from './media';
 import { MediaStatus } from './MediaStatus';
 import { MediaUpload } from './MediaUpload';
+import { RedriveButton } from '../operations/Redrive';
+import { may } from '../roles';
+import { useRoles } from '../session';
 
 export function MediaPanel({ video, onUploaded }: { video: AdminVideo; onUploaded: () => void }) {
   return (
@@ -50,6 +56,7 @@ function MediaSlot({ videoId, slot, media, onUploaded }: {
       )}
       {media && !open && media.status === 'ERROR' && (
         <>
+          <RetryEncoding videoId={videoId} onRetried={onUploaded} />
           <button type="button" className="primary" aria-label={`Upload again: ${label}`} onClick={() => setOpen(true)}>
             Upload again
           </button>
@@ -79,5 +86,33 @@ function MediaSlot({ videoId, slot, media, onUploaded }: {
         </button>
       )}
     </section>
+  );
+}
+
+/** "Retry encoding" when the encoder gave up on this video and its letter waits; nothing for
+ *  those without `operations`, or for a file that can never be encoded (not dead-lettered). */
+function RetryEncoding({ videoId, onRetried }: { videoId: string; onRetried: () => void }) {
+  const allowed = may(useRoles(), 'dead-letters');
+  const filter = { status: 'waiting', key: videoId, limit: 1 };
+  const query = useQuery({
+    queryKey: ['dead-letters', 'encoder', filter],
+    queryFn: () => operations.deadLetters('encoder', filter),
+    enabled: allowed,
+  });
+  const page = query.data;
+  if (!page || page.matching === 0) return null;
+  const others = page.waiting - page.matching;
+  return (
+    <RedriveButton
+      consumer="encoder"
+      waiting={page.waiting}
+      label="Retry encoding"
+      question={
+        others > 0
+          ? `Retry this video’s encoding? The encoder’s ${others} other waiting failed encodings are sent back too.`
+          : 'Retry this video’s encoding? The encoder gets one more attempt.'
+      }
+      onDone={onRetried}
+    />
   );
 }

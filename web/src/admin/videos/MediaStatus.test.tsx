@@ -1,7 +1,7 @@
 import { render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { reads } from '../../shared/api';
+import { operations, reads } from '../../shared/api';
 import type { MediaView } from '../../shared/types';
 import { adminVideo, renderWithProviders } from '../test-utils';
 import { MediaPanel } from './MediaPanel';
@@ -16,6 +16,7 @@ vi.mock('tus-js-client', () => ({
 vi.mock('../../shared/api', () => ({
   reads: { categories: vi.fn(), genres: vi.fn(), castMembers: vi.fn(), admin: { video: vi.fn() } },
   writes: {},
+  operations: { deadLetters: vi.fn(), redrive: vi.fn() },
   uploadsUrl: vi.fn(),
   rememberConsistencyToken: vi.fn(),
 }));
@@ -75,6 +76,49 @@ describe('the media panel', () => {
     expect(within(slot).getByLabelText('Video file')).toBeTruthy();
     // Empty slots take a file straight away.
     expect(within(screen.getByRole('region', { name: 'Trailer' })).getByLabelText('Trailer file')).toBeTruthy();
+  });
+});
+
+describe('retrying a failed encoding', () => {
+  const failed = adminVideo({ media_details: [media('ERROR', 'attempt 3 failed, giving up: ffmpeg crashed')] });
+  const waiting = (matching: number, total: number) => ({
+    consumer: 'encoder', description: '', items: [], total, waiting: total, matching, next_cursor: null,
+  });
+
+  beforeEach(() => {
+    vi.mocked(operations.deadLetters).mockReset();
+    vi.mocked(operations.redrive).mockReset();
+  });
+
+  it('sends the encoder’s waiting letters back when this video’s is among them', async () => {
+    const user = userEvent.setup();
+    const onUploaded = vi.fn();
+    vi.mocked(operations.deadLetters).mockResolvedValue(waiting(1, 3));
+    vi.mocked(operations.redrive).mockResolvedValue({ consumer: 'encoder', redriven: 3 });
+    renderWithProviders(<MediaPanel video={failed} onUploaded={onUploaded} />, { roles: ['catalog-videos', 'operations'] });
+    const slot = screen.getByRole('region', { name: 'Video' });
+    await user.click(await within(slot).findByRole('button', { name: 'Retry encoding' }));
+    expect(operations.deadLetters).toHaveBeenCalledWith('encoder', { status: 'waiting', key: failed.id, limit: 1 });
+    expect(within(slot).getByText(/The encoder’s 2 other waiting failed encodings are sent back too/)).toBeTruthy();
+    await user.click(within(slot).getByRole('button', { name: 'Re-drive' }));
+    expect(operations.redrive).toHaveBeenCalledWith('encoder');
+    await waitFor(() => expect(onUploaded).toHaveBeenCalledTimes(1));
+    expect(within(slot).getByRole('status').textContent).toContain('Sent 3 dead letters back to encoder.');
+  });
+
+  it('is not offered without the operations role, or when no letter of this video waits', async () => {
+    renderWithProviders(<MediaPanel video={failed} onUploaded={vi.fn()} />, { roles: ['catalog-videos'] });
+    expect(screen.getByRole('button', { name: 'Upload again: Video' })).toBeTruthy();
+    expect(operations.deadLetters).not.toHaveBeenCalled();
+    expect(screen.queryByRole('button', { name: 'Retry encoding' })).toBeNull();
+  });
+
+  it('is not offered for a file the encoder can never read (no dead letter)', async () => {
+    vi.mocked(operations.deadLetters).mockResolvedValue(waiting(0, 2));
+    renderWithProviders(<MediaPanel video={failed} onUploaded={vi.fn()} />, { roles: ['catalog-admin'] });
+    await waitFor(() => expect(operations.deadLetters).toHaveBeenCalled());
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(screen.queryByRole('button', { name: 'Retry encoding' })).toBeNull();
   });
 });
 
