@@ -4,8 +4,9 @@
 import { basename } from 'node:path';
 import { checkAccessibility, eventually, screenshot, signInAtProvider, step } from './lib.mjs';
 
-/** `admin`: {email, password}; `catalog`: names; `clip`: path of an mp4. Answers the video's URL. */
-export async function adminWalkthrough(context, base, admin, catalog, clip) {
+/** `admin`: {email, password}; `catalog`: names; `clip`: path of an mp4; `poisonKey`: the key of
+ *  a record the catalog could not read, when there is one. Answers the video's URL. */
+export async function adminWalkthrough(context, base, admin, catalog, clip, poisonKey) {
   const page = await context.newPage();
 
   await step('the console asks to sign in, and the admin signs in at the provider', async () => {
@@ -130,6 +131,30 @@ export async function adminWalkthrough(context, base, admin, catalog, clip) {
     await checkAccessibility(page, 'console videos');
     await screenshot(page, 'console-videos');
   });
+
+  if (poisonKey) {
+    await step('the catalog set the unreadable record aside; the admin re-drives it', async () => {
+      await nav('Dead letters').click();
+      const consumers = page.getByRole('region', { name: 'Consumers' });
+      await consumers.getByRole('link', { name: 'catalog', exact: true }).click();
+      await page.getByLabel('Key').fill(poisonKey);
+      await page.getByRole('button', { name: 'Apply filters' }).click();
+      const letters = page.getByRole('region', { name: 'Dead letters' });
+      await letters.getByText('codeflix.catalog.category.events').waitFor();
+      await letters.getByText(/Confluent wire format/).first().waitFor();
+      await checkAccessibility(page, 'console dead letters');
+      await screenshot(page, 'console-dead-letters');
+      await page.getByRole('button', { name: /^Re-drive \d+ waiting of catalog$/ }).click();
+      await page.getByRole('button', { name: 'Re-drive', exact: true }).click();
+      await page.getByRole('status').filter({ hasText: /Sent \d+ dead letters? back to catalog/ }).waitFor();
+      // Still unreadable: the catalog sets it aside again, now from its redrive topic.
+      await eventually('the re-driven record to come back as a dead letter', async () => {
+        await page.reload();
+        await letters.getByText('Re-driven', { exact: true }).first().waitFor();
+        return letters.getByText('codeflix.projector.catalog.redrive').isVisible();
+      }, 60_000);
+    });
+  }
 
   await page.close();
   return videoUrl;

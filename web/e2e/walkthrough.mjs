@@ -3,7 +3,10 @@
 // subscribes and watches it; axe-core checks the main pages on the way.
 //
 //   BASE=http://127.0.0.1:8000 ADMIN_EMAIL=… ADMIN_PASSWORD=… CLIP=clip.mp4 \
-//     [SCREENSHOTS=../docs/screenshots] node e2e/walkthrough.mjs
+//     [SCREENSHOTS=../docs/screenshots] [POISON_KEY=…] node e2e/walkthrough.mjs
+//
+// With POISON_KEY, the key of a record the catalog cannot read (the test produces one), the admin
+// also finds it among the catalog's dead letters and re-drives it.
 //
 // cli/tests/it/web.rs runs it under `codeflix up` in CI; it exits non-zero on the first failed
 // step or on any serious accessibility violation.
@@ -20,6 +23,7 @@ const need = (name) => {
 const base = need('BASE').replace(/\/$/, '');
 const admin = { email: need('ADMIN_EMAIL'), password: need('ADMIN_PASSWORD') };
 const clip = need('CLIP');
+const poisonKey = process.env.POISON_KEY;
 const unique = Date.now().toString(36);
 const catalog = {
   category: 'Drama',
@@ -33,7 +37,7 @@ const catalog = {
 const browser = await launch();
 let failed = false;
 try {
-  await adminWalkthrough(browser, base, admin, catalog, clip);
+  await adminWalkthrough(browser, base, admin, catalog, clip, poisonKey);
   // The viewer is a stranger to the admin: a browser profile of their own.
   await browser.clearCookies();
   await browser.pages()[0]?.evaluate(() => sessionStorage.clear()).catch(() => undefined);

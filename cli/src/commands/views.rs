@@ -464,16 +464,22 @@ impl Consumer {
 }
 
 /// Every consumer that dead-letters, for the command API's operations routes: its name and its
-/// `--projection` help as the description.
+/// `--projection` help as the description (a sentence: clap drops a lone sentence's full stop).
 pub(crate) fn known_consumers() -> Vec<codeflix_command_api::KnownConsumer> {
     Consumer::value_variants()
         .iter()
-        .map(|consumer| codeflix_command_api::KnownConsumer {
-            name: consumer.name(),
-            description: consumer
+        .map(|consumer| {
+            let mut description = consumer
                 .to_possible_value()
                 .and_then(|value| value.get_help().map(ToString::to_string))
-                .unwrap_or_default(),
+                .unwrap_or_default();
+            if !description.is_empty() && !description.ends_with('.') {
+                description.push('.');
+            }
+            codeflix_command_api::KnownConsumer {
+                name: consumer.name(),
+                description,
+            }
         })
         .collect()
 }

@@ -87,6 +87,9 @@ fn a_new_user_clicks_through_both_apps_in_chromium() {
     }
     succeeded(&adding.wait_with_output().unwrap(), "codeflix users add");
     crate::playback::clip(&site);
+    // A record the catalog cannot read, for the console's dead-letter pages to show and re-drive.
+    let poison = "poison-walkthrough";
+    produce_poison(&site, "codeflix.catalog.category.events", poison);
     // CODEFLIX_SCREENSHOTS=docs/screenshots refreshes the README's pictures.
     let screenshots = std::env::var("CODEFLIX_SCREENSHOTS")
         .map(PathBuf::from)
@@ -98,6 +101,7 @@ fn a_new_user_clicks_through_both_apps_in_chromium() {
         .env("ADMIN_EMAIL", email)
         .env("ADMIN_PASSWORD", password)
         .env("CLIP", site.path("clip.mp4"))
+        .env("POISON_KEY", poison)
         .env("SCREENSHOTS", &screenshots)
         .env("CODEFLIX_CHROMIUM", chromium)
         .output()
@@ -112,6 +116,7 @@ fn a_new_user_clicks_through_both_apps_in_chromium() {
     println!("{}", String::from_utf8_lossy(&output.stderr));
     for page in [
         "console-video",
+        "console-dead-letters",
         "viewer-search",
         "viewer-gated",
         "viewer-player",
@@ -122,4 +127,28 @@ fn a_new_user_clicks_through_both_apps_in_chromium() {
         );
     }
     interrupt(up);
+}
+
+/// Produces a record that is not Avro, keyed `key`, on `topic` of the site's broker.
+fn produce_poison(site: &Site, topic: &str, key: &str) {
+    use rdkafka::ClientConfig;
+    use rdkafka::producer::{FutureProducer, FutureRecord};
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let producer: FutureProducer = ClientConfig::new()
+            .set(
+                "bootstrap.servers",
+                format!("127.0.0.1:{}", site.broker_port),
+            )
+            .create()
+            .unwrap();
+        producer
+            .send(
+                FutureRecord::to(topic).key(key).payload("not avro"),
+                std::time::Duration::from_secs(10),
+            )
+            .await
+            .map_err(|(e, _)| e)
+            .unwrap();
+    });
 }

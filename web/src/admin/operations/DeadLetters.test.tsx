@@ -76,7 +76,7 @@ describe('the dead letters overview', () => {
     expect(within(rows[0]).queryByRole('button')).toBeNull();
     expect(within(rows[0]).getByRole('link', { name: 'catalog' }).getAttribute('href')).toBe('/dead-letters/catalog');
 
-    await user.click(within(rows[1]).getByRole('button', { name: 'Re-drive the 2 waiting letters of encoder' }));
+    await user.click(within(rows[1]).getByRole('button', { name: 'Re-drive 2 waiting of encoder' }));
     expect(operations.redrive).not.toHaveBeenCalled();
     expect(screen.getByText('Send 2 dead letters back to encoder?')).toBeTruthy();
     await user.click(screen.getByRole('button', { name: 'Re-drive' }));
@@ -144,7 +144,7 @@ describe('a consumer’s dead letters', () => {
     vi.mocked(operations.deadLetters).mockResolvedValue(page([letter()]));
     vi.mocked(operations.redrive).mockRejectedValue(Object.assign(new Error('Not allowed'), { status: 403 }));
     renderWithProviders(<ConsumerPage />, { route: '/dead-letters/encoder', path: '/dead-letters/:consumer' });
-    await user.click(await screen.findByRole('button', { name: 'Re-drive the 1 waiting letter of encoder' }));
+    await user.click(await screen.findByRole('button', { name: 'Re-drive 1 waiting of encoder' }));
     await user.click(screen.getByRole('button', { name: 'Re-drive' }));
     expect((await screen.findByRole('alert')).textContent).toContain('Not allowed');
     expect(screen.queryByRole('status')).toBeNull();

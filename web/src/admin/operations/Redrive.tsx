@@ -40,7 +40,8 @@ export function RedriveButton({ consumer, waiting, label, question, onDone }: {
       {waiting > 0 && (
         <ConfirmButton
           label={label ?? `Re-drive ${waiting} waiting`}
-          name={label ? undefined : `Re-drive the ${plural(waiting, 'waiting letter', 'waiting letters')} of ${consumer}`}
+          // The visible text first, as the accessible name must contain it.
+          name={label ? undefined : `Re-drive ${waiting} waiting of ${consumer}`}
           question={question ?? `Send ${plural(waiting, 'dead letter', 'dead letters')} back to ${consumer}?`}
           confirmLabel="Re-drive"
           danger={false}
