@@ -11,7 +11,7 @@ async fn admin(state: &QueryState, headers: &HeaderMap) -> Result<(), Problem> {
 /// Every video that is not deleted, drafts included, with its media's processing state.
 #[utoipa::path(
     get, path = "/admin/videos", tag = "admin",
-    params(VideoFilterParams, SortParams, PageParams),
+    params(VideoFilterParams, AdminVideoFilterParams, SortParams, PageParams),
     responses((status = 200, description = "A page of videos", body = AdminVideoPage))
 )]
 pub(crate) async fn admin_list_videos(

@@ -7,7 +7,9 @@ use codeflix_auth::Role;
 use codeflix_http::problem::Problem;
 use codeflix_readmodel::Position;
 use codeflix_readmodel::search::SearchQuery;
-use codeflix_readmodel::store::{Audience, Cursor, ListQuery, SortKey, StoreError, VideoFilter};
+use codeflix_readmodel::store::{
+    Audience, Cursor, Link, ListQuery, MEDIA_STATUS, SortKey, StoreError, VideoFilter,
+};
 use codeflix_readmodel::views::{Doc, DocKey, DocKind, VideoView};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -36,6 +38,7 @@ pub(crate) use notifications::*;
 pub(crate) use videos::*;
 
 const RATINGS: [&str; 7] = ["ER", "L", "10", "12", "14", "16", "18"];
+const MEDIA_STATUSES: [&str; 4] = ["PENDING", "PROCESSING", "COMPLETED", "ERROR"];
 const SORTS: [&str; 6] = [
     "title",
     "-title",
@@ -102,6 +105,25 @@ pub(crate) struct VideoFilterParams {
         pattern = r"^[A-Za-z0-9._-]+:[0-9]{1,9}:[0-9]{1,18}(,[A-Za-z0-9._-]+:[0-9]{1,9}:[0-9]{1,18})*$"
     )]
     consistency_token: Option<String>,
+}
+
+/// The states of a video's media, as the admins' filter takes them.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub(crate) enum MediaStatusParam {
+    Pending,
+    Processing,
+    Completed,
+    Error,
+}
+
+/// Filters only admins have.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub(crate) struct AdminVideoFilterParams {
+    /// Only videos with a file in this state: `ERROR` lists the failed encodings.
+    media_status: Option<MediaStatusParam>,
 }
 
 /// Paging of lists.
@@ -353,6 +375,15 @@ impl QueryState {
         } else {
             VideoFilter::default()
         };
+        // Admins find videos by their media's state: `ERROR` lists the failed encodings.
+        let links = if kind == DocKind::Video && audience == Audience::Admins {
+            params
+                .one_of("media_status", &MEDIA_STATUSES)
+                .map(|status| vec![Link::new(MEDIA_STATUS, status)])
+                .unwrap_or_default()
+        } else {
+            Vec::new()
+        };
         let (after, limit) = page(&mut params);
         let sort = if sortable {
             params.one_of("sort", &SORTS)
@@ -375,6 +406,7 @@ impl QueryState {
             .catalog
             .list(&ListQuery {
                 filter,
+                links,
                 sort,
                 descending,
                 after,

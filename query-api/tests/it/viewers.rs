@@ -3,8 +3,11 @@
 
 use std::time::Duration;
 
-use codeflix_domain::catalog::video::{UpdateVideo, Video};
-use codeflix_domain::{CommandContext, ExpectedVersion, Timestamp};
+use codeflix_domain::catalog::video::{
+    Checksum, ContentType, FailMediaProcessing, MediaId, MediaSlot, StorageLocation, UpdateVideo,
+    UploadMedia, Video,
+};
+use codeflix_domain::{CommandContext, ExpectedVersion, Reason, Timestamp};
 use codeflix_testkit::QueryApi;
 use codeflix_testkit::sample::details;
 use reqwest::StatusCode;
@@ -277,4 +280,88 @@ async fn admins_see_drafts_and_media_details_with_the_videos_role() {
     let admin = api.token(&["catalog-admin"]);
     let (status, _) = api.get_as("/admin/videos?rating=14", Some(&admin)).await;
     assert_eq!(status, StatusCode::OK, "catalog-admin may too");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admins_list_the_videos_whose_encoding_failed() {
+    let api = QueryApi::start(Duration::from_secs(5)).await;
+    let token = api.token(&["catalog-videos"]);
+    let titles = |page: &Value| -> Vec<String> {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["title"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let (_, completed) = api
+        .get_as("/admin/videos?media_status=COMPLETED", Some(&token))
+        .await;
+    assert_eq!(titles(&completed), ["The Lighthouse Keeper"]);
+    let (_, failed) = api
+        .get_as("/admin/videos?media_status=ERROR", Some(&token))
+        .await;
+    assert_eq!(titles(&failed), Vec::<String>::new());
+
+    // The draft's upload fails to encode.
+    let media = MediaId::new(Uuid::new_v4());
+    let draft = &api.catalog.draft;
+    api.stack
+        .run::<Video>(
+            draft,
+            UploadMedia {
+                media_id: media,
+                slot: MediaSlot::Trailer,
+                checksum: Checksum::parse(&"b".repeat(64)).unwrap(),
+                size_bytes: 99,
+                content_type: ContentType::parse("video/mp4").unwrap(),
+                raw_location: StorageLocation::parse("raw/draft.mp4").unwrap(),
+            },
+        )
+        .await;
+    let (_, pending) = eventually_listed(&api, &token, "PENDING").await;
+    assert_eq!(titles(&pending), ["Lighthouse Draft"]);
+    api.stack
+        .run::<Video>(
+            draft,
+            FailMediaProcessing {
+                slot: MediaSlot::Trailer,
+                media_id: media,
+                reason: Reason::parse("ffmpeg: moov atom not found").unwrap(),
+            },
+        )
+        .await;
+    let (_, failed) = eventually_listed(&api, &token, "ERROR").await;
+    assert_eq!(titles(&failed), ["Lighthouse Draft"]);
+    assert_eq!(failed["items"][0]["media_details"][0]["status"], "ERROR");
+    let (_, pending) = api
+        .get_as("/admin/videos?media_status=PENDING", Some(&token))
+        .await;
+    assert_eq!(titles(&pending), Vec::<String>::new(), "no longer pending");
+
+    let (status, problem) = api
+        .get_as("/admin/videos?media_status=FAILED", Some(&token))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{problem}");
+    assert_eq!(problem["errors"][0]["field"], "media_status");
+    // Viewers' lists take no such filter (unknown parameters are ignored): no draft shows.
+    let (status, viewers) = api.get("/videos?media_status=ERROR").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(titles(&viewers), ["The Lighthouse Keeper"]);
+}
+
+/// The admins' list of videos with media in `status`, once it lists any (projection is
+/// asynchronous).
+async fn eventually_listed(api: &QueryApi, token: &str, status: &str) -> (StatusCode, Value) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let answer = api
+            .get_as(&format!("/admin/videos?media_status={status}"), Some(token))
+            .await;
+        if answer.0 != StatusCode::OK || !answer.1["items"].as_array().unwrap().is_empty() {
+            return answer;
+        }
+        assert!(std::time::Instant::now() < deadline, "nothing is {status}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }

@@ -178,7 +178,8 @@ impl Cursor {
 /// its id) or a value (`status` → `ACTIVE`).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Link {
-    /// `category`, `genre`, `cast_member`, `plan`, `account`, `status`, `channel` or `kind`.
+    /// `category`, `genre`, `cast_member`, `media_status`, `plan`, `account`, `status`,
+    /// `channel` or `kind`.
     pub field: &'static str,
     pub value: String,
 }
@@ -195,6 +196,10 @@ impl Link {
         Link::new(kind.as_str(), id)
     }
 }
+
+/// The link of a video to each status its media are in (`PENDING`, `PROCESSING`, `COMPLETED`,
+/// `ERROR`).
+pub const MEDIA_STATUS: &str = "media_status";
 
 /// A page of a list.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -280,10 +285,17 @@ pub fn links(doc: &Doc) -> Vec<Link> {
         ids.iter().map(move |&id| Link::to(kind, id))
     }
     match doc {
-        Doc::Video(v) => tag(DocKind::Category, &v.categories)
-            .chain(tag(DocKind::Genre, &v.genres))
-            .chain(tag(DocKind::CastMember, &v.cast_members))
-            .collect(),
+        Doc::Video(v) => {
+            let mut statuses: Vec<&str> = v.media.iter().map(|m| m.status.as_str()).collect();
+            statuses.sort_unstable();
+            statuses.dedup();
+            tag(DocKind::Category, &v.categories)
+                .chain(tag(DocKind::Genre, &v.genres))
+                .chain(tag(DocKind::CastMember, &v.cast_members))
+                // Each status any of its media is in: the admins' "failed encodings" list.
+                .chain(statuses.into_iter().map(|s| Link::new(MEDIA_STATUS, s)))
+                .collect()
+        }
         Doc::Genre(g) => tag(DocKind::Category, &g.categories).collect(),
         Doc::Subscription(s) => vec![
             Link::to(DocKind::Plan, s.plan_id),
