@@ -124,11 +124,15 @@ function VideosCard() {
     queryKey: ['dashboard', 'admin-videos'],
     queryFn: () => reads.admin.videos({ limit: FIRST_PAGE, sort: '-created_at' }),
   });
+  const failed = useQuery({
+    queryKey: ['dashboard', 'admin-videos-failed'],
+    queryFn: () => reads.admin.videos({ limit: FIRST_PAGE, media_status: 'ERROR' }),
+  });
   const items: AdminVideo[] = query.data?.items ?? [];
   const drafts = items.filter((v) => !v.published).length;
-  const failed = items.filter((v) => v.media_details.some((m) => m.status === 'ERROR')).length;
   const encoding = items.filter((v) => v.media_details.some((m) => m.status === 'PENDING' || m.status === 'PROCESSING')).length;
   const scope = query.data?.next_cursor ? ` (of the newest ${FIRST_PAGE})` : '';
+  const failedCount = failed.data ? countLabel(failed.data) : failed.isError ? '—' : '…';
   return (
     <Card title="Videos">
       <p className="adm-count">
@@ -140,8 +144,11 @@ function VideosCard() {
           <li>{drafts} unpublished{scope}</li>
           <li>{encoding} encoding{scope}</li>
           <li>
-            {failed > 0 ? <Link to="/videos?failed=1&limit=100">{failed} with failed encodings</Link> : '0 with failed encodings'}
-            {scope}
+            {failed.data && failed.data.items.length > 0 ? (
+              <Link to="/videos?media_status=ERROR">{failedCount} with failed encodings</Link>
+            ) : (
+              `${failedCount} with failed encodings`
+            )}
           </li>
         </ul>
       )}

@@ -132,6 +132,8 @@ export interface VideoFilter extends Query {
   cast_member?: string;
   year?: number;
   rating?: string;
+  /** Admins only: videos with a file in this state (`ERROR`: failed encodings). */
+  media_status?: string;
   sort?: string;
   cursor?: string;
   limit?: number;

@@ -1,6 +1,6 @@
 // Every video, drafts included, with its media's encoding state: filtered by what the admin API
-// filters on (category, genre, cast member, year, rating), sorted, a page at a time. "Failed
-// encodings" is checked here, on the page shown: the API has no such filter.
+// filters on (category, genre, cast member, year, rating, the media's state: "Failed" lists the
+// failed encodings), sorted, a page at a time.
 
 import { Link } from 'react-router';
 import { reads, type VideoFilter } from '../../shared/api';
@@ -10,7 +10,7 @@ import { formatDateTime } from '../format';
 import { useListParams, type ListParams } from '../listParams';
 import { CREATION_ORDERS, FilterToolbar, PagedTable, SelectFilter, TextFilter, useListPage, type Column } from '../lists';
 import { Badge, PageHeader } from '../ui';
-import { anyFailed, slotLabel } from './media';
+import { slotLabel } from './media';
 import { statusLabel, statusTone } from './MediaStatus';
 
 const SORTS = [
@@ -21,7 +21,13 @@ const SORTS = [
   { value: 'launch_year', label: 'Launch year, oldest' },
 ];
 const PAGE_SIZES = ['25', '50', '100'];
-const FILTERS = ['category', 'genre', 'cast_member', 'year', 'rating', 'sort', 'limit'] as const;
+const FILTERS = ['category', 'genre', 'cast_member', 'year', 'rating', 'media_status', 'sort', 'limit'] as const;
+const MEDIA_STATUSES = [
+  { value: 'ERROR', label: 'Failed' },
+  { value: 'PROCESSING', label: 'Processing' },
+  { value: 'PENDING', label: 'Pending' },
+  { value: 'COMPLETED', label: 'Completed' },
+];
 
 const COLUMNS: Column<AdminVideo>[] = [
   { header: 'Title', cell: (video) => <Link to={`/videos/${encodeURIComponent(video.id)}`}>{video.title}</Link> },
@@ -40,13 +46,12 @@ export default function VideosPage() {
     cast_member: list.get('cast_member') || undefined,
     year: list.get('year') ? Number(list.get('year')) : undefined,
     rating: list.get('rating') || undefined,
+    media_status: list.get('media_status') || undefined,
     sort: list.get('sort') || '-created_at',
     limit: Number(list.get('limit')) || 25,
     cursor: list.cursor,
   };
   const query = useListPage(['admin-videos', filter], () => reads.admin.videos(filter));
-  const failedOnly = list.get('failed') === '1';
-  const items = query.data?.items ?? [];
 
   return (
     <>
@@ -56,20 +61,7 @@ export default function VideosPage() {
         </Link>
       </PageHeader>
       <VideoFilters list={list} />
-      <div className="adm-check adm-failed">
-        <input id="failed-only" type="checkbox" checked={failedOnly} onChange={(e) => list.setLocal('failed', e.target.checked ? '1' : '')} />
-        <label htmlFor="failed-only">Failed encodings only</label>
-        <span className="adm-hint">Checks the videos on this page only: the API cannot filter by encoding status.</span>
-      </div>
-      <PagedTable
-        query={query}
-        list={list}
-        label="Videos"
-        columns={COLUMNS}
-        rows={failedOnly ? items.filter(anyFailed) : items}
-        empty="No videos match these filters."
-        noneShown="No video on this page has a failed encoding. Other pages may."
-      />
+      <PagedTable query={query} list={list} label="Videos" columns={COLUMNS} empty="No videos match these filters." />
     </>
   );
 }
@@ -104,6 +96,7 @@ function VideoFilters({ list }: { list: ListParams }) {
           <SelectFilter label="Cast member" any options={named(cast.data)} {...field('cast_member')} />
           <TextFilter label="Launch year" narrow type="number" inputMode="numeric" min={1888} max={9999} {...field('year')} />
           <SelectFilter label="Rating" narrow any options={RATINGS} {...field('rating')} />
+          <SelectFilter label="Media" narrow any options={MEDIA_STATUSES} {...field('media_status')} />
           <SelectFilter label="Sort" options={SORTS} {...field('sort', '-created_at')} />
           <SelectFilter label="Per page" narrow options={PAGE_SIZES} {...field('limit', '25')} />
         </>

@@ -33,10 +33,6 @@ export function anyEncoding(video: Pick<AdminVideo, 'media_details'> | undefined
   return !!video && video.media_details.some(isEncoding);
 }
 
-export function anyFailed(video: Pick<AdminVideo, 'media_details'>): boolean {
-  return video.media_details.some((m) => m.status === 'ERROR');
-}
-
 export function slotLabel(slot: string): string {
   return SLOT_LABEL[slot.toLowerCase() as Slot] ?? slot;
 }
