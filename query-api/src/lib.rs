@@ -159,7 +159,7 @@ impl QueryState {
         title = "Codeflix query API",
         description = "Browse, filter and search the published catalog; plans, and the signed-in \
             customer's account and subscriptions; admins' views of videos, plans, subscriptions \
-            and accounts. Answers carry ETags \
+            and accounts; admins' catalog lists with inactive items and name search. Answers carry ETags \
             (send If-None-Match for 304). Send the consistency token a write returned \
             (Codeflix-Consistency-Token header or consistency_token parameter) to read your own \
             writes. Errors are RFC 9457 problem details."
@@ -167,20 +167,22 @@ impl QueryState {
     paths(
         routes::list_videos, routes::get_video, routes::search, routes::list_categories,
         routes::list_genres, routes::list_cast_members, routes::admin_list_videos,
-        routes::admin_get_video, playback::stream,
+        routes::admin_get_video, routes::admin_list_categories, routes::admin_list_genres,
+        routes::admin_list_cast_members, playback::stream,
         routes::list_plans, routes::get_plan, routes::me, routes::my_subscriptions,
         routes::my_subscription, routes::admin_list_plans, routes::admin_list_subscriptions,
         routes::admin_get_subscription, routes::admin_list_accounts,
         routes::my_notifications, routes::admin_list_notifications,
     ),
     components(schemas(codeflix_http::problem::ProblemDetails, codeflix_http::problem::FieldError,
-        routes::RatingParam, routes::SortParam, routes::StatusParam,
+        routes::RatingParam, routes::SortParam, routes::StatusParam, routes::MediaStatusParam,
         routes::DeliveryStatusParam, routes::ChannelParam)),
     modifiers(&Conventions),
     tags((name = "videos"), (name = "playback", description = "HLS and DASH ladders of published \
             videos, with byte ranges; CORS open to web players"), (name = "catalog", description = "Categories, genres, cast"),
-        (name = "admin", description = "Every video with its media, for admins (bearer token with \
-            catalog-videos or catalog-admin)"),
+        (name = "admin", description = "The catalog for admins: every video with its media, \
+            categories, genres and cast members active or not, found by name (bearer token with \
+            the resource's role or catalog-admin)"),
         (name = "plans", description = "The plans customers may subscribe to"),
         (name = "me", description = "The signed-in customer: account and subscriptions (bearer \
             token)"),
@@ -291,6 +293,9 @@ pub fn router(state: QueryState) -> Router {
         .route("/genres", get(routes::list_genres))
         .route("/cast-members", get(routes::list_cast_members))
         .route("/admin/videos", get(routes::admin_list_videos))
+        .route("/admin/categories", get(routes::admin_list_categories))
+        .route("/admin/genres", get(routes::admin_list_genres))
+        .route("/admin/cast-members", get(routes::admin_list_cast_members))
         .route("/admin/videos/{id}", get(routes::admin_get_video))
         .route("/plans", get(routes::list_plans))
         .route("/plans/{id}", get(routes::get_plan))

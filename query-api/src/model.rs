@@ -254,6 +254,65 @@ pub struct CastMemberPage {
     pub next_cursor: Option<String>,
 }
 
+/// A category as admins see it: active or not.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdminCategory {
+    pub id: Uuid,
+    pub name: String,
+    pub description: Option<String>,
+    /// Whether new videos and genres may refer to it.
+    pub active: bool,
+    /// Its version, for `If-Match` on the command API.
+    pub version: u64,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdminCategoryPage {
+    pub items: Vec<AdminCategory>,
+    pub next_cursor: Option<String>,
+}
+
+/// A genre as admins see it: active or not, its categories named whether active or not.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdminGenre {
+    pub id: Uuid,
+    pub name: String,
+    pub categories: Vec<NamedRef>,
+    /// Whether new videos may refer to it.
+    pub active: bool,
+    /// Its version, for `If-Match` on the command API.
+    pub version: u64,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdminGenrePage {
+    pub items: Vec<AdminGenre>,
+    pub next_cursor: Option<String>,
+}
+
+/// A cast member as admins see it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdminCastMember {
+    pub id: Uuid,
+    pub name: String,
+    /// `ACTOR` or `DIRECTOR`.
+    pub kind: String,
+    /// Its version, for `If-Match` on the command API.
+    pub version: u64,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdminCastMemberPage {
+    pub items: Vec<AdminCastMember>,
+    pub next_cursor: Option<String>,
+}
+
 /// Matching words marked `<b>…</b>`; the rest HTML-escaped.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Highlights {

@@ -124,6 +124,10 @@ pub(crate) enum MediaStatusParam {
 pub(crate) struct AdminVideoFilterParams {
     /// Only videos with a file in this state: `ERROR` lists the failed encodings.
     media_status: Option<MediaStatusParam>,
+    /// Only videos whose title starts with this (case-insensitive); they are listed by title
+    /// A–Z, and `sort` is ignored.
+    #[param(max_length = 200)]
+    q: Option<String>,
 }
 
 /// Paging of lists.
@@ -276,6 +280,43 @@ fn filter(params: &mut Params) -> VideoFilter {
     }
 }
 
+/// `q`, the start of a name to find (case-insensitive), when given.
+fn name_prefix(params: &mut Params) -> Option<String> {
+    params
+        .text("q", 200)
+        .map(|q| q.trim().to_lowercase())
+        .filter(|q| !q.is_empty())
+}
+
+/// Where a name-ordered (A–Z) list of names starting with `prefix` begins: names sort
+/// case-insensitively, so at the prefix itself.
+fn from_prefix(after: Option<Cursor>, prefix: Option<&str>) -> Option<Cursor> {
+    after.or_else(|| {
+        prefix.map(|q| Cursor {
+            value: q.to_owned(),
+            id: Uuid::nil(),
+        })
+    })
+}
+
+/// The documents of `page` up to the first name without `prefix`; no next page past it.
+fn within_prefix(
+    page: codeflix_readmodel::store::Page,
+    prefix: Option<&str>,
+) -> (Vec<Doc>, Option<Cursor>) {
+    let Some(prefix) = prefix else {
+        return (page.docs, page.next);
+    };
+    let total = page.docs.len();
+    let docs: Vec<Doc> = page
+        .docs
+        .into_iter()
+        .take_while(|d| d.name().to_lowercase().starts_with(prefix))
+        .collect();
+    let next = page.next.filter(|_| docs.len() == total);
+    (docs, next)
+}
+
 fn page(params: &mut Params) -> (Option<Cursor>, usize) {
     let cursor = params.text("cursor", 2048).and_then(|text| {
         let cursor = Cursor::decode(&text);
@@ -384,6 +425,10 @@ impl QueryState {
         } else {
             Vec::new()
         };
+        // And by the start of the title, A–Z.
+        let prefix = (kind == DocKind::Video && audience == Audience::Admins)
+            .then(|| name_prefix(&mut params))
+            .flatten();
         let (after, limit) = page(&mut params);
         let sort = if sortable {
             params.one_of("sort", &SORTS)
@@ -391,6 +436,9 @@ impl QueryState {
             None
         };
         params.finish()?;
+        let after = from_prefix(after, prefix.as_deref());
+        // A prefix is found in title order, A–Z, whatever `sort` says.
+        let sort = if prefix.is_some() { None } else { sort };
         let (sort, descending) = match sort.unwrap_or("title") {
             "-title" => (SortKey::Name, true),
             "launch_year" => (SortKey::LaunchYear, false),
@@ -416,6 +464,7 @@ impl QueryState {
             })
             .await
             .map_err(unavailable)?;
-        Ok((page.docs, page.next.map(|c| c.encode())))
+        let (docs, next) = within_prefix(page, prefix.as_deref());
+        Ok((docs, next.map(|c| c.encode())))
     }
 }

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use codeflix_domain::catalog::category::{Category, DeactivateCategory};
 use codeflix_domain::catalog::video::{
     Checksum, ContentType, FailMediaProcessing, MediaId, MediaSlot, StorageLocation, UpdateVideo,
     UploadMedia, Video,
@@ -280,6 +281,22 @@ async fn admins_see_drafts_and_media_details_with_the_videos_role() {
     let admin = api.token(&["catalog-admin"]);
     let (status, _) = api.get_as("/admin/videos?rating=14", Some(&admin)).await;
     assert_eq!(status, StatusCode::OK, "catalog-admin may too");
+
+    // By the start of the title, drafts included.
+    let (_, found) = api
+        .get_as("/admin/videos?q=LIGHTHOUSE%20d", Some(&token))
+        .await;
+    assert_eq!(found["items"].as_array().unwrap().len(), 1, "{found}");
+    assert_eq!(found["items"][0]["title"], "Lighthouse Draft");
+    let (_, found) = api
+        .get_as("/admin/videos?q=the%20light&sort=title", Some(&token))
+        .await;
+    assert_eq!(found["items"][0]["title"], "The Lighthouse Keeper");
+    // In title order whatever the sort.
+    let (_, found) = api
+        .get_as("/admin/videos?q=l&sort=-created_at", Some(&token))
+        .await;
+    assert_eq!(found["items"][0]["title"], "Lighthouse Draft");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -348,6 +365,87 @@ async fn admins_list_the_videos_whose_encoding_failed() {
     let (status, viewers) = api.get("/videos?media_status=ERROR").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(titles(&viewers), ["The Lighthouse Keeper"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admins_list_inactive_categories_and_find_items_by_name() {
+    let api = QueryApi::start(Duration::from_secs(5)).await;
+    let admin = api.token(&[
+        "catalog-categories",
+        "catalog-genres",
+        "catalog-cast-members",
+    ]);
+    let names_of = |page: &Value| -> Vec<(String, Value)> {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| (c["name"].as_str().unwrap().to_owned(), c["active"].clone()))
+            .collect()
+    };
+    api.stack
+        .run::<Category>(&api.catalog.comedy, DeactivateCategory)
+        .await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let listed = loop {
+        let (status, page) = api.get_as("/admin/categories", Some(&admin)).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        if page["items"][0]["active"] == false {
+            break page;
+        }
+        assert!(std::time::Instant::now() < deadline, "{page}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(
+        names_of(&listed),
+        [
+            ("Comedy".to_owned(), Value::Bool(false)),
+            ("Dramas".to_owned(), Value::Bool(true))
+        ]
+    );
+    assert!(listed["items"][1]["created_at"].is_string());
+    // Viewers see the active one only.
+    let (_, public) = api.get("/categories").await;
+    assert_eq!(public["items"].as_array().unwrap().len(), 1);
+
+    // By the start of the name, whatever the case; Z–A without it.
+    let (_, found) = api.get_as("/admin/categories?q=%20dRa", Some(&admin)).await;
+    assert_eq!(names_of(&found), [("Dramas".to_owned(), Value::Bool(true))]);
+    assert!(found["next_cursor"].is_null());
+    let (_, none) = api.get_as("/admin/categories?q=x", Some(&admin)).await;
+    assert_eq!(none["items"], Value::Array(Vec::new()));
+    let (_, backwards) = api
+        .get_as("/admin/categories?sort=-name&limit=1", Some(&admin))
+        .await;
+    assert_eq!(backwards["items"][0]["name"], "Dramas");
+    let cursor = backwards["next_cursor"].as_str().unwrap();
+    let (_, next) = api
+        .get_as(
+            &format!("/admin/categories?sort=-name&limit=1&cursor={cursor}"),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(next["items"][0]["name"], "Comedy");
+    let (_, found) = api
+        .get_as("/admin/categories?q=d&sort=-name", Some(&admin))
+        .await;
+    assert_eq!(names_of(&found), [("Dramas".to_owned(), Value::Bool(true))]);
+
+    let (_, genres) = api.get_as("/admin/genres?q=thr", Some(&admin)).await;
+    assert_eq!(genres["items"][0]["name"], "Thriller");
+    assert_eq!(genres["items"][0]["active"], true);
+    assert_eq!(genres["items"][0]["categories"][0]["name"], "Dramas");
+    let (_, cast) = api.get_as("/admin/cast-members?q=ada", Some(&admin)).await;
+    assert_eq!(cast["items"][0]["name"], "Ada Actor");
+    assert_eq!(cast["items"][0]["kind"], "ACTOR");
+
+    let videos_only = api.token(&["catalog-videos"]);
+    for path in ["/admin/categories", "/admin/genres", "/admin/cast-members"] {
+        let (status, _) = api.get_as(path, Some(&videos_only)).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
+        let (status, _) = api.get_as(path, None).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{path}");
+    }
 }
 
 /// The admins' list of videos with media in `status`, once it lists any (projection is
