@@ -29,8 +29,13 @@ export async function adminWalkthrough(context, base, admin, catalog, clip, pois
     await page.getByRole('button', { name: 'Create category' }).click();
     // The API's rule for the field, shown next to it.
     await page.locator('#category-name[aria-invalid="true"]').waitFor();
-    await page.getByLabel('Name').fill(catalog.category);
+    await page.getByLabel('Name', { exact: true }).fill(catalog.category);
     await page.getByRole('button', { name: 'Create category' }).click();
+    await page.getByRole('cell', { name: catalog.category, exact: true }).waitFor();
+    // Found by the start of its name, whatever the case.
+    await page.getByLabel('Name starts with').fill(catalog.category.slice(0, 3).toLowerCase());
+    await page.getByRole('button', { name: 'Find', exact: true }).click();
+    await page.getByText(`Names starting with “${catalog.category.slice(0, 3).toLowerCase()}”, A–Z.`).waitFor();
     await page.getByRole('cell', { name: catalog.category, exact: true }).waitFor();
     await checkAccessibility(page, 'console categories');
     await screenshot(page, 'console-categories');
@@ -39,7 +44,7 @@ export async function adminWalkthrough(context, base, admin, catalog, clip, pois
   await step(`a genre "${catalog.genre}" in that category`, async () => {
     await nav('Genres').click();
     await page.getByRole('button', { name: 'New genre' }).click();
-    await page.getByLabel('Name').fill(catalog.genre);
+    await page.getByLabel('Name', { exact: true }).fill(catalog.genre);
     await page.getByRole('checkbox', { name: catalog.category }).check();
     await page.getByRole('button', { name: 'Create genre' }).click();
     await page.getByRole('cell', { name: catalog.genre, exact: true }).waitFor();
@@ -48,7 +53,7 @@ export async function adminWalkthrough(context, base, admin, catalog, clip, pois
   await step(`a cast member "${catalog.castMember}"`, async () => {
     await nav('Cast members').click();
     await page.getByRole('button', { name: 'New cast member' }).click();
-    await page.getByLabel('Name').fill(catalog.castMember);
+    await page.getByLabel('Name', { exact: true }).fill(catalog.castMember);
     await page.getByRole('button', { name: 'Create cast member' }).click();
     await page.getByRole('cell', { name: catalog.castMember, exact: true }).waitFor();
   });
@@ -56,7 +61,7 @@ export async function adminWalkthrough(context, base, admin, catalog, clip, pois
   await step(`a plan "${catalog.plan}"`, async () => {
     await nav('Plans').click();
     await page.getByRole('button', { name: 'New plan' }).click();
-    await page.getByLabel('Name').fill(catalog.plan);
+    await page.getByLabel('Name', { exact: true }).fill(catalog.plan);
     await page.getByLabel('Price per period').fill('29.90');
     await page.getByLabel('Currency').fill('BRL');
     await page.getByLabel('Trial (days)').fill('0');

@@ -131,13 +131,11 @@ type EditableList<T extends Versioned> = ReturnType<typeof useEditableList<T>>;
 
 /** The page: its heading with "New {noun}", what happened, the form when open, then the list
  *  (`children`). */
-export function EditableListPage<T extends Versioned>({ title, noun, page, form: Form, status, children }: {
+export function EditableListPage<T extends Versioned>({ title, noun, page, form: Form, children }: {
   title: string;
   noun: string;
   page: EditableList<T>;
   form: ComponentType<EditorProps<T>>;
-  /** More of what the page has done, under its messages (the catalog's deactivated items). */
-  status?: ReactNode;
   children: ReactNode;
 }) {
   const { editing } = page;
@@ -150,7 +148,6 @@ export function EditableListPage<T extends Versioned>({ title, noun, page, form:
       </PageHeader>
       {page.notice && <Notice>{page.notice}</Notice>}
       <ErrorAlert error={page.error} />
-      {status}
       {editing && (
         <Form
           key={editing === 'new' ? 'new' : `${editing.id}@${editing.version ?? ''}`}

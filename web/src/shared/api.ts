@@ -134,6 +134,17 @@ export interface VideoFilter extends Query {
   rating?: string;
   /** Admins only: videos with a file in this state (`ERROR`: failed encodings). */
   media_status?: string;
+  /** Admins only: titles starting with this, listed A–Z (`sort` is ignored). */
+  q?: string;
+  sort?: string;
+  cursor?: string;
+  limit?: number;
+}
+
+/** The admins' catalog lists: by name (`sort`: `name` or `-name`), found by the start of the
+ *  name (`q`, A–Z). */
+export interface AdminListParams extends Query {
+  q?: string;
   sort?: string;
   cursor?: string;
   limit?: number;
@@ -152,6 +163,9 @@ export const reads = {
   mySubscriptions: () => query<Page<Subscription>>('/me/subscriptions'),
   admin: {
     videos: (filter: VideoFilter = {}) => query<Page<AdminVideo>>('/admin/videos', filter),
+    categories: (params: AdminListParams = {}) => query<Page<Category>>('/admin/categories', params),
+    genres: (params: AdminListParams = {}) => query<Page<Genre>>('/admin/genres', params),
+    castMembers: (params: AdminListParams = {}) => query<Page<CastMember>>('/admin/cast-members', params),
     video: (id: string) => query<AdminVideo>(`/admin/videos/${encodeURIComponent(id)}`),
     plans: (cursor?: string) => query<Page<Plan>>('/admin/plans', { cursor, limit: 100 }),
     subscriptions: (params: Query = {}) => query<Page<Subscription>>('/admin/subscriptions', params),

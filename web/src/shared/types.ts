@@ -12,6 +12,8 @@ export interface Category {
   description?: string | null;
   /** For `If-Match`; lists of the query API carry it. */
   version?: number;
+  /** In the admins' list (the public one has active categories only). */
+  active?: boolean;
 }
 
 export interface NamedRef {
@@ -25,6 +27,8 @@ export interface Genre {
   categories: NamedRef[];
   /** For `If-Match`; lists of the query API carry it. */
   version?: number;
+  /** In the admins' list (the public one has active genres only). */
+  active?: boolean;
 }
 
 export type CastMemberKind = 'ACTOR' | 'DIRECTOR';

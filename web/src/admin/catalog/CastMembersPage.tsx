@@ -20,12 +20,14 @@ export default function CastMembersPage() {
       title="Cast members"
       noun="cast member"
       queryKey="cast-members"
-      read={reads.castMembers}
+      read={reads.admin.castMembers}
       remove={writes.deleteCastMember}
       columns={[{ header: 'Type', cell: (m) => KIND_LABEL[m.kind] ?? m.kind }]}
       form={CastMemberForm}
       filters={(list) => (
-        <SelectFilter label="Type" any options={TYPES} value={list.get('type')} onChange={(e) => list.setLocal('type', e.target.value)} />
+        <div className="adm-check-filter">
+          <SelectFilter label="Type (this page)" narrow any options={TYPES} value={list.get('type')} onChange={(e) => list.setLocal('type', e.target.value)} />
+        </div>
       )}
       matches={(member, list) => !list.get('type') || member.kind === list.get('type')}
     />

@@ -1,19 +1,23 @@
-// Categories, genres and cast members are one kind of page: the active items by name, a page at
-// a time, filtered and ordered within the page shown; create, edit and delete, and where the API
-// can, deactivate and activate again.
+// Categories, genres and cast members are one kind of page: every item, active or not, by name
+// a page at a time, found by the start of its name (the query API's admin lists); create, edit
+// and delete, and where the API can, deactivate and activate again.
 
-import { useState, type ComponentType, type ReactNode } from 'react';
-import type { CommandOptions } from '../../shared/api';
+import type { ComponentType, ReactNode } from 'react';
+import type { AdminListParams, CommandOptions } from '../../shared/api';
 import type { Page } from '../../shared/types';
 import { EditButton, EditableListPage, useEditableList, type EditorProps } from '../editing';
 import { useListParams, type ListParams } from '../listParams';
-import { PagedTable, useListPage, type Column } from '../lists';
-import { ConfirmButton } from '../ui';
-import { LocalToolbar, useLocalView } from './LocalView';
+import { FilterToolbar, PagedTable, SelectFilter, TextFilter, useListPage, type Column } from '../lists';
+import { Badge, ConfirmButton } from '../ui';
 
 const PAGE_SIZE = 50;
+const ORDERS = [
+  { value: 'name', label: 'Name A–Z' },
+  { value: '-name', label: 'Name Z–A' },
+];
+const FILTERS = ['q', 'sort'] as const;
 
-export function CatalogPage<T extends { id: string; name: string }>({
+export function CatalogPage<T extends { id: string; name: string; active?: boolean }>({
   title,
   noun,
   queryKey,
@@ -31,44 +35,49 @@ export function CatalogPage<T extends { id: string; name: string }>({
   noun: string;
   /** Where the items' queries are cached: refreshed after every change. */
   queryKey: string;
-  read: (cursor: string | undefined, limit: number) => Promise<Page<T>>;
+  read: (params: AdminListParams) => Promise<Page<T>>;
   remove: (id: string, options: CommandOptions) => Promise<unknown>;
-  /** Where the API deactivates (categories, genres): rows get Deactivate. */
+  /** Where the API deactivates (categories, genres): rows show their state, and Deactivate or
+   *  Activate. */
   setActive?: (id: string, active: boolean, options: CommandOptions) => Promise<unknown>;
   /** The columns between Name and Actions. */
   columns: Column<T>[];
   form: ComponentType<EditorProps<T>>;
-  /** More filters of the page shown, and which items they keep. */
+  /** Filters of the page shown (the API has none for them), and which items they keep. */
   filters?: (list: ListParams) => ReactNode;
   matches?: (item: T, list: ListParams) => boolean;
 }) {
   const plural = title.toLowerCase();
   const list = useListParams();
-  const query = useListPage([queryKey, 'page', list.cursor], () => read(list.cursor, PAGE_SIZE));
-  const rows = useLocalView(query.data?.items ?? [], list, (item) => item.name, matches && ((item) => matches(item, list)));
+  const params: AdminListParams = {
+    q: list.get('q') || undefined,
+    sort: list.get('sort') || undefined,
+    cursor: list.cursor,
+    limit: PAGE_SIZE,
+  };
+  const query = useListPage([queryKey, 'admin', params], () => read(params));
+  const items = query.data?.items ?? [];
+  const rows = matches ? items.filter((item) => matches(item, list)) : items;
   const page = useEditableList<T>(queryKey);
-  // Deactivated items leave the list (the API lists active ones only): they are kept here so
-  // that the deactivation can be undone.
-  const [deactivated, setDeactivated] = useState<T[]>([]);
   const changeActive =
     setActive &&
-    (async (item: T, active: boolean) => {
-      const done = active ? `Activated “${item.name}”.` : `Deactivated “${item.name}”.`;
-      const what = active ? 'activate' : 'deactivate';
-      if (!(await page.act({ what, id: item.id }, (o) => setActive(item.id, active, o), done))) return;
-      setDeactivated((all) => {
-        const others = all.filter((other) => other.id !== item.id);
-        return active ? others : [...others, item];
-      });
-    });
+    ((item: T, active: boolean) =>
+      void page.act(
+        { what: active ? 'activate' : 'deactivate', id: item.id },
+        (o) => setActive(item.id, active, o),
+        active ? `Activated “${item.name}”.` : `Deactivated “${item.name}”.`,
+      ));
 
+  const state: Column<T>[] = setActive
+    ? [{ header: 'State', cell: (item) => <Badge tone={item.active ? 'ok' : undefined}>{item.active ? 'Active' : 'Inactive'}</Badge> }]
+    : [];
   const actions: Column<T> = {
     header: 'Actions',
     className: 'adm-row-actions',
     cell: (item) => (
       <>
         <EditButton name={item.name} onClick={() => page.open(item)} />
-        {changeActive && (
+        {changeActive && item.active && (
           <ConfirmButton
             label="Deactivate"
             name={`Deactivate ${item.name}`}
@@ -76,8 +85,13 @@ export function CatalogPage<T extends { id: string; name: string }>({
             question={`Deactivate “${item.name}”? Nothing new may refer to it.`}
             confirmLabel="Deactivate"
             pending={page.pending}
-            onConfirm={() => void changeActive(item, false)}
+            onConfirm={() => changeActive(item, false)}
           />
+        )}
+        {changeActive && !item.active && (
+          <button type="button" aria-label={`Activate ${item.name}`} disabled={page.pending} onClick={() => changeActive(item, true)}>
+            Activate
+          </button>
         )}
         <ConfirmButton
           label="Delete"
@@ -91,34 +105,25 @@ export function CatalogPage<T extends { id: string; name: string }>({
     ),
   };
 
-  const status = changeActive && deactivated.length > 0 && (
-    <div className="cf-alert info">
-      <p>Deactivated here (the list shows active {plural} only):</p>
-      <ul className="adm-inline-list">
-        {deactivated.map((item) => (
-          <li key={item.id}>
-            {item.name}{' '}
-            <button type="button" disabled={page.pending} onClick={() => void changeActive(item, true)}>
-              Activate “{item.name}” again
-            </button>
-          </li>
-        ))}
-      </ul>
-    </div>
-  );
-
   return (
-    <EditableListPage title={title} noun={noun} page={page} form={form} status={status}>
-      <LocalToolbar list={list} noun={plural}>
-        {filters?.(list)}
-      </LocalToolbar>
+    <EditableListPage title={title} noun={noun} page={page} form={form}>
+      <FilterToolbar list={list} names={FILTERS} label={`Find ${plural}`} applyLabel="Find">
+        {(field) => (
+          <>
+            <TextFilter label="Name starts with" type="search" {...field('q')} />
+            <SelectFilter label="Order" narrow options={ORDERS} {...field('sort', 'name')} />
+          </>
+        )}
+      </FilterToolbar>
+      {params.q && <p className="adm-hint">Names starting with “{params.q}”, A–Z.</p>}
+      {filters?.(list)}
       <PagedTable
         query={query}
         list={list}
         label={title}
-        columns={[{ header: 'Name', cell: (item) => item.name }, ...columns, actions]}
+        columns={[{ header: 'Name', cell: (item) => item.name }, ...state, ...columns, actions]}
         rows={rows}
-        empty={`No ${plural} yet.`}
+        empty={params.q ? `No ${noun} name starts with “${params.q}”.` : `No ${plural} yet.`}
         noneShown={`No ${noun} on this page matches the filter.`}
       />
     </EditableListPage>

@@ -7,15 +7,20 @@ import { renderWithProviders } from '../test-utils';
 import CategoriesPage from './CategoriesPage';
 
 vi.mock('../../shared/api', () => ({
-  reads: { categories: vi.fn() },
+  reads: { admin: { categories: vi.fn() } },
   writes: { updateCategory: vi.fn(), deleteCategory: vi.fn(), setCategoryActive: vi.fn(), createCategory: vi.fn() },
 }));
 
-const PAGES: Record<string, { items: { id: string; name: string; version?: number }[]; next_cursor: string | null }> = {
-  first: { items: [{ id: 'a', name: 'Animation', version: 3 }, { id: 'b', name: 'Biography', version: 1 }], next_cursor: 'cursor-2' },
-  'cursor-2': { items: [{ id: 'c', name: 'Comedy' }, { id: 'd', name: 'Documentary' }], next_cursor: 'cursor-3' },
-  'cursor-3': { items: [{ id: 'e', name: 'Drama' }], next_cursor: null },
+type Item = { id: string; name: string; version?: number; active?: boolean; description?: string };
+const PAGES: Record<string, { items: Item[]; next_cursor: string | null }> = {
+  first: {
+    items: [{ id: 'a', name: 'Animation', version: 3, active: true }, { id: 'b', name: 'Biography', version: 1, active: true }],
+    next_cursor: 'cursor-2',
+  },
+  'cursor-2': { items: [{ id: 'c', name: 'Comedy', active: true }, { id: 'd', name: 'Documentary', active: false }], next_cursor: 'cursor-3' },
+  'cursor-3': { items: [{ id: 'e', name: 'Drama', active: true }], next_cursor: null },
 };
+const read = () => vi.mocked(reads.admin.categories);
 
 function names(): string[] {
   const table = screen.getByRole('table');
@@ -37,7 +42,7 @@ async function renameAnimation(user: ReturnType<typeof userEvent.setup>) {
 
 describe('the categories list', () => {
   beforeEach(() => {
-    vi.mocked(reads.categories).mockReset().mockImplementation(async (cursor?: string) => PAGES[cursor ?? 'first']);
+    read().mockReset().mockImplementation(async (params = {}) => PAGES[params.cursor ?? 'first']);
     vi.mocked(writes.updateCategory).mockReset().mockResolvedValue({ id: 'a', version: 2, event_ids: [] });
   });
 
@@ -58,21 +63,43 @@ describe('the categories list', () => {
     await user.click(screen.getByRole('button', { name: 'Previous page' }));
     await screen.findByText('Animation');
     expect((screen.getByRole('button', { name: 'Previous page' }) as HTMLButtonElement).disabled).toBe(true);
-    const cursors = vi.mocked(reads.categories).mock.calls.map((call) => call[0]);
+    const cursors = read().mock.calls.map((call) => call[0]?.cursor);
     expect(cursors.slice(0, 3)).toEqual([undefined, 'cursor-2', 'cursor-3']);
     expect(cursors.at(-1)).toBeUndefined();
   });
 
-  it('filters and orders the page shown, and says so', async () => {
+  it('finds by the start of the name and orders through the API', async () => {
     const user = userEvent.setup();
     renderWithProviders(<CategoriesPage />, { route: '/categories', path: '/categories' });
     await screen.findByText('Animation');
-    expect(screen.getByText(/apply to the page shown only/)).toBeTruthy();
+    expect(names()).toEqual(['Animation', 'Biography']);
 
+    read().mockResolvedValue({ items: [{ id: 'b', name: 'Biography', active: true }], next_cursor: null });
+    await user.type(screen.getByLabelText('Name starts with'), ' bio ');
+    await user.click(screen.getByRole('button', { name: 'Find' }));
+    await waitFor(() => expect(names()).toEqual(['Biography']));
+    expect(read().mock.calls.at(-1)?.[0]).toEqual({ q: 'bio', sort: undefined, cursor: undefined, limit: 50 });
+    expect(screen.getByText('Names starting with “bio”, A–Z.')).toBeTruthy();
+
+    read().mockResolvedValue({ items: [], next_cursor: null });
+    await user.clear(screen.getByLabelText('Name starts with'));
+    await user.type(screen.getByLabelText('Name starts with'), 'x');
     await user.selectOptions(screen.getByLabelText('Order'), 'Name Z–A');
-    expect(names()).toEqual(['Biography', 'Animation']);
-    await user.type(screen.getByLabelText('Filter this page'), 'bio');
-    expect(names()).toEqual(['Biography']);
+    await user.click(screen.getByRole('button', { name: 'Find' }));
+    await screen.findByText('No category name starts with “x”.');
+    expect(read().mock.calls.at(-1)?.[0]).toMatchObject({ q: 'x', sort: '-name' });
+  });
+
+  it('shows inactive categories, with Activate instead of Deactivate', async () => {
+    const user = userEvent.setup();
+    renderWithProviders(<CategoriesPage />, { route: '/categories?cursor=cursor-2', path: '/categories' });
+    const row = (await screen.findByText('Documentary')).closest('tr')!;
+    expect(within(row).getByText('Inactive')).toBeTruthy();
+    expect(within(row).queryByRole('button', { name: 'Deactivate Documentary' })).toBeNull();
+    vi.mocked(writes.setCategoryActive).mockReset().mockResolvedValue({ id: 'd', version: 2, event_ids: [] });
+    await user.click(within(row).getByRole('button', { name: 'Activate Documentary' }));
+    await screen.findByText('Activated “Documentary”.');
+    expect(vi.mocked(writes.setCategoryActive).mock.calls[0].slice(0, 2)).toEqual(['d', true]);
   });
 
   it('edits with If-Match from the version the list carries, under one key per submission', async () => {
@@ -82,24 +109,22 @@ describe('the categories list', () => {
     const [id, input, version, options] = vi.mocked(writes.updateCategory).mock.calls[0];
     expect([id, input, version]).toEqual(['a', { name: 'Animated films', description: null }, 3]);
     expect(options?.idempotencyKey).toMatch(/.+/);
-    await waitFor(() => expect(reads.categories).toHaveBeenCalledTimes(2));
+    await waitFor(() => expect(read()).toHaveBeenCalledTimes(2));
   });
 
-  it('deactivates a category, and activates it again from the page', async () => {
+  it('deactivates a category after asking; the list read again shows it inactive', async () => {
     vi.mocked(writes.setCategoryActive).mockReset().mockResolvedValue({ id: 'a', version: 4, event_ids: [] });
     const user = userEvent.setup();
     renderWithProviders(<CategoriesPage />, { route: '/categories', path: '/categories' });
     await user.click(await screen.findByRole('button', { name: 'Deactivate Animation' }));
+    read().mockResolvedValue({ items: [{ ...PAGES.first.items[0], active: false, version: 4 }, PAGES.first.items[1]], next_cursor: null });
     await user.click(screen.getByRole('button', { name: 'Deactivate' }));
 
     await screen.findByText('Deactivated “Animation”.');
     expect(vi.mocked(writes.setCategoryActive).mock.calls[0].slice(0, 2)).toEqual(['a', false]);
-    expect(screen.getByText('Deactivated here (the list shows active categories only):')).toBeTruthy();
-    await user.click(screen.getByRole('button', { name: 'Activate “Animation” again' }));
-
-    await screen.findByText('Activated “Animation”.');
-    expect(vi.mocked(writes.setCategoryActive).mock.calls[1].slice(0, 2)).toEqual(['a', true]);
-    expect(screen.queryByRole('button', { name: 'Activate “Animation” again' })).toBeNull();
+    const row = screen.getByText('Animation').closest('tr')!;
+    await waitFor(() => expect(within(row).getByText('Inactive')).toBeTruthy());
+    expect(within(row).getByRole('button', { name: 'Activate Animation' })).toBeTruthy();
   });
 
   describe('when someone else saved first (409)', () => {
@@ -135,10 +160,10 @@ describe('the categories list', () => {
 
     it('offers to reload: reads the list again and opens the form on what is saved now', async () => {
       let fresh = false;
-      vi.mocked(reads.categories).mockImplementation(async (cursor?: string) =>
-        fresh && !cursor
-          ? { items: [{ id: 'a', name: 'Animation (theirs)', description: 'Their text', version: 5 }, PAGES.first.items[1]], next_cursor: 'cursor-2' }
-          : PAGES[cursor ?? 'first'],
+      read().mockImplementation(async (params = {}) =>
+        fresh && !params.cursor
+          ? { items: [{ id: 'a', name: 'Animation (theirs)', description: 'Their text', version: 5, active: true }, PAGES.first.items[1]], next_cursor: 'cursor-2' }
+          : PAGES[params.cursor ?? 'first'],
       );
       vi.mocked(writes.updateCategory).mockReset().mockRejectedValueOnce(conflict()).mockResolvedValueOnce({ id: 'a', version: 6, event_ids: [] });
       const user = userEvent.setup();

@@ -1,4 +1,5 @@
-// Categories: the active ones by name, a page at a time; create, edit, deactivate, delete.
+// Categories, active or not, by name a page at a time; create, edit, deactivate and activate,
+// delete.
 
 import { useState } from 'react';
 import { reads, writes } from '../../shared/api';
@@ -12,7 +13,7 @@ export default function CategoriesPage() {
       title="Categories"
       noun="category"
       queryKey="categories"
-      read={reads.categories}
+      read={reads.admin.categories}
       remove={writes.deleteCategory}
       setActive={writes.setCategoryActive}
       columns={[

@@ -1,4 +1,5 @@
-// Genres: the active ones by name with their categories; create, edit, deactivate, delete.
+// Genres, active or not, by name with their categories; create, edit, deactivate and activate,
+// delete.
 
 import { useState } from 'react';
 import { reads, writes } from '../../shared/api';
@@ -15,7 +16,7 @@ export default function GenresPage() {
       title="Genres"
       noun="genre"
       queryKey="genres"
-      read={reads.genres}
+      read={reads.admin.genres}
       remove={writes.deleteGenre}
       setActive={writes.setGenreActive}
       columns={[

@@ -46,4 +46,15 @@ describe('the videos list', () => {
     await user.click(screen.getByRole('button', { name: 'Apply filters' }));
     await waitFor(() => expect(lastFilter()).toMatchObject({ media_status: undefined }));
   });
+
+  it('finds videos by the start of their title', async () => {
+    const user = userEvent.setup();
+    vi.mocked(reads.admin.videos).mockResolvedValue({ items: [adminVideo()], next_cursor: null });
+    renderWithProviders(<VideosPage />, { route: '/videos', path: '/videos' });
+    await screen.findByRole('region', { name: 'Videos' });
+    await user.type(screen.getByLabelText('Title starts with'), 'central ');
+    await user.click(screen.getByRole('button', { name: 'Apply filters' }));
+    await waitFor(() => expect(lastFilter()).toMatchObject({ q: 'central' }));
+    expect(screen.getByText('Titles starting with “central”, A–Z.')).toBeTruthy();
+  });
 });

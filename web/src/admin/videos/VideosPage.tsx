@@ -1,6 +1,6 @@
 // Every video, drafts included, with its media's encoding state: filtered by what the admin API
-// filters on (category, genre, cast member, year, rating, the media's state: "Failed" lists the
-// failed encodings), sorted, a page at a time.
+// filters on (the start of the title, category, genre, cast member, year, rating, the media's
+// state: "Failed" lists the failed encodings), sorted, a page at a time.
 
 import { Link } from 'react-router';
 import { reads, type VideoFilter } from '../../shared/api';
@@ -21,7 +21,7 @@ const SORTS = [
   { value: 'launch_year', label: 'Launch year, oldest' },
 ];
 const PAGE_SIZES = ['25', '50', '100'];
-const FILTERS = ['category', 'genre', 'cast_member', 'year', 'rating', 'media_status', 'sort', 'limit'] as const;
+const FILTERS = ['q', 'category', 'genre', 'cast_member', 'year', 'rating', 'media_status', 'sort', 'limit'] as const;
 const MEDIA_STATUSES = [
   { value: 'ERROR', label: 'Failed' },
   { value: 'PROCESSING', label: 'Processing' },
@@ -41,6 +41,7 @@ const COLUMNS: Column<AdminVideo>[] = [
 export default function VideosPage() {
   const list = useListParams();
   const filter: VideoFilter = {
+    q: list.get('q') || undefined,
     category: list.get('category') || undefined,
     genre: list.get('genre') || undefined,
     cast_member: list.get('cast_member') || undefined,
@@ -61,6 +62,7 @@ export default function VideosPage() {
         </Link>
       </PageHeader>
       <VideoFilters list={list} />
+      {filter.q && <p className="adm-hint">Titles starting with “{filter.q}”, A–Z.</p>}
       <PagedTable query={query} list={list} label="Videos" columns={COLUMNS} empty="No videos match these filters." />
     </>
   );
@@ -91,6 +93,7 @@ function VideoFilters({ list }: { list: ListParams }) {
     <FilterToolbar list={list} names={FILTERS} label="Filter videos">
       {(field) => (
         <>
+          <TextFilter label="Title starts with" type="search" {...field('q')} />
           <SelectFilter label="Category" any options={named(categories.data)} {...field('category')} />
           <SelectFilter label="Genre" any options={named(genres.data)} {...field('genre')} />
           <SelectFilter label="Cast member" any options={named(cast.data)} {...field('cast_member')} />
