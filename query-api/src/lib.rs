@@ -168,7 +168,7 @@ impl QueryState {
         routes::list_videos, routes::get_video, routes::search, routes::list_categories,
         routes::list_genres, routes::list_cast_members, routes::admin_list_videos,
         routes::admin_get_video, routes::admin_list_categories, routes::admin_list_genres,
-        routes::admin_list_cast_members, playback::stream,
+        routes::admin_list_cast_members, playback::stream, playback::image,
         routes::list_plans, routes::get_plan, routes::me, routes::my_subscriptions,
         routes::my_subscription, routes::admin_list_plans, routes::admin_list_subscriptions,
         routes::admin_get_subscription, routes::admin_list_accounts,
@@ -179,7 +179,7 @@ impl QueryState {
         routes::DeliveryStatusParam, routes::ChannelParam)),
     modifiers(&Conventions),
     tags((name = "videos"), (name = "playback", description = "HLS and DASH ladders of published \
-            videos, with byte ranges; CORS open to web players"), (name = "catalog", description = "Categories, genres, cast"),
+            videos, with byte ranges, and their artwork; CORS open to web players"), (name = "catalog", description = "Categories, genres, cast"),
         (name = "admin", description = "The catalog for admins: every video with its media, \
             categories, genres and cast members active or not, found by name (bearer token with \
             the resource's role or catalog-admin)"),
@@ -288,6 +288,7 @@ pub fn router(state: QueryState) -> Router {
         .route("/videos", get(routes::list_videos))
         .route("/videos/{id}", get(routes::get_video))
         .route("/videos/{id}/stream/{slot}/{*path}", get(playback::stream))
+        .route("/videos/{id}/images/{slot}", get(playback::image))
         .route("/search", get(routes::search))
         .route("/categories", get(routes::list_categories))
         .route("/genres", get(routes::list_genres))

@@ -66,9 +66,23 @@ pub struct Video {
     pub playable: bool,
     /// The encoded video and trailer, as HLS and DASH.
     pub streams: Vec<Stream>,
+    /// Its artwork: banner, thumbnail and half thumbnail, where uploaded.
+    pub images: Vec<Image>,
     /// The video's version in the catalog.
     pub version: u64,
     pub updated_at: String,
+}
+
+/// A video's image and where to fetch it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Image {
+    /// `BANNER`, `THUMBNAIL` or `THUMBNAIL_HALF`.
+    pub slot: String,
+    /// The path on this API, versioned by the upload (cached for a year).
+    #[schema(
+        example = "/videos/7d3f0a52-4c1e-4d8a-9a57-0c3f8e21b4d6/images/thumbnail?v=9f86d081884c7d65"
+    )]
+    pub url: String,
 }
 
 /// The names of what documents refer to, by key; only what viewers may see.
@@ -170,8 +184,21 @@ impl Names {
                 })
             })
             .collect();
+        let images = v
+            .media
+            .iter()
+            .filter(|m| {
+                matches!(m.slot.as_str(), "BANNER" | "THUMBNAIL" | "THUMBNAIL_HALF")
+                    && m.status == "COMPLETED"
+            })
+            .map(|m| Image {
+                slot: m.slot.clone(),
+                url: crate::playback::image_path(v.id, &m.slot, &m.checksum),
+            })
+            .collect();
         Video {
             streams,
+            images,
             categories: self.named(DocKind::Category, &v.categories),
             genres: self.named(DocKind::Genre, &v.genres),
             cast_members: self.cast(&v.cast_members),

@@ -371,30 +371,47 @@ pub(crate) async fn stream(
             );
             Problem::unavailable("the encoded media is not in the configured media store")
         })?;
-    serve(
-        playback,
-        &format!("{folder}/{path}"),
-        &path,
-        &headers,
+    // Every attempt writes a new folder, so a file never changes: segments are immutable;
+    // manifests are kept briefly so that unpublishing takes effect soon.
+    let max_age = if is_manifest(&path) {
+        "max-age=60"
+    } else {
+        "max-age=86400, immutable"
+    };
+    let answer = Answer {
+        content_type: content_type(&path),
+        max_age,
         shared,
-    )
-    .await
+        missing: format!("no file {path} in this ladder"),
+    };
+    serve(playback, &format!("{folder}/{path}"), &headers, answer).await
+}
+
+/// How [`serve`] answers with a file.
+struct Answer {
+    content_type: &'static str,
+    /// `Cache-Control`'s lifetime part.
+    max_age: &'static str,
+    /// Whether shared caches may keep it (`public`), or only the viewer's own (`private`,
+    /// varying by `Authorization`).
+    shared: bool,
+    /// The 404's detail when the file is gone.
+    missing: String,
 }
 
 /// Answers with the object at `key`, whole or the range asked for.
 async fn serve(
     playback: &Playback,
     key: &str,
-    path: &str,
     headers: &HeaderMap,
-    shared: bool,
+    answer: Answer,
 ) -> Result<Response, Problem> {
     let store = playback.media.store();
     let location = playback.media.path(key);
     let meta = match store.head(&location).await {
         Ok(meta) => meta,
         Err(object_store::Error::NotFound { .. }) => {
-            return Err(Problem::not_found(format!("no file {path} in this ladder")));
+            return Err(Problem::not_found(answer.missing));
         }
         Err(e) => return Err(Problem::unavailable(format!("media store: {e}"))),
     };
@@ -425,7 +442,7 @@ async fn serve(
             .format("%a, %d %b %Y %H:%M:%S GMT")
             .to_string(),
     );
-    let scope = if shared {
+    let scope = if answer.shared {
         "public"
     } else {
         // What one viewer may watch another may not: no shared cache keeps it, and the
@@ -433,14 +450,11 @@ async fn serve(
         set(&mut response_headers, header::VARY, "Authorization");
         "private"
     };
-    // Every attempt writes a new folder, so a file never changes: segments are immutable;
-    // manifests are kept briefly so that unpublishing takes effect soon.
-    let cache = if is_manifest(path) {
-        format!("{scope}, max-age=60")
-    } else {
-        format!("{scope}, max-age=86400, immutable")
-    };
-    set(&mut response_headers, header::CACHE_CONTROL, &cache);
+    set(
+        &mut response_headers,
+        header::CACHE_CONTROL,
+        &format!("{scope}, {}", answer.max_age),
+    );
     let matches = |name: header::HeaderName| {
         headers
             .get(name)
@@ -491,7 +505,13 @@ async fn serve(
     set(
         &mut response_headers,
         header::CONTENT_TYPE,
-        content_type(path),
+        answer.content_type,
+    );
+    // Served as the type it was stored with, never as what a browser guesses.
+    set(
+        &mut response_headers,
+        header::X_CONTENT_TYPE_OPTIONS,
+        "nosniff",
     );
     set(
         &mut response_headers,
@@ -505,11 +525,146 @@ async fn serve(
     let body = match store.get_opts(&location, options).await {
         Ok(result) => Body::from_stream(result.into_stream()),
         Err(object_store::Error::NotFound { .. }) => {
-            return Err(Problem::not_found(format!("no file {path} in this ladder")));
+            return Err(Problem::not_found(answer.missing));
         }
         Err(e) => return Err(Problem::unavailable(format!("media store: {e}"))),
     };
     Ok((status, response_headers, body).into_response())
+}
+
+/// The image slots, as their paths name them.
+const IMAGE_SLOTS: [&str; 3] = ["banner", "thumbnail", "thumbnail_half"];
+
+/// The raster types artwork is served as; anything else is sent as a download of bytes, so that
+/// no uploaded document (an SVG with a script) runs on this origin.
+const IMAGE_TYPES: [&str; 5] = [
+    "image/jpeg",
+    "image/png",
+    "image/webp",
+    "image/gif",
+    "image/avif",
+];
+
+/// How many hex digits of the upload's checksum version an image's URL.
+const IMAGE_VERSION_DIGITS: usize = 16;
+
+/// The URL path of a published video's image in `slot`, versioned by the upload's checksum so
+/// that a replaced image is a new URL.
+pub(crate) fn image_path(video: Uuid, slot: &str, checksum: &str) -> String {
+    let version: String = checksum.chars().take(IMAGE_VERSION_DIGITS).collect();
+    format!(
+        "/videos/{video}/images/{}?v={version}",
+        slot.to_ascii_lowercase()
+    )
+}
+
+/// A published video's artwork
+///
+/// The banner, thumbnail or half thumbnail as uploaded. Anyone may fetch it: it is the video's
+/// poster, subscribers' videos included. With the `v` the video's `images` give, it is cached
+/// for a year (a new upload is a new `v`); without it, for five minutes.
+#[utoipa::path(
+    get,
+    path = "/videos/{id}/images/{slot}",
+    tag = "playback",
+    params(
+        ("id" = Uuid, Path, description = "A published video's id"),
+        ("slot" = String, Path, description = "`banner`, `thumbnail` or `thumbnail_half`",
+            pattern = "^(banner|thumbnail|thumbnail_half)$"),
+        ("v" = Option<String>, Query, description = "The version from the video's `images`",
+            max_length = 64),
+    ),
+    responses(
+        (status = 200, description = "The image", content_type = "image/*", body = Vec<u8>),
+        (status = 206, description = "Part of the image (Range)", content_type = "image/*",
+            body = Vec<u8>),
+        (status = 304, description = "Not modified since the ETag sent"),
+        (status = 400, description = "The id or slot breaks its rules",
+            content_type = "application/problem+json", body = codeflix_http::problem::ProblemDetails),
+        (status = 404, description = "No such published video, or no image in the slot",
+            content_type = "application/problem+json", body = codeflix_http::problem::ProblemDetails),
+        (status = 416, description = "The range is outside the file",
+            content_type = "application/problem+json", body = codeflix_http::problem::ProblemDetails),
+        (status = 503, description = "The media store is unavailable",
+            content_type = "application/problem+json", body = codeflix_http::problem::ProblemDetails),
+    ),
+)]
+pub(crate) async fn image(
+    State(state): State<QueryState>,
+    headers: HeaderMap,
+    path: Result<Path<(String, String)>, PathRejection>,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
+) -> Result<Response, Problem> {
+    let Path((id, slot)) =
+        path.map_err(|e| Problem::bad_request(format!("the path is not valid: {e}")))?;
+    let mut errors = Vec::new();
+    let id = Uuid::parse_str(&id).ok().filter(|_| id.len() == 36);
+    if id.is_none() {
+        errors.push(FieldError::new("id", "must be a UUID"));
+    }
+    if !IMAGE_SLOTS.contains(&slot.as_str()) {
+        errors.push(FieldError::new(
+            "slot",
+            "must be banner, thumbnail or thumbnail_half",
+        ));
+    }
+    let Some(id) = id.filter(|_| errors.is_empty()) else {
+        return Err(Problem::bad_parameters(errors));
+    };
+    let playback = state
+        .playback
+        .get()
+        .ok_or_else(|| Problem::unavailable("images are not served (no media store)"))?;
+    let slot = slot.to_ascii_uppercase();
+    let not_found = || Problem::not_found(format!("video {id} has no {slot} image"));
+    let video = state
+        .catalog
+        .load(&[DocKey {
+            kind: DocKind::Video,
+            id,
+        }])
+        .await
+        .map_err(|e| Problem::fault("reading a read model", &e))?
+        .into_iter()
+        .find_map(|doc| match doc {
+            Doc::Video(v) if v.visible() => Some(v),
+            _ => None,
+        })
+        .ok_or_else(not_found)?;
+    let media = video
+        .media
+        .iter()
+        .find(|m| m.slot == slot && m.status == "COMPLETED")
+        .ok_or_else(not_found)?;
+    let key = media
+        .encoded_location
+        .as_deref()
+        .and_then(|location| playback.media.key_of(location))
+        .ok_or_else(|| {
+            tracing::error!(
+                location = ?media.encoded_location,
+                store = playback.media.url(),
+                "an image outside the media store"
+            );
+            Problem::unavailable("the image is not in the configured media store")
+        })?;
+    let current: String = media.checksum.chars().take(IMAGE_VERSION_DIGITS).collect();
+    let versioned = url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .any(|(name, value)| name == "v" && value == current);
+    let answer = Answer {
+        content_type: IMAGE_TYPES
+            .into_iter()
+            .find(|t| media.content_type.eq_ignore_ascii_case(t))
+            .unwrap_or("application/octet-stream"),
+        max_age: if versioned {
+            "max-age=31536000, immutable"
+        } else {
+            "max-age=300"
+        },
+        shared: true,
+        missing: format!("video {id}'s {slot} image is missing from the media store"),
+    };
+    serve(playback, &key, &headers, answer).await
 }
 
 #[cfg(test)]

@@ -334,6 +334,73 @@ fn an_uploaded_clip_is_encoded_published_and_streamed_with_seeking() {
         assert!(status == 400 || status == 404, "{target} answered {status}");
     }
 
+    // Artwork: a thumbnail is served as uploaded, to anyone, cached by its versioned URL.
+    let thumbnail = site.path("thumbnail.png");
+    let made = Command::new("ffmpeg")
+        .args(["-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i"])
+        .arg("color=c=teal:size=320x180")
+        .args(["-frames:v", "1"])
+        .arg(&thumbnail)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let png = std::fs::read(&thumbnail).unwrap();
+    let uploaded = http
+        .put(format!("{}/videos/{video}/media/thumbnail", site.api()))
+        .bearer_auth(&token)
+        .header("content-type", "application/octet-stream")
+        .body(png.clone())
+        .send()
+        .unwrap();
+    assert_eq!(uploaded.status(), StatusCode::OK);
+    let consistency = uploaded.json::<Value>().unwrap()["consistency_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let viewed = http
+        .get(format!("{}/videos/{video}", site.query()))
+        .header("codeflix-consistency-token", &consistency)
+        .send()
+        .unwrap()
+        .json::<Value>()
+        .unwrap();
+    assert_eq!(viewed["images"][0]["slot"], "THUMBNAIL", "{viewed}");
+    let image = format!(
+        "{}{}",
+        site.query(),
+        viewed["images"][0]["url"].as_str().unwrap()
+    );
+    let fetched = http.get(&image).send().unwrap();
+    assert_eq!(fetched.status(), StatusCode::OK);
+    assert_eq!(fetched.headers()["content-type"], "image/png");
+    assert_eq!(fetched.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(
+        fetched.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    let etag = fetched.headers()["etag"].clone();
+    assert_eq!(fetched.bytes().unwrap(), png);
+    let unversioned = http
+        .get(format!("{}/videos/{video}/images/thumbnail", site.query()))
+        .header("if-none-match", etag)
+        .send()
+        .unwrap();
+    assert_eq!(unversioned.status(), StatusCode::NOT_MODIFIED);
+    assert_eq!(
+        unversioned.headers()["cache-control"],
+        "public, max-age=300"
+    );
+    for (path, status) in [
+        ("images/banner", StatusCode::NOT_FOUND),
+        ("images/poster", StatusCode::BAD_REQUEST),
+    ] {
+        let answer = http
+            .get(format!("{}/videos/{video}/{path}", site.query()))
+            .send()
+            .unwrap();
+        assert_eq!(answer.status(), status, "{path}");
+    }
+
     // An upload that is not a video ends in ERROR with the encoder's reason.
     let broken = create_video(&http, &site, &token, "Broken", true);
     let mut garbage = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom".to_vec();
