@@ -4,9 +4,10 @@
 import { basename } from 'node:path';
 import { checkAccessibility, eventually, screenshot, signInAtProvider, step } from './lib.mjs';
 
-/** `admin`: {email, password}; `catalog`: names; `clip`: path of an mp4; `poisonKey`: the key of
- *  a record the catalog could not read, when there is one. Answers the video's URL. */
-export async function adminWalkthrough(context, base, admin, catalog, clip, poisonKey) {
+/** `admin`: {email, password}; `catalog`: names; `clip`: path of an mp4; `thumbnail`: path of
+ *  an image, when there is one; `poisonKey`: the key of a record the catalog could not read, when
+ *  there is one. Answers the video's URL. */
+export async function adminWalkthrough(context, base, admin, catalog, clip, thumbnail, poisonKey) {
   const page = await context.newPage();
 
   await step('the console asks to sign in, and the admin signs in at the provider', async () => {
@@ -123,6 +124,15 @@ export async function adminWalkthrough(context, base, admin, catalog, clip, pois
     await checkAccessibility(page, 'console video');
     await screenshot(page, 'console-video');
   });
+
+  if (thumbnail) {
+    await step('a thumbnail uploads and is ready at once (images are not encoded)', async () => {
+      const slot = page.getByRole('region', { name: 'Thumbnail', exact: true });
+      await slot.getByLabel('Thumbnail file').setInputFiles(thumbnail);
+      await slot.getByText(`Uploaded “${basename(thumbnail)}”`).first().waitFor({ timeout: 60_000 });
+      await eventually('the thumbnail to be Completed', () => slot.getByText('Completed', { exact: true }).isVisible(), 30_000);
+    });
+  }
 
   await step('the admin publishes the video', async () => {
     await page.getByRole('button', { name: 'Publish' }).click();

@@ -3,7 +3,8 @@
 
 import { checkAccessibility, eventually, registerAtProvider, screenshot, step } from './lib.mjs';
 
-/** `video`: {title, misspelt, planName}; `viewer`: {email, name, password}. */
+/** `video`: {title, misspelt, planName, thumbnail (whether it has one)}; `viewer`: {email, name,
+ *  password}. */
 export async function viewerWalkthrough(context, base, video, viewer) {
   const page = await context.newPage();
   await page.setViewportSize({ width: 1280, height: 800 });
@@ -12,6 +13,13 @@ export async function viewerWalkthrough(context, base, video, viewer) {
     await page.goto(`${base}/`);
     await page.getByRole('link', { name: 'Codeflix' }).first().waitFor();
     await page.getByText(video.title).first().waitFor();
+    if (video.thumbnail) {
+      // The tile shows the uploaded thumbnail, fetched through the gateway.
+      const tile = page.locator('.vw-card').filter({ hasText: video.title }).first();
+      await eventually('the thumbnail to load', () =>
+        tile.locator('img').evaluate((img) => img.complete && img.naturalWidth > 0).catch(() => false),
+      );
+    }
     await checkAccessibility(page, 'viewer home');
     await screenshot(page, 'viewer-home');
   });

@@ -3,7 +3,7 @@
 // subscribes and watches it; axe-core checks the main pages on the way.
 //
 //   BASE=http://127.0.0.1:8000 ADMIN_EMAIL=… ADMIN_PASSWORD=… CLIP=clip.mp4 \
-//     [SCREENSHOTS=../docs/screenshots] [POISON_KEY=…] node e2e/walkthrough.mjs
+//     [SCREENSHOTS=../docs/screenshots] [THUMBNAIL=poster.png] [POISON_KEY=…] node e2e/walkthrough.mjs
 //
 // With POISON_KEY, the key of a record the catalog cannot read (the test produces one), the admin
 // also finds it among the catalog's dead letters and re-drives it.
@@ -24,6 +24,7 @@ const base = need('BASE').replace(/\/$/, '');
 const admin = { email: need('ADMIN_EMAIL'), password: need('ADMIN_PASSWORD') };
 const clip = need('CLIP');
 const poisonKey = process.env.POISON_KEY;
+const thumbnail = process.env.THUMBNAIL;
 const unique = Date.now().toString(36);
 const catalog = {
   category: 'Drama',
@@ -37,14 +38,14 @@ const catalog = {
 const browser = await launch();
 let failed = false;
 try {
-  await adminWalkthrough(browser, base, admin, catalog, clip, poisonKey);
+  await adminWalkthrough(browser, base, admin, catalog, clip, thumbnail, poisonKey);
   // The viewer is a stranger to the admin: a browser profile of their own.
   await browser.clearCookies();
   await browser.pages()[0]?.evaluate(() => sessionStorage.clear()).catch(() => undefined);
   await viewerWalkthrough(
     browser,
     base,
-    { title: catalog.title, misspelt: 'Centrl Staton', planName: catalog.plan },
+    { title: catalog.title, misspelt: 'Centrl Staton', planName: catalog.plan, thumbnail: Boolean(thumbnail) },
     { email: `viewer-${unique}@example.com`, name: 'Vera Viewer', password: `pw-${unique}-long-enough` },
   );
 } catch (error) {

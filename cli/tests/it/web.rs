@@ -87,6 +87,15 @@ fn a_new_user_clicks_through_both_apps_in_chromium() {
     }
     succeeded(&adding.wait_with_output().unwrap(), "codeflix users add");
     crate::playback::clip(&site);
+    let thumbnail = site.path("poster.png");
+    let made = Command::new("ffmpeg")
+        .args(["-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i"])
+        .arg("testsrc2=size=640x360")
+        .args(["-frames:v", "1"])
+        .arg(&thumbnail)
+        .status()
+        .unwrap();
+    assert!(made.success());
     // A record the catalog cannot read, for the console's dead-letter pages to show and re-drive.
     let poison = "poison-walkthrough";
     produce_poison(&site, "codeflix.catalog.category.events", poison);
@@ -102,6 +111,7 @@ fn a_new_user_clicks_through_both_apps_in_chromium() {
         .env("ADMIN_PASSWORD", password)
         .env("CLIP", site.path("clip.mp4"))
         .env("POISON_KEY", poison)
+        .env("THUMBNAIL", &thumbnail)
         .env("SCREENSHOTS", &screenshots)
         .env("CODEFLIX_CHROMIUM", chromium)
         .output()

@@ -77,8 +77,17 @@ export interface Video {
   /** Its VIDEO media is encoded. */
   playable: boolean;
   streams: Stream[];
+  /** Its artwork (banner, thumbnails), each with a path on the query API. */
+  images?: Image[];
   version: number;
   updated_at: string;
+}
+
+export interface Image {
+  /** `BANNER`, `THUMBNAIL` or `THUMBNAIL_HALF`. */
+  slot: string;
+  /** A path on the query API, versioned by the upload. */
+  url: string;
 }
 
 export interface MediaView {

@@ -20,6 +20,8 @@ const LOAD_INTERRUPTED = 7000;
 const CRITICAL = 2;
 
 interface Props {
+  /** The image shown before playback starts (the video's banner). */
+  poster?: string;
   stream: Stream;
   title: string;
   /** The stream refused this viewer (401: no or bad token, 403: no access now). */
@@ -35,7 +37,7 @@ interface Quality {
 
 type Phase = { kind: 'loading' } | { kind: 'ready' } | { kind: 'error'; message: string };
 
-export function Player({ stream, title, onDenied }: Props) {
+export function Player({ stream, title, poster, onDenied }: Props) {
   const videoRef = useRef<HTMLVideoElement>(null);
   const playerRef = useRef<ShakaPlayer | null>(null);
   const deniedRef = useRef(onDenied);
@@ -132,7 +134,7 @@ export function Player({ stream, title, onDenied }: Props) {
   return (
     <div className="vw-player-block">
       <div className="vw-player">
-        <video ref={videoRef} controls playsInline aria-label={`${title} video`} />
+        <video ref={videoRef} controls playsInline poster={poster} aria-label={`${title} video`} />
         {phase.kind === 'loading' && <p className="vw-player-status" aria-live="polite">Loading the player…</p>}
         {phase.kind === 'error' && (
           <div className="vw-player-status" role="alert">

@@ -8,6 +8,7 @@ import type { Video } from '../shared/types';
 import { Gate, type Denial } from './Gate';
 import { useSession } from './session';
 import { useMySubscription } from './subscription';
+import { useImageUrl } from './VideoCard';
 
 // The player module and shaka-player load only when something is going to play.
 const Player = lazy(() => import('./Player').then((m) => ({ default: m.Player })));
@@ -19,6 +20,7 @@ export function Watch({ video }: { video: Video }) {
   const [refusal, setRefusal] = useState<Denial>();
   const [attempt, setAttempt] = useState(0);
   const returnTo = location.pathname + location.search;
+  const banner = useImageUrl(video, 'banner');
 
   const stream = video.streams.find((s) => s.slot.toLowerCase() === 'video');
   if (!video.playable || !stream) {
@@ -53,7 +55,7 @@ export function Watch({ video }: { video: Video }) {
   };
   return (
     <Suspense fallback={<Placeholder>Loading the player…</Placeholder>}>
-      <Player key={attempt} stream={stream} title={video.title} onDenied={denied} />
+      <Player key={attempt} stream={stream} title={video.title} poster={banner} onDenied={denied} />
     </Suspense>
   );
 }
