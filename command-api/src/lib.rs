@@ -262,6 +262,7 @@ pub fn router(state: AppState, dev_issuer: Option<Arc<DevIssuer>>) -> Router {
     api.method_not_allowed_fallback(|| async { Problem::method_not_allowed() })
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(input::MAX_JSON_BYTES))
+        .layer(middleware::from_fn(codeflix_http::prefix_locations))
         .layer(middleware::from_fn(codeflix_http::correlate))
 }
 

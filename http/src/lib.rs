@@ -172,6 +172,29 @@ pub async fn serve(
     server::serve_with(listener, router, Limits::default(), shutdown).await
 }
 
+/// Middleware putting the [`forwarded_prefix`] in front of every root-relative `Location` the
+/// API answers with (a created resource, a tus upload), so that a client behind the gateway or
+/// nginx follows it through the same prefix.
+pub async fn prefix_locations(request: Request, next: Next) -> Response {
+    let prefix = forwarded_prefix(request.headers()).to_owned();
+    let mut response = next.run(request).await;
+    if prefix.is_empty() {
+        return response;
+    }
+    let location = response
+        .headers()
+        .get(axum::http::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .filter(|l| l.starts_with('/') && !l.starts_with("//"))
+        .and_then(|l| axum::http::HeaderValue::from_str(&format!("{prefix}{l}")).ok());
+    if let Some(location) = location {
+        response
+            .headers_mut()
+            .insert(axum::http::header::LOCATION, location);
+    }
+    response
+}
+
 /// The path prefix a reverse proxy serves this API under (`X-Forwarded-Prefix`, as the gateway
 /// and nginx send it), for URLs the API hands out that clients follow (a tus upload's
 /// `Location`). Empty when there is none, or when it is not a plain path (`/a/b`, letters,

@@ -356,8 +356,8 @@ async fn a_retried_upload_creation_finds_its_upload_and_refuses_another() {
 }
 
 /// Behind a gateway or nginx (`X-Forwarded-Prefix`) the upload's URL keeps the prefix the client
-/// used, so that tus clients in the browser PATCH where they started; a prefix that is not a
-/// plain path is ignored.
+/// used, so that tus clients in the browser PATCH where they started, and so does a created
+/// resource's; a prefix that is not a plain path is ignored.
 #[tokio::test]
 async fn an_upload_behind_a_prefix_is_located_under_it() {
     let api = Api::start().await;
@@ -387,6 +387,23 @@ async fn an_upload_behind_a_prefix_is_located_under_it() {
     let foreign = create("//evil.example").await.unwrap();
     let location = foreign.headers()["location"].to_str().unwrap();
     assert!(location.starts_with("/uploads/"), "{location}");
+
+    let category = api
+        .http
+        .post(format!("{}/categories", api.base()))
+        .bearer_auth(&token)
+        .header("x-forwarded-prefix", "/api/command/")
+        .json(&serde_json::json!({"name": "Behind a prefix"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(category.status(), StatusCode::CREATED);
+    let id = category.headers()["location"].to_str().unwrap().to_owned();
+    let body: serde_json::Value = category.json().await.unwrap();
+    assert_eq!(
+        id,
+        format!("/api/command/categories/{}", body["id"].as_str().unwrap())
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -197,9 +197,8 @@ pub(crate) async fn create_upload(
             HeaderValue::from_static("true"),
         );
     }
-    // Behind the gateway (or nginx) the upload lives under the prefix the browser used.
-    let prefix = codeflix_http::forwarded_prefix(&headers);
-    if let Ok(location) = HeaderValue::from_str(&format!("{prefix}/uploads/{id}")) {
+    // Behind the gateway (or nginx) `prefix_locations` puts the prefix the browser used first.
+    if let Ok(location) = HeaderValue::from_str(&format!("/uploads/{id}")) {
         response.headers_mut().insert(header::LOCATION, location);
     }
     Ok(response)
