@@ -327,20 +327,7 @@ pub(crate) async fn stream(
         false => None,
     };
     let not_found = || Problem::not_found(format!("video {id} has no encoded {slot} to play"));
-    let video = state
-        .catalog
-        .load(&[DocKey {
-            kind: DocKind::Video,
-            id,
-        }])
-        .await
-        .map_err(|e| Problem::fault("reading a read model", &e))?
-        .into_iter()
-        .find_map(|doc| match doc {
-            Doc::Video(v) if v.visible() => Some(v),
-            _ => None,
-        })
-        .ok_or_else(not_found)?;
+    let video = published(&state, id).await?.ok_or_else(not_found)?;
     match playback.policy.allows(viewer.as_ref(), &video).await {
         Ok(()) => {}
         Err(Refusal::SignIn(detail)) => return Err(Problem::sign_in(detail)),
@@ -397,6 +384,23 @@ struct Answer {
     shared: bool,
     /// The 404's detail when the file is gone.
     missing: String,
+}
+
+/// Video `id` when viewers may see it (published, not deleted).
+async fn published(state: &QueryState, id: Uuid) -> Result<Option<VideoView>, Problem> {
+    Ok(state
+        .catalog
+        .load(&[DocKey {
+            kind: DocKind::Video,
+            id,
+        }])
+        .await
+        .map_err(|e| Problem::fault("reading a read model", &e))?
+        .into_iter()
+        .find_map(|doc| match doc {
+            Doc::Video(v) if v.visible() => Some(v),
+            _ => None,
+        }))
 }
 
 /// Answers with the object at `key`, whole or the range asked for.
@@ -617,20 +621,7 @@ pub(crate) async fn image(
         .ok_or_else(|| Problem::unavailable("images are not served (no media store)"))?;
     let slot = slot.to_ascii_uppercase();
     let not_found = || Problem::not_found(format!("video {id} has no {slot} image"));
-    let video = state
-        .catalog
-        .load(&[DocKey {
-            kind: DocKind::Video,
-            id,
-        }])
-        .await
-        .map_err(|e| Problem::fault("reading a read model", &e))?
-        .into_iter()
-        .find_map(|doc| match doc {
-            Doc::Video(v) if v.visible() => Some(v),
-            _ => None,
-        })
-        .ok_or_else(not_found)?;
+    let video = published(&state, id).await?.ok_or_else(not_found)?;
     let media = video
         .media
         .iter()

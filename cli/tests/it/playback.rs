@@ -111,6 +111,25 @@ pub(crate) fn media_reaches(
     }
 }
 
+/// The viewers' `video`, read once `written` (a command API answer) is visible.
+fn viewed_after(
+    http: &Client,
+    site: &Site,
+    video: &str,
+    written: reqwest::blocking::Response,
+) -> Value {
+    let consistency = written.json::<Value>().unwrap()["consistency_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    http.get(format!("{}/videos/{video}", site.query()))
+        .header("codeflix-consistency-token", &consistency)
+        .send()
+        .unwrap()
+        .json::<Value>()
+        .unwrap()
+}
+
 /// Sends a request line as given (no client-side normalisation of `..`); answers the status.
 fn raw_status(site: &Site, target: &str) -> u16 {
     let mut stream = std::net::TcpStream::connect(("127.0.0.1", site.query_port)).unwrap();
@@ -158,17 +177,7 @@ fn an_uploaded_clip_is_encoded_published_and_streamed_with_seeking() {
         .send()
         .unwrap();
     assert_eq!(published.status(), StatusCode::OK);
-    let consistency = published.json::<Value>().unwrap()["consistency_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let viewed = http
-        .get(format!("{}/videos/{video}", site.query()))
-        .header("codeflix-consistency-token", &consistency)
-        .send()
-        .unwrap()
-        .json::<Value>()
-        .unwrap();
+    let viewed = viewed_after(&http, &site, &video, published);
     assert_eq!(viewed["playable"], true, "{viewed}");
     let hls = format!(
         "{}{}",
@@ -353,17 +362,7 @@ fn an_uploaded_clip_is_encoded_published_and_streamed_with_seeking() {
         .send()
         .unwrap();
     assert_eq!(uploaded.status(), StatusCode::OK);
-    let consistency = uploaded.json::<Value>().unwrap()["consistency_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let viewed = http
-        .get(format!("{}/videos/{video}", site.query()))
-        .header("codeflix-consistency-token", &consistency)
-        .send()
-        .unwrap()
-        .json::<Value>()
-        .unwrap();
+    let viewed = viewed_after(&http, &site, &video, uploaded);
     assert_eq!(viewed["images"][0]["slot"], "THUMBNAIL", "{viewed}");
     let image = format!(
         "{}{}",

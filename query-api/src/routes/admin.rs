@@ -117,20 +117,7 @@ pub(crate) async fn admin_list_genres(
 ) -> Result<Response, Problem> {
     admin_with(&state, &headers, Role::Genres).await?;
     let (docs, next_cursor) = by_name(&state, DocKind::Genre, pairs, &headers).await?;
-    let mut keys: Vec<DocKey> = docs
-        .iter()
-        .filter_map(|d| match d {
-            Doc::Genre(g) => Some(g.categories.iter().map(|&id| DocKey {
-                kind: DocKind::Category,
-                id,
-            })),
-            _ => None,
-        })
-        .flatten()
-        .collect();
-    keys.sort_unstable();
-    keys.dedup();
-    let names = Names::for_admins(state.catalog.load(&keys).await.map_err(unavailable)?);
+    let names = Names::for_admins(super::catalog::genres_categories(&state, &docs).await?);
     let items = docs
         .into_iter()
         .filter_map(|d| match d {

@@ -47,20 +47,7 @@ pub(crate) async fn list_genres(
     let (docs, next_cursor) = state
         .list(DocKind::Genre, pairs, &headers, false, Audience::Viewers)
         .await?;
-    let mut keys: Vec<DocKey> = docs
-        .iter()
-        .filter_map(|d| match d {
-            Doc::Genre(g) => Some(g.categories.iter().map(|&id| DocKey {
-                kind: DocKind::Category,
-                id,
-            })),
-            _ => None,
-        })
-        .flatten()
-        .collect();
-    keys.sort_unstable();
-    keys.dedup();
-    let names = Names::new(state.catalog.load(&keys).await.map_err(unavailable)?);
+    let names = Names::new(genres_categories(&state, &docs).await?);
     let items = docs
         .into_iter()
         .filter_map(|d| match d {
@@ -74,6 +61,27 @@ pub(crate) async fn list_genres(
         })
         .collect();
     Ok(cached(&headers, &GenrePage { items, next_cursor }))
+}
+
+/// The categories `docs` (genres) belong to, loaded for their names.
+pub(super) async fn genres_categories(
+    state: &QueryState,
+    docs: &[Doc],
+) -> Result<Vec<Doc>, Problem> {
+    let mut keys: Vec<DocKey> = docs
+        .iter()
+        .filter_map(|d| match d {
+            Doc::Genre(g) => Some(g.categories.iter().map(|&id| DocKey {
+                kind: DocKind::Category,
+                id,
+            })),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    state.catalog.load(&keys).await.map_err(unavailable)
 }
 
 /// Cast members by name.
