@@ -223,7 +223,8 @@ pub fn state_of(feed: &FeedSpec, doc: &Doc) -> Option<(String, Option<Value>)> {
         | Doc::Genre(_)
         | Doc::CastMember(_)
         | Doc::Plan(_)
-        | Doc::Notification(_) => return None,
+        | Doc::Notification(_)
+        | Doc::Encoding(_) => return None,
     };
     Some((key, (!gone).then_some(value)))
 }

@@ -10,12 +10,13 @@ use codeflix_domain::catalog::cast_member::CastMemberEvent;
 use codeflix_domain::catalog::category::CategoryEvent;
 use codeflix_domain::catalog::genre::GenreEvent;
 use codeflix_domain::catalog::video::{MediaSlot, MediaStatus, VideoEvent};
+use codeflix_domain::encoding::EncodingJobEvent;
 use codeflix_domain::{AnyEvent, Envelope, EventMetadata, Timestamp};
 use uuid::Uuid;
 
 use codeflix_readmodel::views::{
-    CastMemberView, CategoryView, Doc, DocKey, DocKind, GenreView, HistoryEntry, MediaView,
-    VideoView, account_doc_id,
+    CastMemberView, CategoryView, Doc, DocKey, DocKind, EncodingView, GenreView, HistoryEntry,
+    MediaView, VideoView, account_doc_id,
 };
 
 use crate::billing;
@@ -48,7 +49,7 @@ pub fn doc_key(metadata: &EventMetadata, event: &AnyEvent) -> Option<Result<DocK
             }));
         }
         AnyEvent::Notification(_) => DocKind::Notification,
-        AnyEvent::EncodingJob(_) => return None,
+        AnyEvent::EncodingJob(_) => DocKind::Encoding,
     };
     Some(
         Uuid::parse_str(&metadata.aggregate_id)
@@ -157,6 +158,10 @@ pub fn apply(current: Option<&Doc>, envelope: &Envelope<AnyEvent>) -> Step {
         (AnyEvent::Notification(event), Some(Doc::Notification(doc))) => Ok(Doc::Notification(
             crate::notifications::notification(doc.clone(), event),
         )),
+        (AnyEvent::EncodingJob(event), None) => encoding_created(key.id, event, &at),
+        (AnyEvent::EncodingJob(event), Some(Doc::Encoding(doc))) => {
+            Ok(Doc::Encoding(encoding(doc.clone(), event)))
+        }
         _ => Err("the event and the document are of different aggregates".to_owned()),
     };
     let result = result.map(|mut doc| {
@@ -190,6 +195,7 @@ fn stamp(mut doc: Doc, version: u64, at: String) -> Doc {
         Doc::Subscription(d) => (&mut d.version, &mut d.updated_at),
         Doc::Account(d) => (&mut d.version, &mut d.updated_at),
         Doc::Notification(d) => (&mut d.version, &mut d.updated_at),
+        Doc::Encoding(d) => (&mut d.version, &mut d.updated_at),
     };
     *v = version;
     *updated = at;
@@ -225,6 +231,54 @@ fn category(mut doc: CategoryView, event: &CategoryEvent) -> CategoryView {
         CategoryEvent::CategoryActivated(_) => doc.active = true,
         CategoryEvent::CategoryDeactivated(_) => doc.active = false,
         CategoryEvent::CategoryDeleted(_) => doc.deleted = true,
+    }
+    doc
+}
+
+fn encoding_created(id: Uuid, event: &EncodingJobEvent, at: &str) -> Result<Doc, String> {
+    let EncodingJobEvent::EncodingRequested(e) = event else {
+        return Err(NEVER_CREATED.to_owned());
+    };
+    Ok(Doc::Encoding(EncodingView {
+        id,
+        video_id: e.video_id.as_uuid(),
+        slot: e.slot.as_str().to_owned(),
+        status: "REQUESTED".to_owned(),
+        attempt: 0,
+        percent: 0,
+        worker: None,
+        error: None,
+        version: 0,
+        created_at: at.to_owned(),
+        updated_at: at.to_owned(),
+    }))
+}
+
+fn encoding(mut doc: EncodingView, event: &EncodingJobEvent) -> EncodingView {
+    match event {
+        EncodingJobEvent::EncodingRequested(_) => {}
+        EncodingJobEvent::EncodingStarted(e) => {
+            "RUNNING".clone_into(&mut doc.status);
+            doc.attempt = e.attempt;
+            doc.percent = 0;
+            doc.worker = Some(e.worker.clone());
+            doc.error = None;
+        }
+        // Only the attempt's own reports count (one presumed dead may still report).
+        EncodingJobEvent::EncodingProgressed(e) if e.attempt == doc.attempt => {
+            doc.percent = e.percent.min(100);
+        }
+        EncodingJobEvent::EncodingProgressed(_) => {}
+        EncodingJobEvent::EncodingFinished(e) => {
+            "FINISHED".clone_into(&mut doc.status);
+            doc.attempt = e.attempt;
+            doc.percent = 100;
+        }
+        EncodingJobEvent::EncodingFailed(e) => {
+            "FAILED".clone_into(&mut doc.status);
+            doc.attempt = e.attempt;
+            doc.error = Some(e.reason.clone());
+        }
     }
     doc
 }

@@ -78,6 +78,8 @@ impl ProjectionSpec {
                 AggregateType::Genre,
                 AggregateType::CastMember,
                 AggregateType::Video,
+                // Encoding jobs: the admins' progress of a video's media.
+                AggregateType::EncodingJob,
             ],
             batch: 1000,
             linger: Duration::from_millis(5),

@@ -4,7 +4,8 @@
 use std::collections::HashMap;
 
 use codeflix_readmodel::views::{
-    AccountView, Doc, DocKey, DocKind, MediaView, PlanView, SubscriptionView, VideoView,
+    AccountView, Doc, DocKey, DocKind, EncodingView, MediaView, PlanView, SubscriptionView,
+    VideoView,
 };
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -139,12 +140,45 @@ impl Names {
     }
 
     pub(crate) fn admin_video(&self, v: VideoView) -> AdminVideo {
+        let encodings = v
+            .media
+            .iter()
+            .filter_map(|m| {
+                match self.0.get(&DocKey {
+                    kind: DocKind::Encoding,
+                    id: m.media_id,
+                }) {
+                    Some(Doc::Encoding(e)) => Some(e.clone()),
+                    _ => None,
+                }
+            })
+            .collect();
         AdminVideo {
             published: v.published,
             created_at: v.created_at.clone(),
             media: v.media.clone(),
+            encodings,
             video: self.video(v),
         }
+    }
+
+    /// [`Names::wanted`], and the encoding jobs of the videos' encoded media (for admins).
+    pub(crate) fn wanted_with_encodings<'a>(
+        videos: impl IntoIterator<Item = &'a VideoView> + Clone,
+    ) -> Vec<DocKey> {
+        let mut keys = Names::wanted(videos.clone());
+        keys.extend(videos.into_iter().flat_map(|v| {
+            v.media
+                .iter()
+                .filter(|m| m.slot == "VIDEO" || m.slot == "TRAILER")
+                .map(|m| DocKey {
+                    kind: DocKind::Encoding,
+                    id: m.media_id,
+                })
+        }));
+        keys.sort_unstable();
+        keys.dedup();
+        keys
     }
 
     fn cast(&self, ids: &[Uuid]) -> Vec<CastRef> {
@@ -405,6 +439,9 @@ pub struct AdminVideo {
     /// Replaces the viewers' media states with the whole record of each filled slot.
     #[serde(rename = "media_details")]
     pub media: Vec<MediaView>,
+    /// How far the encoder got with each of them that is encoded (video, trailer): attempt and
+    /// percent while it runs, the reason when it failed. By `id`, the media id.
+    pub encodings: Vec<EncodingView>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

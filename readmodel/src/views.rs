@@ -20,10 +20,11 @@ pub enum DocKind {
     Subscription,
     Account,
     Notification,
+    Encoding,
 }
 
 impl DocKind {
-    pub const ALL: [DocKind; 8] = [
+    pub const ALL: [DocKind; 9] = [
         DocKind::Category,
         DocKind::Genre,
         DocKind::CastMember,
@@ -32,6 +33,7 @@ impl DocKind {
         DocKind::Subscription,
         DocKind::Account,
         DocKind::Notification,
+        DocKind::Encoding,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -44,6 +46,7 @@ impl DocKind {
             DocKind::Subscription => "subscription",
             DocKind::Account => "account",
             DocKind::Notification => "notification",
+            DocKind::Encoding => "encoding",
         }
     }
 }
@@ -360,6 +363,30 @@ pub struct NotificationView {
     pub updated_at: String,
 }
 
+/// An encoding job: how far the encoder got with one upload of a video or trailer (its id is
+/// the upload's media id), for the admins' live progress.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct EncodingView {
+    /// The media id of the upload.
+    pub id: Uuid,
+    pub video_id: Uuid,
+    /// `VIDEO` or `TRAILER`.
+    pub slot: String,
+    /// `REQUESTED`, `RUNNING`, `FINISHED` or `FAILED`.
+    pub status: String,
+    /// The attempt running or last run, from 1; 0 before the first.
+    pub attempt: u32,
+    /// How far the attempt got, 0 to 100.
+    pub percent: u8,
+    /// The worker running or that ran the attempt.
+    pub worker: Option<String>,
+    /// Why the last attempt failed.
+    pub error: Option<String>,
+    pub version: u64,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
 /// Any document.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -373,6 +400,7 @@ pub enum Doc {
     Subscription(Box<SubscriptionView>),
     Account(AccountView),
     Notification(NotificationView),
+    Encoding(EncodingView),
 }
 
 impl Doc {
@@ -386,6 +414,7 @@ impl Doc {
             Doc::Subscription(d) => (DocKind::Subscription, d.id),
             Doc::Account(d) => (DocKind::Account, d.id),
             Doc::Notification(d) => (DocKind::Notification, d.id),
+            Doc::Encoding(d) => (DocKind::Encoding, d.id),
         };
         DocKey { kind, id }
     }
@@ -400,6 +429,7 @@ impl Doc {
             Doc::Subscription(d) => d.version,
             Doc::Account(d) => d.version,
             Doc::Notification(d) => d.version,
+            Doc::Encoding(d) => d.version,
         }
     }
 
@@ -409,7 +439,11 @@ impl Doc {
             Doc::Genre(d) => d.deleted,
             Doc::CastMember(d) => d.deleted,
             Doc::Video(d) => d.deleted,
-            Doc::Plan(_) | Doc::Subscription(_) | Doc::Account(_) | Doc::Notification(_) => false,
+            Doc::Plan(_)
+            | Doc::Subscription(_)
+            | Doc::Account(_)
+            | Doc::Notification(_)
+            | Doc::Encoding(_) => false,
         }
     }
 
@@ -425,6 +459,7 @@ impl Doc {
             Doc::Subscription(d) => &d.account_id,
             Doc::Account(d) => &d.email,
             Doc::Notification(d) => &d.recipient,
+            Doc::Encoding(d) => &d.slot,
         }
     }
 
@@ -439,7 +474,10 @@ impl Doc {
                 Doc::CastMember(_) => true,
                 Doc::Video(d) => d.visible(),
                 Doc::Plan(d) => d.active,
-                Doc::Subscription(_) | Doc::Account(_) | Doc::Notification(_) => false,
+                Doc::Subscription(_)
+                | Doc::Account(_)
+                | Doc::Notification(_)
+                | Doc::Encoding(_) => false,
             }
     }
 
@@ -455,6 +493,7 @@ impl Doc {
             Doc::Subscription(d) => &d.started_at,
             Doc::Account(d) => &d.created_at,
             Doc::Notification(d) => &d.created_at,
+            Doc::Encoding(d) => &d.created_at,
         }
     }
 }

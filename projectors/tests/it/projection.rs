@@ -166,6 +166,92 @@ async fn redelivered_events_change_nothing() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_encoding_jobs_progress_shows_in_the_catalog() {
+    use codeflix_domain::catalog::video::{Checksum, MediaId, MediaSlot, StorageLocation, VideoId};
+    use codeflix_domain::encoding::{
+        EncodingJob, EncodingJobId, FailEncoding, Percent, ReportEncodingProgress, RequestEncoding,
+        StartEncoding, WorkerName,
+    };
+    let stack = Stack::start().await;
+    let store = Arc::new(
+        SqliteCatalog::open(&stack.path("catalog.db"))
+            .await
+            .unwrap(),
+    );
+    let running = stack.project(ProjectionSpec::catalog(), store.clone());
+    let (video, media) = (Uuid::new_v4(), Uuid::new_v4());
+    let job = EncodingJobId::new(media);
+    let key = DocKey {
+        kind: DocKind::Encoding,
+        id: media,
+    };
+    let seen = async |store: &SqliteCatalog| {
+        caught_up(&stack.config(), store, &catalog_topics()).await;
+        match store.load(&[key]).await.unwrap().pop() {
+            Some(Doc::Encoding(e)) => e,
+            other => panic!("no encoding document: {other:?}"),
+        }
+    };
+    stack
+        .run::<EncodingJob>(
+            &job,
+            RequestEncoding {
+                video_id: VideoId::new(video),
+                media_id: MediaId::new(media),
+                slot: MediaSlot::Trailer,
+                source_location: StorageLocation::parse("raw/trailer.mp4").unwrap(),
+                checksum: Checksum::parse(&"c".repeat(64)).unwrap(),
+            },
+        )
+        .await;
+    let requested = seen(&store).await;
+    assert_eq!(
+        (
+            requested.status.as_str(),
+            requested.slot.as_str(),
+            requested.video_id
+        ),
+        ("REQUESTED", "TRAILER", video)
+    );
+    for percent in [10, 40] {
+        if percent == 10 {
+            let worker = WorkerName::parse("worker-a").unwrap();
+            stack
+                .run::<EncodingJob>(&job, StartEncoding { worker })
+                .await;
+        }
+        let percent = Percent::parse(percent).unwrap();
+        stack
+            .run::<EncodingJob>(&job, ReportEncodingProgress { percent })
+            .await;
+    }
+    let progressed = seen(&store).await;
+    assert_eq!(
+        (
+            progressed.status.as_str(),
+            progressed.attempt,
+            progressed.percent
+        ),
+        ("RUNNING", 1, 40)
+    );
+    assert_eq!(progressed.worker.as_deref(), Some("worker-a"));
+    let reason = codeflix_domain::Reason::parse("ffmpeg crashed").unwrap();
+    stack
+        .run::<EncodingJob>(
+            &job,
+            FailEncoding {
+                reason,
+                retryable: true,
+            },
+        )
+        .await;
+    let failed = seen(&store).await;
+    assert_eq!(failed.status, "FAILED");
+    assert_eq!(failed.error.as_deref(), Some("ffmpeg crashed"));
+    running.stop().await;
+}
+
 fn envelope(video: Uuid, version: u64, event: VideoEvent) -> Envelope<AnyEvent> {
     Envelope {
         metadata: EventMetadata {

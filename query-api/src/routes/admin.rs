@@ -187,7 +187,7 @@ pub(crate) async fn admin_list_videos(
     let names = Names::for_admins(
         state
             .catalog
-            .load(&Names::wanted(&videos))
+            .load(&Names::wanted_with_encodings(&videos))
             .await
             .map_err(unavailable)?,
     );
@@ -215,7 +215,7 @@ pub(crate) async fn admin_get_video(
     let names = Names::for_admins(
         state
             .catalog
-            .load(&Names::wanted([&video]))
+            .load(&Names::wanted_with_encodings([&video]))
             .await
             .map_err(unavailable)?,
     );

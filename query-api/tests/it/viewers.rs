@@ -8,6 +8,10 @@ use codeflix_domain::catalog::video::{
     Checksum, ContentType, FailMediaProcessing, MediaId, MediaSlot, StorageLocation, UpdateVideo,
     UploadMedia, Video,
 };
+use codeflix_domain::encoding::{
+    EncodingJob, EncodingJobId, Percent, ReportEncodingProgress, RequestEncoding, StartEncoding,
+    WorkerName,
+};
 use codeflix_domain::{CommandContext, ExpectedVersion, Reason, Timestamp};
 use codeflix_testkit::QueryApi;
 use codeflix_testkit::sample::details;
@@ -338,6 +342,47 @@ async fn admins_list_the_videos_whose_encoding_failed() {
         .await;
     let (_, pending) = eventually_listed(&api, &token, "PENDING").await;
     assert_eq!(titles(&pending), ["Lighthouse Draft"]);
+
+    // The encoder's job reports progress: admins see it with the video.
+    let job = EncodingJobId::new(media.as_uuid());
+    api.stack
+        .run::<EncodingJob>(
+            &job,
+            RequestEncoding {
+                video_id: *draft,
+                media_id: media,
+                slot: MediaSlot::Trailer,
+                source_location: StorageLocation::parse("raw/draft.mp4").unwrap(),
+                checksum: Checksum::parse(&"b".repeat(64)).unwrap(),
+            },
+        )
+        .await;
+    let worker = WorkerName::parse("worker-a").unwrap();
+    api.stack
+        .run::<EncodingJob>(&job, StartEncoding { worker })
+        .await;
+    let percent = Percent::parse(30).unwrap();
+    api.stack
+        .run::<EncodingJob>(&job, ReportEncodingProgress { percent })
+        .await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let encoding = loop {
+        let (_, video) = api
+            .get_as(&format!("/admin/videos/{draft}"), Some(&token))
+            .await;
+        if video["encodings"][0]["percent"] == 30 {
+            break video["encodings"][0].clone();
+        }
+        assert!(std::time::Instant::now() < deadline, "{video}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(encoding["status"], "RUNNING");
+    assert_eq!(encoding["attempt"], 1);
+    assert_eq!(encoding["id"], media.as_uuid().to_string());
+    let (_, listed) = api
+        .get_as("/admin/videos?media_status=PENDING", Some(&token))
+        .await;
+    assert_eq!(listed["items"][0]["encodings"][0]["percent"], 30);
     api.stack
         .run::<Video>(
             draft,

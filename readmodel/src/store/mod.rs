@@ -121,6 +121,8 @@ impl SortKey {
         match kind {
             DocKind::Subscription => &[SortKey::Name, SortKey::CreatedAt, SortKey::Due],
             DocKind::Notification => &[SortKey::Name, SortKey::CreatedAt],
+            // Read by key only (a video's media), never listed.
+            DocKind::Encoding => &[SortKey::CreatedAt],
             _ => &[SortKey::Name, SortKey::LaunchYear, SortKey::CreatedAt],
         }
     }

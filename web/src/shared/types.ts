@@ -114,7 +114,23 @@ export interface AdminVideo extends Video {
   published: boolean;
   created_at: string;
   media_details: MediaView[];
+  /** The encoder's progress with each encoded file, by media id (`id`). */
+  encodings?: EncodingView[];
   history?: HistoryEntry[];
+}
+
+export interface EncodingView {
+  /** The media id. */
+  id: string;
+  slot: string;
+  /** `REQUESTED`, `RUNNING`, `FINISHED` or `FAILED`. */
+  status: string;
+  /** From 1; 0 before the first attempt. */
+  attempt: number;
+  /** Of the attempt, 0–100. */
+  percent: number;
+  worker?: string | null;
+  error?: string | null;
 }
 
 export interface Highlights {

@@ -5,7 +5,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { operations } from '../../shared/api';
-import { SLOTS, type AdminVideo, type MediaView, type Slot } from '../../shared/types';
+import { SLOTS, type AdminVideo, type EncodingView, type MediaView, type Slot } from '../../shared/types';
 import { formatBytes } from '../format';
 import { mediaFor, SLOT_LABEL } from './media';
 import { MediaStatus } from './MediaStatus';
@@ -18,11 +18,17 @@ export function MediaPanel({ video, onUploaded }: { video: AdminVideo; onUploade
   return (
     <section className="adm-section" aria-labelledby="media-title">
       <h2 id="media-title">Media</h2>
-      <p className="adm-hint">While a file is pending or processing, its status refreshes every 2 seconds.</p>
+      <p className="adm-hint">While a file is pending or processing, its status and progress refresh every 2 seconds.</p>
       <ul className="adm-slots">
         {SLOTS.map((slot) => (
           <li key={slot}>
-            <MediaSlot videoId={video.id} slot={slot} media={mediaFor(video, slot)} onUploaded={onUploaded} />
+            <MediaSlot
+              videoId={video.id}
+              slot={slot}
+              media={mediaFor(video, slot)}
+              encoding={video.encodings?.find((e) => e.id === mediaFor(video, slot)?.media_id)}
+              onUploaded={onUploaded}
+            />
           </li>
         ))}
       </ul>
@@ -30,10 +36,11 @@ export function MediaPanel({ video, onUploaded }: { video: AdminVideo; onUploade
   );
 }
 
-function MediaSlot({ videoId, slot, media, onUploaded }: {
+function MediaSlot({ videoId, slot, media, encoding, onUploaded }: {
   videoId: string;
   slot: Slot;
   media: MediaView | undefined;
+  encoding?: EncodingView;
   onUploaded: () => void;
 }) {
   const label = SLOT_LABEL[slot];
@@ -43,7 +50,7 @@ function MediaSlot({ videoId, slot, media, onUploaded }: {
   return (
     <section className="adm-slot" aria-labelledby={`slot-${slot}`}>
       <h3 id={`slot-${slot}`}>{label}</h3>
-      <MediaStatus media={media} label={label} />
+      <MediaStatus media={media} label={label} encoding={encoding} />
       {media && (
         <p className="adm-hint">
           {formatBytes(media.size_bytes)} · {media.content_type}

@@ -54,6 +54,17 @@ describe('media status', () => {
     expect(container.textContent).not.toMatch(/\d+\s*%/);
   });
 
+  it('shows the encoder’s percentage and attempt while its job runs', () => {
+    const encoding = { id: 'm-1', slot: 'VIDEO', status: 'RUNNING', attempt: 2, percent: 45 };
+    const { container } = render(<MediaStatus media={media('PROCESSING')} label="Video" encoding={encoding} />);
+    const bar = screen.getByRole('progressbar', { name: 'Encoding the video' }) as HTMLProgressElement;
+    expect([bar.value, bar.max]).toEqual([45, 100]);
+    expect(container.textContent).toContain('45 % · attempt 2');
+    // A job not running (requested, between attempts) has no percentage to show.
+    const waiting = render(<MediaStatus media={media('PROCESSING')} label="Trailer" encoding={{ ...encoding, status: 'REQUESTED' }} />);
+    expect(waiting.getByRole('progressbar', { name: 'Encoding the trailer' }).hasAttribute('value')).toBe(false);
+  });
+
   it('gives the reason of a failed encoding', () => {
     render(<MediaStatus media={media('ERROR', 'ffmpeg: moov atom not found')} label="Video" />);
     expect(screen.getByText('Encoding failed: ffmpeg: moov atom not found')).toBeTruthy();

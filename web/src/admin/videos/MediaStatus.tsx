@@ -1,7 +1,8 @@
 // Where a slot's file is in encoding: PENDING → PROCESSING → COMPLETED, or ERROR with the reason.
-// The API reports no percentage for encoding, so PROCESSING shows an indeterminate bar.
+// PROCESSING shows the encoder's percentage and attempt when its job reports them (an
+// indeterminate bar until the first report), never a made-up one.
 
-import type { MediaView } from '../../shared/types';
+import type { EncodingView, MediaView } from '../../shared/types';
 import { Badge, type Tone } from '../ui';
 
 const STATUS: Record<string, { label: string; tone: Tone }> = {
@@ -19,7 +20,12 @@ export function statusTone(status: string): Tone {
   return STATUS[status]?.tone;
 }
 
-export function MediaStatus({ media, label }: { media: MediaView | undefined; label: string }) {
+export function MediaStatus({ media, label, encoding }: {
+  media: MediaView | undefined;
+  label: string;
+  /** The encoder's job for this file, when the API has it. */
+  encoding?: EncodingView;
+}) {
   if (!media) {
     return (
       <div className="adm-media-status" aria-live="polite">
@@ -31,8 +37,22 @@ export function MediaStatus({ media, label }: { media: MediaView | undefined; la
     <div className="adm-media-status" aria-live="polite">
       <Badge tone={statusTone(media.status)}>{statusLabel(media.status)}</Badge>
       {media.status === 'PENDING' && <span className="adm-hint">Uploaded; waiting for the encoder.</span>}
-      {media.status === 'PROCESSING' && <progress className="adm-encoding" aria-label={`Encoding the ${label.toLowerCase()}`} />}
+      {media.status === 'PROCESSING' && <EncodingProgress label={label} encoding={encoding} />}
       {media.status === 'ERROR' && <p className="adm-media-error">Encoding failed: {media.error || 'no reason was given.'}</p>}
     </div>
+  );
+}
+
+function EncodingProgress({ label, encoding }: { label: string; encoding?: EncodingView }) {
+  const name = `Encoding the ${label.toLowerCase()}`;
+  const running = encoding?.status === 'RUNNING' ? encoding : undefined;
+  if (!running) return <progress className="adm-encoding" aria-label={name} />;
+  return (
+    <>
+      <progress className="adm-encoding" aria-label={name} max={100} value={running.percent} />
+      <span className="adm-hint">
+        {running.percent} %{running.attempt > 1 ? ` · attempt ${running.attempt}` : ''}
+      </span>
+    </>
   );
 }
