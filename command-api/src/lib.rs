@@ -60,7 +60,7 @@ struct Inner {
     /// The consumers whose dead letters operations may see and re-drive.
     consumers: Vec<KnownConsumer>,
     /// Held while a redrive runs.
-    redrives: tokio::sync::Mutex<()>,
+    redrives: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -99,7 +99,7 @@ impl AppState {
             role_admin,
             unsubscribe_key,
             consumers,
-            redrives: tokio::sync::Mutex::new(()),
+            redrives: Arc::new(tokio::sync::Mutex::new(())),
             upload_locks: routes::media::tus::UploadLocks::default(),
             metrics,
             http: reqwest::Client::builder()
@@ -145,8 +145,8 @@ impl AppState {
         &self.0.consumers
     }
 
-    fn redrives(&self) -> &tokio::sync::Mutex<()> {
-        &self.0.redrives
+    fn redrives(&self) -> Arc<tokio::sync::Mutex<()>> {
+        Arc::clone(&self.0.redrives)
     }
 
     fn upload_locks(&self) -> &routes::media::tus::UploadLocks {

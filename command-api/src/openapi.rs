@@ -191,6 +191,13 @@ impl Modify for Conventions {
                             .responses
                             .responses
                             .retain(|status, _| kept.contains(&status.as_str()));
+                        if let Some(RefOr::T(unavailable)) =
+                            operation.responses.responses.get_mut("503")
+                        {
+                            "Kafka is unavailable, or the server is at its limit of requests in \
+                             flight; retry after Retry-After"
+                                .clone_into(&mut unavailable.description);
+                        }
                     }
                     ids.push((path.clone(), id));
                 }

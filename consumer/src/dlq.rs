@@ -310,6 +310,19 @@ pub struct Listed {
     pub redriven: bool,
 }
 
+impl Listed {
+    /// Oldest first: when it was dead-lettered (milliseconds; the dead-letter topic's
+    /// timestamp), then its place in the topic. A letter written later sorts later whatever its
+    /// partition, so paging forward never skips one.
+    pub fn order(&self) -> (i64, i32, i64) {
+        (
+            self.letter.record.timestamp_ms.unwrap_or(0),
+            self.dlq_partition,
+            self.dlq_offset,
+        )
+    }
+}
+
 /// The dead letters of a projection as they are read from its topic, partition by partition in
 /// the order they were written, each source position once. Only the source positions already
 /// seen are held, so a topic of any size is read in constant memory apart from them.
@@ -387,19 +400,18 @@ pub async fn list(config: &EventLogConfig, projection: &str) -> Result<Vec<Liste
     Ok(listed)
 }
 
-/// Which dead letters [`page`] returns: those after `after` (a position in the dead-letter
-/// topic, `(partition, offset)`), at most `limit`, only those not re-driven yet when
-/// `waiting_only`, only those whose key is `key` when given.
+/// Which dead letters [`page`] returns: those after `after` (a letter's [`Listed::order`]), at
+/// most `limit`, only those not re-driven yet when `waiting_only`, only those whose key is `key`
+/// when given.
 #[derive(Debug, Clone, Default)]
 pub struct PageRequest {
-    pub after: Option<(i32, i64)>,
+    pub after: Option<(i64, i32, i64)>,
     pub limit: usize,
     pub waiting_only: bool,
     pub key: Option<Vec<u8>>,
 }
 
-/// A page of dead letters in the order of their positions in the dead-letter topic, and counts
-/// over the whole topic.
+/// A page of dead letters, oldest first ([`Listed::order`]), and counts over the whole topic.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Page {
     pub letters: Vec<Listed>,
@@ -420,11 +432,11 @@ pub async fn page(
     projection: &str,
     request: &PageRequest,
 ) -> Result<Page, ConsumerError> {
-    /// Orders letters by their position in the dead-letter topic.
+    /// Orders letters oldest first.
     struct ByPosition(Listed);
     impl ByPosition {
-        fn position(&self) -> (i32, i64) {
-            (self.0.dlq_partition, self.0.dlq_offset)
+        fn position(&self) -> (i64, i32, i64) {
+            self.0.order()
         }
     }
     impl PartialEq for ByPosition {

@@ -58,9 +58,9 @@ pub(crate) struct ConsumerList {
 /// An event a consumer set aside, and why.
 #[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct DeadLetterView {
-    /// Its place in the dead-letter topic (`partition-offset`); as `cursor`, the next page
-    /// starts after it.
-    #[schema(example = "0-17")]
+    /// Its place among the letters (`millis-partition-offset`: when it was dead-lettered, then
+    /// its place in the dead-letter topic); as `cursor`, the next page starts after it.
+    #[schema(example = "1765012345678-0-17")]
     id: String,
     /// Where the event came from: an event topic, or the consumer's redrive topic when a
     /// re-driven letter failed again.
@@ -83,7 +83,8 @@ pub(crate) struct DeadLetterView {
     redriven: bool,
 }
 
-/// A page of a consumer's dead letters, oldest first, with counts over all of them.
+/// A page of a consumer's dead letters, oldest first (by when each was dead-lettered), with
+/// counts over all of them.
 #[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct DeadLetterPage {
     consumer: String,
@@ -122,7 +123,7 @@ pub(crate) struct DeadLetterParams {
     #[param(minimum = 1, maximum = 500)]
     limit: Option<u32>,
     /// The `next_cursor` of the previous page.
-    #[param(pattern = r"^[0-9]{1,10}-[0-9]{1,19}$")]
+    #[param(pattern = r"^[0-9]{1,19}-[0-9]{1,10}-[0-9]{1,19}$")]
     cursor: Option<String>,
 }
 
@@ -212,11 +213,19 @@ pub(crate) async fn redrive(
 ) -> Result<Response, Problem> {
     caller.require(Role::Operations)?;
     let consumer = known(&state, &name)?;
-    // One redrive at a time in this process: two at once would both copy the same letters.
-    let _one_at_a_time = state.redrives().lock().await;
-    let count = dlq::redrive(state.log().config(), &consumer.name)
-        .await
-        .map_err(|e| unreadable(&consumer.name, &e))?;
+    // One redrive at a time in this process: two at once would both copy the same letters. It
+    // runs in a task of its own, so that a client giving up does not stop it between sending
+    // letters and recording how far it got.
+    let one_at_a_time = state.redrives().lock_owned().await;
+    let config = state.log().config().clone();
+    let name = consumer.name.clone();
+    let count = tokio::spawn(async move {
+        let _one_at_a_time = one_at_a_time;
+        dlq::redrive(&config, &name).await
+    })
+    .await
+    .map_err(|e| Problem::fault("re-driving dead letters", &e))?
+    .map_err(|e| unreadable(&consumer.name, &e))?;
     tracing::info!(
         consumer = %consumer.name,
         count,
@@ -300,17 +309,26 @@ fn page_request(query: Option<&str>) -> Result<PageRequest, Problem> {
     }
 }
 
-fn parse_position(cursor: &str) -> Option<(i32, i64)> {
-    let (partition, offset) = cursor.split_once('-')?;
-    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    if !digits(partition) || !digits(offset) {
+fn parse_position(cursor: &str) -> Option<(i64, i32, i64)> {
+    let mut parts = cursor.split('-');
+    let mut number = || {
+        let part = parts.next()?;
+        (!part.is_empty() && part.bytes().all(|b| b.is_ascii_digit())).then_some(part)
+    };
+    let (millis, partition, offset) = (number()?, number()?, number()?);
+    if parts.next().is_some() {
         return None;
     }
-    Some((partition.parse().ok()?, offset.parse().ok()?))
+    Some((
+        millis.parse().ok()?,
+        partition.parse().ok()?,
+        offset.parse().ok()?,
+    ))
 }
 
 fn position(listed: &Listed) -> String {
-    format!("{}-{}", listed.dlq_partition, listed.dlq_offset)
+    let (millis, partition, offset) = listed.order();
+    format!("{millis}-{partition}-{offset}")
 }
 
 fn view(listed: &Listed) -> DeadLetterView {
@@ -354,11 +372,12 @@ mod tests {
 
     #[test]
     fn the_query_reads_filters_and_the_cursor() {
-        let request = page_request(Some("status=waiting&key=v%201&limit=10&cursor=2-41")).unwrap();
+        let request =
+            page_request(Some("status=waiting&key=v%201&limit=10&cursor=1765-2-41")).unwrap();
         assert!(request.waiting_only);
         assert_eq!(request.key.as_deref(), Some(&b"v 1"[..]));
         assert_eq!(request.limit, 10);
-        assert_eq!(request.after, Some((2, 41)));
+        assert_eq!(request.after, Some((1765, 2, 41)));
         let defaults = page_request(None).unwrap();
         assert!(!defaults.waiting_only);
         assert_eq!((defaults.limit, defaults.after), (DEFAULT_LIMIT, None));
@@ -377,10 +396,13 @@ mod tests {
                 "key: must be 1 to 255 characters",
             ]
         );
-        assert_eq!(
-            refused("cursor=-1-2"),
-            ["cursor: must be a next_cursor from an earlier page"]
-        );
+        for cursor in ["-1-2", "1-2", "1-2-3-4", "1-2-x"] {
+            assert_eq!(
+                refused(&format!("cursor={cursor}")),
+                ["cursor: must be a next_cursor from an earlier page"],
+                "{cursor}"
+            );
+        }
         assert_eq!(
             refused("limit=501"),
             ["limit: must be a whole number from 1 to 500"]
