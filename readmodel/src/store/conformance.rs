@@ -10,8 +10,8 @@ use uuid::Uuid;
 use super::{Audience, CatalogReads, Changes, DocStore, Link, ListQuery, SortKey, VideoFilter};
 use crate::Position;
 use crate::views::{
-    CastMemberView, CategoryView, Doc, DocKey, DocKind, PlanView, SubscriptionView, VideoView,
-    account_doc_id,
+    CastMemberView, CategoryView, Doc, DocKey, DocKind, EncodingView, MediaView, PlanView,
+    SubscriptionView, VideoView, account_doc_id,
 };
 
 /// A small deterministic generator, so that a failure names a reproducible catalog.
@@ -91,14 +91,60 @@ pub fn catalog(seed: u64) -> Vec<Doc> {
             categories: pick(&mut rng, 0, 6),
             genres: Vec::new(),
             cast_members: pick(&mut rng, 10, 4),
-            media: Vec::new(),
+            media: media(&mut rng, n),
             version: 1 + rng.next(5),
             created_at: at(rng.next(50)),
             updated_at: at(n),
         }));
     }
     docs.extend(billing(&mut rng));
+    docs.extend(encodings());
     docs
+}
+
+/// Up to two files, each in any state: what the admins' `media_status` lists link on.
+fn media(rng: &mut Lcg, video: u64) -> Vec<MediaView> {
+    let states = ["PENDING", "PROCESSING", "COMPLETED", "ERROR"];
+    ["VIDEO", "TRAILER"]
+        .into_iter()
+        .take(rng.next(3) as usize)
+        .enumerate()
+        .map(|(i, slot)| {
+            let status = states[rng.next(4) as usize];
+            MediaView {
+                slot: slot.to_owned(),
+                media_id: id(video * 10 + i as u64),
+                status: status.to_owned(),
+                checksum: "a".repeat(64),
+                size_bytes: 1,
+                content_type: "video/mp4".to_owned(),
+                raw_location: format!("raw/{video}/{slot}"),
+                encoded_location: None,
+                error: (status == "ERROR").then(|| "ffmpeg crashed".to_owned()),
+            }
+        })
+        .collect()
+}
+
+/// Encoding jobs: read by key only, never listed.
+fn encodings() -> Vec<Doc> {
+    (0..3)
+        .map(|n| {
+            Doc::Encoding(EncodingView {
+                id: id(1000 + n),
+                video_id: id(100 + n),
+                slot: "VIDEO".to_owned(),
+                status: ["RUNNING", "FINISHED", "FAILED"][n as usize].to_owned(),
+                attempt: 1,
+                percent: [40, 100, 0][n as usize],
+                worker: Some("worker-a".to_owned()),
+                error: (n == 2).then(|| "ffmpeg crashed".to_owned()),
+                version: 2 + n,
+                created_at: at(n),
+                updated_at: at(n),
+            })
+        })
+        .collect()
 }
 
 const STATUSES: [&str; 6] = [
@@ -328,13 +374,24 @@ async fn lists_match_the_reference<S: CatalogReads + DocStore>(store: &S) {
             Link::new("status", "ACTIVE"),
         ],
         vec![Link::new("category", id(2))],
+        vec![Link::new("media_status", "ERROR")],
+        vec![
+            Link::new("media_status", "COMPLETED"),
+            Link::new("category", id(2)),
+        ],
     ];
     let queries = filters
         .iter()
         .map(|f| (f.clone(), Vec::new()))
         .chain(links.iter().map(|l| (VideoFilter::default(), l.clone())));
+    // Encoding jobs are read by key only: their documents come back whole.
+    let jobs = encodings();
+    let keys: Vec<DocKey> = jobs.iter().map(Doc::key).collect();
+    let mut loaded = store.load(&keys).await.expect("load the encoding jobs");
+    loaded.sort_by_key(Doc::key);
+    assert_eq!(loaded, jobs);
     for (filter, links) in queries {
-        for kind in DocKind::ALL {
+        for kind in DocKind::ALL.into_iter().filter(|&k| k != DocKind::Encoding) {
             for audience in [Audience::Viewers, Audience::Admins] {
                 let sorts = [
                     SortKey::Name,

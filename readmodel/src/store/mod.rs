@@ -121,8 +121,8 @@ impl SortKey {
         match kind {
             DocKind::Subscription => &[SortKey::Name, SortKey::CreatedAt, SortKey::Due],
             DocKind::Notification => &[SortKey::Name, SortKey::CreatedAt],
-            // Read by key only (a video's media), never listed.
-            DocKind::Encoding => &[SortKey::CreatedAt],
+            // Read by key only (a video's media), never listed: no list rows to keep.
+            DocKind::Encoding => &[],
             _ => &[SortKey::Name, SortKey::LaunchYear, SortKey::CreatedAt],
         }
     }
