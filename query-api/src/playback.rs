@@ -579,7 +579,8 @@ pub(crate) fn image_path(video: Uuid, slot: &str, checksum: &str) -> String {
             max_length = 64),
     ),
     responses(
-        (status = 200, description = "The image", content_type = "image/*", body = Vec<u8>),
+        (status = 200, description = "The image: a JPEG, PNG, WebP, GIF or AVIF as uploaded, \
+            any other upload as application/octet-stream", content_type = "image/*", body = Vec<u8>),
         (status = 206, description = "Part of the image (Range)", content_type = "image/*",
             body = Vec<u8>),
         (status = 304, description = "Not modified since the ETag sent"),

@@ -282,9 +282,16 @@ fn filter(params: &mut Params) -> VideoFilter {
 
 /// `q`, the start of a name to find (case-insensitive), when given.
 fn name_prefix(params: &mut Params) -> Option<String> {
+    // Letter by letter: a whole-word lowercase would end "ΑΣ" in a final ς, which the stored
+    // "αστρο" (Σ inside a word) does not start with.
     params
         .text("q", 200)
-        .map(|q| q.trim().to_lowercase())
+        .map(|q| {
+            q.trim()
+                .chars()
+                .flat_map(char::to_lowercase)
+                .collect::<String>()
+        })
         .filter(|q| !q.is_empty())
 }
 
