@@ -82,8 +82,6 @@ async fn show(settings: &Settings, args: &ShowArgs) -> anyhow::Result<ExitCode> 
             Step::Applied(doc) => state = Some(*doc),
             // Read twice (a producer's retry before idempotence): the first one counts.
             Step::Duplicate => continue,
-            // Types without a document (encoding jobs) are shown by their events alone.
-            Step::Rejected(_) if args.aggregate == AggregateType::EncodingJob => {}
             Step::Rejected(reason) => {
                 anyhow::bail!("{topic} offset {}: {reason}", record.offset)
             }
