@@ -248,6 +248,7 @@ fn encoding_created(id: Uuid, event: &EncodingJobEvent, at: &str) -> Result<Doc,
         percent: 0,
         worker: None,
         error: None,
+        retryable: None,
         version: 0,
         created_at: at.to_owned(),
         updated_at: at.to_owned(),
@@ -263,6 +264,7 @@ fn encoding(mut doc: EncodingView, event: &EncodingJobEvent) -> EncodingView {
             doc.percent = 0;
             doc.worker = Some(e.worker.clone());
             doc.error = None;
+            doc.retryable = None;
         }
         // Only the attempt's own reports count (one presumed dead may still report).
         EncodingJobEvent::EncodingProgressed(e) if e.attempt == doc.attempt => {
@@ -278,6 +280,7 @@ fn encoding(mut doc: EncodingView, event: &EncodingJobEvent) -> EncodingView {
             "FAILED".clone_into(&mut doc.status);
             doc.attempt = e.attempt;
             doc.error = Some(e.reason.clone());
+            doc.retryable = Some(e.retryable);
         }
     }
     doc

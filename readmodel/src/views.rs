@@ -382,6 +382,10 @@ pub struct EncodingView {
     pub worker: Option<String>,
     /// Why the last attempt failed.
     pub error: Option<String>,
+    /// After a failure: whether another attempt may succeed (a re-drive of the encoder's dead
+    /// letter gives one), or not (the file is not a video).
+    #[serde(default)]
+    pub retryable: Option<bool>,
     pub version: u64,
     pub created_at: String,
     pub updated_at: String,

@@ -249,6 +249,7 @@ async fn an_encoding_jobs_progress_shows_in_the_catalog() {
     let failed = seen(&store).await;
     assert_eq!(failed.status, "FAILED");
     assert_eq!(failed.error.as_deref(), Some("ffmpeg crashed"));
+    assert_eq!(failed.retryable, Some(true));
     running.stop().await;
 }
 

@@ -139,6 +139,7 @@ fn encodings() -> Vec<Doc> {
                 percent: [40, 100, 0][n as usize],
                 worker: Some("worker-a".to_owned()),
                 error: (n == 2).then(|| "ffmpeg crashed".to_owned()),
+                retryable: (n == 2).then_some(true),
                 version: 2 + n,
                 created_at: at(n),
                 updated_at: at(n),
