@@ -131,6 +131,8 @@ export interface EncodingView {
   percent: number;
   worker?: string | null;
   error?: string | null;
+  /** After a failure: whether another attempt may succeed. */
+  retryable?: boolean | null;
 }
 
 export interface Highlights {

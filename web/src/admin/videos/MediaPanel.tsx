@@ -13,6 +13,7 @@ import { MediaUpload } from './MediaUpload';
 import { RedriveButton } from '../operations/Redrive';
 import { may } from '../roles';
 import { useRoles } from '../session';
+import { Notice } from '../ui';
 
 export function MediaPanel({ video, onUploaded }: { video: AdminVideo; onUploaded: () => void }) {
   return (
@@ -46,6 +47,8 @@ function MediaSlot({ videoId, slot, media, encoding, onUploaded }: {
   const label = SLOT_LABEL[slot];
   const [open, setOpen] = useState(false);
   const [uploaded, setUploaded] = useState<string>();
+  // How many dead letters a "Retry encoding" sent back, once it did.
+  const [retried, setRetried] = useState<number>();
   const showUpload = open || !media;
   return (
     <section className="adm-slot" aria-labelledby={`slot-${slot}`}>
@@ -61,9 +64,23 @@ function MediaSlot({ videoId, slot, media, encoding, onUploaded }: {
           Uploaded “{uploaded}”.
         </p>
       )}
+      {retried !== undefined && media?.status === 'ERROR' && (
+        <Notice>
+          Sent back to the encoder{retried > 1 ? ` with ${retried - 1} other failed encodings` : ''}: it tries again
+          shortly, and the status here follows.
+        </Notice>
+      )}
       {media && !open && media.status === 'ERROR' && (
         <>
-          <RetryEncoding videoId={videoId} onRetried={onUploaded} />
+          {encoding?.status === 'FAILED' && encoding.retryable && retried === undefined && (
+            <RetryEncoding
+              videoId={videoId}
+              onRetried={(count) => {
+                setRetried(count);
+                onUploaded();
+              }}
+            />
+          )}
           <button type="button" className="primary" aria-label={`Upload again: ${label}`} onClick={() => setOpen(true)}>
             Upload again
           </button>
@@ -96,9 +113,11 @@ function MediaSlot({ videoId, slot, media, encoding, onUploaded }: {
   );
 }
 
-/** "Retry encoding" when the encoder gave up on this video and its letter waits; nothing for
- *  those without `operations`, or for a file that can never be encoded (not dead-lettered). */
-function RetryEncoding({ videoId, onRetried }: { videoId: string; onRetried: () => void }) {
+/** "Retry encoding" for a file whose encoding failed every attempt (its job says another may
+ *  succeed) while the encoder's dead letter for the video waits; nothing for those without
+ *  `operations`. The encoder's letters are found by the video (their key), so a redrive sends
+ *  every waiting one of the encoder, as the question says. */
+function RetryEncoding({ videoId, onRetried }: { videoId: string; onRetried: (count: number) => void }) {
   const allowed = may(useRoles(), 'dead-letters');
   const filter = { status: 'waiting', key: videoId, limit: 1 };
   const query = useQuery({

@@ -91,7 +91,13 @@ describe('the media panel', () => {
 });
 
 describe('retrying a failed encoding', () => {
-  const failed = adminVideo({ media_details: [media('ERROR', 'attempt 3 failed, giving up: ffmpeg crashed')] });
+  const job = (retryable: boolean) => ({
+    id: 'm-1', slot: 'VIDEO', status: 'FAILED', attempt: 3, percent: 0, error: 'ffmpeg crashed', retryable,
+  });
+  const failed = adminVideo({
+    media_details: [media('ERROR', 'attempt 3 failed, giving up: ffmpeg crashed')],
+    encodings: [job(true)],
+  });
   const waiting = (matching: number, total: number) => ({
     consumer: 'encoder', description: '', items: [], total, waiting: total, matching, next_cursor: null,
   });
@@ -101,10 +107,10 @@ describe('retrying a failed encoding', () => {
     vi.mocked(operations.redrive).mockReset();
   });
 
-  it('sends the encoder’s waiting letters back when this video’s is among them', async () => {
+  it('sends the encoder’s waiting letters back, then says so and watches the status', async () => {
     const user = userEvent.setup();
     const onUploaded = vi.fn();
-    vi.mocked(operations.deadLetters).mockResolvedValue(waiting(1, 3));
+    vi.mocked(operations.deadLetters).mockResolvedValueOnce(waiting(1, 3)).mockResolvedValue(waiting(0, 0));
     vi.mocked(operations.redrive).mockResolvedValue({ consumer: 'encoder', redriven: 3 });
     renderWithProviders(<MediaPanel video={failed} onUploaded={onUploaded} />, { roles: ['catalog-videos', 'operations'] });
     const slot = screen.getByRole('region', { name: 'Video' });
@@ -114,17 +120,26 @@ describe('retrying a failed encoding', () => {
     await user.click(within(slot).getByRole('button', { name: 'Re-drive' }));
     expect(operations.redrive).toHaveBeenCalledWith('encoder');
     await waitFor(() => expect(onUploaded).toHaveBeenCalledTimes(1));
-    expect(within(slot).getByRole('status').textContent).toContain('Sent 3 dead letters back to encoder.');
+    // The letters were read again (none waits now), and the slot still says what happened.
+    await waitFor(() => expect(operations.deadLetters).toHaveBeenCalledTimes(2));
+    expect(within(slot).getByText(/Sent back to the encoder with 2 other failed encodings/)).toBeTruthy();
+    expect(within(slot).queryByRole('button', { name: 'Retry encoding' })).toBeNull();
   });
 
-  it('is not offered without the operations role, or when no letter of this video waits', async () => {
+  it('is not offered without the operations role', async () => {
     renderWithProviders(<MediaPanel video={failed} onUploaded={vi.fn()} />, { roles: ['catalog-videos'] });
     expect(screen.getByRole('button', { name: 'Upload again: Video' })).toBeTruthy();
     expect(operations.deadLetters).not.toHaveBeenCalled();
     expect(screen.queryByRole('button', { name: 'Retry encoding' })).toBeNull();
   });
 
-  it('is not offered for a file the encoder can never read (no dead letter)', async () => {
+  it('is not offered for a file no attempt can encode, nor when no letter of the video waits', async () => {
+    const hopeless = { ...failed, encodings: [job(false)] };
+    const first = renderWithProviders(<MediaPanel video={hopeless} onUploaded={vi.fn()} />, { roles: ['catalog-admin'] });
+    expect(operations.deadLetters).not.toHaveBeenCalled();
+    expect(screen.queryByRole('button', { name: 'Retry encoding' })).toBeNull();
+    first.unmount();
+
     vi.mocked(operations.deadLetters).mockResolvedValue(waiting(0, 2));
     renderWithProviders(<MediaPanel video={failed} onUploaded={vi.fn()} />, { roles: ['catalog-admin'] });
     await waitFor(() => expect(operations.deadLetters).toHaveBeenCalled());

@@ -33,12 +33,20 @@ export function MediaStatus({ media, label, encoding }: {
       </div>
     );
   }
+  // Status changes are announced; the percentage, which changes every few seconds, is not (the
+  // bar says it when asked).
   return (
-    <div className="adm-media-status" aria-live="polite">
-      <Badge tone={statusTone(media.status)}>{statusLabel(media.status)}</Badge>
+    <div className="adm-media-status">
+      <span aria-live="polite">
+        <Badge tone={statusTone(media.status)}>{statusLabel(media.status)}</Badge>
+      </span>
       {media.status === 'PENDING' && <span className="adm-hint">Uploaded; waiting for the encoder.</span>}
       {media.status === 'PROCESSING' && <EncodingProgress label={label} encoding={encoding} />}
-      {media.status === 'ERROR' && <p className="adm-media-error">Encoding failed: {media.error || 'no reason was given.'}</p>}
+      {media.status === 'ERROR' && (
+        <p className="adm-media-error" aria-live="polite">
+          Encoding failed: {media.error || 'no reason was given.'}
+        </p>
+      )}
     </div>
   );
 }
@@ -47,11 +55,12 @@ function EncodingProgress({ label, encoding }: { label: string; encoding?: Encod
   const name = `Encoding the ${label.toLowerCase()}`;
   const running = encoding?.status === 'RUNNING' ? encoding : undefined;
   if (!running) return <progress className="adm-encoding" aria-label={name} />;
+  const text = `${running.percent} %${running.attempt > 1 ? ` · attempt ${running.attempt}` : ''}`;
   return (
     <>
-      <progress className="adm-encoding" aria-label={name} max={100} value={running.percent} />
-      <span className="adm-hint">
-        {running.percent} %{running.attempt > 1 ? ` · attempt ${running.attempt}` : ''}
+      <progress className="adm-encoding" aria-label={name} aria-valuetext={text} max={100} value={running.percent} />
+      <span className="adm-hint" aria-hidden="true">
+        {text}
       </span>
     </>
   );
