@@ -251,8 +251,39 @@ fn nginx_serves_the_one_origin_in_front_of_the_roles() {
     assert_eq!(cache_status(&segment_url).0, "MISS");
     assert_eq!(cache_status(&segment_url).0, "HIT");
 
+    // So is its artwork (a 1×1 PNG as the thumbnail).
+    let png = hex(
+        "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154\
+                   78da63f8ffff3f0005fe02fea7d6a4a20000000049454e44ae426082",
+    );
+    let uploaded = http
+        .put(format!("{}/videos/{video}/media/thumbnail", site.api()))
+        .bearer_auth(&admin)
+        .header("content-type", "application/octet-stream")
+        .body(png)
+        .send()
+        .unwrap();
+    assert_eq!(uploaded.status(), StatusCode::OK);
+    let image_url = format!("{base}/api/query/videos/{video}/images/thumbnail");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while http.get(&image_url).send().unwrap().status() != StatusCode::OK {
+        assert!(Instant::now() < deadline, "the thumbnail never showed");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let versioned = format!("{image_url}?v=once");
+    assert_eq!(cache_status(&versioned).0, "MISS");
+    assert_eq!(cache_status(&versioned).0, "HIT");
+
     kill(&mut proxy);
     interrupt(up);
+}
+
+fn hex(digits: &str) -> Vec<u8> {
+    let digits: Vec<u8> = digits.bytes().filter(u8::is_ascii_hexdigit).collect();
+    digits
+        .chunks(2)
+        .map(|pair| u8::from_str_radix(std::str::from_utf8(pair).unwrap(), 16).unwrap())
+        .collect()
 }
 
 fn tool_answering_nginx() -> Option<String> {
