@@ -3,8 +3,8 @@
 //!
 //! A fresh clone has no `web/dist`: then, so that `cargo run -p codeflix -- up` gives a newcomer
 //! the apps, this script builds them once with `npm ci && npm run build` when npm is on the PATH
-//! (set `CODEFLIX_WEB_BUILD=off` to skip): once per build directory, one cargo process at a time,
-//! never for rust-analyzer. Without npm, or when the build fails, the binary still builds: its
+//! (set `CODEFLIX_WEB_BUILD=off` to skip): once per clone, one cargo process at a time, never for
+//! rust-analyzer. Without npm, or when the build fails, the binary still builds: its
 //! pages then say how to build the apps, and the APIs work as before.
 
 use std::path::Path;
@@ -21,19 +21,19 @@ fn main() {
     println!("cargo:rerun-if-changed={}", dist.display());
     let built = dist.join("index.html").exists() && dist.join("admin/index.html").exists();
     // Not for editors' background checks (rust-analyzer runs build scripts too), and not again
-    // after a failed attempt with this build directory: the warning said how to build by hand.
-    let tried = std::env::var("OUT_DIR").map(|dir| Path::new(&dir).join("web-build-tried"));
+    // after a failed attempt in this clone: the warning said how to build by hand. The mark is
+    // kept in the clone's web/ (ignored by git), not in the build directory, which clones
+    // sharing a CARGO_TARGET_DIR share too.
+    let tried = web.join(".build-tried");
     if built
         || std::env::var("CODEFLIX_WEB_BUILD").as_deref() == Ok("off")
         || std::env::var_os("RUST_ANALYZER_INTERNALS_DO_NOT_USE").is_some()
         || !web.join("package-lock.json").exists()
-        || tried.as_ref().is_ok_and(|marker| marker.exists())
+        || tried.exists()
     {
         return;
     }
-    if let Ok(marker) = &tried {
-        let _ = std::fs::write(marker, b"");
-    }
+    let _ = std::fs::write(&tried, b"");
     // Two cargo processes (a build and a check) may run this at once: one builds, the other
     // leaves it to it.
     let lock = web.join(".build.lock");
