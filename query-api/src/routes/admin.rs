@@ -64,12 +64,12 @@ async fn by_name(
             sort: SortKey::Name,
             descending,
             after,
-            limit,
+            limit: with_lookahead(limit, prefix.as_deref()),
             ..ListQuery::new(kind)
         })
         .await
         .map_err(unavailable)?;
-    let (docs, next) = within_prefix(page, prefix.as_deref());
+    let (docs, next) = within_prefix(page, prefix.as_deref(), limit);
     Ok((docs, next.map(|c| c.encode())))
 }
 

@@ -306,21 +306,32 @@ fn from_prefix(after: Option<Cursor>, prefix: Option<&str>) -> Option<Cursor> {
     })
 }
 
-/// The documents of `page` up to the first name without `prefix`; no next page past it.
+/// How many documents to ask the store for: one more than a page when a prefix is given, so
+/// that [`within_prefix`] knows whether another name with it follows.
+fn with_lookahead(limit: usize, prefix: Option<&str>) -> usize {
+    limit + usize::from(prefix.is_some())
+}
+
+/// The documents of `page` (asked for with [`with_lookahead`]) up to the first name without
+/// `prefix`, at most `limit`; a next page only when another name with the prefix follows.
 fn within_prefix(
     page: codeflix_readmodel::store::Page,
     prefix: Option<&str>,
+    limit: usize,
 ) -> (Vec<Doc>, Option<Cursor>) {
     let Some(prefix) = prefix else {
         return (page.docs, page.next);
     };
-    let total = page.docs.len();
-    let docs: Vec<Doc> = page
+    let mut docs: Vec<Doc> = page
         .docs
         .into_iter()
         .take_while(|d| d.name().to_lowercase().starts_with(prefix))
         .collect();
-    let next = page.next.filter(|_| docs.len() == total);
+    if docs.len() <= limit {
+        return (docs, None);
+    }
+    docs.truncate(limit);
+    let next = docs.last().map(|last| Cursor::after(SortKey::Name, last));
     (docs, next)
 }
 
@@ -465,13 +476,13 @@ impl QueryState {
                 sort,
                 descending,
                 after,
-                limit,
+                limit: with_lookahead(limit, prefix.as_deref()),
                 audience,
                 ..ListQuery::new(kind)
             })
             .await
             .map_err(unavailable)?;
-        let (docs, next) = within_prefix(page, prefix.as_deref());
+        let (docs, next) = within_prefix(page, prefix.as_deref(), limit);
         Ok((docs, next.map(|c| c.encode())))
     }
 }
