@@ -33,6 +33,11 @@ fn each<'a>(items: &'a Value, member: &str) -> Vec<&'a str> {
         .collect()
 }
 
+async fn redrive(api: &Api, token: &str, consumer: &str) -> codeflix_testkit::Answer {
+    let path = format!("/admin/dead-letters/{consumer}/redrive");
+    api.send(Method::POST, &path, Some(token), &[], None).await
+}
+
 async fn get(api: &Api, token: &str, path: &str) -> (StatusCode, Value) {
     let answer = api.send(Method::GET, path, Some(token), &[], None).await;
     (answer.status, answer.body)
@@ -139,26 +144,10 @@ async fn operations_list_a_consumers_dead_letters_and_send_them_back() {
     );
 
     // Sent back: once. The redrive topic holds each letter, the listing says so.
-    let redriven = api
-        .send(
-            Method::POST,
-            "/admin/dead-letters/encoder/redrive",
-            Some(&ops),
-            &[],
-            None,
-        )
-        .await;
+    let redriven = redrive(&api, &ops, "encoder").await;
     assert_eq!(redriven.status, StatusCode::OK, "{:?}", redriven.body);
     assert_eq!(redriven.body["redriven"], 3);
-    let again = api
-        .send(
-            Method::POST,
-            "/admin/dead-letters/encoder/redrive",
-            Some(&ops),
-            &[],
-            None,
-        )
-        .await;
+    let again = redrive(&api, &ops, "encoder").await;
     assert_eq!(again.body["redriven"], 0);
     let copies = read_snapshot(
         config,
@@ -199,15 +188,7 @@ async fn operations_refuse_unknown_consumers_bad_parameters_and_other_roles() {
             .contains("catalog, encoder"),
         "{missing}"
     );
-    let redrive = api
-        .send(
-            Method::POST,
-            "/admin/dead-letters/nobody/redrive",
-            Some(&ops),
-            &[],
-            None,
-        )
-        .await;
+    let redrive = redrive(&api, &ops, "nobody").await;
     assert_eq!(redrive.status, StatusCode::NOT_FOUND);
 
     let (status, bad) = get(&api, &ops, "/admin/dead-letters/encoder?limit=0&status=old").await;
